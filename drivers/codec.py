@@ -43,7 +43,7 @@ def crc16(data: bytes) -> int:
 
 def encode_frame(msg_type: int, seq: int, payload: bytes = b"") -> bytes:
     body = _BODY_HEAD.pack(msg_type, seq & 0xFFFF) + payload
-    return cobs.encode(body + struct.pack("<H", crc16(body))) + b"\x00"
+    return bytes(cobs.encode(body + struct.pack("<H", crc16(body)))) + b"\x00"
 
 
 def encode_command(command: Command, seq: int) -> bytes:
@@ -147,7 +147,7 @@ class _FrameSplitter:
         if not encoded:
             return None  # back-to-back delimiters carry no frame
         try:
-            decoded = cobs.decode(encoded)
+            decoded = bytes(cobs.decode(encoded))
         except cobs.DecodeError:
             self._stats.discards[DiscardReason.COBS] += 1
             return None
@@ -294,7 +294,7 @@ class StreamDecoder:
                 return Ack(seq, ack_seq, AckResult(result) if known else result, value)
             if msg_type == MsgType.INFO:
                 f = Info.FORMAT.unpack_from(payload)
-                return Info(
+                return Info(  # type: ignore[call-arg]
                     seq,
                     *f[:5],
                     _ascii(f[5]),

@@ -216,25 +216,25 @@ class TelemetryBatch:
 
     def slice(self, start: int, stop: int) -> TelemetryBatch:
         cols = {name: arr[start:stop] for name, arr in self.columns().items()}
-        return TelemetryBatch(**cols, received_ns=self.received_ns)
+        return TelemetryBatch(**cols, received_ns=self.received_ns)  # type: ignore[arg-type]
 
     @classmethod
     def empty(cls) -> TelemetryBatch:
-        return cls(**{n: np.empty(0, dt) for n, dt in TELEMETRY_COLUMNS.items()})
+        return cls(**{n: np.empty(0, dt) for n, dt in TELEMETRY_COLUMNS.items()})  # type: ignore[arg-type]
 
     @classmethod
     def from_columns(
         cls, columns: dict[str, npt.ArrayLike], received_ns: int = 0
     ) -> TelemetryBatch:
         cols = {n: np.asarray(columns[n], dtype=dt) for n, dt in TELEMETRY_COLUMNS.items()}
-        return cls(**cols, received_ns=received_ns)
+        return cls(**cols, received_ns=received_ns)  # type: ignore[arg-type]
 
     @classmethod
     def concat(cls, batches: list[TelemetryBatch]) -> TelemetryBatch:
         if not batches:
             return cls.empty()
         cols = {n: np.concatenate([b.column(n) for b in batches]) for n in TELEMETRY_COLUMNS}
-        return cls(**cols, received_ns=batches[-1].received_ns)
+        return cls(**cols, received_ns=batches[-1].received_ns)  # type: ignore[arg-type]
 
 
 PenMessage = Info | Event | Ack | TelemetryBatch
