@@ -130,6 +130,7 @@ class VirtualPen:
         self._script_index = 0
         self._script_cycle = 0
         self.logs = _Logs()
+        self.unanswered: set[MsgType] = set()  # commands it hears but never answers
 
     # ------------------------------------------------------------ host side in
 
@@ -149,6 +150,9 @@ class VirtualPen:
             return
         if len(frame.payload) < need:
             self._ack(frame, AckResult.BAD_ARGUMENT, 0)
+            return
+        if frame.type in self.unanswered:
+            self._log_command(frame, None, 0)
             return
         handler = _HANDLERS[MsgType(frame.type)]
         handler(self, frame)
