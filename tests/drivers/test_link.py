@@ -55,7 +55,7 @@ def test_motor_start_refused_without_cartridge_and_during_fault(connect) -> None
 
 
 def test_heartbeat_holds_while_another_thread_spins(connect) -> None:
-    link, rec = connect("virtual://treatment?telemetry_hz=2000")
+    link, _rec = connect("virtual://treatment?telemetry_hz=2000")
     stop = threading.Event()
 
     def spin() -> None:
@@ -159,7 +159,7 @@ def test_pen_buttons_show_up_as_events(connect) -> None:
 
 
 def test_wrong_port_says_what_and_keeps_trying(connect, tmp_path) -> None:
-    link, rec = connect(str(tmp_path / "no-such-tty"), expect=LinkState.DISCONNECTED)
+    _link, rec = connect(str(tmp_path / "no-such-tty"), expect=LinkState.DISCONNECTED)
     assert wait_until(lambda: any("cannot open" in s.message for s in rec.states), 2)
     assert "no-such-tty" in next(s.message for s in rec.states if "cannot open" in s.message)
 
