@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     app.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in sorted(pkgutil.iter_modules(console.commands.__path__), key=lambda m: m.name):
+    modules = [m for m in pkgutil.iter_modules(console.commands.__path__) if m.name[0] != "_"]
+    for module in sorted(modules, key=lambda m: m.name):
         importlib.import_module(f"console.commands.{module.name}").register(sub)
     return parser
 

@@ -30,6 +30,7 @@ from drivers.messages import (
     Info,
     MsgType,
     PenMessage,
+    SeqGap,
     TelemetryBatch,
 )
 
@@ -168,17 +169,25 @@ class _SeqTracker:
     def __init__(self, stats: DecoderStats) -> None:
         self._stats = stats
         self._last: int | None = None
+        self.previous: int | None = None
 
     def reset(self) -> None:
         self._last = None
 
-    def see(self, seq: int) -> None:
+    def see(self, seq: int) -> int:
+        """Record `seq`; return how many frames were lost just before it."""
+        lost = 0
         if self._last is not None:
             lost = (seq - self._last - 1) & 0xFFFF
             if 0 < lost < 0x8000:  # larger jumps are duplicates or reordering, not loss
                 self._stats.seq_gaps += 1
                 self._stats.frames_lost += lost
+            else:
+                lost = 0
+        previous = self._last
         self._last = seq
+        self.previous = previous
+        return lost
 
 
 class _Unwrapper:
@@ -187,6 +196,10 @@ class _Unwrapper:
     def __init__(self) -> None:
         self._last_raw: int | None = None
         self._last: int = 0
+
+    @property
+    def last(self) -> int:
+        return self._last
 
     def unwrap(self, raw: np.ndarray) -> np.ndarray:
         raw64 = raw.astype(np.int64)
@@ -239,7 +252,12 @@ class StreamDecoder:
                 if len(payload) < TELEMETRY_PAYLOAD_BYTES:
                     self.stats.discards[DiscardReason.MALFORMED] += 1
                     continue
-                self._accept(seq)
+                lost = self._accept(seq)
+                if lost:
+                    if rows:
+                        out.append(self._batch(rows, seqs, received_ns))
+                        rows, seqs = [], []
+                    out.append(self._gap(lost, seq))
                 rows.append(payload[:TELEMETRY_PAYLOAD_BYTES])
                 seqs.append(seq)
                 continue
@@ -249,15 +267,21 @@ class StreamDecoder:
             message = self._decode_other(msg_type, seq, payload)
             if message is None:
                 continue
-            self._accept(seq)
+            lost = self._accept(seq)
+            if lost:
+                out.append(self._gap(lost, seq))
             out.append(message)
         if rows:
             out.append(self._batch(rows, seqs, received_ns))
         return out
 
-    def _accept(self, seq: int) -> None:
+    def _accept(self, seq: int) -> int:
         self.stats.frames += 1
-        self._seq.see(seq)
+        return self._seq.see(seq)
+
+    def _gap(self, lost: int, seq: int) -> SeqGap:
+        before = (seq - lost - 1) & 0xFFFF
+        return SeqGap(lost, before, seq, self._t_us.last)
 
     def _batch(self, rows: list[bytes], seqs: list[int], received_ns: int) -> TelemetryBatch:
         wire = np.frombuffer(b"".join(rows), dtype=TELEMETRY_WIRE_DTYPE)

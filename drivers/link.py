@@ -9,7 +9,8 @@ Two threads per link:
   keeps for long, so a busy GUI or a slow subscriber cannot stall it.
 
 Subscribers are plain objects with any of on_telemetry, on_event, on_info, on_state,
-on_command; they are called on the reader thread and must be quick.
+on_command and on_gap (frames lost on the wire, in stream order); they are called on the
+reader thread and must be quick.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from drivers.messages import (
     Info,
     MsgType,
     PenMessage,
+    SeqGap,
     TelemetryBatch,
 )
 from drivers.transport import Port, is_virtual, open_serial, open_virtual, virtual_pen_from_url
@@ -415,6 +417,8 @@ class Link:
                 self._on_ack(m)
             elif isinstance(m, Info):
                 self._on_info(m)
+            elif isinstance(m, SeqGap):
+                self._publish("on_gap", m)
 
     def _on_ack(self, ack: Ack) -> None:
         with self._pending_lock:

@@ -237,7 +237,17 @@ class TelemetryBatch:
         return cls(**cols, received_ns=batches[-1].received_ns)  # type: ignore[arg-type]
 
 
-PenMessage = Info | Event | Ack | TelemetryBatch
+@dataclass(frozen=True, slots=True)
+class SeqGap:
+    """Frames lost between two received frames (the pen's seq skipped), in stream order."""
+
+    frames_lost: int
+    seq_before: int
+    seq_after: int
+    t_us_before: int  # unwrapped pen clock of the last sample before the gap (0 if none)
+
+
+PenMessage = Info | Event | Ack | TelemetryBatch | SeqGap
 
 
 # ---------------------------------------------------------------- host -> pen

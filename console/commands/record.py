@@ -1,0 +1,103 @@
+"""`pen-console record`: a headless recording, for bench tests and automation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+
+from console.commands._common import add_db_option, open_store
+from console.recorder import Recorder
+from drivers.link import Link, LinkState
+from drivers.transport import find_pens
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("record", help="record a session without the window")
+    p.add_argument("--port", help="device, pty path or URL (default: first pen found)")
+    p.add_argument("--seconds", type=float, required=True, metavar="N")
+    add_db_option(p)
+    p.add_argument("--patient", default="BENCH", metavar="CODE")
+    p.add_argument("--practitioner", default="bench", metavar="NAME")
+    p.add_argument("--telemetry-hz", type=int, metavar="HZ")
+    p.add_argument("--plan", metavar="NAME", help="treatment plan template, by name or id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    port = args.port
+    if not port:
+        pens = find_pens()
+        if not pens:
+            print("record: no pen found; plug one in or pass --port", file=sys.stderr)
+            return 2
+        port = pens[0].device
+    store = open_store(args)
+    if store is None:
+        return 2
+    interrupted = store.mark_interrupted()
+    for s in interrupted:
+        print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+    link = Link(port)
+    plan = None
+    if args.plan:
+        from console.zone_session import build_zone_session  # the zone-map model
+
+        try:
+            plan = build_zone_session(args.plan, link, store=None)
+        except ValueError as exc:
+            print(f"record: {exc}", file=sys.stderr)
+            store.close()
+            return 2
+    recorder = Recorder(store, annotator=plan.tracker if plan else None)
+    if plan:
+        plan.attach(link, recorder)
+    link.subscribe(recorder)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    link.start()
+    session = None
+    started = time.monotonic()
+    try:
+        if not link.wait_for_state(LinkState.STREAMING, min(args.seconds, 10)):
+            print(f"record: the pen on {port} did not answer ({link.state})", file=sys.stderr)
+            return 3 if link.state is LinkState.INCOMPATIBLE else 2
+        if args.telemetry_hz:
+            link.set_telemetry_rate(args.telemetry_hz).result(2)
+        session = recorder.start_session(
+            args.patient, args.practitioner, plan_name=plan.plan.name if plan else args.plan
+        )
+        if plan:
+            plan.start(session)
+        started = time.monotonic()
+        stop.wait(args.seconds)
+    finally:
+        if session is not None:
+            recorder.end_session()
+        stats = link.stats
+        link.close()
+        recorder.close()
+    if session is None:
+        store.close()
+        return 2
+    summary = {
+        "session_id": session,
+        "samples": recorder.stats().samples,
+        "events": recorder.stats().events,
+        "discarded": stats.discarded.get("total", 0),
+        "seq_gaps": stats.seq_gaps,
+        "reconnects": stats.reconnects,
+        "duration_s": round(time.monotonic() - started, 3),
+    }
+    store.close()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"recorded session {session}: {summary['samples']} samples, "
+              f"{summary['events']} events, {summary['seq_gaps']} gaps")  # fmt: skip
+    return 0

@@ -1,0 +1,108 @@
+"""Session export: one CSV row per stored sample, or the whole record as JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any, TextIO
+
+import numpy as np
+
+from console.packing import Columns
+from console.signing import amendments, signatures
+from console.store import Store
+
+CSV_COLUMNS = [
+    "t_s",
+    "t_us",
+    "seq",
+    "depth_set_um",
+    "depth_meas_um",
+    "rate_hz",
+    "strokes",
+    "motor_ma",
+    "force_mn",
+    "battery_pct",
+    "temp_c",
+    "status",
+    "zone",
+    "pass",
+]
+
+
+def write_csv(store: Store, session: str, out: TextIO) -> int:
+    cols = store.load_telemetry(session)
+    zone_ids: list[str] = json.loads(store.session(session).get("zone_ids") or "[]")
+    n = len(cols["seq"])
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    if n == 0:
+        return 0
+    t_us = cols["t_us"].astype(np.int64)
+    t_s = (t_us - t_us[0]) / 1e6
+    zone_names = np.array(["", *zone_ids], dtype=object)
+    zone_idx = cols["zone"].astype(np.int64)
+    zone_col = zone_names[np.clip(zone_idx, 0, len(zone_names) - 1)]
+    pass_col = np.where(cols["pass_no"] > 0, cols["pass_no"].astype(str), "")
+    rows = zip(
+        (f"{v:.6f}" for v in t_s),
+        t_us.tolist(),
+        cols["seq"].tolist(),
+        cols["depth_set_um"].tolist(),
+        cols["depth_meas_um"].tolist(),
+        (f"{v / 10:.1f}" for v in cols["rate_dhz"].tolist()),
+        cols["strokes"].tolist(),
+        cols["motor_ma"].tolist(),
+        cols["force_mn"].tolist(),
+        cols["battery_pct"].tolist(),
+        (f"{v / 10:.1f}" for v in cols["temp_dc"].tolist()),
+        cols["status"].tolist(),
+        zone_col.tolist(),
+        pass_col.tolist(),
+        strict=True,
+    )
+    writer.writerows(rows)
+    return n
+
+
+def session_record(
+    store: Store, session: str, link_stats: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    meta = store.session(session)
+    cols: Columns = store.load_telemetry(session)
+    events = store.events(session)
+    gaps = [e for e in events if e["kind"] in ("seq_gap", "link_gap", "link_lost")]
+    return {
+        "session": {
+            k: meta[k]
+            for k in ("uuid", "status", "started_utc", "ended_utc", "tz", "plan_name", "notes")
+        },
+        "patient": {"code": meta["patient_code"]},
+        "practitioner": meta["practitioner"],
+        "pen": {
+            "serial": meta["pen_serial"],
+            "model": meta["pen_model"],
+            "firmware": meta["pen_firmware"],
+            "cartridge_needles": meta["cartridge_needles"],
+            "cartridge_gauge": meta["cartridge_gauge"],
+        },
+        "samples": len(cols["seq"]),
+        "events": events,
+        "passes": store.passes(session),
+        "link": {
+            "seq_gaps": sum(1 for e in events if e["kind"] == "seq_gap"),
+            "frames_lost": sum(e["arg"] or 0 for e in events if e["kind"] == "seq_gap"),
+            "link_gaps": [e["data"] for e in gaps if e["kind"] == "link_gap"],
+            **(link_stats or {}),
+        },
+        "signatures": [
+            {
+                "signer": s.signer,
+                "time": s.signed_utc,
+                "meaning": s.meaning,
+                "hash": s.content_sha256,
+            }
+            for s in signatures(store, session)
+        ],
+        "amendments": amendments(store, session),
+    }

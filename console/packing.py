@@ -1,0 +1,119 @@
+"""Lossless packing of a telemetry chunk into one blob: delta coding, byte shuffle, zlib.
+
+Slowly varying columns (clock, strokes, setpoint, status ...) are stored as differences
+from the previous sample, in their own width with wrap-around, so they become runs of
+small numbers. Every column's bytes are then split into byte planes (all low bytes, then
+all high bytes), which puts the near-constant high bytes together, and the whole is
+zlib-compressed. Unpacking inverts each step exactly; tests check bit-exactness.
+
+Layout: b"PCK1", n (u32), then per column a first value (i64), then the zlib body.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import numpy.typing as npt
+
+from drivers.messages import TELEMETRY_COLUMNS
+
+MAGIC = b"PCK1"
+ANNOTATION_COLUMNS: dict[str, np.dtype[np.generic]] = {
+    "zone": np.dtype(np.uint8),
+    "pass_no": np.dtype(np.uint8),
+}
+COLUMNS: dict[str, np.dtype[np.generic]] = {**TELEMETRY_COLUMNS, **ANNOTATION_COLUMNS}
+# Noisy measurements gain nothing from deltas; everything else is delta-coded.
+RAW_COLUMNS = frozenset({"depth_meas_um", "rate_dhz", "motor_ma", "force_mn"})
+_HEAD = struct.Struct("<4sI")
+_FIRST = struct.Struct(f"<{len(COLUMNS)}q")
+ZLIB_LEVEL = 6
+
+Columns = dict[str, npt.NDArray[np.generic]]
+
+
+class PackError(ValueError):
+    """A blob that is not a packed chunk, or is damaged."""
+
+
+def _storage_dtype(dtype: np.dtype[np.generic]) -> np.dtype[np.generic]:
+    # 64-bit counters (t_us, strokes) move by small steps: store their deltas in 32 bits.
+    return np.dtype(np.int32) if dtype.itemsize == 8 else dtype
+
+
+def pack(columns: Columns) -> bytes:
+    n = len(columns["seq"])
+    firsts: list[int] = []
+    planes: list[bytes] = []
+    for name, dtype in COLUMNS.items():
+        values = np.asarray(columns[name], dtype=dtype)
+        if len(values) != n:
+            raise PackError(f"column {name} has {len(values)} values, expected {n}")
+        firsts.append(int(values[0]) if n else 0)
+        if name in RAW_COLUMNS:
+            stored = values
+        else:
+            store_dt = _storage_dtype(dtype)
+            wide = values.astype(np.int64)
+            deltas = np.diff(wide, prepend=wide[:1])
+            if (
+                store_dt.itemsize == 4
+                and deltas.size
+                and (deltas.max() > np.iinfo(np.int32).max or deltas.min() < np.iinfo(np.int32).min)
+            ):
+                raise PackError(f"column {name} jumps too far to pack")
+            stored = deltas.astype(store_dt)  # wraps within the column's own width
+        planes.append(_shuffle(stored))
+    body = zlib.compress(b"".join(planes), ZLIB_LEVEL)
+    return _HEAD.pack(MAGIC, n) + _FIRST.pack(*firsts) + body
+
+
+def unpack(blob: bytes) -> Columns:
+    try:
+        magic, n = _HEAD.unpack_from(blob)
+        firsts = _FIRST.unpack_from(blob, _HEAD.size)
+        raw = zlib.decompress(blob[_HEAD.size + _FIRST.size :])
+    except (struct.error, zlib.error) as exc:
+        raise PackError(f"damaged telemetry chunk: {exc}") from exc
+    if magic != MAGIC:
+        raise PackError("not a packed telemetry chunk")
+    out: Columns = {}
+    offset = 0
+    for (name, dtype), first in zip(COLUMNS.items(), firsts, strict=True):
+        store_dt = dtype if name in RAW_COLUMNS else _storage_dtype(dtype)
+        size = n * store_dt.itemsize
+        stored = _unshuffle(raw[offset : offset + size], store_dt, n)
+        offset += size
+        if name in RAW_COLUMNS:
+            out[name] = stored
+        elif n:
+            deltas = stored.astype(np.int64)
+            deltas[0] = 0
+            values = first + np.cumsum(deltas)
+            out[name] = values.astype(dtype) if dtype.itemsize == 8 else _wrap(values, dtype)
+        else:
+            out[name] = np.empty(0, dtype)
+    if offset != len(raw):
+        raise PackError("damaged telemetry chunk: length mismatch")
+    return out
+
+
+def _wrap(values: npt.NDArray[np.int64], dtype: np.dtype[np.generic]) -> npt.NDArray[np.generic]:
+    bits = dtype.itemsize * 8
+    wrapped = values & ((1 << bits) - 1)
+    if np.issubdtype(dtype, np.signedinteger):
+        wrapped = np.where(wrapped >= 1 << (bits - 1), wrapped - (1 << bits), wrapped)
+    return wrapped.astype(dtype)
+
+
+def _shuffle(values: npt.NDArray[np.generic]) -> bytes:
+    width = values.dtype.itemsize
+    return np.ascontiguousarray(values).view(np.uint8).reshape(-1, width).T.tobytes()
+
+
+def _unshuffle(raw: bytes, dtype: np.dtype[np.generic], n: int) -> npt.NDArray[np.generic]:
+    width = dtype.itemsize
+    planes = np.frombuffer(raw, np.uint8).reshape(width, n)
+    return np.ascontiguousarray(planes.T).view(dtype).reshape(n)
