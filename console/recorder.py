@@ -30,8 +30,8 @@ from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
 
 log = logging.getLogger(__name__)
 
-CHUNK_S = 1.0
-COMMIT_EVERY_S = 0.5
+CHUNK_S = 1.0  # a chunk is committed as soon as it is full: a crash loses at most ~1 s
+COMMIT_EVERY_S = 1.0  # events and partial chunks (slow telemetry) at least this often
 RETRY_S = 1.0
 MAX_BACKLOG_S = 15 * 60
 DEFAULT_RATE_HZ = 2000  # bounds the backlog before the pen's rate is known
@@ -266,12 +266,21 @@ class Recorder:
             elif kind == "flush":
                 flushes.append(payload)
             now = time.monotonic()
-            if kind in ("flush", "tick") or now - last_commit >= COMMIT_EVERY_S:
+            if (
+                kind in ("flush", "tick")
+                or now - last_commit >= COMMIT_EVERY_S
+                or (self._open is not None and self._chunk_ready())
+            ):
                 self._commit(final=kind == "flush")
                 last_commit = now
                 for f in flushes:
                     f.set()
                 flushes.clear()
+
+    def _chunk_ready(self) -> bool:
+        o = self._open
+        pending = sum(len(p["seq"]) for p in o.pending) if o else 0
+        return self._storage_ok and pending >= self._rate_hz * CHUNK_S
 
     def _finish(self, session: str, status: str) -> None:
         self._try(lambda: self.store.finish_session(session, status))
@@ -296,6 +305,7 @@ class Recorder:
         n = len(merged["seq"]) if merged else 0
         per_chunk = max(1, int(self._rate_hz * CHUNK_S))
         start = 0
+        # Full chunks always; the partial remainder (under 1 s) only when asked to.
         while n - start >= per_chunk or (final and n - start > 0):
             stop = min(n, start + per_chunk)
             chunks.append((o.chunk_no + len(chunks), {k: v[start:stop] for k, v in merged.items()}))

@@ -64,6 +64,7 @@ class Store:
         self.conn = conn
         self.lock = threading.RLock()  # one connection, shared by the writer and readers
         try:
+            self._refuse_newer()  # before any PRAGMA that would rewrite the file header
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -87,7 +88,7 @@ class Store:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def _migrate(self) -> None:
+    def _refuse_newer(self) -> None:
         version = self.schema_version
         if version > SCHEMA_VERSION:
             self.conn.close()
@@ -96,6 +97,9 @@ class Store:
                 f"console knows up to {SCHEMA_VERSION}). Update this console to open it; "
                 "nothing was changed."
             )
+
+    def _migrate(self) -> None:
+        version = self.schema_version
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self.conn.executescript(
                 f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"

@@ -1,0 +1,95 @@
+"""Signatures bound to content; tampering found; amendments never edit the signed record."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from console import packing
+from console.accounts import Accounts, Role
+from console.export import session_record
+from console.signing import SigningError, amend, content_hash, sign, verify_signatures
+from console.store import Store
+from console.store.maintenance import check
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = Store(tmp_path / "sign.db")
+    yield s
+    s.close()
+
+
+def _session_with_data(store: Store) -> str:
+    session = store.create_session("P-7", "Dr A", pen={"serial": "SN1"})
+    n = 1000
+    cols = {name: np.arange(n).astype(dt) for name, dt in packing.COLUMNS.items()}
+    store.write_batch(session, [(0, cols), (1, cols)], [(5, "pen", "button_short", 1, 3, {})])
+    store.add_pass(session, {"zone": "forehead", "pass_no": 1, "started_t_us": 0,
+                             "ended_t_us": 999, "strokes": 80, "contact_ms": 700})  # fmt: skip
+    store.finish_session(session)
+    return session
+
+
+@pytest.fixture
+def accounts(store: Store) -> Accounts:
+    a = Accounts(store.conn)
+    a.add("dr.lee", Role.SUPERVISOR, "battery staple", by="admin")
+    a.add("nurse.kim", Role.PRACTITIONER, "correct horse", by="admin")
+    return a
+
+
+def test_signature_binds_the_content_and_locks_the_session(store, accounts) -> None:
+    session = _session_with_data(store)
+    sig = sign(store, accounts, session, "dr.lee", "battery staple", "approved")
+    assert sig.content_sha256 == content_hash(store, session)
+    assert store.session(session)["status"] == "signed"
+    assert verify_signatures(store) == []
+    with pytest.raises(sqlite3.IntegrityError, match="signed and locked"):
+        store.update_session(session, notes="changed later")
+    with pytest.raises(sqlite3.IntegrityError, match="signed and locked"):
+        store.add_event(session, "alarm")
+    record = session_record(store, session)
+    assert record["signatures"][0]["signer"] == "dr.lee"
+    assert record["signatures"][0]["hash"] == sig.content_sha256
+
+
+def test_wrong_password_or_role_cannot_sign(store, accounts) -> None:
+    session = _session_with_data(store)
+    with pytest.raises(SigningError, match="password is wrong"):
+        sign(store, accounts, session, "dr.lee", "nope", "reviewed")
+    with pytest.raises(SigningError, match="may not sign"):
+        sign(store, accounts, session, "nurse.kim", "correct horse", "reviewed")
+    recording = store.create_session("P-8", "Dr A")
+    with pytest.raises(SigningError, match="recording cannot be signed"):
+        sign(store, accounts, recording, "dr.lee", "battery staple", "reviewed")
+    assert store.session(session)["status"] == "complete"
+
+
+def test_one_changed_byte_in_one_chunk_is_detected(store, accounts) -> None:
+    session = _session_with_data(store)
+    sign(store, accounts, session, "dr.lee", "battery staple", "reviewed")
+    blob = bytearray(store.conn.execute(
+        "SELECT data FROM telemetry_chunks WHERE chunk_no = 1").fetchone()[0])  # fmt: skip
+    blob[40] ^= 0x01
+    store.conn.execute("DROP TRIGGER chunks_signed_no_update")  # a tamperer's first step
+    store.conn.execute("UPDATE telemetry_chunks SET data = ? WHERE chunk_no = 1", (bytes(blob),))
+    store.conn.commit()
+    problems = verify_signatures(store)
+    assert len(problems) == 1 and session in problems[0] and "dr.lee" in problems[0]
+    assert any("changed after" in p for p in check(store))
+
+
+def test_amendment_leaves_the_signed_record_byte_identical(store, accounts) -> None:
+    session = _session_with_data(store)
+    sign(store, accounts, session, "dr.lee", "battery staple", "approved")
+    before = content_hash(store, session)
+    rows_before = store.conn.execute("SELECT * FROM sessions").fetchall()
+    amend(store, session, "dr.lee", "notes", "Patient reported mild redness on day 2.")
+    assert content_hash(store, session) == before
+    assert store.conn.execute("SELECT * FROM sessions").fetchall() == rows_before
+    assert session_record(store, session)["amendments"][0]["text"].startswith("Patient")
+    assert verify_signatures(store) == []

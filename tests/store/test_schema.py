@@ -1,0 +1,145 @@
+"""Schema versions, migrations, bad database files, packing, check and backup."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console import packing
+from console.store import Store, StoreError
+from console.store.maintenance import backup, check
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_at_version(path: Path, version: int) -> None:
+    conn = sqlite3.connect(path)
+    for step in range(version):
+        conn.executescript(MIGRATIONS[step])
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("INSERT INTO patients (code) VALUES ('OLD-1')")
+    conn.execute(
+        "INSERT INTO sessions (uuid, patient_id, started_utc, tz, status)"
+        " VALUES ('0000-old', 1, '2026-01-01T10:00:00+00:00', 'UTC', 'complete')"
+    )
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_every_earlier_version_migrates_and_keeps_its_data(tmp_path: Path, version: int) -> None:
+    path = tmp_path / f"v{version}.db"
+    _database_at_version(path, version)
+    store = Store(path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        assert [s["patient_code"] for s in store.sessions()] == ["OLD-1"]
+        assert check(store) == []
+    finally:
+        store.close()
+
+
+def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer Pen Console"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_file_gets_a_clear_error_and_is_not_changed(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="damaged"):
+        Store(path)
+    assert path.read_bytes() == before
+    out = subprocess.run(
+        [sys.executable, "-m", "console", "sessions", "--db", str(path)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "damaged" in out.stderr and "Traceback" not in out.stderr
+
+
+def _columns(n: int, seed: int) -> packing.Columns:
+    rng = np.random.default_rng(seed)
+    return {
+        "seq": ((65500 + np.arange(n)) & 0xFFFF).astype(np.uint16),
+        "t_us": (2**32 - 300_000 + np.cumsum(rng.integers(400, 600, n))).astype(np.int64),
+        "depth_set_um": rng.choice([500, 550, 2500], n).astype(np.uint16),
+        "depth_meas_um": rng.integers(0, 65535, n).astype(np.uint16),
+        "rate_dhz": rng.integers(0, 1200, n).astype(np.uint16),
+        "strokes": (2**32 - 50 + np.cumsum(rng.integers(0, 3, n))).astype(np.int64),
+        "motor_ma": rng.integers(0, 900, n).astype(np.uint16),
+        "force_mn": rng.integers(0, 65535, n).astype(np.uint16),
+        "battery_pct": rng.integers(0, 101, n).astype(np.uint8),
+        "temp_dc": rng.integers(-400, 900, n).astype(np.int16),
+        "status": rng.integers(0, 65535, n).astype(np.uint16),
+        "zone": rng.integers(0, 15, n).astype(np.uint8),
+        "pass_no": rng.integers(0, 5, n).astype(np.uint8),
+    }
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 3000), st.integers(0, 2**32))
+def test_packing_is_bit_exact(n: int, seed: int) -> None:
+    cols = _columns(n, seed)
+    back = packing.unpack(packing.pack(cols))
+    for name, values in cols.items():
+        assert back[name].dtype == packing.COLUMNS[name]
+        assert np.array_equal(back[name], values), name
+
+
+def test_damaged_blob_is_reported_not_misread() -> None:
+    blob = bytearray(packing.pack(_columns(100, 1)))
+    blob[-5] ^= 0xFF
+    with pytest.raises(packing.PackError):
+        packing.unpack(bytes(blob))
+
+
+def test_check_finds_orphans_and_stuck_sessions(store: Store) -> None:
+    session = store.create_session("P-1", "Dr A")
+    store.conn.execute("PRAGMA foreign_keys=OFF")
+    store.conn.execute(
+        "INSERT INTO events (session_uuid, at_utc, source, kind) VALUES ('nope', 'x', 'pen', 'x')"
+    )
+    store.conn.commit()
+    problems = check(store)
+    assert any("belong to no session" in p for p in problems)
+    assert any(session in p and "still marked recording" in p for p in problems)
+
+
+def test_db_check_and_backup_commands(store: Store, record, tmp_path: Path) -> None:
+    link, recorder, session = record("virtual://treatment?telemetry_hz=500", 600)
+    dest = backup(store, tmp_path / "copy.db")  # while recording
+    copy = Store(dest)
+    try:
+        assert copy.session(session)["status"] == "recording"
+        assert len(copy.load_telemetry(session)["seq"]) > 0
+    finally:
+        copy.close()
+    with pytest.raises(FileExistsError):
+        backup(store, dest)
+    recorder.end_session()
+    ok = subprocess.run(
+        [sys.executable, "-m", "console", "db", "check", "--db", str(store.path)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "console", "db", "check", "--db", str(dest)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "still marked recording" in bad.stderr
