@@ -1,0 +1,204 @@
+"""The alarm model (IEC 60601-1-8 form), Qt-free: conditions, priorities, signals, history.
+
+Conditions are switched on and off by whoever observes them (the link monitor, the
+recorder, the zone ceilings). The model decides priority, the visual rhythm (flash rate
+and duty) and when a sound burst is due; the banner and the speaker only render it.
+Pausing audio silences bursts for two minutes and never hides the visual signal.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+class Priority(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+
+class Condition(enum.StrEnum):
+    LINK_LOST = "link_lost"
+    PEN_FAULT = "pen_fault"
+    STORAGE_FAILING = "storage_failing"
+    DEPTH_ABOVE_CEILING = "depth_above_ceiling"
+    BATTERY_LOW = "battery_low"
+    TELEMETRY_STALLED = "telemetry_stalled"
+    PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
+    LINK_QUALITY = "link_quality"
+
+
+PRIORITY: dict[Condition, Priority] = {
+    Condition.LINK_LOST: Priority.HIGH,
+    Condition.PEN_FAULT: Priority.HIGH,
+    Condition.STORAGE_FAILING: Priority.HIGH,
+    Condition.DEPTH_ABOVE_CEILING: Priority.HIGH,
+    Condition.BATTERY_LOW: Priority.MEDIUM,
+    Condition.TELEMETRY_STALLED: Priority.MEDIUM,
+    Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
+    Condition.LINK_QUALITY: Priority.LOW,
+}
+
+TITLES: dict[Condition, str] = {
+    Condition.LINK_LOST: "PEN LINK LOST",
+    Condition.PEN_FAULT: "PEN FAULT",
+    Condition.STORAGE_FAILING: "RECORDING STORAGE FAILING",
+    Condition.DEPTH_ABOVE_CEILING: "DEPTH ABOVE ZONE CEILING",
+    Condition.BATTERY_LOW: "Battery low",
+    Condition.TELEMETRY_STALLED: "No telemetry",
+    Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",
+    Condition.LINK_QUALITY: "Link quality",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """How a priority looks and sounds (IEC 60601-1-8 Table 1 and 3, as quoted)."""
+
+    flash_hz: float  # 0: steady
+    duty: float
+    pulses: int
+    repeat_s: float | None  # None: sounds once
+
+
+RHYTHM: dict[Priority, Rhythm] = {
+    Priority.HIGH: Rhythm(flash_hz=2.0, duty=0.5, pulses=10, repeat_s=10.0),
+    Priority.MEDIUM: Rhythm(flash_hz=0.6, duty=0.5, pulses=3, repeat_s=20.0),
+    Priority.LOW: Rhythm(flash_hz=0.0, duty=1.0, pulses=1, repeat_s=None),
+}
+
+AUDIO_PAUSE_S = 120.0
+
+
+@dataclass
+class Alarm:
+    condition: Condition
+    detail: str
+    raised_utc: str
+    raised_s: float
+    cleared_utc: str | None = None
+    acknowledged_utc: str | None = None
+    acknowledged_by: str | None = None
+    next_sound_s: float = field(default=0.0)
+
+    @property
+    def priority(self) -> Priority:
+        return PRIORITY[self.condition]
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_utc is None
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.condition]
+
+
+AlarmCallback = Callable[[Alarm], None]
+
+
+class AlarmModel:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.history: list[Alarm] = []
+        self._active: dict[Condition, Alarm] = {}
+        self._audio_paused_until = -1.0
+        self.on_raised: list[AlarmCallback] = []
+        self.on_cleared: list[AlarmCallback] = []
+        self.on_changed: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------ conditions
+
+    def set(self, condition: Condition, active: bool, detail: str = "") -> None:
+        current = self._active.get(condition)
+        if active and current is None:
+            now = self._clock()
+            alarm = Alarm(condition, detail, _utc(), now, next_sound_s=now)
+            self._active[condition] = alarm
+            self.history.append(alarm)
+            self._emit(self.on_raised, alarm)
+        elif active and current is not None and detail and detail != current.detail:
+            current.detail = detail
+            self._changed()
+        elif not active and current is not None:
+            current.cleared_utc = _utc()
+            del self._active[condition]
+            self._emit(self.on_cleared, current)
+
+    def raise_(self, condition: Condition, detail: str = "") -> None:
+        """A one-off condition (e.g. DEPTH_CLAMPED): raised now, kept until acknowledged."""
+        self.set(condition, True, detail)
+
+    def is_active(self, condition: Condition) -> bool:
+        return condition in self._active
+
+    def active(self) -> list[Alarm]:
+        return sorted(self._active.values(), key=lambda a: (-a.priority, a.raised_s))
+
+    def highest(self) -> Alarm | None:
+        alarms = self.active()
+        return alarms[0] if alarms else None
+
+    def acknowledge(self, condition: Condition, user: str = "") -> None:
+        """The operator has seen it: its sound stops; the visual stays while it is active."""
+        alarm = self._active.get(condition)
+        if alarm is not None and alarm.acknowledged_utc is None:
+            alarm.acknowledged_utc = _utc()
+            alarm.acknowledged_by = user or None
+            self._changed()
+
+    def acknowledge_all(self, user: str = "") -> None:
+        for condition in list(self._active):
+            self.acknowledge(condition, user)
+
+    # ------------------------------------------------------------ signals
+
+    def pause_audio(self) -> None:
+        self._audio_paused_until = self._clock() + AUDIO_PAUSE_S
+        self._changed()
+
+    def audio_paused_s(self) -> float:
+        return max(0.0, self._audio_paused_until - self._clock())
+
+    def visual_on(self) -> bool:
+        """Whether the banner is lit right now (flashing follows the top priority)."""
+        alarm = self.highest()
+        if alarm is None:
+            return False
+        rhythm = RHYTHM[alarm.priority]
+        if rhythm.flash_hz == 0:
+            return True
+        phase = ((self._clock() - alarm.raised_s) * rhythm.flash_hz) % 1.0
+        return phase < rhythm.duty
+
+    def due_burst(self) -> tuple[Priority, int] | None:
+        """A sound burst to play now, if one is due: (priority, pulses)."""
+        now = self._clock()
+        if now < self._audio_paused_until:
+            return None
+        for alarm in self.active():
+            if alarm.acknowledged_utc is not None or now < alarm.next_sound_s:
+                continue
+            rhythm = RHYTHM[alarm.priority]
+            alarm.next_sound_s = now + rhythm.repeat_s if rhythm.repeat_s else float("inf")
+            return alarm.priority, rhythm.pulses
+        return None
+
+    # ------------------------------------------------------------ plumbing
+
+    def _emit(self, callbacks: list[AlarmCallback], alarm: Alarm) -> None:
+        for cb in callbacks:
+            cb(alarm)
+        self._changed()
+
+    def _changed(self) -> None:
+        for cb in self.on_changed:
+            cb()
+
+
+def _utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,268 @@
+"""The live model: what the practitioner's screen shows, fed by the link, drained by the GUI.
+
+Link callbacks (on the link's thread) only put items on a thread-safe queue. The GUI's
+display timer calls `drain()`, which moves new samples into a ring buffer sized for the
+longest plot window, and returns what arrived. Lost frames and link outages become NaN
+rows, so the plots show gaps instead of lines drawn across them. Qt-free.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from drivers.link import LinkState, StateChange
+from drivers.messages import Event, EventCode, Info, SeqGap, Status, TelemetryBatch
+
+PLOT_COLUMNS = ("depth_set_mm", "depth_meas_mm", "rate_hz", "force_n")
+MAX_WINDOW_S = 60.0
+MAX_RATE_HZ = 2000
+
+
+class RingBuffer:
+    """Append-only columns with a contiguous view of the newest `capacity` rows."""
+
+    def __init__(self, capacity: int, columns: tuple[str, ...]) -> None:
+        self.capacity = capacity
+        self._t = np.full(2 * capacity, np.nan)
+        self._cols = {c: np.full(2 * capacity, np.nan, np.float32) for c in columns}
+        self._end = 0
+
+    def __len__(self) -> int:
+        return min(self._end, self.capacity)
+
+    def append(self, t_s: npt.NDArray[np.float64], cols: dict[str, npt.NDArray[Any]]) -> None:
+        n = len(t_s)
+        if n > self.capacity:
+            t_s = t_s[-self.capacity :]
+            cols = {k: v[-self.capacity :] for k, v in cols.items()}
+            n = self.capacity
+        if self._end + n > 2 * self.capacity:  # slide the newest rows back to the front
+            keep = min(self._end, self.capacity - n) if n < self.capacity else 0
+            src = slice(self._end - keep, self._end)
+            self._t[:keep] = self._t[src]
+            for arr in self._cols.values():
+                arr[:keep] = arr[src]
+            self._end = keep
+        self._t[self._end : self._end + n] = t_s
+        for name, arr in self._cols.items():
+            arr[self._end : self._end + n] = cols[name]
+        self._end += n
+
+    def last_t(self) -> float | None:
+        return float(self._t[self._end - 1]) if self._end else None
+
+    def view(
+        self, since_t: float, until_t: float | None = None
+    ) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
+        start = max(0, self._end - self.capacity)
+        t = self._t[start : self._end]
+        lo = int(np.searchsorted(t, since_t, side="left")) if len(t) else 0
+        hi = int(np.searchsorted(t, until_t, side="right")) if until_t is not None else len(t)
+        return t[lo:hi], {k: v[start + lo : start + hi] for k, v in self._cols.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    t_s: float
+    kind: str  # button, fault, gap, zone, pass, alarm, cartridge
+    label: str
+
+
+@dataclass
+class Drained:
+    samples: int = 0
+    events: list[Event] = field(default_factory=list)
+    states: list[StateChange] = field(default_factory=list)
+    gaps: list[SeqGap] = field(default_factory=list)
+    commands: list[tuple[str, int | None, object]] = field(default_factory=list)
+    storage: list[tuple[bool, str]] = field(default_factory=list)  # (ok, message)
+    received_ns: list[int] = field(default_factory=list)
+    queue_depth: int = 0
+
+
+@dataclass
+class Latest:
+    depth_set_um: int = 0
+    depth_meas_um: int = 0
+    rate_dhz: int = 0
+    strokes: int = 0
+    force_mn: int = 0
+    battery_pct: int = 0
+    temp_dc: int = 0
+    status: int = 0
+    t_us: int = 0
+    rx_monotonic: float = 0.0
+
+    def has(self, flag: Status) -> bool:
+        return bool(self.status & flag)
+
+
+_MARKED_EVENTS = {
+    EventCode.BUTTON_SHORT: "button",
+    EventCode.BUTTON_LONG: "button",
+    EventCode.FAULT_RAISED: "fault",
+    EventCode.FAULT_CLEARED: "fault",
+    EventCode.DEPTH_CLAMPED: "alarm",
+    EventCode.CARTRIDGE_INSERTED: "cartridge",
+    EventCode.CARTRIDGE_REMOVED: "cartridge",
+    EventCode.HOST_LINK_LOST: "gap",
+}
+
+
+class LiveModel:
+    """A link subscriber (any thread) and the GUI's source of truth (GUI thread)."""
+
+    def __init__(self, max_rate_hz: int = MAX_RATE_HZ, max_window_s: float = MAX_WINDOW_S):
+        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.ring = RingBuffer(int(max_rate_hz * max_window_s * 1.2), PLOT_COLUMNS)
+        self.latest = Latest()
+        self.info: Info | None = None
+        self.state: LinkState = LinkState.DISCONNECTED
+        self.state_message = ""
+        self.markers: deque[Marker] = deque(maxlen=500)
+        self.session_strokes0: int | None = None
+        self._t0_us: int | None = None
+        self._pending_gap = False
+
+    # ------------------------------------------------------------ link side (any thread)
+
+    def on_telemetry(self, batch: TelemetryBatch) -> None:
+        self._queue.put(("telemetry", batch))
+
+    def on_event(self, event: Event) -> None:
+        self._queue.put(("event", event))
+
+    def on_state(self, change: StateChange) -> None:
+        self._queue.put(("state", change))
+
+    def on_info(self, info: Info) -> None:
+        self._queue.put(("info", info))
+
+    def on_gap(self, gap: SeqGap) -> None:
+        self._queue.put(("gap", gap))
+
+    def on_command(self, name: str, requested: int | None, outcome: object) -> None:
+        self._queue.put(("command", (name, requested, outcome)))
+
+    def on_storage_problem(self, message: str) -> None:
+        self._queue.put(("storage", (False, message)))
+
+    def on_storage_recovered(self, message: str) -> None:
+        self._queue.put(("storage", (True, message)))
+
+    # ------------------------------------------------------------ GUI side
+
+    def t_s(self, t_us: int) -> float:
+        """Seconds on the plot's clock (pen time since this model first heard the pen)."""
+        if self._t0_us is None:
+            self._t0_us = t_us
+        return (t_us - self._t0_us) / 1e6
+
+    def drain(self, limit: int = 100_000) -> Drained:
+        out = Drained(queue_depth=self._queue.qsize())
+        batches: list[TelemetryBatch] = []
+        for _ in range(limit):
+            try:
+                kind, item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "telemetry":
+                batches.append(item)
+                continue
+            if batches:  # keep order: samples before this item go in first
+                self._take(batches, out)
+                batches = []
+            if kind == "event":
+                out.events.append(item)
+                self._on_event(item)
+            elif kind == "state":
+                out.states.append(item)
+                self._on_state(item)
+            elif kind == "info":
+                self.info = item
+            elif kind == "gap":
+                out.gaps.append(item)
+                self._pending_gap = True
+                self.markers.append(Marker(self.t_s(item.t_us_before or 0), "gap",
+                                           f"{item.frames_lost} frames lost"))  # fmt: skip
+            elif kind == "command":
+                out.commands.append(item)
+            elif kind == "storage":
+                out.storage.append(item)
+        if batches:
+            self._take(batches, out)
+        return out
+
+    def _take(self, batches: list[TelemetryBatch], out: Drained) -> None:
+        batch = TelemetryBatch.concat(batches) if len(batches) > 1 else batches[0]
+        out.received_ns += [b.received_ns for b in batches]
+        n = len(batch)
+        if n == 0:
+            return
+        t = np.array([self.t_s(int(batch.t_us[0]))]) + (batch.t_us - batch.t_us[0]) / 1e6
+        cols = {
+            "depth_set_mm": batch.depth_set_um / 1000.0,
+            "depth_meas_mm": np.where(
+                batch.depth_meas_um > 0, batch.depth_meas_um / 1000.0, np.nan
+            ),
+            "rate_hz": batch.rate_dhz / 10.0,
+            "force_n": batch.force_mn / 1000.0,
+        }
+        if self._pending_gap:  # a NaN row breaks the line where frames were lost
+            last = self.ring.last_t()
+            gap_t = np.array([t[0] - 1e-6 if last is None else (last + t[0]) / 2])
+            self.ring.append(gap_t, {k: np.array([np.nan]) for k in PLOT_COLUMNS})
+            self._pending_gap = False
+        self.ring.append(t, cols)
+        i = n - 1
+        self.latest = Latest(
+            depth_set_um=int(batch.depth_set_um[i]),
+            depth_meas_um=int(batch.depth_meas_um[i]),
+            rate_dhz=int(batch.rate_dhz[i]),
+            strokes=int(batch.strokes[i]),
+            force_mn=int(batch.force_mn[i]),
+            battery_pct=int(batch.battery_pct[i]),
+            temp_dc=int(batch.temp_dc[i]),
+            status=int(batch.status[i]),
+            t_us=int(batch.t_us[i]),
+            rx_monotonic=time.monotonic(),
+        )
+        out.samples += n
+
+    def _on_event(self, event: Event) -> None:
+        kind = _MARKED_EVENTS.get(event.code)  # type: ignore[call-overload]
+        if kind is not None:
+            name = getattr(event.code, "name", str(event.code)).replace("_", " ").lower()
+            self.markers.append(Marker(self.t_s(event.t_us), kind, name))
+
+    def _on_state(self, change: StateChange) -> None:
+        self.state = change.state
+        self.state_message = change.message
+        if change.state is LinkState.LOST:
+            self._pending_gap = True
+            last = self.ring.last_t()
+            if last is not None:
+                self.markers.append(Marker(last, "gap", "link lost"))
+        if change.state is LinkState.STREAMING and change.gap_s:
+            self._pending_gap = True
+
+    def add_marker(self, kind: str, label: str) -> None:
+        """A console-side mark (zone change, pass) at the newest sample's time."""
+        last = self.ring.last_t()
+        if last is not None:
+            self.markers.append(Marker(last, kind, label))
+
+    def session_strokes(self) -> int:
+        if self.session_strokes0 is None:
+            return 0
+        return self.latest.strokes - self.session_strokes0
+
+    def mark_session_start(self) -> None:
+        self.session_strokes0 = self.latest.strokes
