@@ -1,0 +1,166 @@
+"""The live screen's controller: one pen link, its models, the recorder and the alarms.
+
+The only Qt here is plumbing: a display timer, and signals that carry command answers
+from the link thread back to the GUI thread. Rules live in the Qt-free models it holds
+(LiveModel, AlarmModel, LinkMonitor, Recorder).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.alarms import Alarm, AlarmModel
+from console.live import Drained, LiveModel
+from console.monitor import LinkMonitor
+from console.recorder import Recorder
+from console.store import Store
+from drivers.link import CommandResult, Link, LinkState, StateChange
+from drivers.messages import Info, Status
+
+log = logging.getLogger(__name__)
+
+DISPLAY_HZ = 60
+
+
+class PenController(QObject):
+    command_answered = Signal(str, object)  # command name, CommandResult | Exception
+    frame = Signal(object)  # Drained, after each display tick
+    link_replaced = Signal()
+
+    def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.live = LiveModel()
+        self.alarms = AlarmModel()
+        self.monitor = LinkMonitor(self.alarms)
+        self.recorder = Recorder(store) if store is not None else None
+        if self.recorder is not None:
+            self.recorder.add_listener(self.live)
+        self.link: Link | None = None
+        self.session: str | None = None
+        self.alarms.on_raised.append(self._record_alarm)
+        self.alarms.on_cleared.append(self._record_alarm)
+        self.timer = QTimer(self)
+        self.timer.setInterval(round(1000 / DISPLAY_HZ))
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    # ------------------------------------------------------------ connection
+
+    @property
+    def state(self) -> LinkState:
+        return self.link.state if self.link else LinkState.DISCONNECTED
+
+    @property
+    def info(self) -> Info | None:
+        return self.link.info if self.link else None
+
+    @property
+    def simulated(self) -> bool:
+        return self.link is not None and self.link.virtual_pen is not None
+
+    def connect_to(self, url: str) -> None:
+        self.disconnect()
+        self.link = Link(url)
+        self.link.subscribe(self.live)
+        if self.recorder is not None:
+            self.link.subscribe(self.recorder)
+        self.link.start()
+        self.link_replaced.emit()
+
+    def disconnect(self) -> None:
+        link, self.link = self.link, None
+        if link is not None:
+            link.close()
+            # The closed link no longer publishes: tell the screen it is gone on purpose.
+            self.live.on_state(
+                StateChange(LinkState.DISCONNECTED, link.state, f"disconnected from {link.name}", 0)
+            )
+            self.link_replaced.emit()
+
+    def close(self) -> None:
+        self.timer.stop()
+        if self.session is not None:
+            self.end_session()
+        self.disconnect()
+        if self.recorder is not None:
+            self.recorder.close()
+
+    # ------------------------------------------------------------ commands
+
+    def _send(self, name: str, future: Future[CommandResult]) -> None:
+        future.add_done_callback(lambda f: self.command_answered.emit(name, _outcome(f)))
+
+    def step_depth(self, steps: int) -> None:
+        info = self.info
+        if self.link is None or info is None:
+            return
+        target = self.live.latest.depth_set_um + steps * info.depth_step_um
+        target = min(max(target, info.depth_min_um), info.depth_max_um)
+        self._send("set_depth", self.link.set_depth(target))
+
+    def step_rate(self, steps: int, step_dhz: int = 50) -> None:
+        info = self.info
+        if self.link is None or info is None:
+            return
+        current = self.live.latest.rate_dhz or info.rate_min_dhz
+        target = min(max(current + steps * step_dhz, info.rate_min_dhz), info.rate_max_dhz)
+        self._send("set_rate", self.link.set_rate(target))
+
+    def toggle_motor(self) -> None:
+        if self.link is not None:
+            running = self.live.latest.has(Status.MOTOR_RUNNING)
+            self._send("motor", self.link.motor(not running))
+
+    def motor(self, start: bool) -> None:
+        if self.link is not None:
+            self._send("motor", self.link.motor(start))
+
+    def clear_fault(self) -> None:
+        if self.link is not None:
+            self._send("clear_fault", self.link.clear_fault())
+
+    # ------------------------------------------------------------ sessions
+
+    def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
+        if self.recorder is None:
+            raise RuntimeError("no database is open, so nothing can be recorded")
+        self.session = self.recorder.start_session(patient_code, practitioner, plan_name=plan)
+        self.live.mark_session_start()
+        return self.session
+
+    def end_session(self) -> None:
+        if self.recorder is not None and self.session is not None:
+            self.recorder.end_session()
+        self.session = None
+
+    def _record_alarm(self, alarm: Alarm) -> None:
+        if self.recorder is not None and self.session is not None:
+            self.recorder.add_console_event(
+                "alarm",
+                {
+                    "condition": alarm.condition.value,
+                    "priority": alarm.priority.name.lower(),
+                    "detail": alarm.detail,
+                    "state": "raised" if alarm.active else "cleared",
+                },
+                t_us=self.live.latest.t_us or None,
+            )
+
+    # ------------------------------------------------------------ display tick
+
+    def tick(self) -> Drained:
+        drained = self.live.drain()
+        stats = self.link.stats if self.link else None
+        discards = stats.discarded.get("total", 0) if stats else 0
+        self.monitor.update(drained, self.state, self.live.latest, discards)
+        self.frame.emit(drained)
+        return drained
+
+
+def _outcome(future: Future[CommandResult]) -> object:
+    error = future.exception()
+    return error if error is not None else future.result()

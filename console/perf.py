@@ -1,0 +1,63 @@
+"""`--perf-log`: one JSON line per second with fps, CPU, ingest rate, latency and queue depth.
+
+Latency runs from the moment a frame's bytes reached the host (TelemetryBatch.received_ns)
+to the paint that first shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TextIO
+
+import numpy as np
+
+from console.live import Drained
+
+
+class PerfLog:
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._waiting: list[int] = []  # received_ns of samples not yet painted
+        self._latencies_ms: list[float] = []
+        self._paints = 0
+        self._samples = 0
+        self._queue_depth = 0
+        self._t0 = time.monotonic()
+        self._cpu0 = time.process_time()
+        self.lines: list[dict[str, float]] = []
+
+    def on_frame(self, drained: Drained) -> None:
+        self._waiting += drained.received_ns
+        self._samples += drained.samples
+        self._queue_depth = max(self._queue_depth, drained.queue_depth)
+        self._maybe_write()
+
+    def on_paint(self, painted_ns: int) -> None:
+        self._paints += 1
+        if self._waiting:
+            self._latencies_ms += [(painted_ns - r) / 1e6 for r in self._waiting if r]
+            self._waiting.clear()
+
+    def _maybe_write(self) -> None:
+        now = time.monotonic()
+        elapsed = now - self._t0
+        if elapsed < 1.0:
+            return
+        cpu = time.process_time()
+        lat = np.asarray(self._latencies_ms) if self._latencies_ms else np.asarray([np.nan])
+        line = {
+            "t": round(time.time(), 3),
+            "fps": round(self._paints / elapsed, 1),
+            "cpu_pct": round(100 * (cpu - self._cpu0) / elapsed, 1),
+            "ingest_hz": round(self._samples / elapsed, 1),
+            "latency_ms_p50": round(float(np.nanpercentile(lat, 50)), 2),
+            "latency_ms_p99": round(float(np.nanpercentile(lat, 99)), 2),
+            "queue_depth": self._queue_depth,
+        }
+        self.lines.append(line)
+        self._out.write(json.dumps(line) + "\n")
+        self._out.flush()
+        self._t0, self._cpu0 = now, cpu
+        self._paints = self._samples = self._queue_depth = 0
+        self._latencies_ms.clear()

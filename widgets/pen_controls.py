@@ -1,0 +1,71 @@
+"""Pen controls: depth and rate steps, start/stop, clear fault, each with the value the pen
+applied (from its ACK). Big targets (≥ 44 px) and a keyboard shortcut for each."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+
+from console.controller import PenController
+from drivers.link import CommandResult
+
+SHORTCUTS = {
+    "depth_down": "F1",
+    "depth_up": "F2",
+    "rate_down": "F3",
+    "rate_up": "F4",
+    "motor": "Space",
+    "clear_fault": "F8",
+}
+
+
+class PenControls(QWidget):
+    def __init__(self, controller: PenController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        c = controller
+        self.buttons: dict[str, QPushButton] = {}
+        specs = [
+            ("depth_down", "Depth −", lambda: c.step_depth(-1), 0, 0),
+            ("depth_up", "Depth +", lambda: c.step_depth(+1), 0, 1),
+            ("rate_down", "Rate −", lambda: c.step_rate(-1), 1, 0),
+            ("rate_up", "Rate +", lambda: c.step_rate(+1), 1, 1),
+            ("motor", "Start / Stop", c.toggle_motor, 2, 0),
+            ("clear_fault", "Clear fault", c.clear_fault, 2, 1),
+        ]
+        for key, text, action, r, col in specs:
+            button = QPushButton(f"{text}  [{SHORTCUTS[key]}]")
+            button.setObjectName(f"control_{key}")
+            button.setMinimumSize(120, 56)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must reach the shortcut
+            button.clicked.connect(action)
+            shortcut = QShortcut(QKeySequence(SHORTCUTS[key]), self)
+            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            shortcut.activated.connect(button.click)
+            grid.addWidget(button, r, col)
+            self.buttons[key] = button
+        self.applied = QLabel("")
+        self.applied.setObjectName("appliedValue")
+        self.applied.setWordWrap(True)
+        grid.addWidget(self.applied, 3, 0, 1, 2)
+        controller.command_answered.connect(self._on_command_answered)
+
+    def _on_command_answered(self, name: str, outcome: object) -> None:
+        if isinstance(outcome, CommandResult):
+            result = getattr(outcome.result, "name", str(outcome.result))
+            if name == "set_depth":
+                text = f"Pen applied depth {outcome.value / 1000:.2f} mm"
+            elif name == "set_rate":
+                text = f"Pen applied rate {outcome.value / 10:.1f} Hz"
+            elif name == "motor":
+                text = "Motor running" if outcome.value else "Motor stopped"
+            else:
+                text = name.replace("_", " ").capitalize()
+            if not outcome.ok:
+                text += f" — refused: {result.replace('_', ' ').lower()}"
+            self.applied.setText(text)
+        else:
+            self.applied.setText(f"{name.replace('_', ' ')} failed: {outcome}")

@@ -1,0 +1,148 @@
+"""Live telemetry plots: depth (set and measured), stroke rate, optional contact force.
+
+Bound to a LiveModel. `refresh()` (called by the display timer) pulls the newest window
+from the model's ring buffer and calls setData on curves made once. The x-axis is fixed
+and relative (seconds before now), so nothing re-ranges per frame; NaN rows break the
+curves at link gaps. Paused, the view freezes and can be panned back over the buffer
+while data keeps arriving underneath.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from console.live import LiveModel, Marker
+
+WINDOWS_S = (10, 30, 60)
+MARKER_COLOURS = {
+    "button": "#90a4ae",
+    "fault": "#ef5350",
+    "gap": "#ffb300",
+    "alarm": "#ef5350",
+    "cartridge": "#ab47bc",
+    "zone": "#26a69a",
+    "pass": "#66bb6a",
+}
+MAX_MARKERS = 40
+
+
+class _PaintHookView(pg.GraphicsLayoutWidget):
+    """Tells its owner when a frame has actually been painted (for latency and fps)."""
+
+    def __init__(self, on_paint: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_paint = on_paint
+
+    def paintEvent(self, event: object) -> None:
+        super().paintEvent(event)
+        self._on_paint()
+
+
+class TelemetryPlot(QWidget):
+    def __init__(self, live: LiveModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.live = live
+        self.window_s = 30
+        self.paused = False
+        self.painted_at_ns = 0
+        self.paint_listeners: list[Callable[[int], None]] = []
+        self._view = _PaintHookView(self._painted)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._view)
+        self.depth_plot = self._view.addPlot(row=0, col=0)
+        self.rate_plot = self._view.addPlot(row=1, col=0)
+        self.force_plot = self._view.addPlot(row=2, col=0)
+        self.depth_plot.setLabel("left", "Depth", units="mm")
+        self.rate_plot.setLabel("left", "Rate", units="Hz")
+        self.force_plot.setLabel("left", "Force", units="N")
+        self.force_plot.setLabel("bottom", "seconds before now")
+        for plot in (self.depth_plot, self.rate_plot, self.force_plot):
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setMouseEnabled(x=True, y=False)
+            plot.hideButtons()
+        self.rate_plot.setXLink(self.depth_plot)
+        self.force_plot.setXLink(self.depth_plot)
+        self.depth_plot.addLegend(offset=(10, 5))
+        self.set_curve = self.depth_plot.plot(
+            pen=pg.mkPen("#4fc3f7", width=1), name="set", connect="finite"
+        )
+        self.meas_curve = self.depth_plot.plot(
+            pen=pg.mkPen("#ffca28", width=1), name="measured", connect="finite"
+        )
+        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#81c784", width=1), connect="finite")
+        self.force_curve = self.force_plot.plot(pen=pg.mkPen("#ce93d8", width=1), connect="finite")
+        self._markers: list[pg.InfiniteLine] = []
+        self.show_force(False)
+        self.set_window(self.window_s)
+
+    # ------------------------------------------------------------ user controls
+
+    def set_window(self, seconds: int) -> None:
+        self.window_s = seconds
+        self.depth_plot.setXRange(-seconds, 0, padding=0)
+
+    def show_force(self, shown: bool) -> None:
+        self.force_plot.setVisible(shown)
+        self.rate_plot.setLabel("bottom", "" if shown else "seconds before now")
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: the picture stops; pan with the mouse to look back. Recording goes on."""
+        self.paused = paused
+        if not paused:
+            self.set_window(self.window_s)
+
+    # ------------------------------------------------------------ display timer
+
+    def refresh(self) -> None:
+        if self.paused:
+            return
+        now_t = self.live.ring.last_t()
+        if now_t is None:
+            return
+        span = 60.0 if self.window_s < 60 else 65.0  # keep a little to pan into
+        t, cols = self.live.ring.view(now_t - max(span, self.window_s))
+        x = t - now_t
+        self.set_curve.setData(x, cols["depth_set_mm"])
+        self.meas_curve.setData(x, cols["depth_meas_mm"])
+        self.rate_curve.setData(x, cols["rate_hz"])
+        if self.force_plot.isVisible():
+            self.force_curve.setData(x, cols["force_n"])
+        self._place_markers(now_t)
+
+    def _place_markers(self, now_t: float) -> None:
+        recent = [m for m in self.live.markers if m.t_s >= now_t - self.window_s][-MAX_MARKERS:]
+        while len(self._markers) < len(recent):
+            line = pg.InfiniteLine(angle=90, movable=False)
+            self.depth_plot.addItem(line)
+            self._markers.append(line)
+        for line, marker in zip(self._markers, recent, strict=False):
+            self._style_marker(line, marker)
+            line.setPos(marker.t_s - now_t)
+            line.setVisible(True)
+        for line in self._markers[len(recent) :]:
+            line.setVisible(False)
+
+    @staticmethod
+    def _style_marker(line: pg.InfiniteLine, marker: Marker) -> None:
+        colour = MARKER_COLOURS.get(marker.kind, "#bdbdbd")
+        line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
+        line.setToolTip(marker.label)
+
+    def curve_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the measured-depth curve holds now (x, y), for tests and checks."""
+        x, y = self.meas_curve.getData()
+        return (np.asarray(x), np.asarray(y)) if x is not None else (np.empty(0), np.empty(0))
+
+    def _painted(self) -> None:
+        self.painted_at_ns = time.monotonic_ns()
+        for listener in self.paint_listeners:
+            listener(self.painted_at_ns)
