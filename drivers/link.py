@@ -2,34 +2,44 @@
 
 Two threads per link:
 
-- the reader opens the port, handshakes, reads whatever is waiting, decodes and
-  publishes to subscribers, and reconnects with backoff after an unplug;
+- the reader opens the port, handshakes, reads whatever is waiting, decodes, publishes to
+  subscribers, resends unanswered commands, and reconnects with backoff after an unplug;
 - the heartbeat sends a host frame at least every 250 ms (the pen stops needling after
-  1.5 s of silence) and resends unanswered commands. It holds no lock that other code
-  keeps for long, so a busy GUI or a slow subscriber cannot stall it.
+  1.5 s of silence). It only ever takes the write lock, which is held for one write()
+  call, so neither a busy thread nor a slow subscriber can stall it.
 
-Subscribers are plain objects with any of on_telemetry, on_event, on_info, on_state,
-on_command and on_gap (frames lost on the wire, in stream order); they are called on the
-reader thread and must be quick.
+Subscribers are plain objects with any of the methods of `LinkListener` (on_telemetry,
+on_event, on_info, on_state, on_gap, on_command); they are called on the reader thread.
+Never imports Qt.
 """
 
 from __future__ import annotations
 
-import enum
+import itertools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from drivers import codec
+from drivers.link_commands import CommandTable, PendingCommand
+from drivers.link_types import (
+    CommandResult,
+    CommandTimeout,
+    LinkClosed,
+    LinkListener,
+    LinkState,
+    LinkStats,
+    StateChange,
+)
 from drivers.messages import (
     PROTOCOL_MAJOR,
     PROTOCOL_MINOR,
     Ack,
-    AckResult,
     Command,
     Event,
     Info,
@@ -46,79 +56,22 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 0.2  # spec: at least every 500 ms; issue: every 250 ms; margin for jitter
 HEARTBEAT_TICK_S = 0.02
 HELLO_RETRY_S = 1.0
-COMMAND_RETRY_S = 0.25
-COMMAND_TRIES = 3
-SILENCE_LOST_S = 1.0  # no byte at all while streaming: the pen is gone
+SILENCE_LOST_S = 1.0  # no byte at all while streaming (≥ 50 Hz telemetry): the pen is gone
 BACKOFF_MIN_S = 0.2
 BACKOFF_MAX_S = 2.0
-
-
-class LinkState(enum.StrEnum):
-    DISCONNECTED = "disconnected"
-    OPENING = "opening"
-    HANDSHAKING = "handshaking"
-    STREAMING = "streaming"
-    LOST = "lost"
-    INCOMPATIBLE = "incompatible"
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    state: LinkState
-    previous: LinkState
-    message: str  # human words: what happened and what to do
-    at_ns: int  # time.monotonic_ns()
-    gap_s: float | None = None  # on STREAMING after LOST: how long the pen was unheard
-
-
-@dataclass(frozen=True, slots=True)
-class CommandResult:
-    result: AckResult | int
-    value: int  # the value the pen applied, from the ACK
-
-    @property
-    def ok(self) -> bool:
-        return self.result == AckResult.OK
-
-
-class CommandTimeout(TimeoutError):
-    """No answer after all tries."""
-
-
-class LinkClosed(RuntimeError):
-    """A command was issued while not STREAMING, or the link went away before an answer."""
-
-
-@dataclass
-class LinkStats:
-    frames: int = 0
-    events: int = 0
-    discarded: dict[str, int] = field(default_factory=dict)  # by reason, plus "total"
-    seq_gaps: int = 0
-    frames_lost: int = 0
-    reconnects: int = 0
-    last_heartbeat_gap_ms: float = 0.0
-    max_heartbeat_gap_ms: float = 0.0
-    listener_errors: int = 0
-
-
-@dataclass
-class _Pending:
-    name: str
-    command: Command
-    requested: int | None
-    future: Future[Any]
-    seq: int
-    tries: int
-    sent_at: float
-    wants_info: bool = False
-
+DEVICE_POLL_S = 0.05  # how often a vanished device path is looked for during backoff
+JOIN_TIMEOUT_S = 3.0
 
 Opener = Callable[[], Port]
 
 
 class Link:
-    """Owns one pen connection given by a URL/device path or an opener callable."""
+    """Owns one pen connection, given by a URL/device path or by an opener callable.
+
+    `Link("/dev/ttyACM0")`, `Link("socket://127.0.0.1:5555")`, `Link("virtual://treatment")`
+    or `Link(opener)` where `opener()` returns an open serial-like Port. Call start(), then
+    subscribe listeners (or subscribe first), and close() when done.
+    """
 
     def __init__(
         self,
@@ -127,13 +80,14 @@ class Link:
         name: str | None = None,
         protocol: tuple[int, int] = (PROTOCOL_MAJOR, PROTOCOL_MINOR),
     ) -> None:
-        self.virtual_pen: VirtualPen | None = None
+        self.virtual_pen: VirtualPen | None = None  # the pen behind a virtual:// URL
+        self._opener: Opener
         if isinstance(url, str):
             self.url = url
             if is_virtual(url):
                 pen = virtual_pen_from_url(url)
                 self.virtual_pen = pen
-                self._opener: Opener = lambda: open_virtual(pen)
+                self._opener = lambda: open_virtual(pen)
             else:
                 self._opener = lambda: open_serial(url)
         else:
@@ -145,23 +99,30 @@ class Link:
         self._state_cond = threading.Condition()
         self._info: Info | None = None
         self._decoder = codec.StreamDecoder()
-        self._listeners: list[object] = []
+        self._listeners: list[object] = []  # replaced, never mutated: readers need no lock
         self._listeners_lock = threading.Lock()
         self._port: Port | None = None
         self._write_lock = threading.Lock()  # held only for one write() call
-        self._tx_seq = 0
-        self._last_tx = 0.0
-        self._pending: dict[int, _Pending] = {}
-        self._pending_lock = threading.Lock()
+        self._seq = itertools.count()  # next() is atomic under the GIL: no lock needed
+        self._last_tx_s = 0.0
+        self._commands = CommandTable()
         self._stop = threading.Event()
+        self._closed = False
         self._counters = LinkStats()
-        self._lost_since: float | None = None
+        self._lost_since_s: float | None = None
         self._threads: list[threading.Thread] = []
+
+    @classmethod
+    def to_pen(cls, pen: VirtualPen, name: str = "virtual pen") -> Link:
+        """A link to an existing VirtualPen, in-process (tests set the pen up first)."""
+        link = cls(lambda: open_virtual(pen), name=name)
+        link.virtual_pen = pen
+        return link
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        if self._threads:
+        if self._threads or self._closed:
             return
         self._threads = [
             threading.Thread(target=self._reader, name=f"pen-link-reader {self.name}"),
@@ -172,15 +133,18 @@ class Link:
             t.start()
 
     def close(self) -> None:
-        """Stop the threads and close the port; idempotent."""
+        """Stop both threads, close the port, fail what is still pending; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         self._stop.set()
         for t in self._threads:
             if t is not threading.current_thread():
-                t.join(timeout=3)
+                t.join(timeout=JOIN_TIMEOUT_S)
         self._close_port()
-        self._fail_pending(LinkClosed("the link was closed"))
+        self._fail_all(LinkClosed("the link was closed"))
         if self._state is not LinkState.INCOMPATIBLE:
-            self._set_state(LinkState.DISCONNECTED, f"disconnected from {self.name}")
+            self._set_state(LinkState.DISCONNECTED, f"disconnected from {self.name}", force=True)
 
     def __enter__(self) -> Link:
         self.start()
@@ -197,21 +161,23 @@ class Link:
 
     @property
     def info(self) -> Info | None:
+        """The last INFO the pen sent (ranges, serial, cartridge); None before the first."""
         return self._info
 
     @property
     def stats(self) -> LinkStats:
         d = self._decoder.stats
-        discarded = {str(k): v for k, v in d.as_dict()["discarded"].items()}  # type: ignore[attr-defined]
+        raw: Any = d.as_dict()["discarded"]
         return replace(
             self._counters,
             frames=d.frames,
-            discarded=discarded,
+            discarded={str(k): int(v) for k, v in raw.items()},
             seq_gaps=d.seq_gaps,
             frames_lost=d.frames_lost,
         )
 
-    def subscribe(self, listener: object) -> Callable[[], None]:
+    def subscribe(self, listener: LinkListener | object) -> Callable[[], None]:
+        """Add a listener; returns the function that removes it."""
         with self._listeners_lock:
             self._listeners = [*self._listeners, listener]
 
@@ -228,78 +194,81 @@ class Link:
     # ------------------------------------------------------------------ commands
 
     def set_depth(self, depth_um: int) -> Future[CommandResult]:
-        return self._command("set_depth", Command.set_depth(depth_um), depth_um)
+        return self._command("set_depth", Command.set_depth, depth_um)
 
     def set_rate(self, rate_dhz: int) -> Future[CommandResult]:
-        return self._command("set_rate", Command.set_rate(rate_dhz), rate_dhz)
+        return self._command("set_rate", Command.set_rate, rate_dhz)
 
     def motor(self, start: bool) -> Future[CommandResult]:
-        return self._command("motor", Command.motor(start), int(start))
+        return self._command("motor", lambda on: Command.motor(bool(on)), int(start))
 
     def set_depth_limit(self, limit_um: int) -> Future[CommandResult]:
-        return self._command("set_depth_limit", Command.set_depth_limit(limit_um), limit_um)
+        """0 removes the limit."""
+        return self._command("set_depth_limit", Command.set_depth_limit, limit_um)
 
     def set_telemetry_rate(self, hz: int) -> Future[CommandResult]:
-        return self._command("set_telemetry_rate", Command.set_telemetry_rate(hz), hz)
+        return self._command("set_telemetry_rate", Command.set_telemetry_rate, hz)
 
     def get_info(self) -> Future[Info]:
-        return self._command("get_info", Command.get_info(), None, wants_info=True)
+        return self._command("get_info", lambda _: Command.get_info(), None, wants_info=True)
 
     def clear_fault(self) -> Future[CommandResult]:
-        return self._command("clear_fault", Command.clear_fault(), None)
+        return self._command("clear_fault", lambda _: Command.clear_fault(), None)
 
     def _command(
-        self, name: str, command: Command, requested: int | None, wants_info: bool = False
+        self,
+        name: str,
+        build: Callable[[Any], Command],
+        requested: int | None,
+        wants_info: bool = False,
     ) -> Future[Any]:
+        """Send a command; the future resolves on the reader thread (or fails at once)."""
         future: Future[Any] = Future()
-        if self._state is not LinkState.STREAMING:
+        error: Exception | None = None
+        if requested is not None and not 0 <= requested <= 0xFFFF:
+            error = ValueError(f"{name.replace('_', ' ')}: {requested} is out of 0..65535")
+        elif self._state is not LinkState.STREAMING:
             error = LinkClosed(f"cannot {name.replace('_', ' ')}: the pen link is {self._state}")
+        if error is not None:
             future.set_exception(error)
             self._publish("on_command", name, requested, error)
             return future
-        pending = _Pending(name, command, requested, future, -1, 0, 0.0, wants_info)
-        self._send_pending(pending)
+        self._send(PendingCommand(name, build(requested), requested, future, wants_info))
         return future
 
-    def _send_pending(self, pending: _Pending) -> None:
-        with self._pending_lock:
-            self._pending.pop(pending.seq, None)
-            pending.seq = self._take_seq()
-            pending.tries += 1
-            pending.sent_at = time.monotonic()
-            self._pending[pending.seq] = pending
-        self._write(codec.encode_command(pending.command, pending.seq))
+    def _send(self, pending: PendingCommand) -> None:
+        seq = self._next_seq()
+        self._commands.register(pending, seq, time.monotonic())
+        self._write(codec.encode_command(pending.command, seq))
 
-    def _take_seq(self) -> int:
-        seq = self._tx_seq
-        self._tx_seq = (self._tx_seq + 1) & 0xFFFF
-        return seq
+    def _service_commands(self) -> None:
+        """Resend overdue commands with a new seq; fail those out of tries (reader thread)."""
+        resend, expired = self._commands.overdue(time.monotonic())
+        for p in resend:
+            if self._state is LinkState.STREAMING:
+                self._send(p)
+        for p in expired:
+            action = p.name.replace("_", " ")
+            self._resolve(
+                p, CommandTimeout(f"the pen did not answer {action} after {p.tries} tries")
+            )
 
-    def _retry_or_fail(self) -> None:
-        now = time.monotonic()
-        with self._pending_lock:
-            overdue = [p for p in self._pending.values() if now - p.sent_at >= COMMAND_RETRY_S]
-        for p in overdue:
-            if p.tries >= COMMAND_TRIES:
-                with self._pending_lock:
-                    self._pending.pop(p.seq, None)
-                error = CommandTimeout(
-                    f"the pen did not answer {p.name.replace('_', ' ')} after {p.tries} tries"
-                )
-                p.future.set_exception(error)
-                self._publish("on_command", p.name, p.requested, error)
-            elif self._state is LinkState.STREAMING:
-                self._send_pending(p)
+    def _resolve(self, p: PendingCommand, outcome: CommandResult | Info | Exception) -> None:
+        if not p.future.done():
+            if isinstance(outcome, Exception):
+                p.future.set_exception(outcome)
+            else:
+                p.future.set_result(outcome)
+        self._publish("on_command", p.name, p.requested, outcome)
 
-    def _fail_pending(self, error: Exception) -> None:
-        with self._pending_lock:
-            pending, self._pending = list(self._pending.values()), {}
-        for p in pending:
-            if not p.future.done():
-                p.future.set_exception(error)
-                self._publish("on_command", p.name, p.requested, error)
+    def _fail_all(self, error: Exception) -> None:
+        for p in self._commands.take_all():
+            self._resolve(p, error)
 
     # ------------------------------------------------------------------ writing
+
+    def _next_seq(self) -> int:
+        return next(self._seq) & 0xFFFF
 
     def _write(self, frame: bytes) -> None:
         port = self._port
@@ -312,21 +281,20 @@ class Link:
             except (OSError, ValueError) as exc:
                 log.debug("write failed on %s: %s", self.name, exc)
                 return  # the reader notices the dead port and reconnects
-            if self._state is LinkState.STREAMING and self._last_tx:
-                gap_ms = (now - self._last_tx) * 1000
+            if self._state is LinkState.STREAMING and self._last_tx_s:
+                gap_ms = (now - self._last_tx_s) * 1000
                 self._counters.last_heartbeat_gap_ms = gap_ms
-                self._counters.max_heartbeat_gap_ms = max(
-                    self._counters.max_heartbeat_gap_ms, gap_ms
-                )
-            self._last_tx = now
+                if gap_ms > self._counters.max_heartbeat_gap_ms:
+                    self._counters.max_heartbeat_gap_ms = gap_ms
+            self._last_tx_s = now
 
     def _heartbeat(self) -> None:
+        ping = Command.ping()
         while not self._stop.wait(HEARTBEAT_TICK_S):
             if self._state is not LinkState.STREAMING or self._port is None:
                 continue
-            if time.monotonic() - self._last_tx >= HEARTBEAT_S - HEARTBEAT_TICK_S:
-                self._write(codec.encode_command(Command.ping(), self._take_seq()))
-            self._retry_or_fail()
+            if time.monotonic() - self._last_tx_s >= HEARTBEAT_S - HEARTBEAT_TICK_S:
+                self._write(codec.encode_command(ping, self._next_seq()))
 
     # ------------------------------------------------------------------ reading
 
@@ -334,13 +302,25 @@ class Link:
         backoff = BACKOFF_MIN_S
         while not self._stop.is_set():
             if self._open():
-                backoff = BACKOFF_MIN_S
-                self._session()
+                if self._session():
+                    backoff = BACKOFF_MIN_S
                 if self._state is LinkState.INCOMPATIBLE:
                     return
-            if self._stop.wait(backoff):
+            if not self._wait_before_retry(backoff):
                 return
             backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    def _wait_before_retry(self, backoff_s: float) -> bool:
+        """Wait out the backoff, but retry at once when a vanished device path reappears."""
+        path = None if "://" in self.url or not self.url else self.url
+        was_there = path is not None and os.path.exists(path)
+        deadline = time.monotonic() + backoff_s
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stop.wait(min(DEVICE_POLL_S, left)):
+                return False
+            if path is not None and not was_there and os.path.exists(path):
+                return True
+        return not self._stop.is_set()
 
     def _open(self) -> bool:
         self._set_state(LinkState.OPENING, f"opening {self.name}")
@@ -349,53 +329,75 @@ class Link:
         except Exception as exc:  # pyserial raises SerialException/OSError/ValueError
             reason = str(exc) or type(exc).__name__
             self._enter_lost(
-                f"cannot open {self.name}: {reason}. Check the cable and that no other "
-                "program has the port open; retrying."
+                f"cannot open {self.name}: {reason}. Check that the pen is plugged in and "
+                "switched on and that no other program has the port open; retrying.",
+                None,
             )
             return False
         return True
 
-    def _session(self) -> None:
+    def _session(self) -> bool:
+        """Handshake and stream until the port fails; True if it reached STREAMING."""
         port = self._port
         assert port is not None
         self._set_state(LinkState.HANDSHAKING, f"connected to {self.name}, waiting for the pen")
-        self._decoder.reset_sequence()
+        self._decoder.reset_sequence()  # the outage is a link gap, not lost frames
+        streamed = False
+        hellos = 0
         hello_at = 0.0
         last_rx = time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
-            if self._state is LinkState.HANDSHAKING and now - hello_at >= HELLO_RETRY_S:
-                if hello_at:
+            if self._state is LinkState.HANDSHAKING and (
+                not hellos or now - hello_at >= HELLO_RETRY_S
+            ):
+                if hellos == 1:
                     self._set_state(
                         LinkState.HANDSHAKING,
-                        f"no answer from the pen on {self.name}; is it switched on? Still asking.",
+                        f"no answer from the pen on {self.name}: is it switched on and is "
+                        "this the pen's port? Still asking.",
                     )
+                hellos += 1
                 hello_at = now
-                self._write(codec.encode_command(Command.hello(*self._protocol), self._take_seq()))
+                self._write(codec.encode_command(Command.hello(*self._protocol), self._next_seq()))
             try:
                 data = port.read(max(1, port.in_waiting))
             except Exception as exc:  # the port vanished (unplug): SerialException/OSError
-                self._drop(f"lost the pen on {self.name}: {exc or type(exc).__name__}")
-                return
+                reason = str(exc) or type(exc).__name__
+                self._drop(
+                    f"lost the pen on {self.name} ({reason}). Reconnecting by itself when "
+                    "it is plugged back in.",
+                    last_rx,
+                )
+                return streamed
             if data:
-                last_rx = now
+                last_rx = time.monotonic()
                 self._dispatch(self._decoder.feed(data, time.monotonic_ns()))
                 if self._state is LinkState.INCOMPATIBLE:
                     self._close_port()
-                    return
+                    self._fail_all(LinkClosed("the pen speaks another protocol version"))
+                    return streamed
             elif self._state is LinkState.STREAMING and now - last_rx > SILENCE_LOST_S:
-                self._drop(f"the pen on {self.name} went silent; reconnecting")
-                return
+                self._drop(
+                    f"the pen on {self.name} went silent for {SILENCE_LOST_S:.0f} s; reconnecting.",
+                    last_rx,
+                )
+                return streamed
+            streamed = streamed or self._state is LinkState.STREAMING
+            self._service_commands()
+        return streamed
 
-    def _drop(self, message: str) -> None:
+    def _drop(self, message: str, last_rx_s: float) -> None:
         self._close_port()
-        self._fail_pending(LinkClosed(message))
-        self._enter_lost(message)
+        self._fail_all(LinkClosed(message))
+        self._enter_lost(message, last_rx_s)
 
-    def _enter_lost(self, message: str) -> None:
-        if self._lost_since is None and self._state is LinkState.STREAMING:
-            self._lost_since = time.monotonic()
-        state = LinkState.LOST if self._lost_since is not None else LinkState.DISCONNECTED
+    def _enter_lost(self, message: str, last_rx_s: float | None) -> None:
+        if self._stop.is_set():
+            return  # closing: the last word is close()'s
+        if self._lost_since_s is None and self._state is LinkState.STREAMING:
+            self._lost_since_s = last_rx_s
+        state = LinkState.LOST if self._lost_since_s is not None else LinkState.DISCONNECTED
         self._set_state(state, message)
 
     def _close_port(self) -> None:
@@ -414,49 +416,35 @@ class Link:
                 self._counters.events += 1
                 self._publish("on_event", m)
             elif isinstance(m, Ack):
-                self._on_ack(m)
+                pending = self._commands.answered(m.ack_seq)
+                if pending is not None:
+                    self._resolve(pending, CommandResult(m.result, m.value))
             elif isinstance(m, Info):
                 self._on_info(m)
             elif isinstance(m, SeqGap):
                 self._publish("on_gap", m)
 
-    def _on_ack(self, ack: Ack) -> None:
-        with self._pending_lock:
-            pending = self._pending.pop(ack.ack_seq, None)
-        if pending is None:
-            return  # a PING's answer, or a late answer to a command already resent
-        outcome = CommandResult(ack.result, ack.value)
-        if not pending.future.done():
-            pending.future.set_result(outcome)
-        self._publish("on_command", pending.name, pending.requested, outcome)
-
     def _on_info(self, info: Info) -> None:
+        self._info = info
         if info.protocol_major != self._protocol[0]:
-            self._info = info
             self._set_state(
                 LinkState.INCOMPATIBLE,
                 f"the pen on {self.name} speaks protocol {info.protocol_major}."
                 f"{info.protocol_minor}; this console speaks {self._protocol[0]}."
                 f"{self._protocol[1]}. It will not be operated: update the console or the "
-                "pen firmware.",
+                "pen's firmware so that both speak the same major version.",
             )
-            self._fail_pending(LinkClosed("protocol mismatch"))
             return
-        self._info = info
-        with self._pending_lock:
-            waiting = [p for p in self._pending.values() if p.wants_info]
-            for p in waiting:
-                self._pending.pop(p.seq, None)
-        for p in waiting:
-            p.future.set_result(info)
+        for p in self._commands.info_waiters():
+            self._resolve(p, info)
         self._publish("on_info", info)
         if self._state is not LinkState.STREAMING:
             gap_s = None
-            if self._lost_since is not None:
-                gap_s = time.monotonic() - self._lost_since
-                self._lost_since = None
+            if self._lost_since_s is not None:
+                gap_s = time.monotonic() - self._lost_since_s
+                self._lost_since_s = None
                 self._counters.reconnects += 1
-            self._last_tx = 0.0
+            self._last_tx_s = 0.0
             self._set_state(
                 LinkState.STREAMING,
                 f"{info.model} {info.serial} streaming on {self.name}",
@@ -465,11 +453,15 @@ class Link:
 
     # ------------------------------------------------------------------ publishing
 
-    def _set_state(self, state: LinkState, message: str, gap_s: float | None = None) -> None:
+    def _set_state(
+        self, state: LinkState, message: str, gap_s: float | None = None, force: bool = False
+    ) -> None:
         with self._state_cond:
             previous = self._state
-            if self._state is LinkState.INCOMPATIBLE and state is not LinkState.INCOMPATIBLE:
+            if previous is LinkState.INCOMPATIBLE and state is not LinkState.INCOMPATIBLE:
                 return  # terminal: the link never operates an incompatible pen
+            if self._stop.is_set() and not force:
+                return
             self._state = state
             self._state_cond.notify_all()
         self._publish("on_state", StateChange(state, previous, message, time.monotonic_ns(), gap_s))
@@ -491,8 +483,10 @@ __all__ = [
     "CommandTimeout",
     "Link",
     "LinkClosed",
+    "LinkListener",
     "LinkState",
     "LinkStats",
     "MsgType",
+    "Opener",
     "StateChange",
 ]
