@@ -1,0 +1,208 @@
+"""The supervisor's view of a recorded session, Qt-free: overview, replay state, series.
+
+`SessionReview` loads a session once (telemetry columns, events, passes) and answers
+what the review window and the report need: a min/max envelope for drawing millions of
+samples at once, the full-resolution slice for a zoomed range, the state at any replay
+time (values, active zone, passes done so far, alarms so far), and link gaps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from console.packing import Columns
+from console.store import Store
+
+SERIES_MIN_INTERVAL_DAYS = 28  # the seed spaces treatments 6–8 weeks apart
+GAP_KINDS = ("seq_gap", "link_gap", "link_lost")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayState:
+    t_s: float
+    depth_set_um: int
+    depth_meas_um: int
+    rate_hz: float
+    strokes: int
+    zone: str
+    pass_no: int
+    passes_done: dict[str, int]  # zone -> passes completed by t
+    events_so_far: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    t_s: float
+    length_s: float
+    frames_lost: int
+    kind: str
+
+
+class SessionReview:
+    def __init__(self, store: Store, session: str) -> None:
+        self.store = store
+        self.session = session
+        self.meta = store.session(session)
+        self.columns: Columns = store.load_telemetry(session)
+        self.events = store.events(session)
+        self.passes = store.passes(session)
+        self.zone_ids: list[str] = json.loads(self.meta.get("zone_ids") or "[]")
+        t_us = self.columns["t_us"].astype(np.int64)
+        self.t0_us = int(t_us[0]) if len(t_us) else 0
+        self.t_s = (t_us - self.t0_us) / 1e6
+
+    @property
+    def samples(self) -> int:
+        return len(self.t_s)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.t_s[-1]) if self.samples else 0.0
+
+    def rel_s(self, t_us: int | None) -> float | None:
+        return None if t_us is None else (t_us - self.t0_us) / 1e6
+
+    # ------------------------------------------------------------ drawing
+
+    def envelope(
+        self, column: str, bins: int = 2000, t_range: tuple[float, float] | None = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """x, y drawing min and max per bin (peak-preserving), with NaN across link gaps."""
+        t, y = self.t_s, self.columns[column].astype(np.float64)
+        if t_range is not None:
+            lo, hi = np.searchsorted(t, t_range)
+            t, y = t[lo:hi], y[lo:hi]
+        if len(t) <= 2 * bins:
+            return self._with_gaps(t, y)
+        edges = np.linspace(t[0], t[-1], bins + 1)
+        idx = np.clip(np.searchsorted(t, edges[:-1]), 0, len(t) - 1)
+        mins = np.minimum.reduceat(y, idx)
+        maxs = np.maximum.reduceat(y, idx)
+        counts = np.diff(np.append(idx, len(t)))
+        centres = (edges[:-1] + edges[1:]) / 2
+        xs = np.repeat(centres, 2)
+        ys = np.column_stack([mins, maxs]).ravel()
+        empty = np.repeat(counts == 0, 2)
+        ys[empty] = np.nan
+        return xs, ys
+
+    def _with_gaps(
+        self, t: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        if len(t) < 3:
+            return t, y
+        dt = np.diff(t)
+        typical = float(np.median(dt))
+        breaks = np.flatnonzero(dt > max(5 * typical, 0.05)) + 1
+        if not len(breaks):
+            return t, y
+        return np.insert(t, breaks, t[breaks] - typical / 2), np.insert(y, breaks, np.nan)
+
+    def gaps(self) -> list[Gap]:
+        out = []
+        for e in self.events:
+            if e["kind"] not in GAP_KINDS or e["kind"] == "link_lost":
+                continue
+            data = e["data"]
+            t = self.rel_s(e["t_us"])
+            out.append(
+                Gap(
+                    t_s=t if t is not None else float("nan"),
+                    length_s=float(data.get("gap_s", 0.0)),
+                    frames_lost=int(data.get("frames_lost", 0)),
+                    kind=e["kind"],
+                )
+            )
+        return out
+
+    def alarms(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["kind"] in ("alarm", "depth_clamped", "fault_raised")]
+
+    # ------------------------------------------------------------ replay
+
+    def state_at(self, t_s: float) -> ReplayState:
+        if not self.samples:
+            return ReplayState(t_s, 0, 0, 0.0, 0, "", 0, {}, 0)
+        i = int(np.clip(np.searchsorted(self.t_s, t_s, side="right") - 1, 0, self.samples - 1))
+        c = self.columns
+        zone_idx = int(c["zone"][i])
+        zone = self.zone_ids[zone_idx - 1] if 0 < zone_idx <= len(self.zone_ids) else ""
+        t_us = self.t0_us + int(t_s * 1e6)
+        done: dict[str, int] = {}
+        for p in self.passes:
+            if p["ended_t_us"] <= t_us:
+                done[p["zone"]] = done.get(p["zone"], 0) + 1
+        events = sum(1 for e in self.events if e["t_us"] is not None and e["t_us"] <= t_us)
+        return ReplayState(
+            t_s=t_s,
+            depth_set_um=int(c["depth_set_um"][i]),
+            depth_meas_um=int(c["depth_meas_um"][i]),
+            rate_hz=int(c["rate_dhz"][i]) / 10,
+            strokes=int(c["strokes"][i] - c["strokes"][0]),
+            zone=zone,
+            pass_no=int(c["pass_no"][i]),
+            passes_done=done,
+            events_so_far=events,
+        )
+
+    def zone_summary(self) -> list[dict[str, Any]]:
+        """Per zone: passes, strokes, contact time, mean and max measured depth."""
+        rows: dict[str, dict[str, Any]] = {}
+        for p in self.passes:
+            r = rows.setdefault(p["zone"], {"zone": p["zone"], "passes": 0, "strokes": 0,
+                                            "contact_s": 0.0, "depth_max_um": 0,
+                                            "_depth_sum": 0.0})  # fmt: skip
+            r["passes"] += 1
+            r["strokes"] += p["strokes"]
+            r["contact_s"] += p["contact_ms"] / 1000
+            r["depth_max_um"] = max(r["depth_max_um"], p["depth_max_um"] or 0)
+            r["_depth_sum"] += (p["depth_mean_um"] or 0) * p["strokes"]
+        for r in rows.values():
+            total = r.pop("_depth_sum")
+            r["depth_mean_um"] = total / r["strokes"] if r["strokes"] else None
+        return list(rows.values())
+
+
+def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
+    """The patient's sessions in order, with days since the previous one and a warning
+    when it is under four weeks."""
+    from console.store import SessionFilter
+
+    rows = store.sessions(SessionFilter(patient_code=patient_code))
+    out = []
+    previous: datetime | None = None
+    for r in rows:
+        started = datetime.fromisoformat(r["started_utc"])
+        days = None if previous is None else (started - previous).total_seconds() / 86400
+        out.append(
+            {
+                "uuid": r["uuid"],
+                "started_utc": r["started_utc"],
+                "status": r["status"],
+                "days_since_previous": None if days is None else round(days, 1),
+                "too_soon": days is not None and days < SERIES_MIN_INTERVAL_DAYS,
+            }
+        )
+        previous = started
+    return out
+
+
+def too_soon_warning(store: Store, patient_code: str, now: datetime) -> str | None:
+    """The warning to show when a new session would start under four weeks after the last."""
+    series = patient_series(store, patient_code)
+    if not series:
+        return None
+    last = datetime.fromisoformat(series[-1]["started_utc"])
+    days = (now - last).total_seconds() / 86400
+    if days < SERIES_MIN_INTERVAL_DAYS:
+        return (
+            f"Patient {patient_code} was treated {days:.0f} days ago. Treatments are usually "
+            "spaced 6–8 weeks apart; make sure this session is intended."
+        )
+    return None

@@ -1,0 +1,320 @@
+"""The supervisor's review window: find a session, replay it, read its record, sign it,
+and export it. Assembly only; the rules live in review.py, signing.py and report.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.accounts import Accounts
+from console.audit import AuditLog
+from console.export import write_csv
+from console.report import write_report
+from console.review import SessionReview, patient_series
+from console.signing import MEANINGS, SigningError, amend, sign, signatures
+from console.store import SessionFilter, Store
+from widgets.replay_bar import ReplayBar
+from widgets.review_plot import ReviewPlot
+
+SESSION_HEADERS = ("Started (UTC)", "Patient", "Practitioner", "Status", "Samples", "Session")
+
+
+def _table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(list(headers))
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            table.setItem(r, c, QTableWidgetItem(value))
+
+
+class SignDialog(QDialog):
+    def __init__(self, session: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign session")
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"Signing session {session[:8]}. Your signature binds its content."))
+        self.name = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.meaning = QComboBox()
+        self.meaning.addItems(list(MEANINGS))
+        form.addRow("Supervisor", self.name)
+        form.addRow("Password", self.password)
+        form.addRow("Meaning", self.meaning)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class ReviewWindow(QMainWindow):
+    def __init__(self, store: Store, user: str = "reviewer") -> None:
+        super().__init__()
+        self.store = store
+        self.user = user
+        self.review: SessionReview | None = None
+        self.setWindowTitle("Pen Console — review")
+        self.resize(1400, 880)
+
+        filters = QHBoxLayout()
+        self.since = QDateEdit(QDate.currentDate().addMonths(-3))
+        self.until = QDateEdit(QDate.currentDate().addDays(1))
+        for d in (self.since, self.until):
+            d.setCalendarPopup(True)
+        self.practitioner = QLineEdit()
+        self.practitioner.setPlaceholderText("Practitioner")
+        self.patient = QLineEdit()
+        self.patient.setPlaceholderText("Patient code")
+        self.status = QComboBox()
+        self.status.addItems(["any status", "complete", "interrupted", "signed", "recording"])
+        self.has_alarms = QCheckBox("has alarms")
+        self.has_gaps = QCheckBox("has link gaps")
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("Search notes")
+        apply = QPushButton("Find")
+        for w in (QLabel("From"), self.since, QLabel("to"), self.until, self.practitioner,
+                  self.patient, self.status, self.has_alarms, self.has_gaps, self.text, apply):  # fmt: skip
+            filters.addWidget(w)
+        self.sessions = _table(SESSION_HEADERS)
+
+        self.header = QLabel("Choose a session")
+        self.header.setWordWrap(True)
+        self.header.setObjectName("reviewHeader")
+        self.plot = ReviewPlot()
+        self.replay = ReplayBar()
+        self.replay_state = QLabel("")
+        self.replay_state.setObjectName("replayState")
+        self.events = _table(["Time (s)", "Source", "Event", "Detail"])
+        self.passes = _table(["Zone", "Pass", "Strokes", "Contact s", "Mean mm", "Max mm"])
+        self.notes = QTextEdit()
+        self.series = QLabel("")
+        self.series.setWordWrap(True)
+        tabs = QTabWidget()
+        tabs.addTab(self.events, "Alarms and events")
+        tabs.addTab(self.passes, "Passes")
+        notes_page = QWidget()
+        notes_layout = QVBoxLayout(notes_page)
+        notes_layout.addWidget(self.notes)
+        self.save_notes = QPushButton("Save notes")
+        notes_layout.addWidget(self.save_notes)
+        tabs.addTab(notes_page, "Notes")
+        tabs.addTab(self.series, "Patient series")
+        self.sign_button = QPushButton("Sign…")
+        self.pdf_button = QPushButton("Export PDF…")
+        self.csv_button = QPushButton("Export CSV…")
+        actions = QHBoxLayout()
+        for b in (self.sign_button, self.pdf_button, self.csv_button):
+            b.setMinimumHeight(44)
+            actions.addWidget(b)
+        actions.addStretch(1)
+
+        detail = QWidget()
+        d = QVBoxLayout(detail)
+        d.addWidget(self.header)
+        d.addWidget(self.plot, 3)
+        d.addWidget(self.replay)
+        d.addWidget(self.replay_state)
+        d.addWidget(tabs, 2)
+        d.addLayout(actions)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.sessions)
+        split.addWidget(detail)
+        split.setStretchFactor(1, 3)
+        central = QWidget()
+        c = QVBoxLayout(central)
+        c.addLayout(filters)
+        c.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        apply.clicked.connect(self.refresh_list)
+        self.sessions.itemSelectionChanged.connect(self._on_select)
+        self.replay.position_changed.connect(self._on_position)
+        self.sign_button.clicked.connect(self._on_sign)
+        self.pdf_button.clicked.connect(lambda: self.export_pdf())
+        self.csv_button.clicked.connect(lambda: self.export_csv())
+        self.save_notes.clicked.connect(self._on_save_notes)
+        self.refresh_list()
+
+    # ------------------------------------------------------------ list
+
+    def current_filter(self) -> SessionFilter:
+        status = self.status.currentText()
+        return SessionFilter(
+            since_utc=self.since.date().toString("yyyy-MM-dd"),
+            until_utc=self.until.date().toString("yyyy-MM-dd"),
+            practitioner=self.practitioner.text().strip() or None,
+            patient_code=self.patient.text().strip() or None,
+            status=None if status == "any status" else status,
+            text=self.text.text().strip() or None,
+            has_alarms=self.has_alarms.isChecked(),
+            has_link_gaps=self.has_gaps.isChecked(),
+        )
+
+    def refresh_list(self) -> None:
+        self._rows = self.store.sessions(self.current_filter())
+        _fill(self.sessions, [
+            [r["started_utc"][:19].replace("T", " "), r["patient_code"] or "",
+             r["practitioner"] or "", r["status"], f"{r['samples']:,}", r["uuid"]]
+            for r in self._rows
+        ])  # fmt: skip
+
+    def _on_select(self) -> None:
+        rows = self.sessions.selectionModel().selectedRows()
+        if rows:
+            self.open_session(self._rows[rows[0].row()]["uuid"])
+
+    # ------------------------------------------------------------ one session
+
+    def open_session(self, session: str) -> SessionReview:
+        review = SessionReview(self.store, session)
+        self.review = review
+        m = review.meta
+        sigs = signatures(self.store, session)
+        signed = "; ".join(f"{s.meaning} by {s.signer} at {s.signed_utc[:16]}" for s in sigs)
+        self.header.setText(
+            f"<b>{m['patient_code']}</b> · {m['practitioner']} · {m['started_utc'][:16]} UTC · "
+            f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
+            f"<b>{m['status']}</b>" + (f" · signed: {signed}" if signed else "")
+        )
+        self.plot.show_review(review)
+        self.replay.set_duration(review.duration_s)
+        _fill(self.events, [
+            [f"{review.rel_s(e['t_us']):.2f}" if e["t_us"] is not None else "", e["source"],
+             e["kind"].replace("_", " "), json.dumps(e["data"]) if e["data"] else str(e["arg"] or "")]
+            for e in review.events
+        ])  # fmt: skip
+        _fill(self.passes, [
+            [p["zone"], str(p["pass_no"]), str(p["strokes"]), f"{p['contact_ms'] / 1000:.1f}",
+             f"{(p['depth_mean_um'] or 0) / 1000:.2f}", f"{(p['depth_max_um'] or 0) / 1000:.2f}"]
+            for p in review.passes
+        ])  # fmt: skip
+        self.notes.setPlainText(m["notes"])
+        locked = m["status"] == "signed"
+        self.notes.setReadOnly(locked)
+        self.save_notes.setText("Add amendment" if locked else "Save notes")
+        series = patient_series(self.store, m["patient_code"])
+        self.series.setText("<br>".join(
+            f"{s['started_utc'][:10]} · {s['status']}"
+            + (f" · {s['days_since_previous']} days after the previous" if s["days_since_previous"]
+               is not None else "")
+            + (" · <b>under 4 weeks</b>" if s["too_soon"] else "")
+            for s in series
+        ))  # fmt: skip
+        return review
+
+    def _on_position(self, t_s: float) -> None:
+        if self.review is None:
+            return
+        self.plot.set_cursor(t_s)
+        s = self.review.state_at(t_s)
+        done = ", ".join(f"{z} {n}" for z, n in s.passes_done.items()) or "none yet"
+        self.replay_state.setText(
+            f"t = {t_s:.1f} s · depth set {s.depth_set_um / 1000:.2f} mm, measured "
+            f"{s.depth_meas_um / 1000:.2f} mm · {s.rate_hz:.1f} Hz · zone {s.zone or '—'} "
+            f"pass {s.pass_no or '—'} · passes done: {done} · events so far {s.events_so_far}"
+        )
+
+    def _on_save_notes(self) -> None:
+        if self.review is None:
+            return
+        text = self.notes.toPlainText()
+        session = self.review.session
+        if self.review.meta["status"] == "signed":
+            amend(self.store, session, self.user, "notes", text)
+        else:
+            old = self.review.meta["notes"]
+            self.store.update_session(session, notes=text)
+            AuditLog(self.store.conn).append(self.user, "session.notes", f"session:{session}",
+                                             old, text)  # fmt: skip
+        self.open_session(session)
+
+    def _on_sign(self) -> None:
+        if self.review is None:
+            return
+        dialog = SignDialog(self.review.session, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            sign(self.store, Accounts(self.store.conn), self.review.session,
+                 dialog.name.text(), dialog.password.text(), dialog.meaning.currentText())  # fmt: skip
+        except SigningError as exc:
+            QMessageBox.warning(self, "Not signed", str(exc))
+            return
+        self.open_session(self.review.session)
+        self.refresh_list()
+
+    # ------------------------------------------------------------ export
+
+    def export_pdf(self, path: str | None = None) -> Path | None:
+        if self.review is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export PDF", f"{self.review.session[:8]}.pdf",
+                                                  "PDF (*.pdf)")  # fmt: skip
+            if not path:
+                return None
+        progress = QProgressDialog("Writing the report…", "", 0, 100, self)
+        progress.setCancelButton(None)
+        progress.setMinimumDuration(0)
+        out = write_report(self.review, path, progress=progress.setValue)
+        progress.close()
+        AuditLog(self.store.conn).append(self.user, "report.print",
+                                         f"session:{self.review.session}", None, str(out))  # fmt: skip
+        return out
+
+    def export_csv(self, path: str | None = None) -> Path | None:
+        if self.review is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.review.session[:8]}.csv",
+                                                  "CSV (*.csv)")  # fmt: skip
+            if not path:
+                return None
+        progress = QProgressDialog("Writing the CSV…", "", 0, 100, self)
+        progress.setCancelButton(None)
+        progress.setMinimumDuration(0)
+        progress.setValue(10)
+        with open(path, "w", newline="") as out:
+            write_csv(self.store, self.review.session, out)
+        progress.setValue(100)
+        progress.close()
+        AuditLog(self.store.conn).append(self.user, "export", f"session:{self.review.session}",
+                                         None, {"format": "csv", "out": str(path)})  # fmt: skip
+        return Path(path)
