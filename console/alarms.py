@@ -32,6 +32,8 @@ class Condition(enum.StrEnum):
     LINK_QUALITY = "link_quality"
 
 
+AlarmCondition = Condition  # the name the zone map and others import
+
 PRIORITY: dict[Condition, Priority] = {
     Condition.LINK_LOST: Priority.HIGH,
     Condition.PEN_FAULT: Priority.HIGH,
@@ -128,6 +130,12 @@ class AlarmModel:
             current.cleared_utc = _utc()
             del self._active[condition]
             self._emit(self.on_cleared, current)
+
+    def set_condition(self, condition: Condition, active: bool, detail: str = "") -> None:
+        """Raise (active=True) or clear a condition; e.g. the zone map calls
+        `alarms.set_condition(AlarmCondition.DEPTH_ABOVE_CEILING, True, "1.25 mm > 1.00 mm")`
+        on every depth or zone change, and with False when the depth is back under."""
+        self.set(condition, active, detail)
 
     def raise_(self, condition: Condition, detail: str = "") -> None:
         """A one-off condition (e.g. DEPTH_CLAMPED): raised now, kept until acknowledged."""

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drivers.scenarios import SCENARIOS
 
-THEMES = ("dark", "light")
+if TYPE_CHECKING:
+    from drivers.transport import PenPort
+
+THEMES = ("dark", "light")  # console.settings.THEMES, without importing Qt here
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,71 +40,70 @@ def virtual_url(scenario: str, telemetry_hz: int) -> str:
     return f"virtual://{scenario}?telemetry_hz={telemetry_hz}"
 
 
+def choose_url(args: argparse.Namespace, pens: list[PenPort]) -> str | None:
+    """Where to connect at start-up, from the options; None: wait for the operator."""
+    if args.simulate:
+        return virtual_url(args.scenario, args.telemetry_hz)
+    if args.port:
+        return str(args.port)
+    if args.virtual_if_absent:
+        return pens[0].device if pens else virtual_url(args.scenario, args.telemetry_hz)
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     t_start = time.monotonic()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from PySide6.QtCore import QSettings, QTimer
+    # Qt is imported here, not at module level: `pen-console --help` and the subcommands
+    # must not pay for it.
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from console.controller import PenController
     from console.main_window import MainWindow
     from console.paths import resolve_db_path
+    from console.settings import ConsoleSettings, stylesheet
     from console.store import Store, StoreError
-    from resources import RESOURCES_DIR
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Pen Console")
-    settings = QSettings("pen-console", "pen-console")
-    theme = args.theme or str(settings.value("theme", "dark"))
-    app.setStyleSheet((RESOURCES_DIR / "styles" / f"{theme}.qss").read_text())
-    settings.setValue("theme", theme)
+    settings = ConsoleSettings()
+    theme = args.theme or settings.theme
+    app.setStyleSheet(stylesheet(theme))  # type: ignore[union-attr]
 
-    store_problem = ""
     store = None
+    store_problem = ""
+    interrupted: list[dict[str, object]] = []
     try:
         store = Store(resolve_db_path(args.db))
         interrupted = store.mark_interrupted()
     except StoreError as exc:
         store_problem = f"Recording is off: {exc}"
-        interrupted = []
     controller = PenController(store)
     window = MainWindow(controller, settings)
+    window.apply_theme(theme)
     if store_problem:
-        window.session_bar.set_recording(None, store_problem)
-        window.session_bar.button.setEnabled(False)
-    elif interrupted:
-        ids = ", ".join(s["uuid"][:8] for s in interrupted)
-        window.session_bar.set_recording(
-            None,
-            f"{len(interrupted)} session(s) were interrupted ({ids}); their data is kept "
-            "and marked interrupted for review.",
-        )
-    pens = window.rescan()
-    url = None
-    if args.simulate:
-        url = virtual_url(args.scenario, args.telemetry_hz)
-    elif args.port:
-        url = args.port
-    elif args.virtual_if_absent:
-        url = pens[0].device if pens else virtual_url(args.scenario, args.telemetry_hz)  # type: ignore[attr-defined]
+        window.session_bar.disable(store_problem)
+    window.report_interrupted(interrupted)  # type: ignore[arg-type]
+    url = choose_url(args, window.rescan())
     if url:
         controller.connect_to(url)
+
     perf_file = None
     if args.perf_log:
         from console.perf import PerfLog
 
-        perf_file = Path(args.perf_log).open("w")  # noqa: SIM115 (lives as long as the app)
-        perf = PerfLog(perf_file)
+        perf_file = Path(args.perf_log).open("w", encoding="utf-8")  # noqa: SIM115
+        perf = PerfLog(perf_file, lambda: controller.link.stats if controller.link else None)
         controller.frame.connect(perf.on_frame)
         window.plot.paint_listeners.append(perf.on_paint)
     window.show()
     shown_s = time.monotonic() - t_start
-    logging.getLogger("console.app").info("window shown after %.3f s", shown_s)
-    if args.perf_log:
-        perf_file.write(f'{{"startup_s": {shown_s:.3f}}}\n')  # type: ignore[union-attr]
+    if perf_file is not None:
+        perf_file.write(json.dumps({"startup_s": round(shown_s, 3)}) + "\n")
     if args.quit_after:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
-    code = app.exec()
+    code = app.exec()  # type: ignore[union-attr]
     if perf_file is not None:
         perf_file.close()
     if store is not None:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 import numpy as np
 
 from console.live import Drained
+from drivers.link import LinkStats
 
 
 class PerfLog:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(
+        self, out: TextIO, link_stats: Callable[[], LinkStats | None] = lambda: None
+    ) -> None:
         self._out = out
+        self._link_stats = link_stats
         self._waiting: list[int] = []  # received_ns of samples not yet painted
         self._latencies_ms: list[float] = []
         self._paints = 0
@@ -55,6 +60,9 @@ class PerfLog:
             "latency_ms_p99": round(float(np.nanpercentile(lat, 99)), 2),
             "queue_depth": self._queue_depth,
         }
+        stats = self._link_stats()
+        if stats is not None:  # the heartbeat must keep its ≤ 300 ms gap while we render
+            line["heartbeat_gap_ms_max"] = round(stats.max_heartbeat_gap_ms, 1)
         self.lines.append(line)
         self._out.write(json.dumps(line) + "\n")
         self._out.flush()

@@ -12,6 +12,10 @@ from drivers.messages import Status
 from drivers.transport import PenPort
 
 VIRTUAL_URL = "virtual://treatment?telemetry_hz=1000"
+NO_PEN_WORDS = (
+    "No pen found. Plug the pen in and switch it on, then press Rescan — "
+    "or try the console with the virtual pen."
+)
 STATE_WORDS = {
     LinkState.DISCONNECTED: "Not connected",
     LinkState.OPENING: "Opening port…",
@@ -40,7 +44,10 @@ class ConnectionBar(QFrame):
         self.ports.setToolTip("A detected pen, the virtual pen, or type a port or URL")
         self.rescan = QPushButton("Rescan")
         self.connect_button = QPushButton("Connect")
-        for b in (self.rescan, self.connect_button):
+        self.virtual_button = QPushButton("Use the virtual pen")
+        self.virtual_button.setToolTip("A simulated pen, clearly labelled SIMULATED")
+        self.virtual_button.setVisible(False)
+        for b in (self.rescan, self.connect_button, self.virtual_button):
             b.setMinimumHeight(44)
         self.indicator = QLabel("●")
         self.indicator.setObjectName("linkIndicator")
@@ -48,20 +55,26 @@ class ConnectionBar(QFrame):
         self.state_label.setObjectName("linkState")
         self.pen_label = QLabel("")
         self.pen_label.setObjectName("penInfo")
+        self.pen_label.setWordWrap(True)
         self.battery = QLabel("")
         self.battery.setObjectName("battery")
         for w in (self.ports, self.rescan, self.connect_button, self.indicator, self.state_label):
             row.addWidget(w)
         row.addWidget(self.pen_label, 1)
+        row.addWidget(self.virtual_button)
         row.addWidget(self.battery)
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.rescan.clicked.connect(self.rescan_requested)
+        self.virtual_button.clicked.connect(lambda: self.connect_requested.emit(VIRTUAL_URL))
+        self.pens_found = 0
         self._connected = False
         self._shown: tuple[object, ...] = ()
         self.set_ports([])
 
     def set_ports(self, pens: list[PenPort]) -> None:
         current = self.ports.currentText()
+        self.pens_found = len(pens)
+        self._shown = ()  # the no-pen hint depends on this
         self.ports.clear()
         for pen in pens:
             self.ports.addItem(f"{pen.device} — {pen.product or 'pen'} {pen.serial_number}",
@@ -118,5 +131,10 @@ class ConnectionBar(QFrame):
             charging = " ⚡ charging" if latest.has(Status.CHARGING) else ""
             self.battery.setText(f"Battery {latest.battery_pct} %{charging}")
         else:
-            self.pen_label.setText(live.state_message if state is not LinkState.STREAMING else "")
+            no_pen = state is LinkState.DISCONNECTED and not self.pens_found
+            message = live.state_message if state is not LinkState.STREAMING else ""
+            if no_pen:
+                message = NO_PEN_WORDS
+            self.pen_label.setText(message)
             self.battery.setText("")
+        self.virtual_button.setVisible(state is LinkState.DISCONNECTED and not self.pens_found)

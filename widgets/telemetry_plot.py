@@ -15,11 +15,18 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from console.live import LiveModel, Marker
 
 WINDOWS_S = (10, 30, 60)
+# Per theme: background, axis/text, then curves (set, measured, rate, force).
+THEME_COLOURS = {
+    "dark": {"bg": "#0f1419", "fg": "#b7c4d1", "set": "#4fc3f7", "meas": "#ffca28",
+             "rate": "#81c784", "force": "#ce93d8"},
+    "light": {"bg": "#ffffff", "fg": "#37474f", "set": "#0277bd", "meas": "#d84315",
+              "rate": "#2e7d32", "force": "#6a1b9a"},
+}  # fmt: skip
 MARKER_COLOURS = {
     "button": "#90a4ae",
     "fault": "#ef5350",
@@ -29,7 +36,8 @@ MARKER_COLOURS = {
     "zone": "#26a69a",
     "pass": "#66bb6a",
 }
-MAX_MARKERS = 40
+MAX_MARKERS = 60
+LIVE_MARGIN_S = 0.5
 
 
 class _PaintHookView(pg.GraphicsLayoutWidget):
@@ -51,6 +59,8 @@ class TelemetryPlot(QWidget):
         self.window_s = 30
         self.paused = False
         self.painted_at_ns = 0
+        self.shown_now_t = 0.0  # plot-clock time at x = 0
+        self._ranged_for: object = None
         self.paint_listeners: list[Callable[[int], None]] = []
         self._view = _PaintHookView(self._painted)
         layout = QVBoxLayout(self)
@@ -67,22 +77,37 @@ class TelemetryPlot(QWidget):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setMouseEnabled(x=True, y=False)
+            plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
+            for side in ("left", "bottom"):
+                # A curve's clip keeps one sample past the view's edge, so every frame's
+                # dirty rect touches the axes; replaying their text costs ~6 ms each.
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.rate_plot.setXLink(self.depth_plot)
         self.force_plot.setXLink(self.depth_plot)
         self.depth_plot.addLegend(offset=(10, 5))
-        self.set_curve = self.depth_plot.plot(
-            pen=pg.mkPen("#4fc3f7", width=1), name="set", connect="finite"
-        )
-        self.meas_curve = self.depth_plot.plot(
-            pen=pg.mkPen("#ffca28", width=1), name="measured", connect="finite"
-        )
-        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#81c784", width=1), connect="finite")
-        self.force_curve = self.force_plot.plot(pen=pg.mkPen("#ce93d8", width=1), connect="finite")
+        # connect="finite": a NaN row (lost frames, link outage) leaves a visible gap.
+        self.set_curve = self.depth_plot.plot(name="set", connect="finite")
+        self.meas_curve = self.depth_plot.plot(name="measured", connect="finite")
+        self.rate_curve = self.rate_plot.plot(connect="finite")
+        self.force_curve = self.force_plot.plot(connect="finite")
         self._markers: list[pg.InfiniteLine] = []
         self.show_force(False)
         self.set_window(self.window_s)
+        self.set_theme("dark")
+
+    def set_theme(self, theme: str) -> None:
+        colours = THEME_COLOURS[theme]
+        self._view.setBackground(colours["bg"])
+        for plot in (self.depth_plot, self.rate_plot, self.force_plot):
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(colours["fg"])
+                axis.setTextPen(colours["fg"])
+        curves = {"set": self.set_curve, "meas": self.meas_curve, "rate": self.rate_curve,
+                  "force": self.force_curve}  # fmt: skip
+        for key, curve in curves.items():
+            curve.setPen(pg.mkPen(colours[key], width=1))  # width 1: wider is ~12x slower
 
     # ------------------------------------------------------------ user controls
 
@@ -97,29 +122,50 @@ class TelemetryPlot(QWidget):
     def set_paused(self, paused: bool) -> None:
         """Paused: the picture stops; pan with the mouse to look back. Recording goes on."""
         self.paused = paused
+        for plot in (self.depth_plot, self.rate_plot, self.force_plot):
+            plot.setMouseEnabled(x=paused, y=False)
+        now_t = self.live.ring.last_t()
+        if paused and now_t is not None:
+            self._show(now_t, -float("inf"))  # the whole ring, to pan back over
         if not paused:
             self.set_window(self.window_s)
+            self.refresh()
 
     # ------------------------------------------------------------ display timer
 
     def refresh(self) -> None:
+        self._fit_y_to_pen()
         if self.paused:
             return
         now_t = self.live.ring.last_t()
         if now_t is None:
             return
-        span = 60.0 if self.window_s < 60 else 65.0  # keep a little to pan into
-        t, cols = self.live.ring.view(now_t - max(span, self.window_s))
+        # Only the visible window (plus a sliver) goes to the curves while live: setData
+        # cost grows with the points handed over, even with clip-to-view.
+        self._show(now_t, now_t - self.window_s - LIVE_MARGIN_S)
+
+    def _show(self, now_t: float, since_t: float) -> None:
+        t, cols = self.live.ring.view(since_t)
         x = t - now_t
+        self.shown_now_t = now_t
         self.set_curve.setData(x, cols["depth_set_mm"])
         self.meas_curve.setData(x, cols["depth_meas_mm"])
         self.rate_curve.setData(x, cols["rate_hz"])
         if self.force_plot.isVisible():
             self.force_curve.setData(x, cols["force_n"])
-        self._place_markers(now_t)
+        self._place_markers(now_t, since_t)
 
-    def _place_markers(self, now_t: float) -> None:
-        recent = [m for m in self.live.markers if m.t_s >= now_t - self.window_s][-MAX_MARKERS:]
+    def _fit_y_to_pen(self) -> None:
+        """Fixed y scales from the pen's own ranges: steady to glance at, no re-ranging."""
+        info = self.live.info
+        if info is None or info is self._ranged_for:
+            return
+        self._ranged_for = info
+        self.depth_plot.setYRange(0, info.depth_max_um / 1000 * 1.08, padding=0)
+        self.rate_plot.setYRange(0, info.rate_max_hz * 1.08, padding=0)
+
+    def _place_markers(self, now_t: float, since_t: float) -> None:
+        recent = [m for m in self.live.markers if m.t_s >= since_t][-MAX_MARKERS:]
         while len(self._markers) < len(recent):
             line = pg.InfiniteLine(angle=90, movable=False)
             self.depth_plot.addItem(line)
