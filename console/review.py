@@ -74,10 +74,9 @@ class SessionReview:
         self, column: str, bins: int = 2000, t_range: tuple[float, float] | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """x, y drawing min and max per bin (peak-preserving), with NaN across link gaps."""
-        t, y = self.t_s, self.columns[column].astype(np.float64)
-        if t_range is not None:
-            lo, hi = np.searchsorted(t, t_range)
-            t, y = t[lo:hi], y[lo:hi]
+        t, y_all = self.t_s, self.columns[column]
+        lo, hi = (0, len(t)) if t_range is None else np.searchsorted(t, t_range)
+        t, y = t[lo:hi], y_all[lo:hi].astype(np.float64)  # convert only what is shown
         if len(t) <= 2 * bins:
             return self._with_gaps(t, y)
         edges = np.linspace(t[0], t[-1], bins + 1)

@@ -1,0 +1,85 @@
+"""Shared helpers for the benchmark scripts: medians, machine description, synthetic data."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def git_rev() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()  # fmt: skip
+    except OSError:
+        return "?"
+
+
+def treatment_columns(n: int, rate_hz: int = 2000, seed: int = 7) -> dict[str, np.ndarray]:
+    """n samples shaped like the virtual pen's treatment scenario (vectorised, fast)."""
+    rng = np.random.default_rng(seed)
+    t_us = (np.arange(n) * (1_000_000 // rate_hz)).astype(np.int64) + 123
+    running = (np.arange(n) // (rate_hz * 50)) % 6 != 5
+    contact = running & ((np.arange(n) // int(rate_hz * 2.5)) % 3 != 2)
+    depth_set = np.where((np.arange(n) // (rate_hz * 20)) % 3 == 1, 550, 500).astype(np.uint16)
+    rate_dhz = np.where(running, 800 + rng.normal(0, 2, n), 0).round().astype(np.uint16)
+    strokes = np.cumsum(np.where(running, 80 / rate_hz, 0)).astype(np.int64)
+    return {
+        "seq": (np.arange(n) & 0xFFFF).astype(np.uint16),
+        "t_us": t_us,
+        "depth_set_um": depth_set,
+        "depth_meas_um": np.where(running, depth_set - 12 * contact + rng.normal(0, 8, n), 0)
+        .round()
+        .astype(np.uint16),
+        "rate_dhz": rate_dhz,
+        "strokes": strokes,
+        "motor_ma": np.where(running, 90 + 1.4 * rate_dhz / 10 + 70 * contact, 3).astype(np.uint16),
+        "force_mn": np.where(contact, 450 + rng.normal(0, 60, n), 0).clip(0).astype(np.uint16),
+        "battery_pct": np.full(n, 80, np.uint8),
+        "temp_dc": np.full(n, 310, np.int16),
+        "status": (64 | 4 | running * 1 | contact * 2).astype(np.uint16),
+        "zone": np.zeros(n, np.uint8),
+        "pass_no": np.zeros(n, np.uint8),
+    }
+
+
+def store_session(db: Path, n: int, rate_hz: int = 2000) -> str:
+    """A complete session of n samples in ~1 s chunks, written through the store."""
+    from console.store import Store
+
+    store = Store(db)
+    session = store.create_session("BENCH", "bench", pen={"serial": "BENCH"})
+    cols = treatment_columns(n, rate_hz)
+    chunks = [
+        (i, {k: v[s : s + rate_hz] for k, v in cols.items()})
+        for i, s in enumerate(range(0, n, rate_hz))
+    ]
+    for start in range(0, len(chunks), 200):
+        store.write_batch(session, chunks[start : start + 200], [])
+    store.finish_session(session)
+    store.close()
+    return session
