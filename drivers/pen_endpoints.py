@@ -2,7 +2,8 @@
 
 Each endpoint runs the pen's clock on one thread that moves bytes both ways every few
 milliseconds. The pty endpoint can be unplugged and replugged like a USB cable: the
-device node vanishes (the symlink is removed and the pty closed) and comes back.
+device node vanishes (the symlink is removed and the pty closed) and comes back. The TCP
+endpoint serves one client at a time on loopback. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ class TcpServer(_Clocked):
         self._listener.setblocking(False)
         self.host, self.port = self._listener.getsockname()[:2]
         self._client: socket.socket | None = None
+        self._drop_requested = threading.Event()
         self.start()
 
     @property
@@ -195,6 +197,9 @@ class TcpServer(_Clocked):
         return f"socket://{self.host}:{self.port}"
 
     def _pump_in(self) -> None:
+        if self._drop_requested.is_set():
+            self._drop_requested.clear()
+            self._drop_client()
         if self._client is None:
             try:
                 self._client, _ = self._listener.accept()
@@ -211,6 +216,10 @@ class TcpServer(_Clocked):
             self.pen.receive(data)
         else:
             self._drop_client()
+
+    def drop_client(self) -> None:
+        """Cut the current connection, as a network outage would; the next one is served."""
+        self._drop_requested.set()  # done on the pen's thread, which owns the socket
 
     def _drop_client(self) -> None:
         if self._client is not None:

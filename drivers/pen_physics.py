@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 MOTOR_TAU_S = 0.15
 WARM_TAU_S = 300.0  # the handpiece warms over minutes
-HOT_TAU_S = 20.0  # a failing motor overheats quickly
+HOT_TAU_S = 4.0  # a failing motor overheats within seconds
 ROOM_C = 24.0
 RUNNING_C = 32.0
 OVERHEATING_C = 47.0
@@ -46,8 +46,8 @@ class Samples:
     depth_meas_um: npt.NDArray[np.int64]
     motor_ma: npt.NDArray[np.int64]
     force_mn: npt.NDArray[np.int64]
-    temp_dc: int
-    battery_pct: float
+    temp_dc: npt.NDArray[np.int64]
+    battery_pct: npt.NDArray[np.int64]
 
 
 class Handpiece:
@@ -84,9 +84,11 @@ class Handpiece:
             rate[i] = self.rate_hz
             strokes[i] = self.strokes
         running = rate > 0.5
-        self._warm(n * dt_s, drive)
-        if drive.motor_on:
-            self.battery_pct = max(0.0, self.battery_pct - n * dt_s * BATTERY_DRAIN_PCT_PER_S)
+        elapsed_s = np.arange(1, n + 1, dtype=np.float64) * np.float64(dt_s)
+        temp_c = self._warm(elapsed_s, drive)
+        drain = BATTERY_DRAIN_PCT_PER_S if drive.motor_on else 0.0
+        battery = np.maximum(0.0, self.battery_pct - elapsed_s * drain)
+        self.battery_pct = float(battery[-1])
         force = np.where(contact, 450 + self._force_rng.normal(0, 60, n), 0)
         pressed_in_um = np.where(contact, 12, 0)  # skin pushes back a little
         meas = drive.depth_set_um - pressed_in_um + self._depth_rng.normal(0, 8, n)
@@ -99,13 +101,16 @@ class Handpiece:
             depth_meas_um=np.where(running, meas, 0).clip(0, 65535).round().astype(np.int64),
             motor_ma=np.where(running, 90 + 1.4 * rate + contact * 70, 3).round().astype(np.int64),
             force_mn=force.clip(0, 65535).round().astype(np.int64),
-            temp_dc=round(self.temp_c * 10),
-            battery_pct=self.battery_pct,
+            temp_dc=np.round(temp_c * 10).astype(np.int64),
+            battery_pct=battery.astype(np.int64),
         )
 
-    def _warm(self, elapsed_s: float, drive: Drive) -> None:
+    def _warm(self, elapsed_s: npt.NDArray[np.float64], drive: Drive) -> npt.NDArray[np.float64]:
+        """Temperature at each sample: first-order approach to the target."""
         if drive.overheating:
             target_c, tau_s = OVERHEATING_C, HOT_TAU_S
         else:
             target_c, tau_s = (RUNNING_C if drive.motor_on else ROOM_C), WARM_TAU_S
-        self.temp_c += (target_c - self.temp_c) * float(1 - np.exp(-elapsed_s / tau_s))
+        temp_c = target_c + (self.temp_c - target_c) * np.exp(-elapsed_s / tau_s)
+        self.temp_c = float(temp_c[-1])
+        return temp_c

@@ -2,10 +2,12 @@
 
 - `/dev/ttyACM0`, `COM3`, a pty path, `socket://127.0.0.1:PORT`, `loop://`: pyserial's
   serial_for_url, opened at 921600 8N1 with a short read timeout.
-- `virtual://SCENARIO?telemetry_hz=N&seed=S&noise=F`: the in-process virtual pen, no OS
-  resources at all.
+- `virtual://SCENARIO?telemetry_hz=N&seed=S&noise=F&...`: the in-process virtual pen, no
+  OS resources at all; any PenConfig field may be given (t_us0, strokes0, seq0,
+  protocol_major, keep_logs=0, ...).
 
 `find_pens()` lists every plugged-in pen (VID 0x1209, PID 0x0001) with its serial number.
+Never imports Qt.
 """
 
 from __future__ import annotations
@@ -75,7 +77,12 @@ def virtual_pen_from_url(url: str) -> VirtualPen:
         if key not in known:
             raise ValueError(f"unknown virtual pen option {key!r} in {url!r}")
         value = values[-1]
-        kwargs[key] = float(value) if key in ("noise", "battery_pct") else _int_or_str(value)
+        if key in ("noise", "battery_pct"):
+            kwargs[key] = float(value)
+        elif key == "keep_logs":
+            kwargs[key] = value.lower() not in ("0", "false", "no")
+        else:
+            kwargs[key] = _int_or_str(value)
     return VirtualPen(PenConfig(**kwargs), scenario_name)  # type: ignore[arg-type]
 
 
@@ -100,4 +107,12 @@ def open_serial(url: str) -> Port:
 
 
 def open_virtual(pen: VirtualPen) -> Port:
+    """A serial-like port wired straight to `pen`, in-process (a thread, no OS resources)."""
     return InProcessPort(pen, timeout=READ_TIMEOUT_S)
+
+
+def open_transport(url: str) -> Port:
+    """Open any URL the console accepts: a device path, a pyserial URL or virtual://."""
+    if is_virtual(url):
+        return open_virtual(virtual_pen_from_url(url))
+    return open_serial(url)

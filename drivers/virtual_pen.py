@@ -176,6 +176,11 @@ class VirtualPen:
         return depth
 
     @property
+    def now_s(self) -> float:
+        """The pen's clock: seconds since power-on, as far as it has run."""
+        return self._now_s
+
+    @property
     def depth_limited(self) -> bool:
         """The setpoint is being held down by the host's limit."""
         return bool(self.depth_limit_um) and self.depth_wanted_um > self.depth_limit_um
@@ -308,7 +313,7 @@ class VirtualPen:
         """Emit the telemetry samples due up to now_s, then move the clock there."""
         now_s = max(now_s, self._now_s)
         if self.streaming:
-            due = int((now_s - self._grid_origin_s) * self.telemetry_hz)
+            due = int((now_s - self._grid_origin_s) * self.telemetry_hz + 1e-6)  # float fuzz
             if due > self._grid_samples:
                 first = self._grid_samples + 1
                 self._grid_samples = due
@@ -330,9 +335,10 @@ class VirtualPen:
         )
         battery_before = self.handpiece.battery_pct
         s = self.handpiece.run(t_s, 1.0 / self.telemetry_hz, drive)
-        if int(s.battery_pct) != int(battery_before):
+        if int(self.handpiece.battery_pct) != int(battery_before):
+            drained = self.handpiece.battery_pct
             self.handpiece.battery_pct = battery_before
-            self._battery_to(s.battery_pct)
+            self._battery_to(drained)
         flags = Status.TETHERED
         if self.cartridge is not None:
             flags |= Status.CARTRIDGE_PRESENT
@@ -351,7 +357,7 @@ class VirtualPen:
         rows["strokes"] = s.strokes & 0xFFFFFFFF
         rows["motor_ma"] = s.motor_ma
         rows["force_mn"] = s.force_mn
-        rows["battery_pct"] = int(s.battery_pct)
+        rows["battery_pct"] = s.battery_pct
         rows["temp_dc"] = s.temp_dc
         rows["status"] = status
         return rows

@@ -1,4 +1,8 @@
-"""`pen-console simulate`: serve the virtual pen over a pty or TCP, for bench tests."""
+"""`pen-console simulate`: serve the virtual pen over a pty or TCP, for bench tests.
+
+With --pty, SIGUSR1 pulls the cable (the device path vanishes) and SIGUSR2 plugs it back,
+so a console's unplug handling can be tried by hand.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +10,75 @@ import argparse
 import signal
 import sys
 import threading
+from types import FrameType
 
 from drivers.pen_endpoints import PtyServer, TcpServer
 from drivers.scenarios import SCENARIOS
 from drivers.virtual_pen import PenConfig, VirtualPen
+
+EXIT_OK = 0
+EXIT_USAGE = 2
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("simulate", help="serve the virtual pen over a pty or TCP")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--pty", metavar="PATH", help="make PATH a symlink to a new pty")
-    where.add_argument("--tcp", metavar="HOST:PORT", help="listen on HOST:PORT (loopback)")
+    where.add_argument("--tcp", metavar="HOST:PORT", help="listen on HOST:PORT (port 0: any)")
     p.add_argument("--scenario", default="treatment", choices=sorted(SCENARIOS))
-    p.add_argument("--telemetry-hz", type=int, default=500, metavar="N")
+    p.add_argument("--telemetry-hz", type=int, default=500, metavar="N", help="50..2000")
     p.add_argument("--seconds", type=float, default=None, metavar="N", help="then exit")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--protocol-major", type=int, default=1, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
+def _parse_tcp(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"--tcp wants HOST:PORT, e.g. 127.0.0.1:5555, not {text!r}")
+    return host or "127.0.0.1", int(port)
+
+
 def run(args: argparse.Namespace) -> int:
     if not 50 <= args.telemetry_hz <= 2000:
         print("simulate: --telemetry-hz must be between 50 and 2000", file=sys.stderr)
-        return 2
-    pen = VirtualPen(
-        PenConfig(
-            telemetry_hz=args.telemetry_hz, seed=args.seed, protocol_major=args.protocol_major
-        ),
-        args.scenario,
+        return EXIT_USAGE
+    config = PenConfig(
+        telemetry_hz=args.telemetry_hz,
+        seed=args.seed,
+        protocol_major=args.protocol_major,
+        keep_logs=False,  # a server may run for hours
     )
+    pen = VirtualPen(config, args.scenario)
     server: PtyServer | TcpServer
     try:
         if args.pty:
             server = PtyServer(pen, args.pty)
             where = str(server.path)
         else:
-            host, _, port = args.tcp.rpartition(":")
-            server = TcpServer(pen, host or "127.0.0.1", int(port))
+            server = TcpServer(pen, *_parse_tcp(args.tcp))
             where = server.url
     except (OSError, ValueError) as exc:
         print(f"simulate: cannot serve the virtual pen: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     print(f"virtual pen ({args.scenario}, {args.telemetry_hz} Hz) at {where}", flush=True)
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+
+    def _stop(_sig: int, _frame: FrameType | None) -> None:
+        done.set()
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:  # signal handlers can only be set there
+        signal.signal(signal.SIGTERM, _stop)
+    if in_main_thread and isinstance(server, PtyServer):
+        pty = server
+        signal.signal(signal.SIGUSR1, lambda *_: pty.unplug())
+        signal.signal(signal.SIGUSR2, lambda *_: pty.replug())
     try:
         done.wait(args.seconds)
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
-    return 0
+    return EXIT_OK
