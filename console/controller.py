@@ -17,12 +17,13 @@ from console.live import Drained, LiveModel
 from console.monitor import LinkMonitor
 from console.recorder import Recorder
 from console.store import Store
-from drivers.link import CommandResult, Link, LinkState, StateChange
+from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
 from drivers.messages import Info, Status
 
 log = logging.getLogger(__name__)
 
 DISPLAY_HZ = 60
+RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
 
 
 class PenController(QObject):
@@ -92,36 +93,48 @@ class PenController(QObject):
     # ------------------------------------------------------------ commands
 
     def _send(self, name: str, future: Future[CommandResult]) -> None:
+        # Never wait on the future here: the answer comes back as a queued signal.
         future.add_done_callback(lambda f: self.command_answered.emit(name, _outcome(f)))
 
+    def _ready(self, name: str) -> tuple[Link, Info] | None:
+        """The link and the pen's ranges, or None after telling the screen why not."""
+        link, info = self.link, self.info
+        if link is None or info is None or link.state is not LinkState.STREAMING:
+            why = "no pen is connected: connect one first" if link is None else (
+                f"the pen link is {link.state}; wait until it is connected")  # fmt: skip
+            self.command_answered.emit(name, LinkClosed(why))
+            return None
+        return link, info
+
     def step_depth(self, steps: int) -> None:
-        info = self.info
-        if self.link is None or info is None:
+        """Move the set depth by whole steps of the pen's own size (from INFO)."""
+        ready = self._ready("set_depth")
+        if ready is None:
             return
+        link, info = ready
         target = self.live.latest.depth_set_um + steps * info.depth_step_um
         target = min(max(target, info.depth_min_um), info.depth_max_um)
-        self._send("set_depth", self.link.set_depth(target))
+        self._send("set_depth", link.set_depth(target))
 
-    def step_rate(self, steps: int, step_dhz: int = 50) -> None:
-        info = self.info
-        if self.link is None or info is None:
+    def step_rate(self, steps: int) -> None:
+        ready = self._ready("set_rate")
+        if ready is None:
             return
+        link, info = ready
         current = self.live.latest.rate_dhz or info.rate_min_dhz
-        target = min(max(current + steps * step_dhz, info.rate_min_dhz), info.rate_max_dhz)
-        self._send("set_rate", self.link.set_rate(target))
+        target = min(max(current + steps * RATE_STEP_DHZ, info.rate_min_dhz), info.rate_max_dhz)
+        self._send("set_rate", link.set_rate(target))
 
     def toggle_motor(self) -> None:
-        if self.link is not None:
+        ready = self._ready("motor")
+        if ready is not None:
             running = self.live.latest.has(Status.MOTOR_RUNNING)
-            self._send("motor", self.link.motor(not running))
-
-    def motor(self, start: bool) -> None:
-        if self.link is not None:
-            self._send("motor", self.link.motor(start))
+            self._send("motor", ready[0].motor(not running))
 
     def clear_fault(self) -> None:
-        if self.link is not None:
-            self._send("clear_fault", self.link.clear_fault())
+        ready = self._ready("clear_fault")
+        if ready is not None:
+            self._send("clear_fault", ready[0].clear_fault())
 
     # ------------------------------------------------------------ sessions
 

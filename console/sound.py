@@ -11,11 +11,14 @@ from __future__ import annotations
 import importlib
 import io
 import logging
+import tempfile
 import wave
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from console.alarms import AlarmModel, Priority
+from console.alarms import RHYTHM, AlarmModel, Priority
 
 log = logging.getLogger(__name__)
 TONE_HZ = {Priority.HIGH: 660.0, Priority.MEDIUM: 520.0, Priority.LOW: 440.0}
@@ -38,31 +41,43 @@ def burst_wav(priority: Priority, pulses: int) -> bytes:
 
 
 class AlarmSound:
-    def __init__(self, alarms: AlarmModel) -> None:
+    """Plays due bursts; `audio=False` (tests, `--mute`) is the same silent path as no device."""
+
+    def __init__(self, alarms: AlarmModel, audio: bool = True) -> None:
         self.alarms = alarms
-        self.played: list[tuple[Priority, int]] = []
-        self._player = self._open_player()
+        self.played: list[tuple[Priority, int]] = []  # every burst that was due, heard or not
+        self._effects = self._open_effects() if audio else None
         self.notice = (
             ""
-            if self._player is not None
+            if self._effects is not None
             else "No audio output is available: alarms are shown on screen only."
         )
-        if self.notice:
-            log.warning(self.notice)
+        if self.notice and audio:
+            log.warning(self.notice)  # said once, at start-up
 
     @staticmethod
-    def _open_player() -> object | None:
+    def _open_effects() -> dict[tuple[Priority, int], Any] | None:
+        """One ready-to-play sound per burst shape, or None when there is nothing to play on."""
         try:
             multimedia = importlib.import_module("PySide6.QtMultimedia")
+            from PySide6.QtCore import QUrl
         except ImportError:
             return None
         if not multimedia.QMediaDevices.audioOutputs():
             return None
-        return multimedia.QSoundEffect()
+        folder = Path(tempfile.mkdtemp(prefix="pen-console-sounds-"))
+        effects = {}
+        for priority, rhythm in RHYTHM.items():
+            path = folder / f"{priority.name.lower()}.wav"
+            path.write_bytes(burst_wav(priority, rhythm.pulses))
+            effect = multimedia.QSoundEffect()
+            effect.setSource(QUrl.fromLocalFile(str(path)))
+            effects[(priority, rhythm.pulses)] = effect
+        return effects
 
     @property
     def audible(self) -> bool:
-        return self._player is not None
+        return self._effects is not None
 
     def poll(self) -> None:
         """Called by the display timer: play a burst if one is due."""
@@ -70,17 +85,5 @@ class AlarmSound:
         if burst is None:
             return
         self.played.append(burst)
-        if self._player is None:
-            return
-        self._play(*burst)
-
-    def _play(self, priority: Priority, pulses: int) -> None:  # pragma: no cover - needs audio
-        import tempfile
-
-        from PySide6.QtCore import QUrl
-
-        with tempfile.NamedTemporaryFile(suffix=".wav", delete=False) as f:
-            f.write(burst_wav(priority, pulses))
-        player = self._player
-        player.setSource(QUrl.fromLocalFile(f.name))  # type: ignore[attr-defined]
-        player.play()  # type: ignore[attr-defined]
+        if self._effects is not None and burst in self._effects:
+            self._effects[burst].play()

@@ -15,7 +15,7 @@ SHORTCUTS = {
     "depth_up": "F2",
     "rate_down": "F3",
     "rate_up": "F4",
-    "motor": "Space",
+    "motor": "F5",
     "clear_fault": "F8",
 }
 
@@ -40,10 +40,12 @@ class PenControls(QWidget):
             button = QPushButton(f"{text}  [{SHORTCUTS[key]}]")
             button.setObjectName(f"control_{key}")
             button.setMinimumSize(120, 56)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must reach the shortcut
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the shortcuts
             button.clicked.connect(action)
+            # Window context: a line edit with focus keeps its Space (typing a patient code
+            # must never start the motor), and a second window never makes them ambiguous.
             shortcut = QShortcut(QKeySequence(SHORTCUTS[key]), self)
-            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(button.click)
             grid.addWidget(button, r, col)
             self.buttons[key] = button

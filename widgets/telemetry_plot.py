@@ -183,10 +183,14 @@ class TelemetryPlot(QWidget):
         line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
         line.setToolTip(marker.label)
 
-    def curve_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """What the measured-depth curve holds now (x, y), for tests and checks."""
-        x, y = self.meas_curve.getData()
-        return (np.asarray(x), np.asarray(y)) if x is not None else (np.empty(0), np.empty(0))
+    def curve_data(self, displayed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The measured-depth curve's (x, y): as handed over, or as drawn (clipped and
+        downsampled) when `displayed`; for tests and checks."""
+        curve = self.meas_curve
+        x, y = curve.getData() if displayed else curve.getOriginalDataset()
+        if x is None or y is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(x), np.asarray(y)
 
     def _painted(self) -> None:
         self.painted_at_ns = time.monotonic_ns()

@@ -1,0 +1,71 @@
+"""Pen controls through the live screen: clicks and keys become link commands, the pen's
+answer is shown, and the readouts follow telemetry (so the pen's own buttons show too)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from drivers.messages import Button, Fault, MsgType
+
+
+def test_depth_click_sends_command_and_shows_applied_value(qtbot, window, stream) -> None:
+    pen = stream()
+    step_um = pen.cfg.depth_step_um
+    before_um = window.controller.live.latest.depth_set_um
+    qtbot.mouseClick(window.controls.buttons["depth_up"], Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: len(pen.commands_of(MsgType.SET_DEPTH)) == 1, timeout=3000)
+    sent = pen.commands_of(MsgType.SET_DEPTH)[0]
+    assert int.from_bytes(sent.payload[:2], "little") == before_um + step_um
+    applied_mm = f"{(before_um + step_um) / 1000:.2f} mm"
+    qtbot.waitUntil(lambda: applied_mm in window.controls.applied.text(), timeout=3000)
+    window.show()
+    qtbot.waitUntil(lambda: window.readouts.depth_set.value.text() == applied_mm[:-3], timeout=3000)
+
+
+def test_refused_command_says_so(qtbot, window, stream) -> None:
+    pen = stream()
+    pen.raise_fault(Fault.MOTOR_STALL)  # the motor will not start while a fault is active
+    qtbot.mouseClick(window.controls.buttons["motor"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "refused" in window.controls.applied.text(), timeout=3000)
+    assert not pen.motor_on
+
+
+def test_pen_buttons_show_up_like_console_commands(qtbot, window, stream) -> None:
+    pen = stream()
+    window.show()
+    start_um = pen.depth_set_um
+    pen.press(Button.DEPTH_UP)
+    pen.press(Button.DEPTH_UP)
+    expected = f"{(start_um + 2 * pen.cfg.depth_step_um) / 1000:.2f}"
+    qtbot.waitUntil(lambda: window.readouts.depth_set.value.text() == expected, timeout=3000)
+    assert pen.commands_of(MsgType.SET_DEPTH) == []  # nothing was asked by the console
+    pen.press(Button.RUN_STOP)
+    qtbot.waitUntil(lambda: window.readouts.rate.value.text() != "0.0", timeout=3000)
+    assert any(m.kind == "button" for m in window.controller.live.markers)
+
+
+def test_every_control_has_a_shortcut_and_a_big_target(qtbot, window, stream) -> None:
+    pen = stream()
+    window.show()
+    qtbot.waitExposed(window)
+    for key, button in window.controls.buttons.items():
+        assert button.height() >= 44 and button.width() >= 44, key
+        assert "[" in button.text(), f"{key} shows no shortcut"
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F4)  # rate up
+    qtbot.waitUntil(lambda: len(pen.commands_of(MsgType.SET_RATE)) == 1, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F5)  # start / stop
+    qtbot.waitUntil(lambda: len(pen.commands_of(MsgType.MOTOR)) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: pen.motor_on, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F8)  # clear fault
+    qtbot.waitUntil(lambda: len(pen.commands_of(MsgType.CLEAR_FAULT)) == 1, timeout=3000)
+
+
+def test_commands_without_a_pen_do_not_block_or_crash(qtbot, window) -> None:
+    qtbot.mouseClick(window.controls.buttons["motor"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.controls.buttons["depth_up"], Qt.MouseButton.LeftButton)
+    assert window.controller.link is None
+    assert "connect" in window.controls.applied.text().lower()

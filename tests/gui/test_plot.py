@@ -1,0 +1,138 @@
+"""The telemetry plot, bound to a LiveModel fed with synthetic telemetry (no link)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from console.live import LiveModel
+from drivers.link import LinkState, StateChange
+from drivers.messages import Event, EventCode, SeqGap, TelemetryBatch
+from widgets.telemetry_plot import TelemetryPlot
+
+RATE_HZ = 1000
+
+
+def batch(first_seq: int, n: int, depth_um: int = 500) -> TelemetryBatch:
+    seq = np.arange(first_seq, first_seq + n)
+    return TelemetryBatch.from_columns(
+        {
+            "seq": seq & 0xFFFF,
+            "t_us": seq * (1_000_000 // RATE_HZ),
+            "depth_set_um": np.full(n, depth_um),
+            "depth_meas_um": np.full(n, depth_um - 10),
+            "rate_dhz": np.full(n, 800),
+            "strokes": seq // 10,
+            "motor_ma": np.zeros(n),
+            "force_mn": np.full(n, 300),
+            "battery_pct": np.full(n, 80),
+            "temp_dc": np.full(n, 300),
+            "status": np.full(n, 0b111),
+        }
+    )
+
+
+@pytest.fixture
+def live() -> LiveModel:
+    return LiveModel()
+
+
+@pytest.fixture
+def plot(qtbot, live: LiveModel) -> TelemetryPlot:
+    widget = TelemetryPlot(live)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def drawn_across(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> bool:
+    """Whether two consecutive finite points straddle (lo, hi): a line across the gap."""
+    finite = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+    return bool(np.any(finite & (x[:-1] <= lo) & (x[1:] >= hi)))
+
+
+def test_lost_frames_show_as_a_gap_not_a_line(plot: TelemetryPlot, live: LiveModel) -> None:
+    live.on_telemetry(batch(0, 2000))
+    live.on_gap(SeqGap(frames_lost=500, seq_before=1999, seq_after=2500, t_us_before=1_999_000))
+    live.on_telemetry(batch(2500, 1000))
+    live.drain()
+    plot.refresh()
+
+    x, y = plot.curve_data()
+    now_t = 3.499
+    gap_lo, gap_hi = 1.999 - now_t, 2.5 - now_t
+    inside = (x > gap_lo) & (x < gap_hi)
+    assert inside.sum() == 1 and np.isnan(y[inside]).all()  # one NaN row breaks the line
+    assert np.isfinite(y[x <= gap_lo]).all() and np.isfinite(y[x >= gap_hi]).all()
+    assert plot.meas_curve.opts["connect"] == "finite"
+    assert drawn_across(x, y, gap_lo, gap_hi) is False
+    # Downsampled for drawing (3000 points into a small widget), the break survives.
+    shown_x, shown_y = plot.curve_data(displayed=True)
+    assert len(shown_x) < len(x)
+    assert drawn_across(shown_x, shown_y, gap_lo, gap_hi) is False
+    assert any(m.kind == "gap" for m in live.markers)
+
+
+def test_link_outage_shows_as_a_gap(plot: TelemetryPlot, live: LiveModel) -> None:
+    live.on_telemetry(batch(0, 1000))
+    live.on_state(StateChange(LinkState.LOST, LinkState.STREAMING, "lost", 0))
+    live.on_state(StateChange(LinkState.STREAMING, LinkState.LOST, "back", 0, gap_s=2.0))
+    live.on_telemetry(batch(3000, 1000))  # the pen's clock ran on: 2 s with nothing heard
+    live.drain()
+    plot.refresh()
+
+    x, y = plot.curve_data()
+    now_t = 3.999
+    gap_lo, gap_hi = 0.999 - now_t, 3.0 - now_t
+    inside = (x > gap_lo) & (x < gap_hi)
+    assert inside.any() and np.isnan(y[inside]).all()
+    assert drawn_across(x, y, gap_lo, gap_hi) is False
+    assert drawn_across(*plot.curve_data(displayed=True), gap_lo, gap_hi) is False
+
+
+def test_fixed_relative_axis_and_window_choice(plot: TelemetryPlot, live: LiveModel) -> None:
+    live.on_telemetry(batch(0, 40 * RATE_HZ))
+    live.drain()
+    plot.set_window(10)
+    plot.refresh()
+    x, _ = plot.curve_data()
+    assert x.max() == pytest.approx(0.0)
+    assert x.min() >= -10.6  # only the window (and a sliver) is handed to the curve
+    assert plot.depth_plot.viewRange()[0] == pytest.approx([-10, 0])
+    plot.set_window(30)
+    plot.refresh()
+    assert plot.curve_data()[0].min() < -29
+
+
+def test_pause_freezes_the_view_while_data_keeps_arriving(
+    plot: TelemetryPlot, live: LiveModel
+) -> None:
+    live.on_telemetry(batch(0, 5000))
+    live.drain()
+    plot.refresh()
+    plot.set_paused(True)
+    frozen = plot.shown_now_t
+    x_paused, _ = plot.curve_data()
+    assert x_paused.min() < -4.9  # the whole buffer is there to look back over
+
+    live.on_telemetry(batch(5000, 2000))
+    live.drain()
+    plot.refresh()
+    assert plot.shown_now_t == frozen
+    assert live.ring.last_t() == pytest.approx(6.999)  # recording went on underneath
+
+    plot.set_paused(False)
+    assert plot.shown_now_t == pytest.approx(6.999)
+
+
+def test_event_markers_on_the_time_axis(plot: TelemetryPlot, live: LiveModel) -> None:
+    live.on_telemetry(batch(0, 3000))
+    live.on_event(Event(seq=1, t_us_raw=1_000_000, code=EventCode.BUTTON_SHORT, arg=1,
+                        t_us=1_000_000))  # fmt: skip
+    live.on_event(Event(seq=2, t_us_raw=2_000_000, code=EventCode.FAULT_RAISED, arg=1,
+                        t_us=2_000_000))  # fmt: skip
+    live.drain()
+    live.add_marker("pass", "pass 1 closed")
+    plot.refresh()
+    shown = [line for line in plot._markers if line.isVisible()]
+    positions = sorted(round(line.value(), 3) for line in shown)
+    assert positions == [round(1.0 - 2.999, 3), round(2.0 - 2.999, 3), 0.0]
