@@ -114,7 +114,7 @@ def require(user: User, action: Action) -> None:
 class Accounts:
     def __init__(self, conn: sqlite3.Connection, audit: AuditLog | None = None) -> None:
         self._conn = conn
-        self._audit = audit or AuditLog(conn)
+        self.audit = audit or AuditLog(conn)
         # argon2id with the library's RFC 9106 low-memory profile: ~50 ms per check here.
         self._hasher = PasswordHasher()
 
@@ -139,7 +139,7 @@ class Accounts:
                 " VALUES (?, ?, ?, 1, ?)",
                 (name, role.value, self._hasher.hash(password), _now()),
             )
-        self._audit.append(by, "user.add", f"user:{name}", None, {"role": role.value})
+        self.audit.append(by, "user.add", f"user:{name}", None, {"role": role.value})
         return User(int(cur.lastrowid or 0), name, role, True)
 
     def find(self, name: str) -> User | None:
@@ -172,9 +172,9 @@ class Accounts:
     def login(self, name: str, password: str) -> User | None:
         user = self.check_password(name, password)
         if user is None:
-            self._audit.append(name.strip() or "?", "login.failed", f"user:{name.strip()}")
+            self.audit.append(name.strip() or "?", "login.failed", f"user:{name.strip()}")
         else:
-            self._audit.append(user.name, "login", f"user:{user.name}")
+            self.audit.append(user.name, "login", f"user:{user.name}")
         return user
 
     def set_password(self, name: str, password: str, *, by: str) -> None:
@@ -186,7 +186,7 @@ class Accounts:
             )
         if cur.rowcount == 0:
             raise AccountError(f"no user named {name!r}")
-        self._audit.append(by, "user.password", f"user:{name.strip()}")
+        self.audit.append(by, "user.password", f"user:{name.strip()}")
 
     def set_active(self, name: str, active: bool, *, by: str) -> None:
         user = self.find(name)
@@ -196,7 +196,7 @@ class Accounts:
             self._conn.execute(
                 "UPDATE users SET active = ? WHERE id = ?", (1 if active else 0, user.id)
             )
-        self._audit.append(
+        self.audit.append(
             by, "user.active", f"user:{user.name}", {"active": user.active}, {"active": active}
         )
 

@@ -1,0 +1,125 @@
+"""Who is at the console: first-start administrator, sign-in, and the idle screen lock.
+
+The lock is an overlay on the window. The link, its heartbeat and the recorder run on
+their own threads and never consult it, so locking never interrupts a recording or the
+pen's interlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from console.accounts import AccountError, Accounts, Role, User
+from console.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
+from widgets.login_dialog import CredentialsDialog
+
+_ACTIVITY = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.KeyPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.Wheel,
+}
+
+
+def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> User | None:
+    """The first start: ask for the administrator's account until it is valid or refused."""
+    dialog = CredentialsDialog(
+        "Create the administrator",
+        "This console has no user accounts yet. Create the administrator, who then adds "
+        "practitioners and supervisors (or: pen-console users add NAME --role ROLE).",
+        confirm=True,
+        parent=parent,
+    )
+    while dialog.exec() == QDialog.DialogCode.Accepted:
+        name, password = dialog.values()
+        if not dialog.passwords_match():
+            dialog.show_error("The two passwords differ.")
+            continue
+        try:
+            return accounts.add(name, Role.ADMIN, password, by="first-start")
+        except AccountError as exc:
+            dialog.show_error(str(exc))
+    return None
+
+
+def sign_in(accounts: Accounts, parent: QWidget | None = None) -> User | None:
+    dialog = CredentialsDialog("Sign in", "Sign in to use the console.", parent=parent)
+    while dialog.exec() == QDialog.DialogCode.Accepted:
+        user = accounts.login(*dialog.values())
+        if user is not None:
+            return user
+        dialog.show_error("Wrong user name or password. Try again.")
+    return None
+
+
+class ScreenLock(QObject):
+    """Watches input application-wide; locks the window after the idle timeout."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        accounts: Accounts,
+        user: User,
+        timeout_s: float = DEFAULT_IDLE_LOCK_S,
+        on_lock: Callable[[bool], None] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.accounts = accounts
+        self.lock = IdleLock(timeout_s)
+        self.lock.sign_in(user)
+        self._on_lock = on_lock or (lambda locked: None)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self.poll)
+        self._timer.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def stop(self) -> None:
+        """Stop watching (the window is closing)."""
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY:
+            self.lock.activity()
+        return False
+
+    def poll(self) -> None:
+        if self.lock.poll():
+            name = self.lock.user.name if self.lock.user else "?"
+            self.accounts.audit.append(name, "screen.lock", "console")
+            self.window.centralWidget().setEnabled(False)  # type: ignore[attr-defined]
+            self._on_lock(True)
+            QTimer.singleShot(0, self.ask_unlock)
+
+    def unlock_with(self, name: str, password: str) -> bool:
+        who = self.lock.unlock(self.accounts, name, password)
+        if who is None:
+            self.accounts.audit.append(name or "?", "screen.unlock.failed", "console")
+            return False
+        self.window.centralWidget().setEnabled(True)  # type: ignore[attr-defined]
+        self._on_lock(False)
+        self.accounts.audit.append(who.name, "screen.unlock", "console")
+        return True
+
+    def ask_unlock(self) -> None:
+        user = self.lock.user
+        dialog = CredentialsDialog(
+            "Screen locked",
+            "The screen locked after inactivity. Recording and the pen link carry on. "
+            f"Sign in as {user.name if user else 'the same user'} or as a supervisor.",
+            name=user.name if user else "",
+            parent=self.window,
+        )
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            if self.unlock_with(*dialog.values()):
+                return
+            dialog.show_error("Not unlocked: wrong password, or not this user or a supervisor.")
