@@ -1,0 +1,167 @@
+"""The alarm banner, list and sound are views of the AlarmModel; alarms reach the session
+record; the live link's conditions surface on screen."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6.QtCore import Qt
+
+from console.alarms import AlarmCondition, AlarmModel, Condition, Priority
+from console.sound import AlarmSound, burst_wav
+from widgets.alarm_banner import AlarmBanner
+from widgets.alarm_list import AlarmList
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def alarms(clock: Clock) -> AlarmModel:
+    return AlarmModel(clock)
+
+
+def levels_over(banner: AlarmBanner, clock: Clock, seconds: float, step: float = 0.05) -> list:
+    seen = []
+    for _ in range(int(seconds / step)):
+        clock.t += step
+        banner.refresh()
+        seen.append(banner.level)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("condition", "lit", "dim", "on_fraction"),
+    [
+        (Condition.LINK_LOST, "high", "high-dim", 0.5),
+        (Condition.PEN_FAULT, "high", "high-dim", 0.5),
+        (Condition.STORAGE_FAILING, "high", "high-dim", 0.5),
+        (Condition.DEPTH_ABOVE_CEILING, "high", "high-dim", 0.5),
+        (Condition.BATTERY_LOW, "medium", "medium-dim", 0.5),
+        (Condition.TELEMETRY_STALLED, "medium", "medium-dim", 0.5),
+        (Condition.PROTOCOL_INCOMPATIBLE, "medium", "medium-dim", 0.5),
+        (Condition.LINK_QUALITY, "low", None, 1.0),
+    ],
+)
+def test_banner_shows_each_condition_in_its_priority_rhythm(
+    qtbot, alarms, clock, condition, lit, dim, on_fraction
+) -> None:
+    banner = AlarmBanner(alarms)
+    qtbot.addWidget(banner)
+    assert banner.level == "none"
+    alarms.set(condition, True, "what happened and what to do")
+    seen = levels_over(banner, clock, 10.0)
+    assert set(seen) == ({lit, dim} if dim else {lit})
+    assert seen.count(lit) / len(seen) == pytest.approx(on_fraction, abs=0.06)
+    if dim:  # flashing: count the lit→dim edges over 10 s
+        edges = sum(1 for a, b in itertools.pairwise(seen) if a == lit and b == dim)
+        expected_hz = 2.0 if lit == "high" else 0.6
+        assert edges == pytest.approx(expected_hz * 10, abs=1)
+    assert "what happened" in banner.detail.text()
+    alarms.set(condition, False)
+    banner.refresh()
+    assert banner.level == "none"
+
+
+def test_banner_shows_the_highest_and_counts_the_rest(qtbot, alarms, clock) -> None:
+    banner = AlarmBanner(alarms)
+    qtbot.addWidget(banner)
+    alarms.set(Condition.BATTERY_LOW, True, "battery at 15 %")
+    alarms.set(Condition.LINK_LOST, True, "cable pulled")
+    banner.refresh()
+    assert banner.title.text().startswith("HIGH")
+    assert "PEN LINK LOST" in banner.title.text()
+    assert banner.more.text() == "+1 more"
+
+
+def test_acknowledge_and_pause_keep_the_visual(qtbot, alarms, clock) -> None:
+    banner = AlarmBanner(alarms)
+    qtbot.addWidget(banner)
+    sound = AlarmSound(alarms, audio=False)
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    sound.poll()
+    assert sound.played == [(alarms.highest().priority, 10)]  # the 10-pulse burst was due
+    qtbot.mouseClick(banner.pause, Qt.MouseButton.LeftButton)
+    clock.t += 30
+    sound.poll()
+    assert len(sound.played) == 1  # paused: no new burst
+    banner.refresh()
+    assert "Audio paused 1:30" in banner.pause.text()
+    assert {*levels_over(banner, clock, 2.0)} == {"high", "high-dim"}  # still flashing
+    with qtbot.waitSignal(banner.acknowledge_requested):
+        qtbot.mouseClick(banner.ack, Qt.MouseButton.LeftButton)
+
+
+def test_no_audio_device_is_silent_says_so_once_and_keeps_the_visual(qtbot, alarms) -> None:
+    sound = AlarmSound(alarms, audio=False)
+    assert not sound.audible
+    assert "shown on screen only" in sound.notice
+    alarms.set(Condition.LINK_LOST, True)
+    sound.poll()  # nothing to play on: no exception
+    assert alarms.visual_on()
+
+
+def test_burst_wav_has_the_pulses_it_claims() -> None:
+    import io
+    import wave
+
+    with wave.open(io.BytesIO(burst_wav(Priority.HIGH, 10))) as w:
+        assert w.getnframes() == pytest.approx(10 * 0.25 * w.getframerate(), rel=0.01)
+
+
+def test_alarm_list_has_times_and_acknowledgement(qtbot, alarms, clock) -> None:
+    table = AlarmList(alarms)
+    qtbot.addWidget(table)
+    alarms.set(Condition.BATTERY_LOW, True, "battery at 18 %")
+    alarms.acknowledge(Condition.BATTERY_LOW, "dr. lee")
+    alarms.set(Condition.BATTERY_LOW, False)
+    alarms.set(Condition.LINK_LOST, True, "cable")
+    table.refresh()
+    assert table.rowCount() == 2
+    newest = [table.item(0, c).text() for c in range(table.columnCount())]
+    oldest = [table.item(1, c).text() for c in range(table.columnCount())]
+    assert newest[1] == "high" and newest[5] == "active" and newest[4] == ""
+    assert oldest[1] == "medium" and "by dr. lee" in oldest[4] and oldest[5] != "active"
+    assert oldest[0].count(":") == 2  # a time of day
+
+
+def test_every_alarm_is_recorded_as_a_session_event(controller, store) -> None:
+    session = controller.start_session("P-001", "Dr Lee")
+    controller.alarms.set_condition(AlarmCondition.DEPTH_ABOVE_CEILING, True, "1.25 > 1.00 mm")
+    controller.alarms.set_condition(AlarmCondition.DEPTH_ABOVE_CEILING, False)
+    controller.end_session()
+    alarms = [e for e in store.events(session) if e["kind"] == "alarm"]
+    assert [e["data"]["state"] for e in alarms] == ["raised", "cleared"]
+    assert alarms[0]["data"]["priority"] == "high"
+    assert alarms[0]["data"]["condition"] == "depth_above_ceiling"
+
+
+def test_storage_trouble_from_the_recorder_raises_the_high_alarm(qtbot, controller) -> None:
+    controller.live.on_storage_problem("disk full: recording kept in memory")
+    qtbot.waitUntil(lambda: controller.alarms.is_active(Condition.STORAGE_FAILING), timeout=2000)
+    assert controller.alarms.highest().priority.name == "HIGH"
+    controller.live.on_storage_recovered("written")
+    qtbot.waitUntil(
+        lambda: not controller.alarms.is_active(Condition.STORAGE_FAILING), timeout=2000
+    )
+
+
+def test_pen_fault_on_the_live_link_raises_a_high_alarm(qtbot, window, stream) -> None:
+    from drivers.messages import Fault
+
+    pen = stream()
+    pen.raise_fault(Fault.OVER_TEMPERATURE)
+    qtbot.waitUntil(lambda: window.controller.alarms.is_active(Condition.PEN_FAULT), timeout=3000)
+    qtbot.waitUntil(lambda: window.banner.level in ("high", "high-dim"), timeout=2000)
+    assert "over temperature" in window.banner.detail.text()

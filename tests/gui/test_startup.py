@@ -1,0 +1,168 @@
+"""Starting the console: no pen, the virtual pen, bad databases, interrupted sessions,
+remembered window state, and starting and ending a session from the session bar."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from console import app as console_app
+from console.cli import build_parser
+from console.main_window import MainWindow
+from console.settings import ConsoleSettings
+from console.sound import AlarmSound
+from console.store import Store
+from drivers.transport import PenPort
+from widgets.connection_bar import NO_PEN_WORDS
+
+
+def parse(*argv: str):
+    return build_parser().parse_args(list(argv))
+
+
+def test_where_to_connect_at_start_up() -> None:
+    pen = PenPort("/dev/ttyACM0", "SN1", "MicroPen", "pen")
+    assert console_app.choose_url(parse(), [pen]) is None  # waits for the operator
+    assert console_app.choose_url(parse("--port", "/dev/ttyACM3"), []) == "/dev/ttyACM3"
+    assert console_app.choose_url(parse("--virtual-if-absent"), [pen]) == "/dev/ttyACM0"
+    url = console_app.choose_url(parse("--virtual-if-absent", "--scenario", "faults"), [])
+    assert url is not None and url.startswith("virtual://faults")
+    assert console_app.choose_url(parse("--simulate"), [pen]).startswith("virtual://treatment")
+
+
+def test_no_pen_says_so_and_offers_the_virtual_pen(qtbot, window, monkeypatch) -> None:
+    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    assert window.rescan() == []
+    window.show()
+    window.controller.tick()
+    assert window.connection.pen_label.text() == NO_PEN_WORDS
+    assert window.connection.virtual_button.isVisible()
+
+    qtbot.mouseClick(window.connection.virtual_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "SIMULATED" in window.connection.state_label.text(), timeout=5000)
+    assert "SIMULATED" in window.windowTitle()
+    assert not window.connection.virtual_button.isVisible()
+    assert window.connection.pen_label.text().startswith(window.controller.info.model)
+
+
+@pytest.fixture
+def restore_app_style() -> Iterator[None]:
+    app = QApplication.instance()
+    before = app.styleSheet()
+    yield
+    app.setStyleSheet(before)
+
+
+def run_console(argv: list[str], inspect_after_s: float = 0.6) -> tuple[int, dict[str, str]]:
+    """Run `pen-console ARGV` in this process and read the window before it quits."""
+    seen: dict[str, str] = {}
+
+    def inspect() -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                w.controller.tick()
+                seen["pen"] = w.connection.pen_label.text()
+                seen["state"] = w.connection.state_label.text()
+                seen["session"] = w.session_bar.status.text()
+                seen["session_enabled"] = str(w.session_bar.button.isEnabled())
+                seen["theme"] = w.settings.theme
+
+    QTimer.singleShot(int(inspect_after_s * 1000), inspect)
+    code = console_app.run(parse(*argv, "--quit-after", str(inspect_after_s + 0.3)))
+    return code, seen
+
+
+def test_start_up_with_no_pen(qtbot, tmp_path, monkeypatch, restore_app_style) -> None:
+    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    code, seen = run_console(["--db", str(tmp_path / "s.db"), "--theme", "light"])
+    assert code == 0
+    assert seen["pen"] == NO_PEN_WORDS
+    assert seen["state"] == "Not connected"
+    assert seen["theme"] == "light"
+
+
+def test_interrupted_session_is_reported(qtbot, tmp_path, monkeypatch, restore_app_style) -> None:
+    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    db = tmp_path / "s.db"
+    store = Store(db)
+    crashed = store.create_session("P-007", "Dr Lee")  # left 'recording', as after a crash
+    store.close()
+    code, seen = run_console(["--db", str(db)])
+    assert code == 0
+    assert "P-007" in seen["session"] and "interrupted" in seen["session"]
+    store = Store(db)
+    assert store.session(crashed)["status"] == "interrupted"
+    store.close()
+
+
+def test_unusable_database_starts_with_recording_off(
+    qtbot, tmp_path, monkeypatch, restore_app_style
+) -> None:
+    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    bad = tmp_path / "not-a-db.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    code, seen = run_console(["--db", str(bad)])
+    assert code == 0
+    assert seen["session"].startswith("Recording is off")
+    assert seen["session_enabled"] == "False"
+    assert bad.read_bytes() == b"this is not sqlite" * 100  # nothing was changed
+
+
+def test_console_process_runs_streams_and_quits_cleanly(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    perf = tmp_path / "perf.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "--simulate", "--db", str(tmp_path / "s.db"),
+         "--perf-log", str(perf), "--quit-after", "2.5"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = perf.read_text().splitlines()
+    assert '"startup_s"' in lines[0]
+    assert len(lines) >= 2 and '"ingest_hz"' in lines[-1] and '"latency_ms_p99"' in lines[-1]
+
+
+def test_window_state_is_remembered(qtbot, controller, settings: ConsoleSettings) -> None:
+    first = MainWindow(controller, settings, sound=AlarmSound(controller.alarms, audio=False))
+    qtbot.addWidget(first)
+    first.resize(701, 533)  # the offscreen screen is 800 x 800
+    first.window_choice.setCurrentIndex(0)  # 10 s
+    first.session_bar.target.setValue(20)
+    first.save_state()
+
+    second = MainWindow(controller, settings, sound=AlarmSound(controller.alarms, audio=False))
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (701, 533)
+    assert second.plot.window_s == 10
+    assert second.readouts.target_minutes == 20
+    assert settings.q.fileName().startswith(str(Path(settings.q.fileName()).parent))
+
+
+def test_session_from_the_session_bar(qtbot, window, store, stream) -> None:
+    stream()
+    bar = window.session_bar
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    assert "patient" in bar.status.text().lower()  # the recorder's own words
+    assert not bar.recording
+
+    qtbot.keyClicks(bar.patient, "P-042")
+    qtbot.keyClicks(bar.practitioner, "Dr Lee")
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    assert bar.recording and bar.button.text() == "End session"
+    session = window.controller.session
+    assert session is not None and session[:8] in bar.status.text()
+    assert window.readouts.session_started is not None
+
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    assert not bar.recording and "saved" in bar.status.text()
+    row = store.session(session)
+    assert row["status"] == "complete" and row["patient_code"] == "P-042"
+    assert window.settings.practitioner == "Dr Lee"
