@@ -362,6 +362,8 @@ class Link:
                 self._write(codec.encode_command(Command.hello(*self._protocol), self._next_seq()))
             try:
                 data = port.read(max(1, port.in_waiting))
+                if len(data) == 1 and port.in_waiting:  # woke on the first byte of a burst
+                    data += port.read(port.in_waiting)
             except Exception as exc:  # the port vanished (unplug): SerialException/OSError
                 reason = str(exc) or type(exc).__name__
                 self._drop(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from drivers.link import Link, LinkState
+from drivers.link import CommandResult, Link, LinkState, StateChange
+from drivers.messages import Event, Info, SeqGap, TelemetryBatch
 from drivers.pen_endpoints import PtyServer, TcpServer
 from drivers.virtual_pen import PenConfig, VirtualPen
 
@@ -16,27 +17,90 @@ class Recording:
     """A link subscriber that keeps everything it is told."""
 
     def __init__(self) -> None:
-        self.batches: list = []
-        self.events: list = []
-        self.states: list = []
-        self.commands: list = []
+        self.batches: list[TelemetryBatch] = []
+        self.events: list[Event] = []
+        self.infos: list[Info] = []
+        self.states: list[StateChange] = []
+        self.gaps: list[SeqGap] = []
+        self.commands: list[tuple[str, int | None, CommandResult | Info | Exception]] = []
 
-    def on_telemetry(self, batch: object) -> None:
+    def on_telemetry(self, batch: TelemetryBatch) -> None:
         self.batches.append(batch)
 
-    def on_event(self, event: object) -> None:
+    def on_event(self, event: Event) -> None:
         self.events.append(event)
 
-    def on_state(self, change: object) -> None:
+    def on_info(self, info: Info) -> None:
+        self.infos.append(info)
+
+    def on_state(self, change: StateChange) -> None:
         self.states.append(change)
 
-    def on_command(self, name: str, requested: object, outcome: object) -> None:
+    def on_gap(self, gap: SeqGap) -> None:
+        self.gaps.append(gap)
+
+    def on_command(
+        self, name: str, requested: int | None, outcome: CommandResult | Info | Exception
+    ) -> None:
         self.commands.append((name, requested, outcome))
 
     def samples(self) -> int:
         return sum(len(b) for b in self.batches)
 
 
+Target = str | VirtualPen
+Serve = Callable[..., tuple[Target, VirtualPen, PtyServer | TcpServer | None]]
+Connect = Callable[..., tuple[Link, Recording]]
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """serve(kind, scenario="treatment", **config) -> (target, pen, server).
+
+    kind is "pty", "tcp" or "inproc"; the target is what connect() takes.
+    """
+    servers: list[PtyServer | TcpServer] = []
+
+    def _serve(
+        kind: str, scenario: str = "treatment", **config: object
+    ) -> tuple[Target, VirtualPen, PtyServer | TcpServer | None]:
+        config.setdefault("telemetry_hz", 1000)
+        pen = VirtualPen(PenConfig(**config), scenario)  # type: ignore[arg-type]
+        if kind == "pty":
+            pty = PtyServer(pen, tmp_path / f"ttyPEN{len(servers)}")
+            servers.append(pty)
+            return str(pty.path), pen, pty
+        if kind == "tcp":
+            tcp = TcpServer(pen)
+            servers.append(tcp)
+            return tcp.url, pen, tcp
+        return pen, pen, None
+
+    yield _serve
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def connect() -> Iterator[Connect]:
+    """connect(target, expect=STREAMING) -> (link, recording); every link closed at the end."""
+    links: list[Link] = []
+
+    def _connect(target: Target, expect: LinkState = LinkState.STREAMING) -> tuple[Link, Recording]:
+        link = Link.to_pen(target) if isinstance(target, VirtualPen) else Link(target)
+        rec = Recording()
+        link.subscribe(rec)
+        links.append(link)
+        link.start()
+        assert link.wait_for_state(expect, 5.0), (link.state, [s.message for s in rec.states])
+        return link, rec
+
+    yield _connect
+    for link in links:
+        link.close()
+
+
+# Kept for the records tests' style of use: a pen on a pty, a pen on TCP.
 @pytest.fixture
 def pen() -> VirtualPen:
     return VirtualPen(PenConfig(telemetry_hz=1000), "treatment")
@@ -54,22 +118,3 @@ def tcp_pen(pen: VirtualPen) -> Iterator[TcpServer]:
     server = TcpServer(pen)
     yield server
     server.close()
-
-
-@pytest.fixture
-def connect() -> Iterator[object]:
-    """connect(url) -> (link, recording), streaming; every link is closed at the end."""
-    links: list[Link] = []
-
-    def _connect(url: object, expect: LinkState = LinkState.STREAMING) -> tuple[Link, Recording]:
-        link = Link(url)  # type: ignore[arg-type]
-        rec = Recording()
-        link.subscribe(rec)
-        links.append(link)
-        link.start()
-        assert link.wait_for_state(expect, 5.0), (link.state, [s.message for s in rec.states])
-        return link, rec
-
-    yield _connect
-    for link in links:
-        link.close()

@@ -1,0 +1,140 @@
+"""The link when things go wrong: a busy interpreter, a pulled cable, a dropped socket,
+a wrong port, a broken subscriber, a pen that stops hearing the console."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from drivers.codec import encode_command
+from drivers.link import LinkClosed, LinkState
+from drivers.messages import Command, EventCode, MsgType
+from drivers.pen_endpoints import InProcessPort, wait_until
+from drivers.virtual_pen import PenConfig, VirtualPen
+
+
+def _host_frame_gaps_s(pen: VirtualPen, since_s: float) -> np.ndarray:
+    """Gaps between consecutive host frames as the pen heard them (pen clock, 4 ms ticks)."""
+    heard = np.array([c.at_s for c in pen.logs.commands if c.at_s >= since_s])
+    return np.diff(heard)
+
+
+@pytest.mark.parametrize("kind", ["pty", "tcp"])
+def test_heartbeat_holds_while_another_thread_spins(kind: str, serve, connect) -> None:
+    target, pen, _ = serve(kind, telemetry_hz=2000)
+    link, _rec = connect(target)
+    stop = threading.Event()
+    spun = threading.Event()
+
+    def spin() -> None:
+        x = 0
+        started = time.monotonic()
+        while not stop.is_set():
+            x += 1  # pure Python: holds the GIL as much as the interpreter allows
+            if time.monotonic() - started > 3.0:
+                spun.set()
+
+    since_s = pen.now_s
+    spinner = threading.Thread(target=spin, name="spinner")
+    spinner.start()
+    try:
+        assert spun.wait(10)
+    finally:
+        stop.set()
+        spinner.join()
+    assert not [e for e in pen.logs.events if e.code == EventCode.HOST_LINK_LOST]
+    assert link.state is LinkState.STREAMING
+    assert 150 < link.stats.max_heartbeat_gap_ms <= 300  # it really measured PING spacing
+    assert 150 < link.stats.last_heartbeat_gap_ms <= 300
+    gaps = _host_frame_gaps_s(pen, since_s)
+    assert len(gaps) >= 10 and gaps.max() <= 0.31  # and the pen agrees
+
+
+def test_the_pen_interlock_trips_when_the_console_goes_quiet() -> None:
+    pen = VirtualPen(PenConfig(), "treatment")
+    port = InProcessPort(pen)
+    try:
+        port.write(encode_command(Command.hello(), 0))
+        assert wait_until(lambda: pen.motor_on, 3)
+        assert wait_until(
+            lambda: any(e.code == EventCode.HOST_LINK_LOST for e in pen.logs.events), 4
+        )
+        assert not pen.motor_on and not pen.streaming
+    finally:
+        port.close()
+
+
+def test_unplug_and_replug_comes_back_streaming_by_itself(serve, connect) -> None:
+    target, pen, pty = serve("pty")
+    link, rec = connect(target)
+    assert wait_until(lambda: rec.samples() > 50, 2)
+    pen.unanswered.add(MsgType.SET_RATE)
+    pending = link.set_rate(900)
+    pty.unplug()
+    assert link.wait_for_state(LinkState.LOST, 3)
+    with pytest.raises(LinkClosed):
+        pending.result(2)  # nothing is left hanging
+    lost = next(s for s in rec.states if s.state is LinkState.LOST)
+    assert str(target) in lost.message
+    # Let the backoff grow past its first steps, as a real unplug would.
+    assert wait_until(lambda: sum("cannot open" in s.message for s in rec.states) >= 3, 5)
+    before = rec.samples()
+    pty.replug()
+    replugged = time.monotonic()
+    assert link.wait_for_state(LinkState.STREAMING, 3)
+    assert time.monotonic() - replugged < 2.0
+    assert wait_until(lambda: rec.samples() > before + 50, 2)
+    regained = [s for s in rec.states if s.state is LinkState.STREAMING and s.gap_s]
+    assert len(regained) == 1 and regained[0].gap_s > 0.5
+    assert link.stats.reconnects == 1
+    assert link.stats.seq_gaps == 0 and rec.gaps == []  # the outage is a link gap, not loss
+
+
+def test_a_dropped_tcp_connection_comes_back_streaming(serve, connect) -> None:
+    target, _pen, tcp = serve("tcp")
+    link, rec = connect(target)
+    tcp.drop_client()
+    assert link.wait_for_state(LinkState.LOST, 3)
+    assert link.wait_for_state(LinkState.STREAMING, 3)
+    before = rec.samples()
+    assert wait_until(lambda: rec.samples() > before + 50, 2)
+    assert link.stats.reconnects == 1
+
+
+def test_a_wrong_port_says_what_happened_and_what_to_do(connect, tmp_path) -> None:
+    link, rec = connect(str(tmp_path / "no-such-tty"), expect=LinkState.DISCONNECTED)
+    assert wait_until(lambda: any("cannot open" in s.message for s in rec.states), 2)
+    message = next(s.message for s in rec.states if "cannot open" in s.message)
+    assert "no-such-tty" in message and "No such file" in message and "plugged in" in message
+    assert link.stats.reconnects == 0
+
+
+def test_a_failing_subscriber_does_not_stop_the_link(serve, connect) -> None:
+    target, _pen, _ = serve("inproc")
+    link, rec = connect(target)
+
+    class Broken:
+        def on_telemetry(self, batch: object) -> None:
+            raise RuntimeError("boom")
+
+    link.subscribe(Broken())
+    before = rec.samples()
+    assert wait_until(lambda: rec.samples() > before + 100, 2)
+    assert link.stats.listener_errors > 0
+    assert link.state is LinkState.STREAMING
+
+
+def test_close_is_idempotent_and_joins_its_threads(serve, connect) -> None:
+    target, _pen, _ = serve("inproc")
+    link, rec = connect(target)
+    ours = [t for t in threading.enumerate() if t.name.startswith("pen-link")]
+    assert len(ours) == 2
+    link.close()
+    link.close()
+    assert not any(t.is_alive() for t in ours)
+    assert [s.state for s in rec.states].count(LinkState.DISCONNECTED) == 1
+    with pytest.raises(LinkClosed):
+        link.set_depth(500).result(1)
