@@ -1,0 +1,100 @@
+"""Transports: pen detection by USB identity, URLs, the virtual:// scheme, whole reads."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import serial
+from serial.tools import list_ports
+
+from drivers.codec import StreamDecoder, encode_command
+from drivers.messages import Command, Info
+from drivers.pen_endpoints import wait_until
+from drivers.transport import find_pens, open_transport, virtual_pen_from_url
+
+
+def _port(device: str, vid: int | None, pid: int | None, serial_number: str = "") -> object:
+    return SimpleNamespace(
+        device=device,
+        vid=vid,
+        pid=pid,
+        serial_number=serial_number or None,
+        product="MicroPen Link" if vid == 0x1209 else "Other",
+        description="desc",
+    )
+
+
+def test_find_pens_lists_every_pen_by_vid_and_pid(monkeypatch: pytest.MonkeyPatch) -> None:
+    ports = [
+        _port("/dev/ttyACM2", 0x1209, 0x0001, "MP-0002"),
+        _port("/dev/ttyUSB0", 0x0403, 0x6001, "FTDI"),
+        _port("/dev/ttyACM0", 0x1209, 0x0001, "MP-0001"),
+        _port("/dev/ttyACM1", 0x1209, 0x0002, "OTHER-PID"),
+        _port("/dev/ttyS0", None, None),
+    ]
+    monkeypatch.setattr(list_ports, "comports", lambda: ports)
+    pens = find_pens()
+    assert [(p.device, p.serial_number, p.product) for p in pens] == [
+        ("/dev/ttyACM0", "MP-0001", "MicroPen Link"),
+        ("/dev/ttyACM2", "MP-0002", "MicroPen Link"),
+    ]
+
+
+def test_no_pen_plugged_in_is_an_empty_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(list_ports, "comports", lambda: [_port("/dev/ttyS0", None, None)])
+    assert find_pens() == []
+
+
+def test_virtual_urls_configure_the_pen() -> None:
+    pen = virtual_pen_from_url("virtual://faults?telemetry_hz=2000&seed=9&noise=0.05&seq0=65000")
+    assert pen.scenario.name == "faults"
+    assert (pen.cfg.telemetry_hz, pen.cfg.seed, pen.cfg.noise, pen.cfg.seq0) == (
+        2000,
+        9,
+        0.05,
+        65000,
+    )
+    assert virtual_pen_from_url("virtual://").scenario.name == "treatment"
+    assert not virtual_pen_from_url("virtual://idle?keep_logs=0").cfg.keep_logs
+
+
+def test_bad_virtual_urls_say_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match="unknown virtual pen option 'rate'"):
+        virtual_pen_from_url("virtual://idle?rate=5")
+    with pytest.raises(ValueError, match="choose one of: faults, idle, treatment, zones"):
+        virtual_pen_from_url("virtual://surgery")
+
+
+def test_loop_url_reads_whatever_is_waiting_in_one_call() -> None:
+    port = open_transport("loop://")
+    try:
+        frames = b"".join(encode_command(Command.ping(), seq) for seq in range(50))
+        port.write(frames)
+        assert wait_until(lambda: port.in_waiting == len(frames), 1)
+        assert port.read(max(1, port.in_waiting)) == frames
+    finally:
+        port.close()
+
+
+def test_opening_a_missing_device_names_it_and_the_reason(tmp_path) -> None:
+    with pytest.raises(serial.SerialException, match=r"no-such-tty.*No such file"):
+        open_transport(str(tmp_path / "no-such-tty"))
+
+
+def test_virtual_transport_is_silent_until_hello_then_answers_info() -> None:
+    port = open_transport("virtual://idle?telemetry_hz=100")
+    decoder = StreamDecoder()
+    got: list[object] = []
+    try:
+        port.write(encode_command(Command.ping(), 0))
+        port.write(encode_command(Command.hello(), 1))
+
+        def answered() -> bool:
+            got.extend(decoder.feed(port.read(max(1, port.in_waiting))))
+            return any(isinstance(m, Info) for m in got)
+
+        assert wait_until(answered, 2)
+        assert isinstance(got[0], Info)  # nothing came before the INFO: not even a PING ACK
+    finally:
+        port.close()
