@@ -100,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
     window.show()
     shown_s = time.monotonic() - t_start
     if perf_file is not None:
-        perf_file.write(json.dumps({"startup_s": round(shown_s, 3)}) + "\n")
+        perf_file.write(
+            json.dumps({"startup_s": round(shown_s, 3), "shown_unix": time.time()}) + "\n"
+        )
     if args.quit_after:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
     code = app.exec()  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
-from console.live import LiveModel, Marker
+from console.live import LiveModel, Marker, peak_decimate
 
 WINDOWS_S = (10, 30, 60)
 # Per theme: background, axis/text, then curves (set, measured, rate, force).
@@ -145,7 +145,13 @@ class TelemetryPlot(QWidget):
         self._show(now_t, now_t - self.window_s - LIVE_MARGIN_S)
 
     def _show(self, now_t: float, since_t: float) -> None:
-        t, cols = self.live.ring.view(since_t)
+        first, t, cols = self.live.ring.view_indexed(since_t)
+        # Peak-decimate to ~2 points per pixel before handing over: pyqtgraph's own
+        # downsampling only starts after setData has copied and scanned every point.
+        # Paused, the whole buffer is handed over once, at the same detail per second.
+        span_windows = max(1.0, float(t[-1] - t[0]) / self.window_s) if len(t) else 1.0
+        max_points = int(2 * max(self._view.width(), 200) * span_windows)
+        t, cols = peak_decimate(first, t, cols, max_points)
         x = t - now_t
         self.shown_now_t = now_t
         self.set_curve.setData(x, cols["depth_set_mm"])

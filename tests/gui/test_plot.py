@@ -57,12 +57,14 @@ def test_lost_frames_show_as_a_gap_not_a_line(plot: TelemetryPlot, live: LiveMod
     live.drain()
     plot.refresh()
 
-    x, y = plot.curve_data()
+    t, cols = live.ring.view(-np.inf)
+    inside = (t > 1.999) & (t < 2.5)
+    assert inside.sum() == 1 and np.isnan(cols["depth_meas_mm"][inside]).all()  # a NaN row
+
+    x, y = plot.curve_data()  # peak-decimated by the plot before setData
     now_t = 3.499
     gap_lo, gap_hi = 1.999 - now_t, 2.5 - now_t
-    inside = (x > gap_lo) & (x < gap_hi)
-    assert inside.sum() == 1 and np.isnan(y[inside]).all()  # one NaN row breaks the line
-    assert np.isfinite(y[x <= gap_lo]).all() and np.isfinite(y[x >= gap_hi]).all()
+    assert np.isfinite(y[x < gap_lo - 0.01]).all() and np.isfinite(y[x > gap_hi + 0.01]).all()
     assert plot.meas_curve.opts["connect"] == "finite"
     assert drawn_across(x, y, gap_lo, gap_hi) is False
     # Downsampled for drawing (3000 points into a small widget), the break survives.
@@ -80,11 +82,13 @@ def test_link_outage_shows_as_a_gap(plot: TelemetryPlot, live: LiveModel) -> Non
     live.drain()
     plot.refresh()
 
+    t, cols = live.ring.view(-np.inf)
+    inside = (t > 0.999) & (t < 3.0)
+    assert inside.any() and np.isnan(cols["depth_meas_mm"][inside]).all()
     x, y = plot.curve_data()
     now_t = 3.999
     gap_lo, gap_hi = 0.999 - now_t, 3.0 - now_t
-    inside = (x > gap_lo) & (x < gap_hi)
-    assert inside.any() and np.isnan(y[inside]).all()
+    assert drawn_across(x, y, gap_lo, gap_hi) is False
     assert drawn_across(x, y, gap_lo, gap_hi) is False
     assert drawn_across(*plot.curve_data(displayed=True), gap_lo, gap_hi) is False
 
@@ -136,3 +140,22 @@ def test_event_markers_on_the_time_axis(plot: TelemetryPlot, live: LiveModel) ->
     shown = [line for line in plot._markers if line.isVisible()]
     positions = sorted(round(line.value(), 3) for line in shown)
     assert positions == [round(1.0 - 2.999, 3), round(2.0 - 2.999, 3), 0.0]
+
+
+def test_peak_decimation_keeps_peaks_gaps_and_the_newest_samples() -> None:
+    from console.live import peak_decimate
+
+    n = 10_007
+    t = np.arange(n) / 1000.0
+    y = np.zeros(n, np.float32)
+    y[5000] = 9.0  # a one-sample spike must survive
+    y[7000] = np.nan  # a gap row must survive
+    out_t, out = peak_decimate(123, t, {"y": y}, max_points=1000)
+    assert len(out_t) <= 1000 + 40
+    assert np.nanmax(out["y"]) == 9.0
+    assert np.isnan(out["y"]).any()
+    assert out_t[-1] == t[-1]  # the newest sample is passed through, not binned away
+    # Bins are aligned to absolute rows: one more sample does not move earlier bins.
+    t2, out2 = peak_decimate(123, t[:-1], {"y": y[:-1]}, max_points=1000)
+    same = min(len(t2), len(out_t)) - 40
+    assert np.array_equal(t2[:same], out_t[:same])
