@@ -12,14 +12,23 @@ Never imports Qt.
 
 from __future__ import annotations
 
+import array
 from dataclasses import dataclass, fields
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import serial
 from serial.tools import list_ports
 
 from drivers.pen_endpoints import InProcessPort
+
+try:  # POSIX: ask the kernel how many bytes a socket holds
+    import fcntl
+    import termios
+
+    _HAVE_FIONREAD = True
+except ImportError:  # Windows: pyserial's own socket in_waiting (0 or 1) it is
+    _HAVE_FIONREAD = False
 from drivers.virtual_pen import PenConfig, VirtualPen
 
 PEN_VID = 0x1209
@@ -93,9 +102,38 @@ def _int_or_str(value: str) -> int | str:
         return value
 
 
+class _SocketPort:
+    """A socket:// port whose in_waiting is the real byte count.
+
+    pyserial's socket handler reports in_waiting as 0 or 1 (a select()), which would turn
+    "read whatever is waiting" into reading two bytes at a time; the kernel knows better.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    @property
+    def in_waiting(self) -> int:
+        sock = self._inner._socket  # pyserial keeps it private; None once closed
+        if sock is None:
+            raise OSError("the socket is closed")
+        count = array.array("i", [0])
+        fcntl.ioctl(sock.fileno(), termios.FIONREAD, count)
+        return int(count[0])
+
+    def read(self, size: int = 1) -> bytes:
+        return self._inner.read(size)  # type: ignore[no-any-return]
+
+    def write(self, data: bytes, /) -> int | None:
+        return self._inner.write(data)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 def open_serial(url: str) -> Port:
     """Open a real or pyserial-URL port; raises OSError/SerialException with the reason."""
-    return serial.serial_for_url(  # type: ignore[no-any-return]
+    port = serial.serial_for_url(
         url,
         baudrate=BAUDRATE,
         bytesize=serial.EIGHTBITS,
@@ -104,6 +142,9 @@ def open_serial(url: str) -> Port:
         timeout=READ_TIMEOUT_S,
         write_timeout=WRITE_TIMEOUT_S,
     )
+    if url.startswith("socket://") and _HAVE_FIONREAD:
+        return _SocketPort(port)
+    return port  # type: ignore[no-any-return]
 
 
 def open_virtual(pen: VirtualPen) -> Port:

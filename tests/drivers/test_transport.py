@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from types import SimpleNamespace
 
 import pytest
@@ -98,3 +99,16 @@ def test_virtual_transport_is_silent_until_hello_then_answers_info() -> None:
         assert isinstance(got[0], Info)  # nothing came before the INFO: not even a PING ACK
     finally:
         port.close()
+
+
+def test_socket_urls_report_every_waiting_byte_so_reads_are_whole() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = open_transport(f"socket://127.0.0.1:{server.getsockname()[1]}")
+        peer, _ = server.accept()
+        try:
+            peer.sendall(bytes(range(1, 251)) * 2)
+            assert wait_until(lambda: port.in_waiting == 500, 2)  # pyserial alone says 1
+            assert len(port.read(max(1, port.in_waiting))) == 500
+        finally:
+            peer.close()
+            port.close()

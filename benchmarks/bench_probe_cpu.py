@@ -1,0 +1,87 @@
+"""CPU of `pen-console probe` receiving 2 kHz telemetry over a pty (target: <= 5 % of a core).
+
+Run:  .venv/bin/python benchmarks/bench_probe_cpu.py [--runs 5] [--seconds 8] [--hz 2000]
+
+A virtual pen is served by `pen-console simulate --pty` in its own process; each run starts
+`pen-console probe --port PTY --json` and reads the probe's user+system CPU time from
+/proc/PID/stat over a steady-state window (after start-up and handshake), so interpreter
+start-up and imports are excluded. Prints each run and the median. Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WARMUP_S = 2.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def one_run(port: str, seconds: float) -> tuple[float, dict[str, object]]:
+    cmd = [sys.executable, "-m", "console", "probe", "--port", port, "--json"]
+    cmd += ["--seconds", str(WARMUP_S + seconds + 1.0)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(WARMUP_S)
+    c0, t0 = cpu_s(proc.pid), time.monotonic()
+    time.sleep(seconds)
+    c1, t1 = cpu_s(proc.pid), time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    if proc.returncode != 0:
+        raise SystemExit(f"probe failed ({proc.returncode}): {err}")
+    return 100 * (c1 - c0) / (t1 - t0), json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--hz", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        pty = str(Path(tmp) / "ttyBENCH")
+        simulate = ["simulate", "--pty", pty, "--telemetry-hz", str(args.hz)]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "console", *simulate, "--scenario", "treatment"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            print(server.stdout.readline().strip())
+            results = []
+            for i in range(args.runs):
+                pct, report = one_run(pty, args.seconds)
+                results.append(pct)
+                print(
+                    f"run {i + 1}: {pct:5.2f} % of one core  frames {report['frames']}  "
+                    f"discarded {report['discarded']['total']}  "  # type: ignore[index]
+                    f"seq gaps {report['seq_gaps']}  max heartbeat gap "
+                    f"{report['max_heartbeat_gap_ms']} ms"
+                )
+        finally:
+            server.terminate()
+            server.wait(10)
+    print(
+        f"median {statistics.median(results):.2f} % of one core over {args.runs} runs of "
+        f"{args.seconds:g} s at {args.hz} Hz (min {min(results):.2f}, max {max(results):.2f}); "
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
