@@ -119,11 +119,11 @@ class ConnectionBar(QFrame):
         info = live.info
         if info is not None and state is not LinkState.DISCONNECTED:
             cartridge = (
-                f"{info.needles} × {info.gauge}G cartridge"
+                f"{info.needles}\u00a0×\u00a0{info.gauge}G\u00a0cartridge"
                 if latest.has(Status.CARTRIDGE_PRESENT) and info.needles
                 else "no cartridge"
                 if latest.rx_monotonic and not latest.has(Status.CARTRIDGE_PRESENT)
-                else f"{info.needles} × {info.gauge}G cartridge"
+                else f"{info.needles}\u00a0×\u00a0{info.gauge}G\u00a0cartridge"
             )
             self.pen_label.setText(
                 f"{info.model}  ·  S/N {info.serial}  ·  fw {info.firmware}  ·  {cartridge}"

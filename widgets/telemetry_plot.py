@@ -9,6 +9,7 @@ while data keeps arriving underneath.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -38,6 +39,7 @@ MARKER_COLOURS = {
 }
 MAX_MARKERS = 60
 LIVE_MARGIN_S = 0.5
+LEFT_AXIS_PX = 64
 
 
 class _PaintHookView(pg.GraphicsLayoutWidget):
@@ -79,18 +81,20 @@ class TelemetryPlot(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX)  # plots line up one above the other
             for side in ("left", "bottom"):
                 # A curve's clip keeps one sample past the view's edge, so every frame's
                 # dirty rect touches the axes; replaying their text costs ~6 ms each.
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.rate_plot.setXLink(self.depth_plot)
         self.force_plot.setXLink(self.depth_plot)
-        self.depth_plot.addLegend(offset=(10, 5))
+        self.legend = self.depth_plot.addLegend(offset=(10, 5))
         # connect="finite": a NaN row (lost frames, link outage) leaves a visible gap.
         self.set_curve = self.depth_plot.plot(name="set", connect="finite")
         self.meas_curve = self.depth_plot.plot(name="measured", connect="finite")
         self.rate_curve = self.rate_plot.plot(connect="finite")
         self.force_curve = self.force_plot.plot(connect="finite")
+        self.set_curve.setZValue(1)  # the set depth stays visible over the measured trace
         self._markers: list[pg.InfiniteLine] = []
         self.show_force(False)
         self.set_window(self.window_s)
@@ -108,6 +112,9 @@ class TelemetryPlot(QWidget):
                   "force": self.force_curve}  # fmt: skip
         for key, curve in curves.items():
             curve.setPen(pg.mkPen(colours[key], width=1))  # width 1: wider is ~12x slower
+        self.legend.setLabelTextColor(colours["fg"])
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=colours["fg"])
 
     # ------------------------------------------------------------ user controls
 
@@ -162,12 +169,19 @@ class TelemetryPlot(QWidget):
         self._place_markers(now_t, since_t)
 
     def _fit_y_to_pen(self) -> None:
-        """Fixed y scales from the pen's own ranges: steady to glance at, no re-ranging."""
+        """Steady y scales, no re-ranging per frame: rate over the pen's own range, depth
+        from 0 to a round value above the set depth (re-ranged only when that changes)."""
         info = self.live.info
-        if info is None or info is self._ranged_for:
+        if info is None:
             return
-        self._ranged_for = info
-        self.depth_plot.setYRange(0, info.depth_max_um / 1000 * 1.08, padding=0)
+        set_mm = self.live.latest.depth_set_um / 1000
+        depth_max_mm = info.depth_max_um / 1000
+        top_mm = min(depth_max_mm, max(1.0, math.ceil(set_mm * 1.6 / 0.5) * 0.5))
+        key = (info.depth_max_um, info.rate_max_dhz, top_mm)
+        if key == self._ranged_for:
+            return
+        self._ranged_for = key
+        self.depth_plot.setYRange(0, top_mm * 1.05, padding=0)
         self.rate_plot.setYRange(0, info.rate_max_hz * 1.08, padding=0)
 
     def _place_markers(self, now_t: float, since_t: float) -> None:
