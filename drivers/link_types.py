@@ -66,7 +66,9 @@ class LinkListener(Protocol):
     """What a subscriber may implement; every method is optional (duck-typed).
 
     All are called on the link's reader thread and must return quickly: hand the data to
-    a queue, a ring buffer or a queued Qt signal. An exception is logged and counted in
+    a queue, a ring buffer or a queued Qt signal. (One exception: a command refused at
+    once, because the link is not streaming or the argument does not fit, is reported to
+    on_command on the calling thread.) An exception is logged and counted in
     LinkStats.listener_errors; it never stops the link.
     """
 

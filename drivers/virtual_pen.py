@@ -56,7 +56,9 @@ class VirtualPen:
         self._now_s = 0.0
         self._grid_origin_s = 0.0  # telemetry sample grid (restarted on a rate change)
         self._grid_samples = 0
-        self.telemetry_hz = self.cfg.telemetry_hz
+        self.telemetry_hz = min(
+            max(self.cfg.telemetry_hz, TELEMETRY_MIN_HZ), self.cfg.telemetry_max_hz
+        )
         self.depth_set_um = self.cfg.depth_um
         self.depth_wanted_um = self.cfg.depth_um  # what was last asked for, before the limit
         self.depth_limit_um = 0
