@@ -28,17 +28,33 @@ from pathlib import Path
 from _common import ROOT, git_rev, machine, median
 
 WARMUP_S = 3
-TARGETS = {"fps": 55.0, "cpu_pct": 50.0, "latency_ms_p99": 25.0, "cold_start_s": 1.5,
-           "heartbeat_gap_ms_max": 300.0}  # fmt: skip
+TARGETS = {
+    "fps": 55.0,
+    "cpu_pct": 50.0,
+    "latency_ms_p99": 25.0,
+    "cold_start_s": 1.5,
+    "heartbeat_gap_ms_max": 300.0,
+}
 
 
 def one_run(seconds: float, telemetry_hz: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp:
         perf = Path(tmp) / "perf.jsonl"
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(Path(tmp) / "cfg"))
-        cmd = [sys.executable, "-m", "console", "--simulate", "--telemetry-hz", str(telemetry_hz),
-               "--db", str(Path(tmp) / "bench.db"), "--perf-log", str(perf),
-               "--quit-after", str(seconds)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "console",
+            "--simulate",
+            "--telemetry-hz",
+            str(telemetry_hz),
+            "--db",
+            str(Path(tmp) / "bench.db"),
+            "--perf-log",
+            str(perf),
+            "--quit-after",
+            str(seconds),
+        ]
         launched = time.time()
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0:
@@ -76,8 +92,10 @@ def main() -> None:
     result["heartbeat_gap_ms_max"] = max(r["heartbeat_gap_ms_max"] for r in runs)  # worst
     print()
     print(f"bench_gui  {dt.date.today()}  git {git_rev()}  {machine()}")
-    print(f"{args.runs} runs x {args.seconds:.0f} s, {args.telemetry_hz} Hz telemetry, "
-          "offscreen, 30 s window, depth (set + measured) and rate curves")  # fmt: skip
+    print(
+        f"{args.runs} runs x {args.seconds:.0f} s, {args.telemetry_hz} Hz telemetry, "
+        "offscreen, 30 s window, depth (set + measured) and rate curves"
+    )
     print("medians of runs (heartbeat: worst of runs):")
     for key, value in result.items():
         target = TARGETS.get(key)

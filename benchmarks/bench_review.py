@@ -60,8 +60,10 @@ def main() -> None:
             store.close()
         print(f"machine: {machine()}")
         print(f"samples: {review.samples:,}  duration: {review.duration_s / 60:.1f} min")
-        print(f"open session + overview: median {median(opens) * 1000:.0f} ms "
-              f"(runs: {', '.join(f'{x * 1000:.0f}' for x in opens)})")  # fmt: skip
+        print(
+            f"open session + overview: median {median(opens) * 1000:.0f} ms "
+            f"(runs: {', '.join(f'{x * 1000:.0f}' for x in opens)})"
+        )
         print(f"zoom to 10 s: median {median(zooms) * 1000:.1f} ms")
         print(f"pan 2 s: median {median(pans) * 1000:.1f} ms")
         plot.close()

@@ -75,8 +75,17 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_CEILING_DEFAULTS,
         }
     ),
+    # The first account of a cart is its admin, often the medical director: it may run
+    # the pen and record, but signing needs a supervisor account.
     Role.ADMIN: frozenset(
-        {Action.REVIEW, Action.EXPORT, Action.MANAGE_USERS, Action.EDIT_CEILING_DEFAULTS}
+        {
+            Action.OPERATE_PEN,
+            Action.RECORD_SESSION,
+            Action.REVIEW,
+            Action.EXPORT,
+            Action.MANAGE_USERS,
+            Action.EDIT_CEILING_DEFAULTS,
+        }
     ),
 }
 

@@ -85,6 +85,20 @@ def run(args: argparse.Namespace) -> int:
     if store_problem:
         window.session_bar.disable(store_problem)
     window.report_interrupted(interrupted)  # type: ignore[arg-type]
+    user = None
+    if store is not None:
+        from console.sign_in import who_is_at_the_console
+
+        signed_in, user = who_is_at_the_console(store, window, automated=bool(args.quit_after))
+        if not signed_in:
+            print("pen-console: nobody signed in; the console needs a user.", file=sys.stderr)
+            store.close()
+            return 1
+        if user is not None:
+            controller.user = user.name
+            window.session_bar.practitioner.setText(user.name)
+            window.session_bar.practitioner.setEnabled(False)
+            window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
     url = choose_url(args, window.rescan())
     if url:
         controller.connect_to(url)

@@ -13,6 +13,7 @@ from concurrent.futures import Future
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.alarms import Alarm, AlarmModel
+from console.audit import AuditLog
 from console.live import Drained, LiveModel
 from console.monitor import LinkMonitor
 from console.recorder import Recorder
@@ -42,6 +43,7 @@ class PenController(QObject):
             self.recorder.add_listener(self.live)
         self.link: Link | None = None
         self.session: str | None = None
+        self.user: str | None = None  # who signed in, for the audit trail
         self.alarms.on_raised.append(self._record_alarm)
         self.alarms.on_cleared.append(self._record_alarm)
         self.timer = QTimer(self)
@@ -100,8 +102,11 @@ class PenController(QObject):
         """The link and the pen's ranges, or None after telling the screen why not."""
         link, info = self.link, self.info
         if link is None or info is None or link.state is not LinkState.STREAMING:
-            why = "no pen is connected: connect one first" if link is None else (
-                f"the pen link is {link.state}; wait until it is connected")  # fmt: skip
+            why = (
+                "no pen is connected: connect one first"
+                if link is None
+                else (f"the pen link is {link.state}; wait until it is connected")
+            )
             self.command_answered.emit(name, LinkClosed(why))
             return None
         return link, info
@@ -143,12 +148,18 @@ class PenController(QObject):
             raise RuntimeError("no database is open, so nothing can be recorded")
         self.session = self.recorder.start_session(patient_code, practitioner, plan_name=plan)
         self.live.mark_session_start()
+        self._audit(practitioner, "session.start", {"patient": patient_code, "plan": plan})
         return self.session
 
     def end_session(self) -> None:
         if self.recorder is not None and self.session is not None:
             self.recorder.end_session()
+            self._audit(self.user or "console", "session.end", None)
         self.session = None
+
+    def _audit(self, user: str, action: str, new: object) -> None:
+        if self.store is not None and self.session is not None:
+            AuditLog(self.store.conn).append(user, action, f"session:{self.session}", None, new)
 
     def _record_alarm(self, alarm: Alarm) -> None:
         if self.recorder is not None and self.session is not None:

@@ -233,8 +233,11 @@ class LiveModel:
             elif kind == "gap":
                 out.gaps.append(item)
                 self._pending_gap = True
-                self.markers.append(Marker(self.t_s(item.t_us_before or 0), "gap",
-                                           f"{item.frames_lost} frames lost"))  # fmt: skip
+                self.markers.append(
+                    Marker(
+                        self.t_s(item.t_us_before or 0), "gap", f"{item.frames_lost} frames lost"
+                    )
+                )
             elif kind == "command":
                 out.commands.append(item)
             elif kind == "storage":

@@ -57,8 +57,11 @@ class LinkMonitor:
 
         streaming = state is LinkState.STREAMING
         stalled = streaming and latest.rx_monotonic > 0 and now - latest.rx_monotonic > STALL_S
-        a.set(Condition.TELEMETRY_STALLED, stalled,
-              f"no telemetry for {now - latest.rx_monotonic:.1f} s while streaming")  # fmt: skip
+        a.set(
+            Condition.TELEMETRY_STALLED,
+            stalled,
+            f"no telemetry for {now - latest.rx_monotonic:.1f} s while streaming",
+        )
 
         if streaming and latest.rx_monotonic:
             fault = latest.has(Status.FAULT_ACTIVE)
@@ -75,9 +78,12 @@ class LinkMonitor:
         while self._problems and now - self._problems[0][0] > QUALITY_WINDOW_S:
             self._problems.popleft()
         recent = sum(n for _, n in self._problems)
-        a.set(Condition.LINK_QUALITY, recent > QUALITY_THRESHOLD,
-              f"{recent} frames damaged or lost in the last {QUALITY_WINDOW_S:.0f} s: "
-              "check the cable")  # fmt: skip
+        a.set(
+            Condition.LINK_QUALITY,
+            recent > QUALITY_THRESHOLD,
+            f"{recent} frames damaged or lost in the last {QUALITY_WINDOW_S:.0f} s: "
+            "check the cable",
+        )
 
 
 def _fault_words(code: int | None) -> str:

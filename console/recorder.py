@@ -136,9 +136,12 @@ class Recorder:
                     "gauge": info.gauge,
                 }
             session = self.store.create_session(
-                patient_code.strip(), practitioner.strip(), plan_name=plan_name, notes=notes,
+                patient_code.strip(),
+                practitioner.strip(),
+                plan_name=plan_name,
+                notes=notes,
                 pen=pen,
-            )  # fmt: skip
+            )
             if self.annotator is not None:
                 self.store.update_session(session, zone_ids=json.dumps(self.annotator.zone_ids))
             self._queue.put(("open", session))
@@ -199,10 +202,14 @@ class Recorder:
         if self._open is None:
             return
         self._gaps += 1
-        data = {"frames_lost": gap.frames_lost, "seq_before": gap.seq_before,
-                "seq_after": gap.seq_after}  # fmt: skip
-        self._queue.put(("event", (gap.t_us_before, "console", "seq_gap", None,
-                                   gap.frames_lost, data)))  # fmt: skip
+        data = {
+            "frames_lost": gap.frames_lost,
+            "seq_before": gap.seq_before,
+            "seq_after": gap.seq_after,
+        }
+        self._queue.put(
+            ("event", (gap.t_us_before, "console", "seq_gap", None, gap.frames_lost, data))
+        )
 
     def on_state(self, change: StateChange) -> None:
         if self._open is None:
@@ -220,8 +227,12 @@ class Recorder:
         if self._open is None or name == "ping":
             return
         if isinstance(outcome, CommandResult):
-            data = {"command": name, "requested": requested, "result": str(getattr(
-                outcome.result, "name", outcome.result)), "applied": outcome.value}  # fmt: skip
+            data = {
+                "command": name,
+                "requested": requested,
+                "result": str(getattr(outcome.result, "name", outcome.result)),
+                "applied": outcome.value,
+            }
         else:
             data = {"command": name, "requested": requested, "error": str(outcome)}
         self._queue.put(("event", (None, "console", "command", None, None, data)))
@@ -332,13 +343,25 @@ class Recorder:
         drop = self._backlog_samples - limit
         o.pending = [{k: v[drop:] for k, v in merged.items()}]
         o.pending_events.append(
-            (None, "console", "samples_dropped", None, drop,
-             {"samples": drop, "reason": "the disk refused writes for longer than the "
-              f"{MAX_BACKLOG_S // 60}-minute memory buffer"})
-        )  # fmt: skip
+            (
+                None,
+                "console",
+                "samples_dropped",
+                None,
+                drop,
+                {
+                    "samples": drop,
+                    "reason": "the disk refused writes for longer than the "
+                    f"{MAX_BACKLOG_S // 60}-minute memory buffer",
+                },
+            )
+        )
         self._backlog_samples = limit
-        self._notify("on_storage_problem", f"{drop} samples could not be kept: the disk has "
-                     "refused writes for over 15 minutes. Free space now.")  # fmt: skip
+        self._notify(
+            "on_storage_problem",
+            f"{drop} samples could not be kept: the disk has "
+            "refused writes for over 15 minutes. Free space now.",
+        )
 
     def _try(self, write: Callable[[], None]) -> bool:
         try:
@@ -348,9 +371,19 @@ class Recorder:
                 self._storage_ok = False
                 if self._open is not None:  # written with the backlog once the disk is back
                     self._open.pending_events.append(
-                        (self._open.last_t_us, "console", "alarm", None, None,
-                         {"priority": "high", "condition": "storage_failing", "detail": str(exc)})
-                    )  # fmt: skip
+                        (
+                            self._open.last_t_us,
+                            "console",
+                            "alarm",
+                            None,
+                            None,
+                            {
+                                "priority": "high",
+                                "condition": "storage_failing",
+                                "detail": str(exc),
+                            },
+                        )
+                    )
                 self._notify(
                     "on_storage_problem",
                     f"recording storage is failing ({exc}). Samples are kept in memory "
@@ -360,8 +393,10 @@ class Recorder:
             return False
         if not self._storage_ok:
             self._storage_ok = True
-            self._notify("on_storage_recovered", "recording storage works again; "
-                         "everything held in memory has been written")  # fmt: skip
+            self._notify(
+                "on_storage_recovered",
+                "recording storage works again; everything held in memory has been written",
+            )
         return True
 
     def _notify(self, method: str, message: str) -> None:

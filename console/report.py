@@ -162,14 +162,20 @@ def write_report(
         step(75)
         page.text("Alarms and link gaps", 11, bold=True)
         alarm_rows = [
-            [e["at_utc"][11:19], e["kind"].replace("_", " "),
-             str(e["data"].get("condition") or e["data"].get("priority") or e["arg"] or "")]
+            [
+                e["at_utc"][11:19],
+                e["kind"].replace("_", " "),
+                str(e["data"].get("condition") or e["data"].get("priority") or e["arg"] or ""),
+            ]
             for e in review.alarms()
         ] + [
-            [f"t={g.t_s:.1f} s", g.kind.replace("_", " "),
-             f"{g.frames_lost} frames" if g.frames_lost else f"{g.length_s:.2f} s"]
+            [
+                f"t={g.t_s:.1f} s",
+                g.kind.replace("_", " "),
+                f"{g.frames_lost} frames" if g.frames_lost else f"{g.length_s:.2f} s",
+            ]
             for g in review.gaps()
-        ]  # fmt: skip
+        ]
         if alarm_rows:
             page.table(["Time", "What", "Detail"], alarm_rows[:40], [0.2, 0.35, 0.45])
             if len(alarm_rows) > 40:

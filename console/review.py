@@ -154,9 +154,17 @@ class SessionReview:
         """Per zone: passes, strokes, contact time, mean and max measured depth."""
         rows: dict[str, dict[str, Any]] = {}
         for p in self.passes:
-            r = rows.setdefault(p["zone"], {"zone": p["zone"], "passes": 0, "strokes": 0,
-                                            "contact_s": 0.0, "depth_max_um": 0,
-                                            "_depth_sum": 0.0})  # fmt: skip
+            r = rows.setdefault(
+                p["zone"],
+                {
+                    "zone": p["zone"],
+                    "passes": 0,
+                    "strokes": 0,
+                    "contact_s": 0.0,
+                    "depth_max_um": 0,
+                    "_depth_sum": 0.0,
+                },
+            )
             r["passes"] += 1
             r["strokes"] += p["strokes"]
             r["contact_s"] += p["contact_ms"] / 1000

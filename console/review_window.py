@@ -109,8 +109,19 @@ class ReviewWindow(QMainWindow):
         self.text = QLineEdit()
         self.text.setPlaceholderText("Search notes")
         apply = QPushButton("Find")
-        for w in (QLabel("From"), self.since, QLabel("to"), self.until, self.practitioner,
-                  self.patient, self.status, self.has_alarms, self.has_gaps, self.text, apply):  # fmt: skip
+        for w in (
+            QLabel("From"),
+            self.since,
+            QLabel("to"),
+            self.until,
+            self.practitioner,
+            self.patient,
+            self.status,
+            self.has_alarms,
+            self.has_gaps,
+            self.text,
+            apply,
+        ):
             filters.addWidget(w)
         self.sessions = _table(SESSION_HEADERS)
 
@@ -189,11 +200,20 @@ class ReviewWindow(QMainWindow):
 
     def refresh_list(self) -> None:
         self._rows = self.store.sessions(self.current_filter())
-        _fill(self.sessions, [
-            [r["started_utc"][:19].replace("T", " "), r["patient_code"] or "",
-             r["practitioner"] or "", r["status"], f"{r['samples']:,}", r["uuid"]]
-            for r in self._rows
-        ])  # fmt: skip
+        _fill(
+            self.sessions,
+            [
+                [
+                    r["started_utc"][:19].replace("T", " "),
+                    r["patient_code"] or "",
+                    r["practitioner"] or "",
+                    r["status"],
+                    f"{r['samples']:,}",
+                    r["uuid"],
+                ]
+                for r in self._rows
+            ],
+        )
 
     def _on_select(self) -> None:
         rows = self.sessions.selectionModel().selectedRows()
@@ -215,28 +235,49 @@ class ReviewWindow(QMainWindow):
         )
         self.plot.show_review(review)
         self.replay.set_duration(review.duration_s)
-        _fill(self.events, [
-            [f"{review.rel_s(e['t_us']):.2f}" if e["t_us"] is not None else "", e["source"],
-             e["kind"].replace("_", " "), json.dumps(e["data"]) if e["data"] else str(e["arg"] or "")]
-            for e in review.events
-        ])  # fmt: skip
-        _fill(self.passes, [
-            [p["zone"], str(p["pass_no"]), str(p["strokes"]), f"{p['contact_ms'] / 1000:.1f}",
-             f"{(p['depth_mean_um'] or 0) / 1000:.2f}", f"{(p['depth_max_um'] or 0) / 1000:.2f}"]
-            for p in review.passes
-        ])  # fmt: skip
+        _fill(
+            self.events,
+            [
+                [
+                    f"{review.rel_s(e['t_us']):.2f}" if e["t_us"] is not None else "",
+                    e["source"],
+                    e["kind"].replace("_", " "),
+                    json.dumps(e["data"]) if e["data"] else str(e["arg"] or ""),
+                ]
+                for e in review.events
+            ],
+        )
+        _fill(
+            self.passes,
+            [
+                [
+                    p["zone"],
+                    str(p["pass_no"]),
+                    str(p["strokes"]),
+                    f"{p['contact_ms'] / 1000:.1f}",
+                    f"{(p['depth_mean_um'] or 0) / 1000:.2f}",
+                    f"{(p['depth_max_um'] or 0) / 1000:.2f}",
+                ]
+                for p in review.passes
+            ],
+        )
         self.notes.setPlainText(m["notes"])
         locked = m["status"] == "signed"
         self.notes.setReadOnly(locked)
         self.save_notes.setText("Add amendment" if locked else "Save notes")
         series = patient_series(self.store, m["patient_code"])
-        self.series.setText("<br>".join(
-            f"{s['started_utc'][:10]} · {s['status']}"
-            + (f" · {s['days_since_previous']} days after the previous" if s["days_since_previous"]
-               is not None else "")
-            + (" · <b>under 4 weeks</b>" if s["too_soon"] else "")
-            for s in series
-        ))  # fmt: skip
+        self.series.setText(
+            "<br>".join(
+                f"{s['started_utc'][:10]} · {s['status']}"
+                + (
+                    f" · {s['days_since_previous']} days after the previous"
+                    if s["days_since_previous"] is not None
+                    else ""
+                )
+                + (" · <b>under 4 weeks</b>" if s["too_soon"] else "")
+                for s in series
+            )
+        )
         return review
 
     def _on_position(self, t_s: float) -> None:
@@ -261,8 +302,9 @@ class ReviewWindow(QMainWindow):
         else:
             old = self.review.meta["notes"]
             self.store.update_session(session, notes=text)
-            AuditLog(self.store.conn).append(self.user, "session.notes", f"session:{session}",
-                                             old, text)  # fmt: skip
+            AuditLog(self.store.conn).append(
+                self.user, "session.notes", f"session:{session}", old, text
+            )
         self.open_session(session)
 
     def _on_sign(self) -> None:
@@ -272,8 +314,14 @@ class ReviewWindow(QMainWindow):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            sign(self.store, Accounts(self.store.conn), self.review.session,
-                 dialog.name.text(), dialog.password.text(), dialog.meaning.currentText())  # fmt: skip
+            sign(
+                self.store,
+                Accounts(self.store.conn),
+                self.review.session,
+                dialog.name.text(),
+                dialog.password.text(),
+                dialog.meaning.currentText(),
+            )
         except SigningError as exc:
             QMessageBox.warning(self, "Not signed", str(exc))
             return
@@ -286,8 +334,9 @@ class ReviewWindow(QMainWindow):
         if self.review is None:
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export PDF", f"{self.review.session[:8]}.pdf",
-                                                  "PDF (*.pdf)")  # fmt: skip
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export PDF", f"{self.review.session[:8]}.pdf", "PDF (*.pdf)"
+            )
             if not path:
                 return None
         progress = QProgressDialog("Writing the report…", "", 0, 100, self)
@@ -295,16 +344,18 @@ class ReviewWindow(QMainWindow):
         progress.setMinimumDuration(0)
         out = write_report(self.review, path, progress=progress.setValue)
         progress.close()
-        AuditLog(self.store.conn).append(self.user, "report.print",
-                                         f"session:{self.review.session}", None, str(out))  # fmt: skip
+        AuditLog(self.store.conn).append(
+            self.user, "report.print", f"session:{self.review.session}", None, str(out)
+        )
         return out
 
     def export_csv(self, path: str | None = None) -> Path | None:
         if self.review is None:
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.review.session[:8]}.csv",
-                                                  "CSV (*.csv)")  # fmt: skip
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export CSV", f"{self.review.session[:8]}.csv", "CSV (*.csv)"
+            )
             if not path:
                 return None
         progress = QProgressDialog("Writing the CSV…", "", 0, 100, self)
@@ -315,6 +366,11 @@ class ReviewWindow(QMainWindow):
             write_csv(self.store, self.review.session, out)
         progress.setValue(100)
         progress.close()
-        AuditLog(self.store.conn).append(self.user, "export", f"session:{self.review.session}",
-                                         None, {"format": "csv", "out": str(path)})  # fmt: skip
+        AuditLog(self.store.conn).append(
+            self.user,
+            "export",
+            f"session:{self.review.session}",
+            None,
+            {"format": "csv", "out": str(path)},
+        )
         return Path(path)

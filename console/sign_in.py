@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from console.accounts import AccountError, Accounts, Role, User
 from console.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
+from console.store import Store
 from widgets.login_dialog import CredentialsDialog
 
 _ACTIVITY = {
@@ -53,6 +54,28 @@ def sign_in(accounts: Accounts, parent: QWidget | None = None) -> User | None:
             return user
         dialog.show_error("Wrong user name or password. Try again.")
     return None
+
+
+def who_is_at_the_console(
+    store: Store, window: QWidget, *, automated: bool = False
+) -> tuple[bool, User | None]:
+    """Sign in before the live screen opens. (False, None): nobody did, do not start.
+
+    A database with accounts always asks. A new one asks for its administrator first,
+    except in automated runs (`--quit-after`, benchmarks), which then run unsigned.
+    Once signed in, the screen locks after the idle timeout.
+    """
+    accounts = Accounts(store.conn)
+    if accounts.count() == 0:
+        if automated:
+            return True, None
+        user = create_first_admin(accounts, window)
+    else:
+        user = sign_in(accounts, window)
+    if user is None:
+        return False, None
+    window.screen_lock = ScreenLock(window, accounts, user)  # type: ignore[attr-defined]
+    return True, user
 
 
 class ScreenLock(QObject):

@@ -19,10 +19,21 @@ from console.store.store import Store, StoreError, utc_now
 
 MEANINGS = ("reviewed", "approved")
 _METADATA_FIELDS = (
-    "uuid", "patient_code", "practitioner", "pen_serial", "pen_model", "pen_firmware",
-    "cartridge_needles", "cartridge_gauge", "started_utc", "ended_utc", "tz", "plan_name",
-    "notes", "zone_ids",
-)  # fmt: skip
+    "uuid",
+    "patient_code",
+    "practitioner",
+    "pen_serial",
+    "pen_model",
+    "pen_firmware",
+    "cartridge_needles",
+    "cartridge_gauge",
+    "started_utc",
+    "ended_utc",
+    "tz",
+    "plan_name",
+    "notes",
+    "zone_ids",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +95,13 @@ def sign(
         )
         if status != "signed":
             store.conn.execute("UPDATE sessions SET status = 'signed' WHERE uuid = ?", (session,))
-    audit.append(user.name, "sign", f"session:{session}", status,
-                 {"meaning": meaning, "sha256": signature.content_sha256})  # fmt: skip
+    audit.append(
+        user.name,
+        "sign",
+        f"session:{session}",
+        status,
+        {"meaning": meaning, "sha256": signature.content_sha256},
+    )
     return signature
 
 
@@ -114,8 +130,9 @@ def amend(store: Store, session: str, author: str, field: str, text: str) -> int
             " VALUES (?,?,?,?,?)",
             (session, author, utc_now(), field, text),
         )
-    AuditLog(store.conn).append(author, "amend", f"session:{session}", None,
-                                {"field": field, "text": text})  # fmt: skip
+    AuditLog(store.conn).append(
+        author, "amend", f"session:{session}", None, {"field": field, "text": text}
+    )
     return int(cur.lastrowid or 0)
 
 

@@ -97,10 +97,15 @@ def test_stall_needs_300_ms(clock: Clock) -> None:
 def test_user_disconnect_is_not_a_link_lost_alarm(clock: Clock) -> None:
     alarms = AlarmModel(clock)
     monitor = LinkMonitor(alarms, clock)
-    monitor.update(Drained(states=[_state(LinkState.STREAMING, LinkState.HANDSHAKING)]),
-                   LinkState.STREAMING, _latest(clock), 0)  # fmt: skip
-    monitor.update(Drained(states=[_state(LinkState.DISCONNECTED)]), LinkState.DISCONNECTED,
-                   _latest(clock), 0)  # fmt: skip
+    monitor.update(
+        Drained(states=[_state(LinkState.STREAMING, LinkState.HANDSHAKING)]),
+        LinkState.STREAMING,
+        _latest(clock),
+        0,
+    )
+    monitor.update(
+        Drained(states=[_state(LinkState.DISCONNECTED)]), LinkState.DISCONNECTED, _latest(clock), 0
+    )
     assert alarms.active() == []
 
 

@@ -34,7 +34,13 @@ class AlarmList(QTableWidget):
             ack = a.acknowledged_utc or ""
             if a.acknowledged_by:
                 ack += f" by {a.acknowledged_by}"
-            values = (a.raised_utc[11:23], a.priority.name.lower(), a.title, a.detail, ack[11:],
-                      (a.cleared_utc or "active")[11:] if a.cleared_utc else "active")  # fmt: skip
+            values = (
+                a.raised_utc[11:23],
+                a.priority.name.lower(),
+                a.title,
+                a.detail,
+                ack[11:],
+                (a.cleared_utc or "active")[11:] if a.cleared_utc else "active",
+            )
             for col, value in enumerate(values):
                 self.setItem(row, col, QTableWidgetItem(value))

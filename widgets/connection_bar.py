@@ -77,8 +77,9 @@ class ConnectionBar(QFrame):
         self._shown = ()  # the no-pen hint depends on this
         self.ports.clear()
         for pen in pens:
-            self.ports.addItem(f"{pen.device} — {pen.product or 'pen'} {pen.serial_number}",
-                               pen.device)  # fmt: skip
+            self.ports.addItem(
+                f"{pen.device} — {pen.product or 'pen'} {pen.serial_number}", pen.device
+            )
         self.ports.addItem("Virtual pen (simulated)", VIRTUAL_URL)
         if current and self.ports.findText(current) < 0:
             self.ports.setEditText(current)
@@ -100,8 +101,14 @@ class ConnectionBar(QFrame):
     def refresh(self, simulated: bool) -> None:
         live = self.live
         latest = live.latest
-        key = (live.state, live.state_message, live.info, latest.battery_pct,
-               latest.status & (Status.CHARGING | Status.CARTRIDGE_PRESENT), simulated)  # fmt: skip
+        key = (
+            live.state,
+            live.state_message,
+            live.info,
+            latest.battery_pct,
+            latest.status & (Status.CHARGING | Status.CARTRIDGE_PRESENT),
+            simulated,
+        )
         if key == self._shown:
             return
         self._shown = key

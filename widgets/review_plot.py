@@ -48,9 +48,10 @@ class ReviewPlot(QWidget):
         for gap in review.gaps():
             if gap.length_s > 0 and np.isfinite(gap.t_s):
                 region = pg.LinearRegionItem(
-                    (gap.t_s, gap.t_s + gap.length_s), movable=False,
+                    (gap.t_s, gap.t_s + gap.length_s),
+                    movable=False,
                     brush=pg.mkBrush(255, 179, 0, 60),
-                )  # fmt: skip
+                )
                 region.setToolTip(f"link gap {gap.length_s:.2f} s")
                 self.depth.addItem(region)
                 self._gap_items.append(region)

@@ -23,11 +23,23 @@ from console.live import LiveModel, Marker, peak_decimate
 WINDOWS_S = (10, 30, 60)
 # Per theme: background, axis/text, then curves (set, measured, rate, force).
 THEME_COLOURS = {
-    "dark": {"bg": "#0f1419", "fg": "#b7c4d1", "set": "#4fc3f7", "meas": "#ffca28",
-             "rate": "#81c784", "force": "#ce93d8"},
-    "light": {"bg": "#ffffff", "fg": "#37474f", "set": "#0277bd", "meas": "#d84315",
-              "rate": "#2e7d32", "force": "#6a1b9a"},
-}  # fmt: skip
+    "dark": {
+        "bg": "#0f1419",
+        "fg": "#b7c4d1",
+        "set": "#4fc3f7",
+        "meas": "#ffca28",
+        "rate": "#81c784",
+        "force": "#ce93d8",
+    },
+    "light": {
+        "bg": "#ffffff",
+        "fg": "#37474f",
+        "set": "#0277bd",
+        "meas": "#d84315",
+        "rate": "#2e7d32",
+        "force": "#6a1b9a",
+    },
+}
 MARKER_COLOURS = {
     "button": "#90a4ae",
     "fault": "#ef5350",
@@ -108,8 +120,12 @@ class TelemetryPlot(QWidget):
                 axis = plot.getAxis(side)
                 axis.setPen(colours["fg"])
                 axis.setTextPen(colours["fg"])
-        curves = {"set": self.set_curve, "meas": self.meas_curve, "rate": self.rate_curve,
-                  "force": self.force_curve}  # fmt: skip
+        curves = {
+            "set": self.set_curve,
+            "meas": self.meas_curve,
+            "rate": self.rate_curve,
+            "force": self.force_curve,
+        }
         for key, curve in curves.items():
             curve.setPen(pg.mkPen(colours[key], width=1))  # width 1: wider is ~12x slower
         self.legend.setLabelTextColor(colours["fg"])

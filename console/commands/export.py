@@ -34,8 +34,13 @@ def run(args: argparse.Namespace) -> int:
             else:
                 json.dump(session_record(store, session), out, indent=1, default=str)
                 out.write("\n")
-        AuditLog(store.conn).append("cli", "export", f"session:{session}", None,
-                                    {"format": args.format, "out": args.out or "-"})  # fmt: skip
+        AuditLog(store.conn).append(
+            "cli",
+            "export",
+            f"session:{session}",
+            None,
+            {"format": args.format, "out": args.out or "-"},
+        )
     except (StoreError, OSError) as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 2

@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"recorded session {session}: {summary['samples']} samples, "
-              f"{summary['events']} events, {summary['seq_gaps']} gaps")  # fmt: skip
+        print(
+            f"recorded session {session}: {summary['samples']} samples, "
+            f"{summary['events']} events, {summary['seq_gaps']} gaps"
+        )
     return 0

@@ -23,13 +23,25 @@ def run(args: argparse.Namespace) -> int:
         rows = store.sessions()
     finally:
         store.close()
-    keys = ("uuid", "status", "started_utc", "ended_utc", "patient_code", "practitioner",
-            "pen_serial", "plan_name", "samples", "events")  # fmt: skip
+    keys = (
+        "uuid",
+        "status",
+        "started_utc",
+        "ended_utc",
+        "patient_code",
+        "practitioner",
+        "pen_serial",
+        "plan_name",
+        "samples",
+        "events",
+    )
     for row in rows:
         if args.json:
             print(json.dumps({k: row[k] for k in keys}))
         else:
-            print(f"{row['uuid']}  {row['status']:<11} {row['started_utc']}  "
-                  f"{row['patient_code'] or '-':<10} {row['practitioner'] or '-':<14} "
-                  f"{row['samples']:>9} samples")  # fmt: skip
+            print(
+                f"{row['uuid']}  {row['status']:<11} {row['started_utc']}  "
+                f"{row['patient_code'] or '-':<10} {row['practitioner'] or '-':<14} "
+                f"{row['samples']:>9} samples"
+            )
     return 0

@@ -191,9 +191,14 @@ class Store:
                         "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
                     )
                     self._insert_event(
-                        s["uuid"], None, "console", "session_interrupted", None, None,
+                        s["uuid"],
+                        None,
+                        "console",
+                        "session_interrupted",
+                        None,
+                        None,
                         {"last_t_us": last, "found_utc": utc_now()},
-                    )  # fmt: skip
+                    )
         return stuck
 
     def resolve_session(self, prefix: str) -> str:
@@ -230,11 +235,14 @@ class Store:
             where.append("s.notes LIKE ?")
             args.append(f"%{f.text}%")
         if f.has_alarms:
-            where.append("EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
-                         " AND e.kind = 'alarm')")  # fmt: skip
+            where.append(
+                "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid AND e.kind = 'alarm')"
+            )
         if f.has_link_gaps:
-            where.append("EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
-                         " AND e.kind IN ('link_gap', 'seq_gap'))")  # fmt: skip
+            where.append(
+                "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
+                " AND e.kind IN ('link_gap', 'seq_gap'))"
+            )
         return self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
 
     def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:

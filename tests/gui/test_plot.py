@@ -130,10 +130,12 @@ def test_pause_freezes_the_view_while_data_keeps_arriving(
 
 def test_event_markers_on_the_time_axis(plot: TelemetryPlot, live: LiveModel) -> None:
     live.on_telemetry(batch(0, 3000))
-    live.on_event(Event(seq=1, t_us_raw=1_000_000, code=EventCode.BUTTON_SHORT, arg=1,
-                        t_us=1_000_000))  # fmt: skip
-    live.on_event(Event(seq=2, t_us_raw=2_000_000, code=EventCode.FAULT_RAISED, arg=1,
-                        t_us=2_000_000))  # fmt: skip
+    live.on_event(
+        Event(seq=1, t_us_raw=1_000_000, code=EventCode.BUTTON_SHORT, arg=1, t_us=1_000_000)
+    )
+    live.on_event(
+        Event(seq=2, t_us_raw=2_000_000, code=EventCode.FAULT_RAISED, arg=1, t_us=2_000_000)
+    )
     live.drain()
     live.add_marker("pass", "pass 1 closed")
     plot.refresh()

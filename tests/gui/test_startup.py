@@ -119,10 +119,23 @@ def test_console_process_runs_streams_and_quits_cleanly(tmp_path: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
     perf = tmp_path / "perf.jsonl"
     done = subprocess.run(
-        [sys.executable, "-m", "console", "--simulate", "--db", str(tmp_path / "s.db"),
-         "--perf-log", str(perf), "--quit-after", "2.5"],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "--simulate",
+            "--db",
+            str(tmp_path / "s.db"),
+            "--perf-log",
+            str(perf),
+            "--quit-after",
+            "2.5",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     lines = perf.read_text().splitlines()

@@ -36,7 +36,8 @@ def test_roles_are_enforced(conn: sqlite3.Connection) -> None:
     with pytest.raises(PermissionDenied, match=r"nurse\.kim \(practitioner\) may not sign"):
         require(nurse, Action.SIGN)
     with pytest.raises(PermissionDenied):
-        require(admin, Action.OPERATE_PEN)
+        require(admin, Action.SIGN)
+    require(admin, Action.MANAGE_USERS)
     with pytest.raises(PermissionDenied):
         require(nurse, Action.MANAGE_USERS)
     accounts.set_active("nurse.kim", False, by="it")

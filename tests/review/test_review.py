@@ -131,8 +131,11 @@ def test_users_cli_provisions_from_stdin(tmp_path: Path) -> None:
     db = str(tmp_path / "users.db")
     run = lambda *a, stdin="": subprocess.run(  # noqa: E731
         [sys.executable, "-m", "console", "users", *a, "--db", db],
-        cwd=ROOT, input=stdin, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
     assert run("add", "dr.lee", "--role", "supervisor", stdin="battery staple\n").returncode == 0
     short = run("add", "x", "--role", "admin", stdin="short\n")
     assert short.returncode == 2 and "at least 8" in short.stderr

@@ -28,8 +28,17 @@ def _session_with_data(store: Store) -> str:
     n = 1000
     cols = {name: np.arange(n).astype(dt) for name, dt in packing.COLUMNS.items()}
     store.write_batch(session, [(0, cols), (1, cols)], [(5, "pen", "button_short", 1, 3, {})])
-    store.add_pass(session, {"zone": "forehead", "pass_no": 1, "started_t_us": 0,
-                             "ended_t_us": 999, "strokes": 80, "contact_ms": 700})  # fmt: skip
+    store.add_pass(
+        session,
+        {
+            "zone": "forehead",
+            "pass_no": 1,
+            "started_t_us": 0,
+            "ended_t_us": 999,
+            "strokes": 80,
+            "contact_ms": 700,
+        },
+    )
     store.finish_session(session)
     return session
 
@@ -72,8 +81,9 @@ def test_wrong_password_or_role_cannot_sign(store, accounts) -> None:
 def test_one_changed_byte_in_one_chunk_is_detected(store, accounts) -> None:
     session = _session_with_data(store)
     sign(store, accounts, session, "dr.lee", "battery staple", "reviewed")
-    blob = bytearray(store.conn.execute(
-        "SELECT data FROM telemetry_chunks WHERE chunk_no = 1").fetchone()[0])  # fmt: skip
+    blob = bytearray(
+        store.conn.execute("SELECT data FROM telemetry_chunks WHERE chunk_no = 1").fetchone()[0]
+    )
     blob[40] ^= 0x01
     store.conn.execute("DROP TRIGGER chunks_signed_no_update")  # a tamperer's first step
     store.conn.execute("UPDATE telemetry_chunks SET data = ? WHERE chunk_no = 1", (bytes(blob),))

@@ -39,10 +39,22 @@ def test_kill_9_at_random_moments_keeps_all_but_the_last_second(tmp_path: Path) 
         for i in range(20):
             db = tmp_path / f"kill{i}.db"
             proc = subprocess.Popen(
-                [sys.executable, "-m", "console", "record", "--port", str(server.path),
-                 "--seconds", "60", "--db", str(db)],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "console",
+                    "record",
+                    "--port",
+                    str(server.path),
+                    "--seconds",
+                    "60",
+                    "--db",
+                    str(db),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 assert wait_until(lambda db=db: _chunks(db) >= 1, 20), "recording never began"
                 target = _chunks(db) + rng.randint(0, 2)

@@ -26,8 +26,16 @@ def _check_exact(store: Store, link, recorder, session: str) -> int:
     expected = window[window["intact"]]
     assert len(stored["seq"]) == len(expected)
     assert np.array_equal(stored["seq"], expected["seq"])
-    for name in ("depth_set_um", "depth_meas_um", "rate_dhz", "motor_ma", "force_mn",
-                 "battery_pct", "temp_dc", "status"):  # fmt: skip
+    for name in (
+        "depth_set_um",
+        "depth_meas_um",
+        "rate_dhz",
+        "motor_ma",
+        "force_mn",
+        "battery_pct",
+        "temp_dc",
+        "status",
+    ):
         assert np.array_equal(stored[name], expected["row"][name]), name
     assert np.array_equal(t_raw, expected["row"]["t_us"].astype(np.int64))
     assert np.array_equal(stored["strokes"] & 0xFFFFFFFF, expected["row"]["strokes"])

@@ -67,8 +67,10 @@ def test_a_corrupt_file_gets_a_clear_error_and_is_not_changed(tmp_path: Path) ->
     assert path.read_bytes() == before
     out = subprocess.run(
         [sys.executable, "-m", "console", "sessions", "--db", str(path)],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     assert "damaged" in out.stderr and "Traceback" not in out.stderr
 
@@ -135,11 +137,15 @@ def test_db_check_and_backup_commands(store: Store, record, tmp_path: Path) -> N
     recorder.end_session()
     ok = subprocess.run(
         [sys.executable, "-m", "console", "db", "check", "--db", str(store.path)],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run(
         [sys.executable, "-m", "console", "db", "check", "--db", str(dest)],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1 and "still marked recording" in bad.stderr
