@@ -12,12 +12,14 @@ from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.alarms import Alarm, AlarmModel
+from console.alarms import Alarm, AlarmModel, Condition
 from console.audit import AuditLog
 from console.live import Drained, LiveModel
 from console.monitor import LinkMonitor
 from console.recorder import Recorder
 from console.store import Store
+from console.zone_session import ZoneSession
+from console.zones import available_maps
 from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
 from drivers.messages import Info, Status
 
@@ -31,6 +33,8 @@ class PenController(QObject):
     command_answered = Signal(str, object)  # command name, CommandResult | Exception
     frame = Signal(object)  # Drained, after each display tick
     link_replaced = Signal()
+    zone_alarm = Signal(bool, str)  # the ceiling alarm, hopped from the link thread
+    zone_mark = Signal(str, str)  # ("zone" | "pass", label) for the plot's markers
 
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +48,20 @@ class PenController(QObject):
         self.link: Link | None = None
         self.session: str | None = None
         self.user: str | None = None  # who signed in, for the audit trail
+        self.zones = ZoneSession(available_maps()["face"], None, None, record_alarms=False)
+        if self.recorder is not None:
+            self.recorder.annotator = self.zones.tracker
+        self.zones.alarm_hooks.append(self.zone_alarm.emit)
+        self.zones.tracker.on_zone.append(
+            lambda zone, how: self.zone_mark.emit("zone", self.zones.map.zone(zone).label)
+        )
+        self.zones.tracker.on_pass.append(
+            lambda rec, undone: self.zone_mark.emit(
+                "pass", f"{'undo ' if undone else ''}{rec.zone} pass {rec.pass_no}"
+            )
+        )
+        self.zone_alarm.connect(self._on_zone_alarm)
+        self.zone_mark.connect(self.live.add_marker)
         self.alarms.on_raised.append(self._record_alarm)
         self.alarms.on_cleared.append(self._record_alarm)
         self.timer = QTimer(self)
@@ -71,6 +89,7 @@ class PenController(QObject):
         self.link.subscribe(self.live)
         if self.recorder is not None:
             self.link.subscribe(self.recorder)
+        self.zones.attach(self.link, self.recorder)
         self.link.start()
         self.link_replaced.emit()
 
@@ -146,7 +165,10 @@ class PenController(QObject):
     def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
         if self.recorder is None:
             raise RuntimeError("no database is open, so nothing can be recorded")
+        plan = plan or (self.zones.plan.name if self.zones.plan else None)
         self.session = self.recorder.start_session(patient_code, practitioner, plan_name=plan)
+        self.zones.tracker.reset()  # a new session starts with no passes
+        self.zones.start()
         self.live.mark_session_start()
         self._audit(practitioner, "session.start", {"patient": patient_code, "plan": plan})
         return self.session
@@ -160,6 +182,9 @@ class PenController(QObject):
     def _audit(self, user: str, action: str, new: object) -> None:
         if self.store is not None and self.session is not None:
             AuditLog(self.store.conn).append(user, action, f"session:{self.session}", None, new)
+
+    def _on_zone_alarm(self, active: bool, detail: str) -> None:
+        self.alarms.set_condition(Condition.DEPTH_ABOVE_CEILING, active, detail)
 
     def _record_alarm(self, alarm: Alarm) -> None:
         if self.recorder is not None and self.session is not None:

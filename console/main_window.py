@@ -37,6 +37,7 @@ from widgets.pen_controls import PenControls
 from widgets.readouts import Readouts
 from widgets.session_bar import SessionBar
 from widgets.telemetry_plot import WINDOWS_S, TelemetryPlot
+from widgets.zone_panel import ZonePanel
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +70,9 @@ class MainWindow(QMainWindow):
         # The zone map and plan progress (zone-map issue) go here, via add_side_panel().
         self.side_panel = QVBoxLayout()
         side_layout.addLayout(self.side_panel, 1)
+        self.zone_panel = ZonePanel(controller.zones)
+        self.add_side_panel(self.zone_panel)
+        self._frames = 0
         side_layout.addWidget(self.controls)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tabs)
@@ -203,7 +207,12 @@ class MainWindow(QMainWindow):
         simulated = self.controller.simulated
         self.connection.refresh(simulated)
         self.sound.poll()
+        self._frames += 1
+        if self._frames % 6 == 0:  # 10 Hz is plenty for the map and plan text
+            self.zone_panel.refresh()
         title = "Pen Console — SIMULATED PEN" if simulated else "Pen Console"
+        if self.controller.user:
+            title += f" — {self.controller.user}"
         if self.windowTitle() != title:
             self.setWindowTitle(title)
 

@@ -58,6 +58,7 @@ class _Open:
     chunk_no: int = 0
     pending: list[Columns] = field(default_factory=list)
     pending_events: list[tuple[Any, ...]] = field(default_factory=list)
+    pending_passes: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
     last_seq: int | None = None
     last_t_us: int | None = None
     samples: int = 0
@@ -158,6 +159,10 @@ class Recorder:
     def add_console_event(self, kind: str, data: dict[str, Any], t_us: int | None = None) -> None:
         """An event the console itself raises: alarm, zone change, pass mark, command."""
         self._queue.put(("event", (t_us, "console", kind, None, None, data)))
+
+    def add_pass(self, row: dict[str, Any], undone: bool = False) -> None:
+        """A pass closed (or a close taken back) by the zone model, for zone_passes."""
+        self._queue.put(("pass", (row, undone)))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or held in the backlog)."""
@@ -274,6 +279,9 @@ class Recorder:
                 if self._open is not None:
                     self._open.pending_events.append(payload)
                     self._events += 1
+            elif kind == "pass":
+                if self._open is not None:
+                    self._open.pending_passes.append(payload)
             elif kind == "flush":
                 flushes.append(payload)
             now = time.monotonic()
@@ -323,13 +331,15 @@ class Recorder:
             start = stop
         rest = {k: v[start:] for k, v in merged.items()} if merged and start < n else None
         events = list(o.pending_events)
-        if not chunks and not events:
+        passes = list(o.pending_passes)
+        if not chunks and not events and not passes:
             return
-        ok = self._try(lambda: self.store.write_batch(o.session, chunks, events))
+        ok = self._try(lambda: self.store.write_batch(o.session, chunks, events, passes))
         if ok:
             o.chunk_no += len(chunks)
             o.pending = [rest] if rest is not None else []
             o.pending_events = o.pending_events[len(events) :]
+            o.pending_passes = o.pending_passes[len(passes) :]
             self._backlog_samples = 0
         else:
             self._backlog_samples = n

@@ -1,4 +1,7 @@
-"""Screenshots of the live screen in a real X window (run under xvfb-run)."""
+"""Screenshots of the live screen in a real X window, mid-treatment with the zone map.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/shoot_live.py docs/screenshots 14
+"""
 
 import sys
 import tempfile
@@ -27,10 +30,11 @@ w.rescan()
 w.resize(1400, 860)
 w.move(0, 0)
 w.show()
-c.connect_to("virtual://treatment?telemetry_hz=1000")
+c.connect_to("virtual://zones?telemetry_hz=1000")
 
 
 def start():
+    w.zone_panel.plan_choice.setCurrentIndex(w.zone_panel.plan_choice.findText("Full face — PRP"))
     w.session_bar.patient.setText("P-0142")
     w.session_bar.practitioner.setText("Dr A. Moreau")
     w.session_bar.button.click()

@@ -31,10 +31,10 @@ class PenControls(QWidget):
         specs = [
             ("depth_down", "Depth −", lambda: c.step_depth(-1), 0, 0),
             ("depth_up", "Depth +", lambda: c.step_depth(+1), 0, 1),
+            ("motor", "Start / Stop", c.toggle_motor, 0, 2),
             ("rate_down", "Rate −", lambda: c.step_rate(-1), 1, 0),
             ("rate_up", "Rate +", lambda: c.step_rate(+1), 1, 1),
-            ("motor", "Start / Stop", c.toggle_motor, 2, 0),
-            ("clear_fault", "Clear fault", c.clear_fault, 2, 1),
+            ("clear_fault", "Clear fault", c.clear_fault, 1, 2),
         ]
         for key, text, action, r, col in specs:
             button = QPushButton(f"{text}  [{SHORTCUTS[key]}]")
@@ -52,7 +52,7 @@ class PenControls(QWidget):
         self.applied = QLabel("")
         self.applied.setObjectName("appliedValue")
         self.applied.setWordWrap(True)
-        grid.addWidget(self.applied, 3, 0, 1, 2)
+        grid.addWidget(self.applied, 2, 0, 1, 3)
         controller.command_answered.connect(self._on_command_answered)
 
     def _on_command_answered(self, name: str, outcome: object) -> None:

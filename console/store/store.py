@@ -270,8 +270,9 @@ class Store:
         session: str,
         chunks: Iterable[tuple[int, packing.Columns]],
         events: Iterable[tuple[int | None, str, str, int | None, int | None, dict[str, Any]]],
+        passes: Iterable[tuple[dict[str, Any], bool]] = (),
     ) -> None:
-        """Chunks and events in one transaction: all of them land, or none do."""
+        """Chunks, events and passes in one transaction: all of them land, or none do."""
         rows = [self._chunk_row(session, no, cols) for no, cols in chunks]
         with self.lock, self.conn:
             if rows:
@@ -284,6 +285,16 @@ class Store:
                 )
             for t_us, source, kind, code, arg, data in events:
                 self._insert_event(session, t_us, source, kind, code, arg, data)
+            for row, undone in passes:
+                if undone:
+                    self.conn.execute(
+                        "UPDATE zone_passes SET undone = 1 WHERE id = (SELECT max(id) FROM"
+                        " zone_passes WHERE session_uuid = ? AND zone = ? AND pass_no = ?"
+                        " AND undone = 0)",
+                        (session, row["zone"], row["pass_no"]),
+                    )
+                else:
+                    self._insert_pass(session, row)
 
     @staticmethod
     def _chunk_row(session: str, chunk_no: int, cols: packing.Columns) -> tuple[Any, ...]:
@@ -375,21 +386,24 @@ class Store:
 
     def add_pass(self, session: str, row: dict[str, Any]) -> int:
         with self.lock, self.conn:
-            cur = self.conn.execute(
-                "INSERT INTO zone_passes (session_uuid, zone, pass_no, started_t_us, ended_t_us,"
-                " strokes, contact_ms, depth_mean_um, depth_max_um) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    session,
-                    row["zone"],
-                    row["pass_no"],
-                    row["started_t_us"],
-                    row["ended_t_us"],
-                    row["strokes"],
-                    row["contact_ms"],
-                    row.get("depth_mean_um"),
-                    row.get("depth_max_um"),
-                ),
-            )
+            return self._insert_pass(session, row)
+
+    def _insert_pass(self, session: str, row: dict[str, Any]) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO zone_passes (session_uuid, zone, pass_no, started_t_us, ended_t_us,"
+            " strokes, contact_ms, depth_mean_um, depth_max_um) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                session,
+                row["zone"],
+                row["pass_no"],
+                row["started_t_us"],
+                row["ended_t_us"],
+                row["strokes"],
+                row["contact_ms"],
+                row.get("depth_mean_um"),
+                row.get("depth_max_um"),
+            ),
+        )
         return int(cur.lastrowid or 0)
 
     def undo_pass(self, pass_id: int) -> None:

@@ -1,0 +1,160 @@
+"""Depth ceilings per zone: sent to the pen on every zone change, and never silent.
+
+When a zone becomes active the pen gets SET_DEPTH_LIMIT with that zone's maximum at once
+(from whichever thread changed the zone; the link's command API is thread-safe), and the
+ceiling the pen says is in effect is kept for display. A DEPTH_CLAMPED event from the pen,
+or any measured depth above the ceiling plus one depth step, raises the high alarm
+"depth above the active zone's ceiling". An override needs an explicit confirmation that
+names the zone and the new ceiling, applies to this session only, and is recorded.
+Qt-free.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+
+from console.passes import PassTracker
+from drivers.link import CommandResult, Link
+from drivers.messages import Event, EventCode, Status, TelemetryBatch
+
+CLAMP_ALARM_S = 5.0  # a clamp keeps the alarm up this long after the last one
+AlarmHook = Callable[[bool, str], None]  # (active, detail)
+EventHook = Callable[[str, dict[str, object]], None]  # (kind, data) for the session record
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    zone: str
+    ceiling_um: int
+    confirmation: str
+
+
+def confirmation_text(zone_label: str, ceiling_um: int) -> str:
+    """The exact words the operator confirms; they name the zone and the new ceiling."""
+    return f"Raise the {zone_label} ceiling to {ceiling_um / 1000:.2f} mm for this session"
+
+
+class CeilingController:
+    def __init__(
+        self,
+        tracker: PassTracker,
+        link: Link | None,
+        *,
+        on_alarm: AlarmHook | None = None,
+        on_event: EventHook | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.tracker = tracker
+        self.link = link
+        self.on_alarm = on_alarm or (lambda active, detail: None)
+        self.record_event = on_event or (lambda kind, data: None)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.overrides: dict[str, Override] = {}
+        self.requested_um: int | None = None
+        self.in_effect_um: int | None = None  # what the pen's ACK said
+        self.step_um = 50
+        self._last_clamp: float | None = None
+        self._over_meas = False
+        self.alarm_active = False
+        self.detail = ""
+        tracker.on_zone.append(self._on_zone)
+
+    # ------------------------------------------------------------ ceilings
+
+    def ceiling_um(self, zone: str | None = None) -> int | None:
+        zone = zone or self.tracker.active
+        if zone is None:
+            return None
+        if zone in self.overrides:
+            return self.overrides[zone].ceiling_um
+        return self.tracker.map.zone(zone).depth_max_um
+
+    def set_link(self, link: Link | None) -> None:
+        self.link = link
+        if link is not None and link.info is not None:
+            self.step_um = link.info.depth_step_um
+        self.send()
+
+    def send(self) -> Future[CommandResult] | None:
+        ceiling = self.ceiling_um()
+        link = self.link
+        if ceiling is None or link is None:
+            return None
+        self.requested_um = ceiling
+        future = link.set_depth_limit(ceiling)
+        future.add_done_callback(self._on_ack)
+        return future
+
+    def _on_ack(self, future: Future[CommandResult]) -> None:
+        if future.exception() is None and future.result().ok:
+            self.in_effect_um = future.result().value
+
+    def _on_zone(self, zone: str, how: str) -> None:
+        self.in_effect_um = None
+        self.send()
+        self.record_event(
+            "zone_change", {"zone": zone, "how": how, "ceiling_um": self.ceiling_um()}
+        )
+
+    def override(self, zone: str, ceiling_um: int, confirmation: str) -> Override:
+        label = self.tracker.map.zone(zone).label
+        expected = confirmation_text(label, ceiling_um)
+        if confirmation != expected:
+            raise ValueError(f"not confirmed: the confirmation must read “{expected}”")
+        o = Override(zone, ceiling_um, confirmation)
+        self.overrides[zone] = o
+        self.record_event(
+            "ceiling_override",
+            {
+                "zone": zone,
+                "ceiling_um": ceiling_um,
+                "default_um": self.tracker.map.zone(zone).depth_max_um,
+            },
+        )
+        if zone == self.tracker.active:
+            self.send()
+        return o
+
+    # ------------------------------------------------------------ watching the pen
+
+    def pen_event(self, event: Event) -> None:
+        if event.code == EventCode.DEPTH_CLAMPED:
+            self._last_clamp = self._clock()
+            zone = self.tracker.active or "no zone"
+            self.detail = (
+                f"the pen refused {event.arg / 1000:.2f} mm in {zone}: the ceiling is "
+                f"{(self.ceiling_um() or 0) / 1000:.2f} mm"
+            )
+            self._update()
+
+    def telemetry(self, batch: TelemetryBatch) -> None:
+        ceiling = self.ceiling_um()
+        if ceiling is None or not len(batch):
+            return
+        running = (batch.status & Status.MOTOR_RUNNING) != 0
+        meas = batch.depth_meas_um[running]
+        over = bool(meas.size) and int(meas.max()) > ceiling + self.step_um
+        if over:
+            self.detail = (
+                f"measured {int(np.max(meas)) / 1000:.2f} mm in {self.tracker.active}: the "
+                f"ceiling is {ceiling / 1000:.2f} mm"
+            )
+        if over != self._over_meas:
+            self._over_meas = over
+        self._update()
+
+    def _update(self) -> None:
+        recent_clamp = (
+            self._last_clamp is not None and self._clock() - self._last_clamp < CLAMP_ALARM_S
+        )
+        active = self._over_meas or recent_clamp
+        if active != self.alarm_active:
+            self.alarm_active = active
+            self.on_alarm(active, self.detail)

@@ -1,0 +1,231 @@
+"""Passes per zone: which zone the pen is in, which pass this is, and what each pass did.
+
+A pass is one coverage of a zone, not a skin contact: the practitioner closes it with a
+short press of the pen's mark button (or a touch on the map); a long press moves to the
+plan's next zone. Every telemetry sample is attributed to the active zone and the pass
+in progress (the recorder's annotator). Qt-free and thread-safe: the link's thread feeds
+it samples and events in stream order, the GUI thread selects zones and marks passes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from console.zones import Plan, ZoneMap
+from drivers.messages import Button, Event, EventCode, Status, TelemetryBatch
+
+
+@dataclass(frozen=True, slots=True)
+class PassRecord:
+    zone: str
+    pass_no: int
+    started_t_us: int
+    ended_t_us: int
+    strokes: int
+    contact_ms: int
+    depth_mean_um: float | None
+    depth_max_um: int | None
+
+    def row(self) -> dict[str, object]:
+        return {
+            "zone": self.zone,
+            "pass_no": self.pass_no,
+            "started_t_us": self.started_t_us,
+            "ended_t_us": self.ended_t_us,
+            "strokes": self.strokes,
+            "contact_ms": self.contact_ms,
+            "depth_mean_um": self.depth_mean_um,
+            "depth_max_um": self.depth_max_um,
+        }
+
+
+@dataclass
+class _Open:
+    """The pass in progress."""
+
+    started_t_us: int | None = None
+    first_strokes: int | None = None
+    last_strokes: int | None = None
+    last_t_us: int | None = None
+    contact_us: int = 0
+    depth_sum: float = 0.0
+    depth_n: int = 0
+    depth_max: int = 0
+
+
+ZoneListener = Callable[[str, str], None]  # (new zone, how: "start" | "pen" | "touch" | ...)
+PassListener = Callable[[PassRecord, bool], None]  # (record, undone)
+
+
+class PassTracker:
+    def __init__(self, zone_map: ZoneMap, plan: Plan | None = None) -> None:
+        self.map = zone_map
+        self.plan = plan
+        self.zone_ids = zone_map.zone_ids  # the recorder stores this list with the session
+        self._lock = threading.RLock()
+        self.active: str | None = None
+        self.done: list[PassRecord] = []
+        self._open = _Open()
+        self.on_zone: list[ZoneListener] = []
+        self.on_pass: list[PassListener] = []
+
+    # ------------------------------------------------------------ state
+
+    def passes_done(self, zone: str) -> int:
+        return sum(1 for p in self.done if p.zone == zone)
+
+    def current_pass(self) -> int:
+        return self.passes_done(self.active) + 1 if self.active else 0
+
+    def target(self, zone: str) -> int:
+        step = self.plan.step(zone) if self.plan else None
+        return step.passes if step else self.map.zone(zone).target_passes
+
+    def strokes_in(self, zone: str) -> int:
+        return sum(p.strokes for p in self.done if p.zone == zone)
+
+    def remaining(self) -> list[str]:
+        """Plan zones whose target is not reached yet, in plan order."""
+        zones = self.plan.zones if self.plan else self.zone_ids
+        return [z for z in zones if self.passes_done(z) < self.target(z)]
+
+    def next_zone(self) -> str | None:
+        order = self.plan.zones if self.plan else self.zone_ids
+        if self.active in order:
+            later = order[order.index(self.active) + 1 :]
+            return next((z for z in later if z in self.remaining()), None) or (
+                later[0] if later else None
+            )
+        return order[0] if order else None
+
+    def progress(self) -> tuple[int, int]:
+        """(passes done, passes planned) over the plan."""
+        zones = self.plan.zones if self.plan else []
+        planned = sum(self.target(z) for z in zones)
+        done = sum(min(self.passes_done(z), self.target(z)) for z in zones)
+        return done, planned
+
+    # ------------------------------------------------------------ actions
+
+    def start(self) -> None:
+        """Begin at the plan's first zone."""
+        if self.plan and self.plan.steps:
+            self.select(self.plan.steps[0].zone, how="start")
+
+    def reset(self) -> None:
+        with self._lock:
+            self.done = []
+            self.active = None
+            self._open = _Open()
+
+    def select(self, zone: str, how: str = "touch") -> None:
+        self.map.zone(zone)  # raises for an unknown zone
+        with self._lock:
+            if zone == self.active:
+                return
+            self.active = zone
+            self._open = _Open()
+        for cb in self.on_zone:
+            cb(zone, how)
+
+    def advance(self, how: str = "pen") -> str | None:
+        nxt = self.next_zone()
+        if nxt is not None:
+            self.select(nxt, how=how)
+        return nxt
+
+    def mark_pass(self, at_t_us: int | None = None) -> PassRecord | None:
+        with self._lock:
+            if self.active is None:
+                return None
+            o = self._open
+            started = o.started_t_us if o.started_t_us is not None else (at_t_us or 0)
+            record = PassRecord(
+                zone=self.active,
+                pass_no=self.current_pass(),
+                started_t_us=started,
+                ended_t_us=at_t_us if at_t_us is not None else (o.last_t_us or started),
+                strokes=(o.last_strokes or 0) - (o.first_strokes or 0),
+                contact_ms=o.contact_us // 1000,
+                depth_mean_um=round(o.depth_sum / o.depth_n, 1) if o.depth_n else None,
+                depth_max_um=o.depth_max if o.depth_n else None,
+            )
+            self.done.append(record)
+            # The next pass starts where this one ended: strokes are counted edge to edge.
+            self._open = _Open(
+                started_t_us=record.ended_t_us,
+                first_strokes=o.last_strokes,
+                last_strokes=o.last_strokes,
+                last_t_us=o.last_t_us,
+            )
+        for cb in self.on_pass:
+            cb(record, False)
+        return record
+
+    def undo(self) -> PassRecord | None:
+        """Take back the last mark: that pass is open again (the record keeps an undo)."""
+        with self._lock:
+            if not self.done:
+                return None
+            record = self.done.pop()
+            if record.zone != self.active:
+                self.active = record.zone
+            o = self._open
+            self._open = _Open(
+                started_t_us=record.started_t_us,
+                first_strokes=(o.first_strokes or 0) - record.strokes,
+                last_strokes=o.last_strokes,
+                last_t_us=o.last_t_us,
+                contact_us=o.contact_us + record.contact_ms * 1000,
+            )
+        for cb in self.on_pass:
+            cb(record, True)
+        return record
+
+    # ------------------------------------------------------------ link listener
+
+    def annotate(
+        self, batch: TelemetryBatch
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+        """Zone index and pass number for each sample; also accumulates the open pass."""
+        n = len(batch)
+        with self._lock:
+            if self.active is None or n == 0:
+                return np.zeros(n, np.uint8), np.zeros(n, np.uint8)
+            zone = np.full(n, self.map.index(self.active), np.uint8)
+            pass_no = np.full(n, min(self.current_pass(), 255), np.uint8)
+            self._accumulate(batch)
+        return zone, pass_no
+
+    def _accumulate(self, batch: TelemetryBatch) -> None:
+        o = self._open
+        t = batch.t_us
+        if o.started_t_us is None:
+            o.started_t_us = int(t[0])
+        if o.first_strokes is None:
+            o.first_strokes = int(batch.strokes[0])
+        contact = (batch.status & Status.SKIN_CONTACT) != 0
+        prev_t = o.last_t_us if o.last_t_us is not None else int(t[0])
+        dt = np.diff(t, prepend=prev_t)
+        o.contact_us += int(dt[contact].sum())
+        touching = contact & (batch.depth_meas_um > 0)
+        if touching.any():
+            depths = batch.depth_meas_um[touching]
+            o.depth_sum += float(depths.sum())
+            o.depth_n += int(depths.size)
+            o.depth_max = max(o.depth_max, int(depths.max()))
+        o.last_strokes = int(batch.strokes[-1])
+        o.last_t_us = int(t[-1])
+
+    def on_event(self, event: Event) -> None:
+        if event.arg != Button.MARK:
+            return
+        if event.code == EventCode.BUTTON_SHORT:
+            self.mark_pass(event.t_us)
+        elif event.code == EventCode.BUTTON_LONG:
+            self.advance(how="pen")

@@ -1,0 +1,100 @@
+"""One treatment's zone work, wired to a link and a recorder: the same in the GUI and in
+`pen-console record --plan`.
+
+It owns the PassTracker (zones, passes, sample attribution) and the CeilingController
+(SET_DEPTH_LIMIT on every zone change, the ceiling alarm), subscribes them to the link
+in stream order, and sends passes, zone changes and overrides to the session record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from console.ceilings import CeilingController
+from console.passes import PassRecord, PassTracker
+from console.recorder import Recorder
+from console.zones import Plan, ZoneMap, available_maps, find_plan
+from drivers.link import Link, LinkState, StateChange
+from drivers.messages import Event, Info, TelemetryBatch
+
+
+class ZoneSession:
+    def __init__(
+        self, zone_map: ZoneMap, plan: Plan | None, link: Link | None, record_alarms: bool = True
+    ) -> None:
+        self.record_alarms = record_alarms  # the GUI's alarm model records them itself
+        self.map = zone_map
+        self.plan = plan
+        self.tracker = PassTracker(zone_map, plan)
+        self.ceilings = CeilingController(self.tracker, link, on_event=self._event)
+        self.link = link
+        self.recorder: Recorder | None = None
+        self.alarm_hooks: list[Callable[[bool, str], None]] = []
+        self.ceilings.on_alarm = self._alarm
+        self.tracker.on_pass.append(self._on_pass)
+        self._annotate_here = True
+
+    # ------------------------------------------------------------ wiring
+
+    def attach(self, link: Link, recorder: Recorder | None) -> None:
+        """Subscribe to `link`; with a recorder, samples are attributed as it stores them."""
+        self.link = link
+        self.ceilings.link = link
+        self.recorder = recorder
+        self._annotate_here = recorder is None or recorder.annotator is not self.tracker
+        link.subscribe(self)
+
+    def start(self, session: str | None = None) -> None:
+        self.tracker.start()
+
+    def use_plan(self, plan: Plan | None) -> None:
+        """Switch plan (or none) and start over at its first zone; passes are kept."""
+        self.plan = plan
+        self.tracker.plan = plan
+        self.tracker.start()
+
+    def _event(self, kind: str, data: dict[str, Any]) -> None:
+        if self.recorder is not None:
+            self.recorder.add_console_event(kind, data, t_us=self.tracker._open.last_t_us)
+
+    def _on_pass(self, record: PassRecord, undone: bool) -> None:
+        if self.recorder is not None:
+            self.recorder.add_pass(record.row(), undone=undone)
+            self._event("pass_undone" if undone else "pass_marked", record.row())
+
+    def _alarm(self, active: bool, detail: str) -> None:
+        if self.record_alarms:
+            state = "raised" if active else "cleared"
+            data = {"condition": "depth_above_ceiling", "priority": "high", "state": state}
+            self._event("alarm", {**data, "detail": detail})
+        for hook in self.alarm_hooks:
+            hook(active, detail)
+
+    # ------------------------------------------------------------ link listener
+
+    def on_telemetry(self, batch: TelemetryBatch) -> None:
+        if self._annotate_here:
+            self.tracker.annotate(batch)
+        self.ceilings.telemetry(batch)
+
+    def on_event(self, event: Event) -> None:
+        self.tracker.on_event(event)
+        self.ceilings.pen_event(event)
+
+    def on_info(self, info: Info) -> None:
+        self.ceilings.step_um = info.depth_step_um
+
+    def on_state(self, change: StateChange) -> None:
+        if change.state is LinkState.STREAMING and self.tracker.active is not None:
+            self.ceilings.send()  # a reconnected pen gets the active zone's ceiling again
+
+
+def build_zone_session(
+    plan_name: str | None, link: Link | None, store: object = None, map_id: str = "face"
+) -> ZoneSession:
+    """A zone session for a plan (by name or id), or for a bare map without a plan."""
+    plan = find_plan(plan_name) if plan_name else None
+    maps = available_maps()
+    zone_map = maps[plan.map_id if plan else map_id]
+    return ZoneSession(zone_map, plan, link)

@@ -1,0 +1,205 @@
+"""The zone map: the map's SVG with each zone as a whole-area hit target.
+
+Handed a ZoneMap, and a PassTracker when live. Each zone is filled by the share of its
+target passes done, on the cividis scale (readable with every common colour-vision
+deficiency), and labelled with passes done/target and strokes. The active zone has a
+thick outline. In read-only mode (review) clicks do nothing and `show_state` paints any
+moment of a recorded session. The scene is vector, so it stays crisp at any size.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtSvgWidgets import QGraphicsSvgItem
+from PySide6.QtWidgets import (
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneHoverEvent,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QWidget,
+)
+
+from console.passes import PassTracker
+from console.zones import ZoneMap, svg_shapes
+
+# cividis, light to dark: untreated, then increasing share of the target done
+UNTREATED = QColor("#eef1f4")
+SCALE = [QColor(c) for c in ("#fde737", "#c9b865", "#938f77", "#5f6b76", "#2a4570")]
+ACTIVE_PEN = QPen(QColor("#00b8d4"), 5)
+HOVER_PEN = QPen(QColor("#5e35b1"), 3)
+EDGE_PEN = QPen(QColor("#5d6b78"), 1.5)
+
+
+def fill_for(done: int, target: int) -> QColor:
+    if done <= 0 or target <= 0:
+        return UNTREATED
+    share = min(1.0, done / target)
+    return SCALE[min(len(SCALE) - 1, round(share * (len(SCALE) - 1)))]
+
+
+def shape_path(shape: dict[str, object]) -> QPainterPath:
+    path = QPainterPath()
+    if shape["kind"] == "polygon":
+        points = [QPointF(x, y) for x, y in shape["points"]]  # type: ignore[attr-defined]
+        path.addPolygon(QPolygonF(points))
+        path.closeSubpath()
+    else:
+        cx, cy, rx, ry = (float(shape[k]) for k in ("cx", "cy", "rx", "ry"))  # type: ignore[arg-type]
+        path.addEllipse(QPointF(cx, cy), rx, ry)
+    return path
+
+
+def centroid(shape: dict[str, object]) -> QPointF:
+    """The area centroid of a zone (polygon formula; the centre of an ellipse)."""
+    if shape["kind"] == "ellipse":
+        return QPointF(float(shape["cx"]), float(shape["cy"]))  # type: ignore[arg-type]
+    pts = shape["points"]  # type: ignore[assignment]
+    a = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(pts, [*pts[1:], pts[0]], strict=True):  # type: ignore[misc]
+        cross = x0 * y1 - x1 * y0
+        a += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    return QPointF(cx / (3 * a), cy / (3 * a))
+
+
+class _ZoneItem(QGraphicsPathItem):
+    def __init__(self, zone_id: str, path: QPainterPath, owner: ZoneMapWidget) -> None:
+        super().__init__(path)
+        self.zone_id = zone_id
+        self.owner = owner
+        self.setAcceptHoverEvents(True)
+        self.setPen(EDGE_PEN)
+        self.hovered = False
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = True
+        self.owner.restyle(self.zone_id)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = False
+        self.owner.restyle(self.zone_id)
+
+
+class ZoneMapWidget(QGraphicsView):
+    zone_clicked = Signal(str)
+
+    def __init__(
+        self,
+        zone_map: ZoneMap,
+        tracker: PassTracker | None = None,
+        *,
+        read_only: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.map = zone_map
+        self.tracker = tracker
+        self.read_only = read_only
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumSize(160, 200)
+        self.setStyleSheet("background: #ffffff; border: none;")
+        self.scene_ = QGraphicsScene(self)
+        self.setScene(self.scene_)
+        self.backdrop = QGraphicsSvgItem(str(zone_map.svg_path))
+        self.scene_.addItem(self.backdrop)
+        self.shapes = svg_shapes(zone_map.svg_path)
+        self.items: dict[str, _ZoneItem] = {}
+        self.labels: dict[str, QGraphicsSimpleTextItem] = {}
+        font = QFont("DejaVu Sans", 9)
+        font.setBold(True)
+        for zone in zone_map.zones:
+            item = _ZoneItem(zone.id, shape_path(self.shapes[zone.id]), self)
+            item.setToolTip(
+                f"{zone.label}: {zone.depth_min_um / 1000:.2f}–{zone.depth_max_um / 1000:.2f} mm"
+            )
+            self.scene_.addItem(item)
+            self.items[zone.id] = item
+            label = QGraphicsSimpleTextItem("")
+            label.setFont(font)
+            label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.scene_.addItem(label)
+            self.labels[zone.id] = label
+        self.scene_.setSceneRect(self.backdrop.boundingRect())
+        self._done: dict[str, int] = {}
+        self._strokes: dict[str, int] = {}
+        self.active: str | None = None
+        self.refresh()
+
+    # ------------------------------------------------------------ state
+
+    def refresh(self) -> None:
+        """Repaint from the tracker (live)."""
+        t = self.tracker
+        if t is None:
+            self.show_state({}, None)
+            return
+        done = {z: t.passes_done(z) for z in self.map.zone_ids}
+        strokes = {z: t.strokes_in(z) for z in self.map.zone_ids}
+        self.show_state(done, t.active, strokes)
+
+    def target(self, zone: str) -> int:
+        return self.tracker.target(zone) if self.tracker else self.map.zone(zone).target_passes
+
+    def show_state(
+        self, done: dict[str, int], active: str | None, strokes: dict[str, int] | None = None
+    ) -> None:
+        if done == self._done and active == self.active and (strokes or {}) == self._strokes:
+            return
+        self._done, self.active, self._strokes = dict(done), active, dict(strokes or {})
+        for zone_id in self.items:
+            self.restyle(zone_id)
+
+    def restyle(self, zone_id: str) -> None:
+        item = self.items[zone_id]
+        done = self._done.get(zone_id, 0)
+        target = self.target(zone_id)
+        colour = fill_for(done, target)
+        item.setBrush(QBrush(colour))
+        pen = ACTIVE_PEN if zone_id == self.active else HOVER_PEN if item.hovered else EDGE_PEN
+        item.setPen(pen)
+        item.setZValue(2 if zone_id == self.active else 1)
+        label = self.labels[zone_id]
+        strokes = self._strokes.get(zone_id, 0)
+        label.setText(f"{done}/{target}" + (f"\n{strokes}" if strokes else ""))
+        label.setBrush(QBrush(QColor("#ffffff" if colour.lightness() < 130 else "#1b2430")))
+        c = centroid(self.shapes[zone_id])
+        rect = label.boundingRect()
+        label.setPos(c.x() - rect.width() / 2, c.y() - rect.height() / 2)
+        label.setZValue(3)
+
+    # ------------------------------------------------------------ input and size
+
+    def zone_at(self, scene_pos: QPointF) -> str | None:
+        for zone_id, item in self.items.items():
+            if item.shape().contains(scene_pos):
+                return zone_id
+        return None
+
+    def mousePressEvent(self, event: object) -> None:
+        pos = self.mapToScene(event.position().toPoint())  # type: ignore[attr-defined]
+        zone = self.zone_at(pos)
+        if zone is not None and not self.read_only:
+            if self.tracker is not None:
+                self.tracker.select(zone, how="touch")
+            self.zone_clicked.emit(zone)
+            self.refresh()
+        super().mousePressEvent(event)  # type: ignore[arg-type]
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.fitInView(self.scene_.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def render_image(self, width: int, height: int) -> QImage:
+        """The map as an image (for the report and the image-regression test)."""
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(QColor("#ffffff"))
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing)
+        self.scene_.render(painter, QRectF(0, 0, width, height), self.scene_.sceneRect())
+        painter.end()
+        return image

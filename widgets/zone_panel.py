@@ -1,0 +1,132 @@
+"""The zone panel beside the live readouts: plan choice, the map, where we are in the plan,
+the ceiling in force, and the pass buttons (the pen's mark button does the same)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.ceilings import confirmation_text
+from console.zone_session import ZoneSession
+from console.zones import Plan, available_plans
+from widgets.zone_map import ZoneMapWidget
+
+
+class ZonePanel(QWidget):
+    def __init__(self, zones: ZoneSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zones = zones
+        self.plans: dict[str, Plan] = {
+            p.id: p for p in available_plans().values() if p.map_id == zones.map.id
+        }
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.plan_choice = QComboBox()
+        self.plan_choice.addItem("No plan: touch a zone", None)
+        for p in self.plans.values():
+            self.plan_choice.addItem(p.name, p.id)
+        self.plan_choice.setMinimumHeight(44)
+        layout.addWidget(self.plan_choice)
+        self.map = ZoneMapWidget(zones.map, zones.tracker)
+        layout.addWidget(self.map, 1)
+        self.where = QLabel("")
+        self.where.setObjectName("ceilingLabel")
+        self.where.setWordWrap(True)
+        self.plan_state = QLabel("")
+        self.plan_state.setWordWrap(True)
+        layout.addWidget(self.where)
+        layout.addWidget(self.plan_state)
+        grid = QGridLayout()
+        self.pass_button = QPushButton("Pass done [F6]")
+        self.undo_button = QPushButton("Undo [F7]")
+        self.next_button = QPushButton("Next zone")
+        self.override_button = QPushButton("Ceiling…")
+        self.override_button.setToolTip("Override this zone's ceiling for this session")
+        for i, b in enumerate(
+            (self.pass_button, self.undo_button, self.next_button, self.override_button)
+        ):
+            b.setMinimumHeight(44)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            grid.addWidget(b, 0, i)
+        layout.addLayout(grid)
+        t = zones.tracker
+        self.pass_button.clicked.connect(lambda: t.mark_pass(t._open.last_t_us))
+        self.undo_button.clicked.connect(t.undo)
+        self.next_button.clicked.connect(lambda: t.advance(how="touch"))
+        self.override_button.clicked.connect(self.ask_override)
+        self.plan_choice.currentIndexChanged.connect(self._on_plan)
+        for key, button in (("F6", self.pass_button), ("F7", self.undo_button)):
+            QShortcut(QKeySequence(key), self, button.click)
+        self.refresh()
+
+    def _on_plan(self, index: int) -> None:
+        plan_id = self.plan_choice.itemData(index)
+        self.zones.use_plan(self.plans.get(plan_id) if plan_id else None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.map.refresh()
+        t = self.zones.tracker
+        c = self.zones.ceilings
+        if t.active is None:
+            self.where.setText("Touch the zone you are treating")
+        else:
+            label = t.map.zone(t.active).label
+            ceiling = c.ceiling_um() or 0
+            pen = f" (pen: {c.in_effect_um / 1000:.2f})" if c.in_effect_um is not None else ""
+            override = " OVERRIDDEN" if t.active in c.overrides else ""
+            self.where.setText(
+                f"{label} · pass {t.current_pass()} of {t.target(t.active)} · "
+                f"ceiling {ceiling / 1000:.2f} mm{pen}{override}"
+            )
+        if t.plan is None:
+            self.plan_state.setText("No plan: each zone's passes count against its default.")
+        else:
+            done, planned = t.progress()
+            nxt = t.next_zone()
+            todo = [t.map.zone(z).label for z in t.remaining()]
+            self.plan_state.setText(
+                f"Plan {done}/{planned} passes · next: {t.map.zone(nxt).label if nxt else '—'}"
+                f" · {len(todo)} zone(s) to do"
+            )
+            self.plan_state.setToolTip("To do: " + (", ".join(todo) or "none"))
+        self.undo_button.setEnabled(bool(t.done))
+
+    def ask_override(self) -> None:
+        t = self.zones.tracker
+        if t.active is None:
+            return
+        zone = t.map.zone(t.active)
+        mm, ok = QInputDialog.getDouble(
+            self,
+            "Override ceiling",
+            f"New ceiling for {zone.label} (mm), this session only:",
+            zone.depth_max_um / 1000,
+            0.25,
+            2.5,
+            2,
+        )
+        if not ok:
+            return
+        ceiling_um = round(mm * 1000)
+        words = confirmation_text(zone.label, ceiling_um)
+        answer = QMessageBox.warning(
+            self,
+            "Confirm the override",
+            f"{words}?\n\nThe override is recorded in the session.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.zones.ceilings.override(zone.id, ceiling_um, words)
+            self.refresh()
