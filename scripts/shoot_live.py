@@ -1,6 +1,7 @@
 """Screenshots of the live screen in a real X window, mid-treatment with the zone map.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/shoot_live.py docs/screenshots 14
+    xvfb-run -a -s "-screen 0 1600x1000x24" \
+        .venv/bin/python scripts/shoot_live.py docs/screenshots 14
 """
 
 import sys

@@ -188,7 +188,7 @@ class ZoneMapWidget(QGraphicsView):
                 self.tracker.select(zone, how="touch")
             self.zone_clicked.emit(zone)
             self.refresh()
-        super().mousePressEvent(event)  # type: ignore[arg-type]
+        event.accept()  # type: ignore[attr-defined]
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]

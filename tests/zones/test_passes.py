@@ -1,0 +1,156 @@
+"""Pass accounting and depth ceilings against the virtual pen, through link and recorder."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from console.ceilings import confirmation_text
+from console.export import write_csv
+from console.recorder import Recorder
+from console.store import Store
+from console.zone_session import build_zone_session
+from drivers.link import Link, LinkState
+from drivers.messages import Button, EventCode, MsgType
+from drivers.pen_endpoints import wait_until
+
+PLAN = "Fine lines — forehead and periorbital"  # forehead ×3, periorbital R ×2, L ×2
+PRESSES = ["s", "s", "s", "L", "s", "s", "L", "s", "s"]
+
+
+@pytest.fixture
+def treatment(tmp_path: Path):
+    store = Store(tmp_path / "zones.db")
+    link = Link("virtual://treatment?telemetry_hz=2000")
+    zones = build_zone_session(PLAN, link)
+    recorder = Recorder(store, annotator=zones.tracker)
+    zones.attach(link, recorder)
+    link.subscribe(recorder)
+    link.start()
+    try:
+        assert link.wait_for_state(LinkState.STREAMING, 5)
+        pen = link.virtual_pen
+        assert wait_until(lambda: pen.motor_on, 3)
+        session = recorder.start_session("P-Z", "Dr Zone")
+        zones.start(session)
+        yield store, link, recorder, zones, session
+    finally:
+        link.close()
+        recorder.close()
+        store.close()
+
+
+def _press_through_the_plan(link: Link, recorder: Recorder) -> None:
+    pen = link.virtual_pen
+    for press in PRESSES:
+        seen = recorder.stats().samples
+        assert wait_until(lambda s=seen: recorder.stats().samples > s + 300, 5)
+        pen.press(Button.MARK, long=press == "L")
+    seen = recorder.stats().samples
+    assert wait_until(lambda: recorder.stats().samples > seen + 300, 5)
+    recorder.end_session()
+
+
+def _expected_passes(pen, first_recorded_seq: int) -> list[tuple[str, int, int]]:
+    """(zone, pass, strokes) worked out from the pen's own log of what it sent."""
+    sent = pen.sent_telemetry()
+    seqs = sent["seq"].astype(np.int64)
+    strokes = sent["row"]["strokes"].astype(np.int64)
+    marks = [e for e in pen.sent_events() if e.arg == Button.MARK and e.seq > first_recorded_seq]
+    zones = ["forehead", "periorbital_right", "periorbital_left"]
+    zone, pass_no = 0, 1
+    start = strokes[np.searchsorted(seqs, first_recorded_seq)]
+    out = []
+    for e in marks:
+        if e.code == EventCode.BUTTON_SHORT:
+            end = strokes[np.searchsorted(seqs, e.seq) - 1]  # last sample before the mark
+            out.append((zones[zone], pass_no, int(end - start)))
+            start, pass_no = end, pass_no + 1
+        else:
+            zone, pass_no = zone + 1, 1
+            start = strokes[np.searchsorted(seqs, e.seq)]  # first sample after the press
+    return out
+
+
+def test_passes_per_zone_and_strokes_per_pass_are_exact(treatment) -> None:
+    store, link, recorder, zones, session = treatment
+    _press_through_the_plan(link, recorder)
+    stored = store.load_telemetry(session)
+    expected = _expected_passes(link.virtual_pen, int(stored["seq"][0]))
+    passes = [(p["zone"], p["pass_no"], p["strokes"]) for p in store.passes(session)]
+    assert passes == expected
+    assert [z for z, _, _ in passes].count("forehead") == 3
+    assert all(s > 0 for _, _, s in passes)
+    assert zones.tracker.progress() == (7, 7)
+
+
+def test_csv_zone_and_pass_columns_change_at_the_marks(treatment) -> None:
+    store, link, recorder, zones, session = treatment
+    _press_through_the_plan(link, recorder)
+    out = io.StringIO()
+    write_csv(store, session, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    changes = [
+        (r["zone"], r["pass"], int(r["seq"]))
+        for i, r in enumerate(rows)
+        if i == 0 or (r["zone"], r["pass"]) != (rows[i - 1]["zone"], rows[i - 1]["pass"])
+    ]
+    assert [(z, p) for z, p, _ in changes] == [
+        ("forehead", "1"),
+        ("forehead", "2"),
+        ("forehead", "3"),
+        ("forehead", "4"),
+        ("periorbital_right", "1"),
+        ("periorbital_right", "2"),
+        ("periorbital_right", "3"),
+        ("periorbital_left", "1"),
+        ("periorbital_left", "2"),
+        ("periorbital_left", "3"),
+    ]
+    pen = link.virtual_pen
+    sent_seqs = pen.sent_telemetry()["seq"].astype(np.int64)
+    mark_seqs = [e.seq for e in pen.sent_events() if e.arg == Button.MARK]
+    for (_, _, seq), mark in zip(changes[1:], mark_seqs, strict=True):
+        # the new zone/pass begins with the first sample the pen sent after the press
+        assert seq == sent_seqs[np.searchsorted(sent_seqs, mark)]
+
+
+def test_each_zone_change_sends_its_ceiling_and_a_deeper_request_is_clamped_and_alarmed(
+    treatment,
+) -> None:
+    store, link, recorder, zones, session = treatment
+    alarms: list[tuple[bool, str]] = []
+    zones.alarm_hooks.append(lambda active, detail: alarms.append((active, detail)))
+    pen = link.virtual_pen
+    limits = lambda: [c.argument for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)]  # noqa: E731
+    assert wait_until(lambda: limits() == [500], 2)  # forehead, at the plan's start
+    zones.tracker.advance(how="test")
+    assert wait_until(lambda: limits() == [500, 300], 2)  # periorbital right
+    assert wait_until(lambda: zones.ceilings.in_effect_um == 300, 2)
+    answer = link.set_depth(800).result(2)
+    assert answer.value == 300  # the pen applied the ceiling
+    assert wait_until(lambda: alarms and alarms[-1][0], 2)
+    assert "0.80 mm" in alarms[-1][1] and "0.30 mm" in alarms[-1][1]
+    pen.press(Button.MARK, long=True)  # long press: next zone, from the pen itself
+    assert wait_until(lambda: limits() == [500, 300, 300], 2)
+    assert zones.tracker.active == "periorbital_left"
+
+
+def test_override_needs_the_exact_confirmation_and_is_recorded(treatment) -> None:
+    store, link, recorder, zones, session = treatment
+    pen = link.virtual_pen
+    with pytest.raises(ValueError, match="not confirmed"):
+        zones.ceilings.override("forehead", 700, "yes")
+    words = confirmation_text("Forehead", 700)
+    assert "Forehead" in words and "0.70 mm" in words
+    zones.ceilings.override("forehead", 700, words)
+    assert wait_until(
+        lambda: [c.argument for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)][-1:] == [700], 2
+    )
+    recorder.end_session()
+    overrides = [e for e in store.events(session) if e["kind"] == "ceiling_override"]
+    assert overrides and overrides[0]["data"]["ceiling_um"] == 700
