@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.alarms import Alarm, AlarmModel, Condition
 from console.audit import AuditLog
+from console.clinic_ceilings import effective_map
 from console.live import Drained, LiveModel
 from console.monitor import LinkMonitor
 from console.recorder import Recorder
@@ -48,7 +49,8 @@ class PenController(QObject):
         self.link: Link | None = None
         self.session: str | None = None
         self.user: str | None = None  # who signed in, for the audit trail
-        self.zones = ZoneSession(available_maps()["face"], None, None, record_alarms=False)
+        face = effective_map(store, available_maps()["face"])  # with the clinic's ceilings
+        self.zones = ZoneSession(face, None, None, record_alarms=False)
         if self.recorder is not None:
             self.recorder.annotator = self.zones.tracker
         self.zones.alarm_hooks.append(self.zone_alarm.emit)

@@ -97,4 +97,8 @@ def build_zone_session(
     plan = find_plan(plan_name) if plan_name else None
     maps = available_maps()
     zone_map = maps[plan.map_id if plan else map_id]
+    if store is not None:
+        from console.clinic_ceilings import effective_map
+
+        zone_map = effective_map(store, zone_map)  # type: ignore[arg-type]
     return ZoneSession(zone_map, plan, link)

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         from console.zone_session import build_zone_session  # the zone-map model
 
         try:
-            plan = build_zone_session(args.plan, link, store=None)
+            plan = build_zone_session(args.plan, link, store=store)
         except ValueError as exc:
             print(f"record: {exc}", file=sys.stderr)
             store.close()

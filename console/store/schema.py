@@ -131,4 +131,18 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+MIGRATIONS.append(
+    # 4: the clinic's own depth ceilings per map zone (edits are also in audit_log)
+    """
+    CREATE TABLE zone_ceilings (
+        map_id TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        depth_max_um INTEGER NOT NULL CHECK (depth_max_um > 0),
+        edited_by TEXT NOT NULL,
+        edited_utc TEXT NOT NULL,
+        PRIMARY KEY (map_id, zone)
+    );
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -154,3 +154,28 @@ def test_override_needs_the_exact_confirmation_and_is_recorded(treatment) -> Non
     recorder.end_session()
     overrides = [e for e in store.events(session) if e["kind"] == "ceiling_override"]
     assert overrides and overrides[0]["data"]["ceiling_um"] == 700
+
+
+def test_clinic_ceiling_edits_are_used_and_audited(tmp_path: Path) -> None:
+    from console.audit import AuditLog
+    from console.clinic_ceilings import effective_map, set_clinic_ceiling
+    from console.zones import available_maps
+
+    store = Store(tmp_path / "clinic.db")
+    try:
+        face = available_maps()["face"]
+        assert set_clinic_ceiling(store, face, "cheek_left", 1200, by="dr.lee") == 1500
+        with pytest.raises(ValueError, match="between 500 and 2500"):
+            set_clinic_ceiling(store, face, "cheek_left", 3000, by="dr.lee")
+        assert effective_map(store, face).zone("cheek_left").depth_max_um == 1200
+        assert effective_map(store, face).zone("cheek_right").depth_max_um == 1500
+        entry = AuditLog(store.conn).entries(obj="map:face/cheek_left")[0]
+        assert (entry.user, entry.old_value, entry.new_value) == (
+            "dr.lee",
+            '{"depth_max_um": 1500}',
+            '{"depth_max_um": 1200}',
+        )
+        zones = build_zone_session(PLAN, None, store=store, map_id="face")
+        assert zones.map.zone("cheek_left").depth_max_um == 1200
+    finally:
+        store.close()
