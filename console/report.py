@@ -122,8 +122,9 @@ def write_report(
         page.text(
             f"Pen {m['pen_model'] or '?'}  S/N {m['pen_serial'] or '?'}  firmware "
             f"{m['pen_firmware'] or '?'}   ·   cartridge {m['cartridge_needles'] or '?'} needles, "
-            f"{m['cartridge_gauge'] or '?'} G   ·   plan {m['plan_name'] or '—'}"
+            f"{m['cartridge_gauge'] or '?'} G"
         )
+        page.text(f"Treatment plan: {m['plan_name'] or 'none'}")
         step(10)
         if zone_map is not None:
             h = 70 * MM

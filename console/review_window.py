@@ -39,8 +39,10 @@ from console.report import write_report
 from console.review import SessionReview, patient_series
 from console.signing import MEANINGS, SigningError, amend, sign, signatures
 from console.store import SessionFilter, Store
+from console.zones import available_maps
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
+from widgets.zone_map import ZoneMapWidget
 
 SESSION_HEADERS = ("Started (UTC)", "Patient", "Practitioner", "Status", "Samples", "Session")
 
@@ -132,6 +134,10 @@ class ReviewWindow(QMainWindow):
         self.replay = ReplayBar()
         self.replay_state = QLabel("")
         self.replay_state.setObjectName("replayState")
+        self.replay_state.setWordWrap(True)
+        face = available_maps()["face"]
+        self.zone_map = ZoneMapWidget(face, read_only=True)
+        self.zone_map.setMinimumSize(220, 280)
         self.events = _table(["Time (s)", "Source", "Event", "Detail"])
         self.passes = _table(["Zone", "Pass", "Strokes", "Contact s", "Mean mm", "Max mm"])
         self.notes = QTextEdit()
@@ -159,7 +165,10 @@ class ReviewWindow(QMainWindow):
         detail = QWidget()
         d = QVBoxLayout(detail)
         d.addWidget(self.header)
-        d.addWidget(self.plot, 3)
+        top = QHBoxLayout()
+        top.addWidget(self.plot, 3)
+        top.addWidget(self.zone_map, 1)
+        d.addLayout(top, 3)
         d.addWidget(self.replay)
         d.addWidget(self.replay_state)
         d.addWidget(tabs, 2)
@@ -285,6 +294,7 @@ class ReviewWindow(QMainWindow):
             return
         self.plot.set_cursor(t_s)
         s = self.review.state_at(t_s)
+        self.zone_map.show_state(s.passes_done, s.zone or None)
         done = ", ".join(f"{z} {n}" for z, n in s.passes_done.items()) or "none yet"
         self.replay_state.setText(
             f"t = {t_s:.1f} s · depth set {s.depth_set_um / 1000:.2f} mm, measured "
@@ -342,7 +352,9 @@ class ReviewWindow(QMainWindow):
         progress = QProgressDialog("Writing the report…", "", 0, 100, self)
         progress.setCancelButton(None)
         progress.setMinimumDuration(0)
-        out = write_report(self.review, path, progress=progress.setValue)
+        self.zone_map.show_state(self.review.state_at(self.review.duration_s).passes_done, None)
+        image = self.zone_map.render_image(400, 520)
+        out = write_report(self.review, path, zone_map=image, progress=progress.setValue)
         progress.close()
         AuditLog(self.store.conn).append(
             self.user, "report.print", f"session:{self.review.session}", None, str(out)

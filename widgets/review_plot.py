@@ -30,6 +30,7 @@ class ReviewPlot(QWidget):
         self.rate.setLabel("bottom", "session time", units="s")
         self.rate.setXLink(self.depth)
         for p in (self.depth, self.rate):
+            p.getAxis("left").enableAutoSIPrefix(False)  # "0.5 mm", never "500 mmm"
             p.setMouseEnabled(x=True, y=False)
             # no grid: pyqtgraph draws it through the axes, which cost ~7 ms a repaint
         self.set_curve = self.depth.plot(pen=pg.mkPen("#4fc3f7", width=1), connect="finite")
