@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -117,3 +118,71 @@ def _unshuffle(raw: bytes, dtype: np.dtype[np.generic], n: int) -> npt.NDArray[n
     width = dtype.itemsize
     planes = np.frombuffer(raw, np.uint8).reshape(width, n)
     return np.ascontiguousarray(planes.T).view(dtype).reshape(n)
+
+
+def unpack_many(blobs: list[bytes]) -> Columns:
+    """Many chunks at once, in order: chunks of equal length are unpacked as one 2-D block
+    (one numpy pass per column for the whole session instead of one per chunk)."""
+    if not blobs:
+        return {n: np.empty(0, dt) for n, dt in COLUMNS.items()}
+    heads = [_HEAD.unpack_from(b) for b in blobs]
+    if any(magic != MAGIC for magic, _ in heads):
+        raise PackError("not a packed telemetry chunk")
+    sizes = [n for _, n in heads]
+    common = max(set(sizes), key=sizes.count)
+    parts: list[Columns] = []
+    run: list[int] = []
+
+    def flush_run() -> None:
+        if run:
+            parts.append(_unpack_uniform([blobs[i] for i in run], common))
+            run.clear()
+
+    for i, n in enumerate(sizes):
+        if n == common and n > 0:
+            run.append(i)
+        else:
+            flush_run()
+            parts.append(unpack(blobs[i]))
+    flush_run()
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([p[name] for p in parts]) for name in COLUMNS}
+
+
+def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
+    m = len(blobs)
+    firsts = np.array([_FIRST.unpack_from(b, _HEAD.size) for b in blobs], np.int64)
+    bodies = [memoryview(b)[_HEAD.size + _FIRST.size :] for b in blobs]
+    try:
+        # zlib releases the GIL: two threads decompress twice as fast on this machine.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            raw = b"".join(pool.map(zlib.decompress, bodies, chunksize=64))
+    except zlib.error as exc:
+        raise PackError(f"damaged telemetry chunk: {exc}") from exc
+    widths = [
+        (dt if name in RAW_COLUMNS else _storage_dtype(dt)).itemsize for name, dt in COLUMNS.items()
+    ]
+    if len(raw) != m * n * sum(widths):
+        raise PackError("damaged telemetry chunk: length mismatch")
+    block = np.frombuffer(raw, np.uint8).reshape(m, n * sum(widths))
+    out: Columns = {}
+    offset = 0
+    for col, ((name, dtype), width) in enumerate(zip(COLUMNS.items(), widths, strict=True)):
+        store_dt = dtype if name in RAW_COLUMNS else _storage_dtype(dtype)
+        planes = block[:, offset : offset + n * width].reshape(m, width, n)
+        offset += n * width
+        stored = np.ascontiguousarray(planes.transpose(0, 2, 1)).view(store_dt).reshape(m, n)
+        if name in RAW_COLUMNS:
+            out[name] = stored.reshape(-1)
+            continue
+        deltas = stored.copy()
+        deltas[:, 0] = 0
+        if dtype.itemsize == 8:  # 32-bit deltas of a 64-bit counter: sum in 64 bits
+            values = np.cumsum(deltas, axis=1, dtype=np.int64)
+            values += firsts[:, col : col + 1]
+        else:  # sums wrap in the column's own width, exactly as the deltas were taken
+            values = np.cumsum(deltas, axis=1, dtype=dtype)
+            values += firsts[:, col : col + 1].astype(np.int64).astype(dtype)
+        out[name] = values.reshape(-1)
+    return out

@@ -334,10 +334,7 @@ class Store:
 
     def load_telemetry(self, session: str) -> packing.Columns:
         """The whole session's samples as numpy columns (telemetry + zone + pass_no)."""
-        parts = [packing.unpack(b) for b in self.chunk_blobs(session)]
-        if not parts:
-            return {n: np.empty(0, dt) for n, dt in packing.COLUMNS.items()}
-        return {n: np.concatenate([p[n] for p in parts]) for n in packing.COLUMNS}
+        return packing.unpack_many(list(self.chunk_blobs(session)))
 
     # ------------------------------------------------------------ events and passes
 

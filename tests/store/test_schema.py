@@ -149,3 +149,12 @@ def test_db_check_and_backup_commands(store: Store, record, tmp_path: Path) -> N
         text=True,
     )
     assert bad.returncode == 1 and "still marked recording" in bad.stderr
+
+
+def test_bulk_unpack_equals_chunk_by_chunk() -> None:
+    blobs = [packing.pack(_columns(n, seed)) for seed, n in enumerate([500, 500, 7, 500, 0, 500])]
+    bulk = packing.unpack_many(blobs)
+    one_by_one = [packing.unpack(b) for b in blobs]
+    for name in packing.COLUMNS:
+        assert np.array_equal(bulk[name], np.concatenate([c[name] for c in one_by_one])), name
+        assert bulk[name].dtype == packing.COLUMNS[name]
