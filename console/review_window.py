@@ -4,6 +4,7 @@ and export it. Assembly only; the rules live in review.py, signing.py and report
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
@@ -341,48 +342,51 @@ class ReviewWindow(QMainWindow):
     # ------------------------------------------------------------ export
 
     def export_pdf(self, path: str | None = None) -> Path | None:
-        if self.review is None:
-            return None
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export PDF", f"{self.review.session[:8]}.pdf", "PDF (*.pdf)"
-            )
-            if not path:
-                return None
-        progress = QProgressDialog("Writing the report…", "", 0, 100, self)
-        progress.setCancelButton(None)
-        progress.setMinimumDuration(0)
-        self.zone_map.show_state(self.review.state_at(self.review.duration_s).passes_done, None)
-        image = self.zone_map.render_image(400, 520)
-        out = write_report(self.review, path, zone_map=image, progress=progress.setValue)
-        progress.close()
-        AuditLog(self.store.conn).append(
-            self.user, "report.print", f"session:{self.review.session}", None, str(out)
-        )
-        return out
+        return self._export("PDF", "pdf", "report.print", path, self._write_pdf)
 
     def export_csv(self, path: str | None = None) -> Path | None:
-        if self.review is None:
+        return self._export("CSV", "csv", "export", path, self._write_csv)
+
+    def _write_pdf(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
+        self.zone_map.show_state(review.state_at(review.duration_s).passes_done, None)
+        image = self.zone_map.render_image(400, 520)
+        write_report(review, path, zone_map=image, progress=progress.setValue)
+
+    def _write_csv(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
+        progress.setValue(10)
+        with open(path, "w", newline="") as out:
+            write_csv(self.store, review.session, out)
+
+    def _export(
+        self,
+        label: str,
+        suffix: str,
+        action: str,
+        path: str | None,
+        write: Callable[[SessionReview, str, QProgressDialog], None],
+    ) -> Path | None:
+        """Ask where (unless told), write with a progress bar, and audit the export."""
+        review = self.review
+        if review is None:
             return None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Export CSV", f"{self.review.session[:8]}.csv", "CSV (*.csv)"
+                self, f"Export {label}", f"{review.session[:8]}.{suffix}", f"{label} (*.{suffix})"
             )
             if not path:
                 return None
-        progress = QProgressDialog("Writing the CSV…", "", 0, 100, self)
+        progress = QProgressDialog(f"Writing the {label}…", "", 0, 100, self)
         progress.setCancelButton(None)
         progress.setMinimumDuration(0)
-        progress.setValue(10)
-        with open(path, "w", newline="") as out:
-            write_csv(self.store, self.review.session, out)
-        progress.setValue(100)
-        progress.close()
+        try:
+            write(review, path, progress)
+        except OSError as exc:
+            QMessageBox.warning(self, "Not exported", f"Could not write {path}: {exc}")
+            return None
+        finally:
+            progress.setValue(100)
+            progress.close()
         AuditLog(self.store.conn).append(
-            self.user,
-            "export",
-            f"session:{self.review.session}",
-            None,
-            {"format": "csv", "out": str(path)},
+            self.user, action, f"session:{review.session}", None, {"format": suffix, "out": path}
         )
         return Path(path)
