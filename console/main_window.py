@@ -237,4 +237,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.controller.close()
+        self.sound.close()
         super().closeEvent(event)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import importlib
 import io
 import logging
+import os
+import shutil
+import subprocess
 import tempfile
 import wave
 from pathlib import Path
@@ -61,8 +64,8 @@ class AlarmSound:
         try:
             multimedia = importlib.import_module("PySide6.QtMultimedia")
             from PySide6.QtCore import QUrl
-        except ImportError:
-            return None
+        except ImportError:  # PySide6-Essentials has no QtMultimedia: use the OS player
+            return _system_players()
         if not multimedia.QMediaDevices.audioOutputs():
             return None
         folder = Path(tempfile.mkdtemp(prefix="pen-console-sounds-"))
@@ -74,6 +77,12 @@ class AlarmSound:
             effect.setSource(QUrl.fromLocalFile(str(path)))
             effects[(priority, rhythm.pulses)] = effect
         return effects
+
+    def close(self) -> None:
+        """Let bursts still sounding finish (or stop them) before the window goes."""
+        for player in (self._effects or {}).values():
+            if isinstance(player, _SystemPlayer):
+                player.close()
 
     @property
     def audible(self) -> bool:
@@ -87,3 +96,53 @@ class AlarmSound:
         self.played.append(burst)
         if self._effects is not None and burst in self._effects:
             self._effects[burst].play()
+
+
+class _SystemPlayer:
+    """Plays a WAV file with the operating system's player (PulseAudio or ALSA), without
+    waiting for it: the display timer must never block on sound."""
+
+    def __init__(self, command: list[str], path: Path) -> None:
+        self.command = [*command, str(path)]
+        self._running: list[subprocess.Popen[bytes]] = []
+
+    def close(self) -> None:
+        for p in self._running:
+            try:
+                p.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self._running = []
+
+    def play(self) -> None:
+        self._running = [p for p in self._running if p.poll() is None]  # reap finished ones
+        try:
+            self._running.append(
+                subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+        except OSError as exc:
+            log.warning("alarm sound could not be played: %s", exc)
+
+
+def _system_players() -> dict[tuple[Priority, int], Any] | None:
+    """Players for each burst when this machine has a sound server or a sound card."""
+    pulse = shutil.which("paplay") and (
+        os.environ.get("PULSE_SERVER") or Path(f"/run/user/{os.getuid()}/pulse").exists()
+    )
+    cards = Path("/proc/asound/cards")
+    alsa = (
+        shutil.which("aplay")
+        and cards.exists()
+        and "no soundcards" not in cards.read_text(errors="replace")
+    )
+    if not (pulse or alsa):
+        return None
+    command = ["paplay"] if pulse else ["aplay", "-q"]
+    folder = Path(tempfile.mkdtemp(prefix="pen-console-sounds-"))
+    players: dict[tuple[Priority, int], Any] = {}
+    for priority, rhythm in RHYTHM.items():
+        path = folder / f"{priority.name.lower()}.wav"
+        path.write_bytes(burst_wav(priority, rhythm.pulses))
+        players[(priority, rhythm.pulses)] = _SystemPlayer(command, path)
+    return players
