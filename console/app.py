@@ -34,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--theme", choices=THEMES, help="dark (treatment room) or light")
     g.add_argument("--perf-log", metavar="FILE", help="write one JSON line per second")
     g.add_argument("--quit-after", type=float, metavar="SECONDS", help="exit cleanly after")
+    g.add_argument(
+        "--idle-lock-minutes",
+        type=float,
+        default=15.0,
+        metavar="M",
+        help="lock the screen after M minutes without input (default 15)",
+    )
 
 
 def virtual_url(scenario: str, telemetry_hz: int) -> str:
@@ -89,13 +96,21 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         from console.sign_in import who_is_at_the_console
 
-        signed_in, user = who_is_at_the_console(store, window, automated=bool(args.quit_after))
+        signed_in, user = who_is_at_the_console(
+            store, window, automated=bool(args.quit_after), idle_s=args.idle_lock_minutes * 60
+        )
         if not signed_in:
             print("pen-console: nobody signed in; the console needs a user.", file=sys.stderr)
             store.close()
             return 1
         if user is not None:
+            from console.accounts import Action
+
             controller.user = user.name
+            # What this role may not do is not offered (the checks also stand behind it).
+            window.controls.setEnabled(user.may(Action.OPERATE_PEN))
+            if not user.may(Action.RECORD_SESSION):
+                window.session_bar.disable(f"{user.name} ({user.role}) may not record")
             window.session_bar.practitioner.setText(user.name)
             window.session_bar.practitioner.setEnabled(False)
             window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")

@@ -54,6 +54,7 @@ class PenController(QObject):
         if self.recorder is not None:
             self.recorder.annotator = self.zones.tracker
         self.zones.alarm_hooks.append(self.zone_alarm.emit)
+        self.zones.audit = self._audit_zones
         self.zones.tracker.on_zone.append(
             lambda zone, how: self.zone_mark.emit("zone", self.zones.map.zone(zone).label)
         )
@@ -180,6 +181,32 @@ class PenController(QObject):
             self.recorder.end_session()
             self._audit(self.user or "console", "session.end", None)
         self.session = None
+
+    def series_warning(self, patient_code: str) -> str | None:
+        """A warning when this patient's previous session is under four weeks old."""
+        if self.store is None:
+            return None
+        from datetime import UTC, datetime
+
+        from console.review import patient_series
+
+        earlier = [
+            s for s in patient_series(self.store, patient_code.strip()) if s["uuid"] != self.session
+        ]
+        if not earlier:
+            return None
+        days = (datetime.now(UTC) - datetime.fromisoformat(earlier[-1]["started_utc"])).days
+        if days >= 28:
+            return None
+        return (
+            f"Recording. Note: {patient_code} was last treated {days} days ago; "
+            "treatments are usually 6–8 weeks apart."
+        )
+
+    def _audit_zones(self, action: str, obj: str, old: object, new: object) -> None:
+        if self.store is not None:
+            where = f"{obj} session:{self.session}" if self.session else obj
+            AuditLog(self.store.conn).append(self.user or "console", action, where, old, new)
 
     def _audit(self, user: str, action: str, new: object) -> None:
         if self.store is not None and self.session is not None:

@@ -187,7 +187,8 @@ class MainWindow(QMainWindow):
             return
         self.settings.practitioner = practitioner.strip()
         self.readouts.start_timer()
-        self.session_bar.set_recording(session)
+        warning = self.controller.series_warning(patient)
+        self.session_bar.set_recording(session, warning or "")
 
     def end_session(self) -> None:
         session = self.controller.session

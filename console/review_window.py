@@ -296,6 +296,15 @@ class ReviewWindow(QMainWindow):
         self.plot.set_cursor(t_s)
         s = self.review.state_at(t_s)
         self.zone_map.show_state(s.passes_done, s.zone or None)
+        t_us = self.review.t0_us + int(t_s * 1e6)
+        passed = [
+            i
+            for i, e in enumerate(self.review.events)
+            if (e["t_us"] or 0) <= t_us and e["t_us"] is not None
+        ]
+        if passed:  # keep the event list in step with the replay: the latest event so far
+            self.events.selectRow(passed[-1])
+            self.events.scrollToItem(self.events.item(passed[-1], 0))
         done = ", ".join(f"{z} {n}" for z, n in s.passes_done.items()) or "none yet"
         self.replay_state.setText(
             f"t = {t_s:.1f} s · depth set {s.depth_set_um / 1000:.2f} mm, measured "

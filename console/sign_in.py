@@ -57,7 +57,7 @@ def sign_in(accounts: Accounts, parent: QWidget | None = None) -> User | None:
 
 
 def who_is_at_the_console(
-    store: Store, window: QWidget, *, automated: bool = False
+    store: Store, window: QWidget, *, automated: bool = False, idle_s: float = DEFAULT_IDLE_LOCK_S
 ) -> tuple[bool, User | None]:
     """Sign in before the live screen opens. (False, None): nobody did, do not start.
 
@@ -74,7 +74,7 @@ def who_is_at_the_console(
         user = sign_in(accounts, window)
     if user is None:
         return False, None
-    window.screen_lock = ScreenLock(window, accounts, user)  # type: ignore[attr-defined]
+    window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
     return True, user
 
 

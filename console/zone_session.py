@@ -34,6 +34,8 @@ class ZoneSession:
         self.ceilings.on_alarm = self._alarm
         self.tracker.on_pass.append(self._on_pass)
         self._annotate_here = True
+        # (user-facing action, object, old, new) -> the audit trail; set by the console
+        self.audit: Callable[[str, str, object, object], None] = lambda *a: None
 
     # ------------------------------------------------------------ wiring
 
@@ -48,13 +50,28 @@ class ZoneSession:
     def start(self, session: str | None = None) -> None:
         self.tracker.start()
 
-    def use_plan(self, plan: Plan | None) -> None:
+    def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
         """Switch plan (or none) and start over at its first zone; passes are kept."""
+        old = self.plan
+        if edited and old is not None and plan is not None:
+            self.audit(
+                "plan.edit",
+                f"plan:{plan.id}",
+                [(s.zone, s.passes) for s in old.steps],
+                [(s.zone, s.passes) for s in plan.steps],
+            )
         self.plan = plan
         self.tracker.plan = plan
         self.tracker.start()
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "ceiling_override":
+            self.audit(
+                "zone.ceiling_override",
+                f"zone:{data['zone']}",
+                {"ceiling_um": data.get("default_um")},
+                {"ceiling_um": data["ceiling_um"]},
+            )
         if self.recorder is not None:
             self.recorder.add_console_event(kind, data, t_us=self.tracker._open.last_t_us)
 

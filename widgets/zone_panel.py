@@ -3,22 +3,30 @@ the ceiling in force, and the pass buttons (the pen's mark button does the same)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from console.ceilings import confirmation_text
 from console.zone_session import ZoneSession
-from console.zones import Plan, available_plans
+from console.zones import Plan, PlanStep, ZoneMap, available_plans
 from widgets.zone_map import ZoneMapWidget
 
 
@@ -36,7 +44,13 @@ class ZonePanel(QWidget):
         for p in self.plans.values():
             self.plan_choice.addItem(p.name, p.id)
         self.plan_choice.setMinimumHeight(44)
-        layout.addWidget(self.plan_choice)
+        self.edit_button = QPushButton("Edit plan…")
+        self.edit_button.setMinimumHeight(44)
+        self.edit_button.setToolTip("Change zones and passes for this session only")
+        row = QHBoxLayout()
+        row.addWidget(self.plan_choice, 1)
+        row.addWidget(self.edit_button)
+        layout.addLayout(row)
         self.map = ZoneMapWidget(zones.map, zones.tracker)
         layout.addWidget(self.map, 1)
         self.where = QLabel("")
@@ -64,6 +78,7 @@ class ZonePanel(QWidget):
         self.undo_button.clicked.connect(t.undo)
         self.next_button.clicked.connect(lambda: t.advance(how="touch"))
         self.override_button.clicked.connect(self.ask_override)
+        self.edit_button.clicked.connect(self.edit_plan)
         self.plan_choice.currentIndexChanged.connect(self._on_plan)
         for key, button in (("F6", self.pass_button), ("F7", self.undo_button)):
             QShortcut(QKeySequence(key), self, button.click)
@@ -102,6 +117,18 @@ class ZonePanel(QWidget):
             self.plan_state.setToolTip("To do: " + (", ".join(todo) or "none"))
         self.undo_button.setEnabled(bool(t.done))
 
+    def edit_plan(self) -> None:
+        """This session's copy of the plan: include or drop zones, change their passes."""
+        plan = self.zones.plan
+        if plan is None:
+            return
+        dialog = PlanEditor(plan, self.zones.map, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            edited = dialog.edited_plan()
+            if edited.steps:
+                self.zones.use_plan(edited, edited=True)
+                self.refresh()
+
     def ask_override(self) -> None:
         t = self.zones.tracker
         if t.active is None:
@@ -130,3 +157,37 @@ class ZonePanel(QWidget):
         if answer == QMessageBox.StandardButton.Yes:
             self.zones.ceilings.override(zone.id, ceiling_um, words)
             self.refresh()
+
+
+class PlanEditor(QDialog):
+    """Zones of a plan with their passes; the template on disk is never changed."""
+
+    def __init__(self, plan: Plan, zone_map: ZoneMap, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan = plan
+        self.setWindowTitle(f"{plan.name} — this session only")
+        form = QFormLayout(self)
+        self.rows: list[tuple[PlanStep, QCheckBox, QSpinBox]] = []
+        for step in plan.steps:
+            include = QCheckBox(zone_map.zone(step.zone).label)
+            include.setChecked(True)
+            passes = QSpinBox()
+            passes.setRange(1, 6)
+            passes.setValue(step.passes)
+            passes.setSuffix(" passes")
+            form.addRow(include, passes)
+            self.rows.append((step, include, passes))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def edited_plan(self) -> Plan:
+        steps = [
+            replace(step, passes=passes.value())
+            for step, include, passes in self.rows
+            if include.isChecked()
+        ]
+        return self.plan.edited(steps)

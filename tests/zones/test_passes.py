@@ -179,3 +179,32 @@ def test_clinic_ceiling_edits_are_used_and_audited(tmp_path: Path) -> None:
         assert zones.map.zone("cheek_left").depth_max_um == 1200
     finally:
         store.close()
+
+
+def test_plan_edited_for_one_session_is_audited_and_the_template_kept(qtbot, tmp_path) -> None:
+    from console.audit import AuditLog
+    from console.zones import find_plan
+    from widgets.zone_panel import PlanEditor
+
+    store = Store(tmp_path / "plan.db")
+    try:
+        zones = build_zone_session(PLAN, None)
+        zones.audit = lambda action, obj, old, new: AuditLog(store.conn).append(
+            "dr.lee", action, obj, old, new
+        )
+        editor = PlanEditor(zones.plan, zones.map)
+        qtbot.addWidget(editor)
+        _, include, passes = editor.rows[1]
+        include.setChecked(False)  # drop periorbital right
+        editor.rows[0][2].setValue(4)  # forehead: four passes
+        zones.use_plan(editor.edited_plan(), edited=True)
+        assert zones.plan.zones == ["forehead", "periorbital_left"]
+        assert zones.tracker.target("forehead") == 4
+        assert zones.tracker.active == "forehead"
+        assert find_plan(PLAN).step("forehead").passes == 3  # the template is unchanged
+        entry = AuditLog(store.conn).entries()[-1]
+        assert entry.action == "plan.edit" and "periorbital_right" in entry.old_value
+        assert "periorbital_right" not in entry.new_value
+        assert passes.value() == 2
+    finally:
+        store.close()
