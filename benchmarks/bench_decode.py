@@ -69,8 +69,10 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"frame size on the wire: {len(wire) / args.frames:.1f} bytes")
     med, runs = rate(wire, 4096, args.frames, args.runs)
-    print(f"4 KiB chunks: median {med:,.0f} frames/s ({med * len(wire) / args.frames / 1e6:.1f}"
-          f" MB/s); runs {', '.join(f'{r:,.0f}' for r in runs)}")
+    print(
+        f"4 KiB chunks: median {med:,.0f} frames/s ({med * len(wire) / args.frames / 1e6:.1f}"
+        f" MB/s); runs {', '.join(f'{r:,.0f}' for r in runs)}"
+    )
     small = stream(20_000)
     med1, _ = rate(small, 1, 20_000, 3)
     print(f"1-byte chunks: median {med1:,.0f} frames/s")
