@@ -176,13 +176,12 @@ def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
         if name in RAW_COLUMNS:
             out[name] = stored.reshape(-1)
             continue
-        deltas = stored.copy()
-        deltas[:, 0] = 0
+        # Each chunk's first delta is a placeholder: sum everything, then take it back out.
         if dtype.itemsize == 8:  # 32-bit deltas of a 64-bit counter: sum in 64 bits
-            values = np.cumsum(deltas, axis=1, dtype=np.int64)
-            values += firsts[:, col : col + 1]
+            values = np.cumsum(stored, axis=1, dtype=np.int64)
+            values += firsts[:, col : col + 1] - stored[:, :1]
         else:  # sums wrap in the column's own width, exactly as the deltas were taken
-            values = np.cumsum(deltas, axis=1, dtype=dtype)
-            values += firsts[:, col : col + 1].astype(np.int64).astype(dtype)
+            values = np.cumsum(stored, axis=1, dtype=dtype)
+            values += (firsts[:, col : col + 1].astype(np.int64).astype(dtype) - stored[:, :1])
         out[name] = values.reshape(-1)
     return out
