@@ -71,6 +71,7 @@ class PassTracker:
         self.active: str | None = None
         self.done: list[PassRecord] = []
         self._open = _Open()
+        self.last_t_us: int | None = None  # newest sample seen, kept across zone changes
         self.on_zone: list[ZoneListener] = []
         self.on_pass: list[PassListener] = []
 
@@ -221,6 +222,7 @@ class PassTracker:
             o.depth_max = max(o.depth_max, int(depths.max()))
         o.last_strokes = int(batch.strokes[-1])
         o.last_t_us = int(t[-1])
+        self.last_t_us = o.last_t_us
 
     def on_event(self, event: Event) -> None:
         if event.arg != Button.MARK:

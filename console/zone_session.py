@@ -73,7 +73,7 @@ class ZoneSession:
                 {"ceiling_um": data["ceiling_um"]},
             )
         if self.recorder is not None:
-            self.recorder.add_console_event(kind, data, t_us=self.tracker._open.last_t_us)
+            self.recorder.add_console_event(kind, data, t_us=self.tracker.last_t_us)
 
     def _on_pass(self, record: PassRecord, undone: bool) -> None:
         if self.recorder is not None:

@@ -74,7 +74,7 @@ class ZonePanel(QWidget):
             grid.addWidget(b, 0, i)
         layout.addLayout(grid)
         t = zones.tracker
-        self.pass_button.clicked.connect(lambda: t.mark_pass(t._open.last_t_us))
+        self.pass_button.clicked.connect(lambda: t.mark_pass(t.last_t_us))
         self.undo_button.clicked.connect(t.undo)
         self.next_button.clicked.connect(lambda: t.advance(how="touch"))
         self.override_button.clicked.connect(self.ask_override)
