@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -115,9 +116,20 @@ def _shuffle(values: npt.NDArray[np.generic]) -> bytes:
 
 
 def _unshuffle(raw: bytes, dtype: np.dtype[np.generic], n: int) -> npt.NDArray[np.generic]:
-    width = dtype.itemsize
-    planes = np.frombuffer(raw, np.uint8).reshape(width, n)
-    return np.ascontiguousarray(planes.T).view(dtype).reshape(n)
+    planes = np.frombuffer(raw, np.uint8).reshape(1, dtype.itemsize, n)
+    return _interleave(planes, dtype).reshape(n)
+
+
+def _interleave(planes: npt.NDArray[np.uint8], dtype: np.dtype[np.generic]) -> npt.NDArray[Any]:
+    """(chunks, width, n) byte planes back into (chunks, n) values of `dtype`.
+
+    One strided copy per plane is several times faster than a transposing copy, whose
+    innermost axis is only `width` bytes long."""
+    m, width, n = planes.shape
+    out = np.empty((m, n, width), np.uint8)
+    for k in range(width):
+        out[:, :, k] = planes[:, k, :]
+    return out.view(dtype).reshape(m, n)
 
 
 def unpack_many(blobs: list[bytes]) -> Columns:
@@ -150,14 +162,25 @@ def unpack_many(blobs: list[bytes]) -> Columns:
     return {name: np.concatenate([p[name] for p in parts]) for name in COLUMNS}
 
 
+def _decompress_all(bodies: list[memoryview]) -> list[bytes]:
+    """zlib releases the GIL, so two threads each take one contiguous half. One future per
+    half, not per chunk: ThreadPoolExecutor ignores `chunksize`, and 1800 futures cost
+    more in locking than the second core gains."""
+    if len(bodies) < 64:
+        return [zlib.decompress(b) for b in bodies]
+    half = len(bodies) // 2
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        second = pool.submit(lambda: [zlib.decompress(b) for b in bodies[half:]])
+        first = [zlib.decompress(b) for b in bodies[:half]]
+        return first + second.result()
+
+
 def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
     m = len(blobs)
     firsts = np.array([_FIRST.unpack_from(b, _HEAD.size) for b in blobs], np.int64)
     bodies = [memoryview(b)[_HEAD.size + _FIRST.size :] for b in blobs]
     try:
-        # zlib releases the GIL: two threads decompress twice as fast on this machine.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            raw = b"".join(pool.map(zlib.decompress, bodies, chunksize=64))
+        raw = b"".join(_decompress_all(bodies))
     except zlib.error as exc:
         raise PackError(f"damaged telemetry chunk: {exc}") from exc
     widths = [
@@ -172,7 +195,7 @@ def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
         store_dt = dtype if name in RAW_COLUMNS else _storage_dtype(dtype)
         planes = block[:, offset : offset + n * width].reshape(m, width, n)
         offset += n * width
-        stored = np.ascontiguousarray(planes.transpose(0, 2, 1)).view(store_dt).reshape(m, n)
+        stored = _interleave(planes, store_dt)
         if name in RAW_COLUMNS:
             out[name] = stored.reshape(-1)
             continue
@@ -182,6 +205,6 @@ def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
             values += firsts[:, col : col + 1] - stored[:, :1]
         else:  # sums wrap in the column's own width, exactly as the deltas were taken
             values = np.cumsum(stored, axis=1, dtype=dtype)
-            values += (firsts[:, col : col + 1].astype(np.int64).astype(dtype) - stored[:, :1])
+            values += firsts[:, col : col + 1].astype(np.int64).astype(dtype) - stored[:, :1]
         out[name] = values.reshape(-1)
     return out

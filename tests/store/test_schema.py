@@ -151,8 +151,13 @@ def test_db_check_and_backup_commands(store: Store, record, tmp_path: Path) -> N
     assert bad.returncode == 1 and "still marked recording" in bad.stderr
 
 
-def test_bulk_unpack_equals_chunk_by_chunk() -> None:
-    blobs = [packing.pack(_columns(n, seed)) for seed, n in enumerate([500, 500, 7, 500, 0, 500])]
+@pytest.mark.parametrize(
+    "sizes",
+    [[500, 500, 7, 500, 0, 500], [50] * 70 + [3] + [50] * 60],
+    ids=["mixed", "many-chunks-two-threads"],
+)
+def test_bulk_unpack_equals_chunk_by_chunk(sizes: list[int]) -> None:
+    blobs = [packing.pack(_columns(n, seed)) for seed, n in enumerate(sizes)]
     bulk = packing.unpack_many(blobs)
     one_by_one = [packing.unpack(b) for b in blobs]
     for name in packing.COLUMNS:
