@@ -57,7 +57,7 @@ def write_cpu(tmp: Path, seconds: float = 20.0) -> float:
     batches = treatment_batches(seconds, 2000)
     store = Store(tmp / "write.db")
     recorder = Recorder(store)
-    recorder._rate_hz = 2000  # as on_info would set it
+    recorder.rate_hz = 2000  # as on_info would set it
     recorder.start_session("BENCH", "bench")
     cpu0, t0 = time.process_time(), time.monotonic()
     for i, b in enumerate(batches):

@@ -1,11 +1,13 @@
 """The recorder: turns what the link publishes into session records, on its own thread.
 
 The link's reader thread only appends to a queue (it never waits on the disk). The
-writer thread groups samples into ~1 s chunks and commits chunks and events together at
-least once a second. When the disk refuses a write (full, read-only, I/O error) the
-recorder keeps everything in memory, up to MAX_BACKLOG_S of samples, tells its
-listeners, retries every RETRY_S, and writes the backlog in order once the disk accepts
-writes again. Samples lost on the link are recorded as a gap event, never interpolated.
+writer thread cuts samples into ~1 s chunks (console/store/chunking.py), packs each chunk
+once, and commits chunks and events together at least once a second. When the disk
+refuses a write (full, read-only, I/O error) the recorder keeps the packed chunks and
+events in memory, up to MAX_BACKLOG_S of samples, raises the storage alarm, retries
+every RETRY_S, and writes the backlog in order once the disk accepts writes again, even
+for a session that has ended meanwhile. Samples lost on the link are recorded as a gap
+event, never interpolated. Nothing is dropped without an event and a listener call.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,20 +26,21 @@ import numpy.typing as npt
 
 from console.packing import Columns
 from console.store import Store
+from console.store.backlog import DiskWriter, SessionBuffer
 from drivers.link import CommandResult, LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
 
 log = logging.getLogger(__name__)
 
-CHUNK_S = 1.0  # a chunk is committed as soon as it is full: a crash loses at most ~1 s
 COMMIT_EVERY_S = 1.0  # events and partial chunks (slow telemetry) at least this often
 RETRY_S = 1.0
-MAX_BACKLOG_S = 15 * 60
-DEFAULT_RATE_HZ = 2000  # bounds the backlog before the pen's rate is known
 
 
 class Annotator(Protocol):
-    """Attributes each sample to a zone and pass (the zone-map model implements it)."""
+    """Attributes each sample to a zone and pass (the zone-map model implements it).
+
+    A plain callable(batch) -> (zone, pass_no) works too; `zone_ids` is then taken as
+    empty (the CSV shows the zone index's name only when zone_ids maps it)."""
 
     zone_ids: list[str]
 
@@ -47,21 +49,12 @@ class Annotator(Protocol):
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]: ...
 
 
+AnnotateFn = Callable[[TelemetryBatch], tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]]
+
+
 class StorageListener(Protocol):
     def on_storage_problem(self, message: str) -> None: ...
     def on_storage_recovered(self, message: str) -> None: ...
-
-
-@dataclass
-class _Open:
-    session: str
-    chunk_no: int = 0
-    pending: list[Columns] = field(default_factory=list)
-    pending_events: list[tuple[Any, ...]] = field(default_factory=list)
-    pending_passes: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
-    last_seq: int | None = None
-    last_t_us: int | None = None
-    samples: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +67,23 @@ class RecorderStats:
 
 
 class Recorder:
-    def __init__(self, store: Store, *, annotator: Annotator | None = None) -> None:
+    """A link listener that records sessions; see the module docstring.
+
+    Thread use: the on_* callbacks run on the link's reader thread and only enqueue;
+    start_session/end_session/add_console_event/flush/close may be called from any one
+    other thread (the GUI or the CLI)."""
+
+    def __init__(self, store: Store, *, annotator: Annotator | AnnotateFn | None = None) -> None:
         self.store = store
-        self.annotator = annotator
+        self.annotator = annotator  # may be replaced before a session starts
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._open: _Open | None = None
         self._listeners: list[object] = []
-        self._stop = threading.Event()
+        self._disk = DiskWriter(store, self._notify)  # touched by the writer thread only
         self._info: Info | None = None
-        self._storage_ok = True
-        self._rate_hz = DEFAULT_RATE_HZ
         self._events = 0
         self._gaps = 0
         self._samples = 0
-        self._backlog_samples = 0
         self._session_lock = threading.Lock()
-        self._idle = threading.Condition()
-        self._busy = 0
         self._thread = threading.Thread(target=self._writer, name="recorder-writer", daemon=True)
         self._thread.start()
 
@@ -98,18 +91,32 @@ class Recorder:
 
     @property
     def session(self) -> str | None:
-        return self._open.session if self._open else None
+        o = self._disk.open
+        return o.session if o else None
 
     @property
     def storage_ok(self) -> bool:
-        return self._storage_ok
+        return self._disk.storage_ok
+
+    @property
+    def rate_hz(self) -> int:
+        """The pen's telemetry rate, which sizes chunks and the memory backlog; INFO and the
+        ACK of set_telemetry_rate keep it current."""
+        return self._disk.rate_hz
+
+    @rate_hz.setter
+    def rate_hz(self, hz: int) -> None:
+        self._disk.rate_hz = max(int(hz), 50)
 
     def stats(self) -> RecorderStats:
+        d = self._disk
         return RecorderStats(
-            self._samples, self._events, self._gaps, self._backlog_samples, self._storage_ok
+            self._samples, self._events, self._gaps, d.backlog_samples, d.storage_ok
         )
 
     def add_listener(self, listener: object) -> None:
+        """`listener` may have on_storage_problem(message) and on_storage_recovered(message);
+        both are called on the writer thread."""
         self._listeners.append(listener)
 
     def start_session(
@@ -124,7 +131,7 @@ class Recorder:
         if not practitioner.strip():
             raise ValueError("enter the practitioner's name to start a session")
         with self._session_lock:
-            if self._open is not None:
+            if self._disk.open is not None:
                 raise RuntimeError("a session is already being recorded; end it first")
             info = self._info
             pen = {}
@@ -143,18 +150,25 @@ class Recorder:
                 notes=notes,
                 pen=pen,
             )
-            if self.annotator is not None:
-                self.store.update_session(session, zone_ids=json.dumps(self.annotator.zone_ids))
+            zone_ids = getattr(self.annotator, "zone_ids", None)
+            if zone_ids:
+                self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))
             self._queue.put(("open", session))
             self.flush()
             return session
 
     def end_session(self, status: str = "complete") -> str | None:
+        """Ends the session being recorded and returns its uuid (None if there was none).
+
+        Waits (up to 10 s) for the last samples to be committed. If the disk still refuses
+        writes, the session's backlog stays in memory and keeps being retried; its status
+        is set once everything is written."""
         with self._session_lock:
+            session = self.session
             done = threading.Event()
             self._queue.put(("close", (status, done)))
             done.wait(10)
-            return self.session
+            return session
 
     def add_console_event(self, kind: str, data: dict[str, Any], t_us: int | None = None) -> None:
         """An event the console itself raises: alarm, zone change, pass mark, command."""
@@ -171,32 +185,38 @@ class Recorder:
         return done.wait(timeout)
 
     def close(self) -> None:
-        if self._open is not None:
+        """Ends any session, makes a last attempt to write everything, stops the thread.
+
+        Whatever the disk still refuses is reported to the storage listeners (and logged)
+        with its sample count: the session then stays `recording` and is found
+        `interrupted`, with everything that was written, at the next start."""
+        if self._disk.open is not None:
             self.end_session()
-        self._stop.set()
         self._queue.put(("stop", None))
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=15)
 
     # ------------------------------------------------------------ link listener
 
     def on_info(self, info: Info) -> None:
         self._info = info
-        self._rate_hz = max(info.telemetry_hz, 50)
+        self.rate_hz = info.telemetry_hz
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
-        if self._open is None:
+        if self._disk.open is None:
             return
         cols: Columns = dict(batch.columns())
         n = len(batch)
-        if self.annotator is not None:
-            zone, pass_no = self.annotator.annotate(batch)
+        annotator = self.annotator
+        if annotator is not None:
+            annotate: AnnotateFn = getattr(annotator, "annotate", None) or annotator  # type: ignore[assignment]
+            zone, pass_no = annotate(batch)
         else:
             zone, pass_no = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
         cols["zone"], cols["pass_no"] = zone, pass_no
         self._queue.put(("telemetry", cols))
 
     def on_event(self, event: Event) -> None:
-        if self._open is None:
+        if self._disk.open is None:
             return
         code = int(event.code)
         kind = EventCode(code).name.lower() if code in EventCode._value2member_map_ else "unknown"
@@ -204,7 +224,7 @@ class Recorder:
 
     def on_gap(self, gap: SeqGap) -> None:
         """Frames lost on the wire: recorded as a gap with its length, never filled in."""
-        if self._open is None:
+        if self._disk.open is None:
             return
         self._gaps += 1
         data = {
@@ -217,7 +237,7 @@ class Recorder:
         )
 
     def on_state(self, change: StateChange) -> None:
-        if self._open is None:
+        if self._disk.open is None:
             return
         if change.state is LinkState.LOST and change.previous is LinkState.STREAMING:
             data = {"message": change.message}
@@ -225,25 +245,28 @@ class Recorder:
                 ("event", (self._last_t_us(), "console", "link_lost", None, None, data))
             )
         elif change.state is LinkState.STREAMING and change.gap_s is not None:
-            data = {"gap_s": round(change.gap_s, 3), "message": change.message}
-            self._queue.put(("event", (None, "console", "link_gap", None, None, data)))
+            gap = {"gap_s": round(change.gap_s, 3), "message": change.message}
+            self._queue.put(("event", (None, "console", "link_gap", None, None, gap)))
 
     def on_command(self, name: str, requested: int | None, outcome: object) -> None:
-        if self._open is None or name == "ping":
+        if isinstance(outcome, CommandResult) and name == "set_telemetry_rate" and outcome.ok:
+            self.rate_hz = outcome.value  # chunks stay ~1 s at the new rate
+        if self._disk.open is None or name == "ping":
             return
+        data: dict[str, Any] = {"command": name, "requested": requested}
         if isinstance(outcome, CommandResult):
-            data = {
-                "command": name,
-                "requested": requested,
-                "result": str(getattr(outcome.result, "name", outcome.result)),
-                "applied": outcome.value,
-            }
+            data["result"] = str(getattr(outcome.result, "name", outcome.result))
+            data["applied"] = outcome.value
+        elif isinstance(outcome, Info):
+            data["result"] = "INFO"
+            data["telemetry_hz"] = outcome.telemetry_hz
         else:
-            data = {"command": name, "requested": requested, "error": str(outcome)}
+            data["error"] = str(outcome)
         self._queue.put(("event", (None, "console", "command", None, None, data)))
 
     def _last_t_us(self) -> int | None:
-        return self._open.last_t_us if self._open else None
+        o = self._disk.open
+        return o.last_t_us if o else None
 
     # ------------------------------------------------------------ writer thread
 
@@ -251,163 +274,64 @@ class Recorder:
         last_commit = time.monotonic()
         flushes: list[threading.Event] = []
         while True:
-            timeout = max(0.0, COMMIT_EVERY_S - (time.monotonic() - last_commit))
+            wait_s = COMMIT_EVERY_S if self._disk.storage_ok else RETRY_S
+            timeout = max(0.0, wait_s - (time.monotonic() - last_commit))
             try:
-                kind, payload = self._queue.get(timeout=timeout if self._storage_ok else RETRY_S)
+                kind, payload = self._queue.get(timeout=timeout)
             except queue.Empty:
                 kind, payload = "tick", None
-            if kind == "stop":
-                self._commit(final=True)
-                for f in flushes:
-                    f.set()
-                return
-            if kind == "open":
-                self._open = _Open(payload)
-            elif kind == "close":
-                status, done = payload
-                self._commit(final=True)
-                if self._open is not None and self._storage_ok:
-                    self._finish(self._open.session, status)
-                    self._open = None
-                elif self._open is not None:
-                    self._open = None  # backlog could not be written: the session stays
-                    # `recording`, and the next start marks it interrupted with its data
-                done.set()
-            elif kind == "telemetry":
-                self._take_telemetry(payload)
-            elif kind == "event":
-                if self._open is not None:
-                    self._open.pending_events.append(payload)
-                    self._events += 1
-            elif kind == "pass":
-                if self._open is not None:
-                    self._open.pending_passes.append(payload)
-            elif kind == "flush":
-                flushes.append(payload)
-            now = time.monotonic()
-            if (
-                kind in ("flush", "tick")
-                or now - last_commit >= COMMIT_EVERY_S
-                or (self._open is not None and self._chunk_ready())
-            ):
-                self._commit(final=kind == "flush")
-                last_commit = now
-                for f in flushes:
-                    f.set()
-                flushes.clear()
+            try:
+                if kind == "stop":
+                    self._disk.commit_all(final=True)
+                    self._disk.report_unwritten()
+                    return
+                commit_now = self._take(kind, payload, flushes)
+                now = time.monotonic()
+                if commit_now or now - last_commit >= wait_s:
+                    self._disk.commit_all(final=kind == "flush")
+                    last_commit = now
+                    for f in flushes:
+                        f.set()
+                    flushes.clear()
+            except Exception as exc:  # a bug here must not end recording silently
+                log.exception("recorder writer failed")
+                self._notify("on_storage_problem", f"the recorder hit an internal error: {exc}")
+            finally:
+                if kind == "stop":
+                    for f in flushes:
+                        f.set()
 
-    def _chunk_ready(self) -> bool:
-        o = self._open
-        pending = sum(len(p["seq"]) for p in o.pending) if o else 0
-        return self._storage_ok and pending >= self._rate_hz * CHUNK_S
-
-    def _finish(self, session: str, status: str) -> None:
-        self._try(lambda: self.store.finish_session(session, status))
-
-    def _take_telemetry(self, cols: Columns) -> None:
-        o = self._open
-        if o is None:
-            return
-        seq = cols["seq"]
-        o.last_seq = int(seq[-1])
-        o.last_t_us = int(cols["t_us"][-1])
-        o.pending.append(cols)
-        o.samples += len(seq)
-        self._samples += len(seq)
-
-    def _commit(self, final: bool) -> None:
-        o = self._open
-        if o is None:
-            return
-        chunks: list[tuple[int, Columns]] = []
-        merged = _merge(o.pending)
-        n = len(merged["seq"]) if merged else 0
-        per_chunk = max(1, int(self._rate_hz * CHUNK_S))
-        start = 0
-        # Full chunks always; the partial remainder (under 1 s) only when asked to.
-        while n - start >= per_chunk or (final and n - start > 0):
-            stop = min(n, start + per_chunk)
-            chunks.append((o.chunk_no + len(chunks), {k: v[start:stop] for k, v in merged.items()}))
-            start = stop
-        rest = {k: v[start:] for k, v in merged.items()} if merged and start < n else None
-        events = list(o.pending_events)
-        passes = list(o.pending_passes)
-        if not chunks and not events and not passes:
-            return
-        ok = self._try(lambda: self.store.write_batch(o.session, chunks, events, passes))
-        if ok:
-            o.chunk_no += len(chunks)
-            o.pending = [rest] if rest is not None else []
-            o.pending_events = o.pending_events[len(events) :]
-            o.pending_passes = o.pending_passes[len(passes) :]
-            self._backlog_samples = 0
-        else:
-            self._backlog_samples = n
-            self._bound_backlog(o)
-
-    def _bound_backlog(self, o: _Open) -> None:
-        limit = int(MAX_BACKLOG_S * self._rate_hz)
-        if self._backlog_samples <= limit:
-            return
-        merged = _merge(o.pending)
-        drop = self._backlog_samples - limit
-        o.pending = [{k: v[drop:] for k, v in merged.items()}]
-        o.pending_events.append(
-            (
-                None,
-                "console",
-                "samples_dropped",
-                None,
-                drop,
-                {
-                    "samples": drop,
-                    "reason": "the disk refused writes for longer than the "
-                    f"{MAX_BACKLOG_S // 60}-minute memory buffer",
-                },
-            )
-        )
-        self._backlog_samples = limit
-        self._notify(
-            "on_storage_problem",
-            f"{drop} samples could not be kept: the disk has "
-            "refused writes for over 15 minutes. Free space now.",
-        )
-
-    def _try(self, write: Callable[[], None]) -> bool:
-        try:
-            write()
-        except sqlite3.Error as exc:
-            if self._storage_ok:
-                self._storage_ok = False
-                if self._open is not None:  # written with the backlog once the disk is back
-                    self._open.pending_events.append(
-                        (
-                            self._open.last_t_us,
-                            "console",
-                            "alarm",
-                            None,
-                            None,
-                            {
-                                "priority": "high",
-                                "condition": "storage_failing",
-                                "detail": str(exc),
-                            },
-                        )
-                    )
-                self._notify(
-                    "on_storage_problem",
-                    f"recording storage is failing ({exc}). Samples are kept in memory "
-                    f"(up to {MAX_BACKLOG_S // 60} minutes) and written as soon as the disk "
-                    "accepts them: free disk space or check the drive.",
-                )
+    def _take(self, kind: str, payload: Any, flushes: list[threading.Event]) -> bool:
+        """Apply one queued item; True when it calls for a commit right away."""
+        disk = self._disk
+        o = disk.open
+        if kind == "open":
+            disk.open = SessionBuffer(payload)
             return False
-        if not self._storage_ok:
-            self._storage_ok = True
-            self._notify(
-                "on_storage_recovered",
-                "recording storage works again; everything held in memory has been written",
-            )
-        return True
+        if kind == "close":
+            status, done = payload
+            try:
+                disk.end(status)
+            finally:
+                done.set()
+            return False
+        if kind == "flush":
+            flushes.append(payload)
+            return True
+        if o is None:
+            return kind == "tick"
+        if kind == "telemetry":
+            o.last_t_us = int(payload["t_us"][-1])
+            o.pending.append(payload)
+            self._samples += len(payload["seq"])
+            pending = sum(len(p["seq"]) for p in o.pending)
+            return disk.storage_ok and pending >= disk.per_chunk()
+        if kind == "event":
+            o.pending_events.append(payload)
+            self._events += 1
+        elif kind == "pass":
+            o.pending_passes.append(payload)
+        return kind == "tick"
 
     def _notify(self, method: str, message: str) -> None:
         log.warning("%s", message)
@@ -418,11 +342,3 @@ class Recorder:
                     callback(message)
                 except Exception:
                     log.exception("recorder listener failed")
-
-
-def _merge(parts: list[Columns]) -> Columns:
-    if not parts:
-        return {}
-    if len(parts) == 1:
-        return parts[0]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

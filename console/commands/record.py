@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
         if args.telemetry_hz:
             link.set_telemetry_rate(args.telemetry_hz).result(2)
         session = recorder.start_session(
-            args.patient, args.practitioner, plan_name=plan.plan.name if plan else args.plan
+            args.patient,
+            args.practitioner,
+            plan_name=plan.plan.name if plan and plan.plan else args.plan,
         )
         if plan:
             plan.start(session)

@@ -25,6 +25,10 @@ from drivers.messages import Status
 
 SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
 
+ChunkRow = tuple[Any, ...]  # a telemetry_chunks row, in insert order; [6] is `samples`
+# (t_us, source, kind, code, arg, data) of one events row
+EventRow = tuple[int | None, str, str, int | None, int | None, dict[str, Any]]
+
 
 class StoreError(RuntimeError):
     """The database cannot be used; the message says why and what to do."""
@@ -269,11 +273,24 @@ class Store:
         self,
         session: str,
         chunks: Iterable[tuple[int, packing.Columns]],
-        events: Iterable[tuple[int | None, str, str, int | None, int | None, dict[str, Any]]],
+        events: Iterable[EventRow],
         passes: Iterable[tuple[dict[str, Any], bool]] = (),
     ) -> None:
         """Chunks, events and passes in one transaction: all of them land, or none do."""
-        rows = [self._chunk_row(session, no, cols) for no, cols in chunks]
+        rows = [self.pack_chunk(session, no, cols) for no, cols in chunks]
+        self.write_packed(session, rows, events, passes)
+
+    def write_packed(
+        self,
+        session: str,
+        rows: list[ChunkRow],
+        events: Iterable[EventRow],
+        passes: Iterable[tuple[dict[str, Any], bool]] = (),
+    ) -> None:
+        """Chunks already packed by `pack_chunk`, with events and passes, in one transaction.
+
+        The recorder packs each chunk once and retries only this step while the disk
+        refuses writes."""
         with self.lock, self.conn:
             if rows:
                 self.conn.executemany(
@@ -297,12 +314,13 @@ class Store:
                     self._insert_pass(session, row)
 
     @staticmethod
-    def _chunk_row(session: str, chunk_no: int, cols: packing.Columns) -> tuple[Any, ...]:
+    def pack_chunk(session: str, chunk_no: int, cols: packing.Columns) -> ChunkRow:
+        """The telemetry_chunks row for one chunk: summary columns and the packed blob."""
         n = len(cols["seq"])
-        meas = np.asarray(cols["depth_meas_um"])
+        meas = np.asarray(cols["depth_meas_um"], np.int64)
         running = meas[meas > 0]
         t_us = np.asarray(cols["t_us"], np.int64)
-        contact = (np.asarray(cols["status"]) & Status.SKIN_CONTACT) != 0
+        contact = (np.asarray(cols["status"], np.int64) & int(Status.SKIN_CONTACT)) != 0
         # contact time: sum of sample intervals that start in contact
         dt_us = np.diff(t_us, append=t_us[-1:]) if n else t_us
         contact_ms = int(dt_us[contact].sum() // 1000) if n else 0

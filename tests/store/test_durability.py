@@ -92,8 +92,8 @@ class _Failing:
     def __init__(self, store: Store) -> None:
         self.healed = False
         self.refusals = 0
-        self._write = store.write_batch
-        store.write_batch = self  # type: ignore[method-assign]
+        self._write = store.write_packed
+        store.write_packed = self  # type: ignore[method-assign]
 
     def __call__(self, *args, **kwargs):
         if not self.healed:

@@ -1,0 +1,215 @@
+"""What the recorder holds for the disk, and the writing of it (on the writer thread only).
+
+Each session's samples wait in a SessionBuffer until chunking.cut() closes a chunk; the
+chunk is then packed once and kept packed until a transaction takes it together with the
+session's events and passes. When SQLite refuses the write (full disk, read-only file,
+I/O error) everything stays in memory and is retried; past MAX_BACKLOG_S of samples the
+oldest chunks are dropped, each with a `samples_dropped` event carrying its seq and time
+range. Ended sessions keep being retried until written, and only then get their status.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from console.packing import Columns, PackError
+from console.store import chunking
+from console.store.store import ChunkRow, EventRow, Store
+
+CHUNK_S = 1.0  # a chunk is committed as soon as it is full: a crash loses at most ~1 s
+MAX_BACKLOG_S = 15 * 60
+DEFAULT_RATE_HZ = 2000  # bounds the backlog before the pen's rate is known
+
+Notify = Callable[[str, str], None]  # (listener method name, message)
+
+
+@dataclass
+class SessionBuffer:
+    """One session's data on its way to the disk."""
+
+    session: str
+    status: str = "recording"  # set on the session once everything is written
+    chunk_no: int = 0
+    pending: list[Columns] = field(default_factory=list)  # samples not yet cut into chunks
+    packed: list[ChunkRow] = field(default_factory=list)  # packed, waiting for the disk
+    pending_events: list[EventRow] = field(default_factory=list)
+    pending_passes: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
+    last_t_us: int | None = None
+
+    def held_samples(self) -> int:
+        return sum(int(r[6]) for r in self.packed) + sum(len(p["seq"]) for p in self.pending)
+
+    def empty(self) -> bool:
+        return not (self.pending or self.packed or self.pending_events or self.pending_passes)
+
+
+class DiskWriter:
+    """The open session's buffer, ended sessions still to be written, and the disk's state."""
+
+    def __init__(self, store: Store, notify: Notify) -> None:
+        self.store = store
+        self._notify = notify
+        self.open: SessionBuffer | None = None
+        self.closing: list[SessionBuffer] = []  # ended, but their backlog is not written yet
+        self.storage_ok = True
+        self.rate_hz = DEFAULT_RATE_HZ
+        self.backlog_samples = 0
+
+    def end(self, status: str) -> None:
+        """The open session ends: it is written (or retried) like an older backlog."""
+        o = self.open
+        if o is not None:
+            self.open = None
+            o.status = status
+            self.closing.append(o)
+        self.commit_all(final=True)
+
+    def per_chunk(self) -> int:
+        return max(1, int(self.rate_hz * CHUNK_S))
+
+    def commit_all(self, final: bool) -> None:
+        """Ended sessions first (their data is older), then the open one."""
+        for o in list(self.closing):
+            if self._commit(o, final=True) and o.empty() and self._finish(o):
+                self.closing.remove(o)
+        if self.open is not None:
+            self._commit(self.open, final)
+        held = sum(o.held_samples() for o in self.sessions())
+        self.backlog_samples = held if not self.storage_ok else 0
+        if held > MAX_BACKLOG_S * self.rate_hz:
+            self._bound_backlog()
+
+    def _finish(self, o: SessionBuffer) -> bool:
+        return self._try(o, lambda: self.store.finish_session(o.session, o.status))
+
+    def sessions(self) -> list[SessionBuffer]:
+        return [*self.closing, *([self.open] if self.open else [])]
+
+    def _commit(self, o: SessionBuffer, final: bool) -> bool:
+        self._pack_pending(o, final)
+        rows = list(o.packed)
+        events = list(o.pending_events)
+        passes = list(o.pending_passes)
+        if not rows and not events and not passes:
+            return True
+        if not self._try(o, lambda: self.store.write_packed(o.session, rows, events, passes)):
+            return False
+        del o.packed[: len(rows)]
+        del o.pending_events[: len(events)]
+        del o.pending_passes[: len(passes)]
+        return True
+
+    def _pack_pending(self, o: SessionBuffer, final: bool) -> None:
+        """Cut the pending samples into chunks and pack each one, exactly once."""
+        merged = merge(o.pending)
+        if not merged:
+            return
+        t_us = merged["t_us"].astype(np.int64, copy=False)
+        strokes = merged["strokes"].astype(np.int64, copy=False)
+        spans, rest = chunking.cut(t_us, strokes, self.per_chunk(), final)
+        for start, stop in spans:
+            cols = {k: v[start:stop] for k, v in merged.items()}
+            try:
+                o.packed.append(self.store.pack_chunk(o.session, o.chunk_no, cols))
+                o.chunk_no += 1
+            except PackError as exc:  # cannot happen for cut() chunks; never silent anyway
+                o.pending_events.append(dropped_event(cols, f"could not be packed: {exc}"))
+                self._notify("on_storage_problem", f"{stop - start} samples not stored: {exc}")
+        n = len(merged["seq"])
+        o.pending = [{k: v[rest:] for k, v in merged.items()}] if rest < n else []
+
+    def _bound_backlog(self) -> None:
+        """Over MAX_BACKLOG_S held in memory: drop the oldest chunks, each with an event."""
+        limit = int(MAX_BACKLOG_S * self.rate_hz)
+        excess = sum(o.held_samples() for o in self.sessions()) - limit
+        dropped = 0
+        for o in self.sessions():
+            while excess > 0 and o.packed:
+                row = o.packed.pop(0)
+                excess -= int(row[6])
+                dropped += int(row[6])
+                o.pending_events.append(
+                    (
+                        int(row[4]),
+                        "console",
+                        "samples_dropped",
+                        None,
+                        int(row[6]),
+                        {
+                            "samples": int(row[6]),
+                            "first_seq": int(row[2]),
+                            "last_seq": int(row[3]),
+                            "t_first_us": int(row[4]),
+                            "t_last_us": int(row[5]),
+                            "reason": "the disk refused writes for longer than the "
+                            f"{MAX_BACKLOG_S / 60:g}-minute memory buffer",
+                        },
+                    )
+                )
+        if dropped:
+            self.backlog_samples -= dropped
+            self._notify(
+                "on_storage_problem",
+                f"{dropped} samples could not be kept: the disk has refused writes for over "
+                f"{MAX_BACKLOG_S / 60:g} minutes. Free space now.",
+            )
+
+    def _try(self, o: SessionBuffer, write: Callable[[], None]) -> bool:
+        try:
+            write()
+        except sqlite3.Error as exc:
+            if self.storage_ok:
+                self.storage_ok = False
+                o.pending_events.append(storage_alarm(o.last_t_us, "raised", str(exc)))
+                self._notify(
+                    "on_storage_problem",
+                    f"recording storage is failing ({exc}). Samples are kept in memory "
+                    f"(up to {MAX_BACKLOG_S / 60:g} minutes) and written as soon as the disk "
+                    "accepts them: free disk space or check the drive.",
+                )
+            return False
+        if not self.storage_ok:
+            self.storage_ok = True
+            target = self.open or o
+            target.pending_events.append(storage_alarm(target.last_t_us, "cleared", ""))
+            self._notify(
+                "on_storage_recovered",
+                "recording storage works again; everything held in memory is being written",
+            )
+        return True
+
+    def report_unwritten(self) -> None:
+        held = sum(o.held_samples() for o in self.sessions())
+        if not any(not o.empty() for o in self.sessions()):
+            return
+        message = (
+            f"the disk still refuses writes: {held} samples and the last events of session(s) "
+            f"{', '.join(o.session for o in self.sessions())} could not be written. The "
+            "session stays open and is marked interrupted, with everything written before, "
+            "at the next start."
+        )
+        self._notify("on_storage_problem", message)
+
+
+def storage_alarm(t_us: int | None, state: str, detail: str) -> EventRow:
+    data = {"priority": "high", "condition": "storage_failing", "state": state, "detail": detail}
+    return (t_us, "console", "alarm", None, None, data)
+
+
+def dropped_event(cols: Columns, reason: str) -> EventRow:
+    n = len(cols["seq"])
+    data = {"samples": n, "first_seq": int(cols["seq"][0]), "reason": reason}
+    return (int(cols["t_us"][0]), "console", "samples_dropped", None, n, data)
+
+
+def merge(parts: list[Columns]) -> Columns:
+    if not parts:
+        return {}
+    if len(parts) == 1:
+        return parts[0]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
