@@ -41,8 +41,40 @@ def _check_exact(store: Store, link, recorder, session: str) -> int:
     assert np.array_equal(stored["strokes"] & 0xFFFFFFFF, expected["row"]["strokes"])
     assert np.all(np.diff(stored["t_us"]) > 0)  # unwrapped, monotonic
     assert np.all(np.diff(stored["strokes"]) >= 0)
+    _check_csv_export(store, session, expected)
     lost = int((~window["intact"]).sum())
     return lost
+
+
+def _check_csv_export(store: Store, session: str, expected: np.ndarray) -> None:
+    """The CSV a user exports holds exactly the intact frames, in the CSV's units."""
+    out = io.StringIO()
+    assert write_csv(store, session, out) == len(expected)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == CSV_COLUMNS
+    table = {name: [r[i] for r in rows[1:]] for i, name in enumerate(CSV_COLUMNS)}
+
+    def ints(name: str) -> np.ndarray:
+        return np.array(table[name], np.int64)
+
+    def tenths(name: str) -> np.ndarray:
+        return np.round(np.array(table[name], float) * 10).astype(np.int64)
+
+    row = expected["row"]
+    assert np.array_equal(ints("seq"), expected["seq"])
+    assert np.array_equal(ints("t_us") & 0xFFFFFFFF, row["t_us"])
+    assert np.array_equal(ints("strokes") & 0xFFFFFFFF, row["strokes"])
+    for csv_name, pen_name in (
+        ("depth_set_um", "depth_set_um"),
+        ("depth_meas_um", "depth_meas_um"),
+        ("motor_ma", "motor_ma"),
+        ("force_mn", "force_mn"),
+        ("battery_pct", "battery_pct"),
+        ("status", "status"),
+    ):
+        assert np.array_equal(ints(csv_name), row[pen_name]), csv_name
+    assert np.array_equal(tenths("rate_hz"), row["rate_dhz"])
+    assert np.array_equal(tenths("temp_c"), row["temp_dc"])
 
 
 @pytest.mark.parametrize(
@@ -50,13 +82,18 @@ def _check_exact(store: Store, link, recorder, session: str) -> int:
     [
         "virtual://treatment?telemetry_hz=1000",
         "virtual://faults?telemetry_hz=1000",
-        "virtual://treatment?telemetry_hz=2000&t_us0=4293000000&strokes0=4294967200&seq0=64000",
+        "virtual://treatment?telemetry_hz=2000&t_us0=4293767296&strokes0=4294967250&seq0=65000",
     ],
     ids=["treatment", "faults", "wraps"],
 )
 def test_recording_is_exact(store: Store, record, url: str) -> None:
-    link, recorder, session = record(url, samples=3000)
+    link, recorder, session = record(url, samples=5000 if "t_us0" in url else 3000)
     assert _check_exact(store, link, recorder, session) == 0
+    if "t_us0" in url:  # the recording really crossed all three wraps
+        stored = store.load_telemetry(session)
+        assert stored["t_us"][0] < 2**32 < stored["t_us"][-1]
+        assert stored["strokes"][0] < 2**32 < stored["strokes"][-1]
+        assert np.any(np.diff(stored["seq"].astype(np.int64)) < 0)
     events = store.events(session)
     assert not [e for e in events if e["kind"] == "seq_gap"]
 

@@ -1,0 +1,126 @@
+"""The headless commands as a user runs them: record, sessions, export, db backup."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from console.export import CSV_COLUMNS
+from drivers.pen_endpoints import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+PEN = "virtual://treatment?telemetry_hz=1000"
+SUMMARY_KEYS = {"session_id", "samples", "events", "discarded", "seq_gaps", "reconnects"}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def _chunks(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("SELECT count(*) FROM telemetry_chunks").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_record_then_list_and_export_the_session(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    who = ["--patient", "P-7", "--practitioner", "Dr Cli"]
+    rec = _run("record", "--port", PEN, "--seconds", "1.5", "--db", str(db), "--json", *who)
+    assert rec.returncode == 0, rec.stderr
+    summary = json.loads(rec.stdout)
+    assert set(summary) == SUMMARY_KEYS | {"duration_s"}
+    assert summary["samples"] >= 1000 and summary["seq_gaps"] == 0
+    assert 1.4 <= summary["duration_s"] < 3
+
+    env = {**os.environ, "PEN_CONSOLE_DB": str(db)}  # the default everywhere, without --db
+    listed = _run("sessions", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    row = json.loads(listed.stdout.strip())
+    assert row["uuid"] == summary["session_id"] and row["status"] == "complete"
+    assert row["patient_code"] == "P-7" and row["practitioner"] == "Dr Cli"
+    assert row["samples"] == summary["samples"]
+
+    prefix = summary["session_id"][:8]
+    out = tmp_path / "s.csv"
+    exported = _run("export", prefix, "--db", str(db), "--format", "csv", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0] == CSV_COLUMNS
+    assert len(rows) - 1 == summary["samples"]
+    t_us = [int(r[1]) for r in rows[1:]]
+    assert all(b > a for a, b in itertools.pairwise(t_us))  # unwrapped, each sample once
+
+    record = _run("export", prefix, "--db", str(db), "--format", "json")
+    assert record.returncode == 0, record.stderr
+    whole = json.loads(record.stdout)
+    assert whole["session"]["uuid"] == summary["session_id"]
+    assert whole["samples"] == summary["samples"]
+    assert whole["pen"]["serial"] and whole["patient"]["code"] == "P-7"
+    assert {"events", "passes", "link"} <= set(whole)
+
+
+def test_ctrl_c_ends_the_recording_cleanly(tmp_path: Path) -> None:
+    db = tmp_path / "int.db"
+    db_args = ["--db", str(db), "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "record", "--port", PEN, "--seconds", "60", *db_args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_until(lambda: _chunks(db) >= 1, 20), "recording never began"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    summary = json.loads(stdout)
+    assert summary["duration_s"] < 30
+    with sqlite3.connect(db) as conn:
+        status, samples = conn.execute(
+            "SELECT status, (SELECT sum(samples) FROM telemetry_chunks) FROM sessions"
+        ).fetchone()
+    assert status == "complete" and samples == summary["samples"]
+
+
+def test_bad_port_and_bad_session_are_explained(tmp_path: Path) -> None:
+    db = tmp_path / "bad.db"
+    rec = _run("record", "--port", str(tmp_path / "no-such-tty"), "--seconds", "1", "--db", str(db))
+    assert rec.returncode == 2 and "Traceback" not in rec.stderr
+    assert "did not answer" in rec.stderr
+    missing = _run("export", "feedbeef", "--db", str(db), "--format", "csv")
+    assert missing.returncode == 2 and "no session starts with" in missing.stderr
+
+
+def test_db_backup_command_and_refusal_to_overwrite(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    assert _run("record", "--port", PEN, "--seconds", "0.5", "--db", str(db)).returncode == 0
+    dest = tmp_path / "backups" / "copy.db"
+    first = _run("db", "backup", str(dest), "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    assert _run("db", "check", "--db", str(dest)).returncode == 0
+    again = _run("db", "backup", str(dest), "--db", str(db))
+    assert again.returncode == 2 and "already exists" in again.stderr
