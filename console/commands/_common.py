@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from console.paths import resolve_db_path
@@ -22,3 +23,16 @@ def open_store(args: argparse.Namespace) -> Store | None:
     except StoreError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return None
+
+
+def damaged(command: str, exc: Exception) -> int:
+    """A read hit damaged data: say so in words (exit 2), never with a traceback."""
+    print(
+        f"{command}: the database is damaged ({exc}). Run `pen-console db check` to see "
+        "what is affected; restore a backup, or move the file aside to start a new one.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+DAMAGE = (sqlite3.DatabaseError, ValueError)  # ValueError covers packing.PackError

@@ -8,7 +8,7 @@ import sys
 from contextlib import nullcontext
 
 from console.audit import AuditLog
-from console.commands._common import add_db_option, open_store
+from console.commands._common import DAMAGE, add_db_option, damaged, open_store
 from console.export import session_record, write_csv
 from console.store import StoreError
 
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, OSError) as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 2
+    except DAMAGE as exc:
+        return damaged("export", exc)
     finally:
         store.close()
     return 0

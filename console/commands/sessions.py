@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from console.commands._common import add_db_option, open_store
+from console.commands._common import DAMAGE, add_db_option, damaged, open_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         rows = store.sessions()
+    except DAMAGE as exc:
+        return damaged("sessions", exc)
     finally:
         store.close()
     keys = (

@@ -3,45 +3,104 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+from console import packing
 from console.audit import AuditLog
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
 
 def check(store: Store) -> list[str]:
-    """Every problem found, in words; an empty list means the database is sound."""
+    """Every problem found, in words; an empty list means the database is sound.
+
+    Each step runs on its own, so a damaged file still gets every other step's findings
+    (and a sentence, never a traceback, for the step it broke)."""
     problems: list[str] = []
-    conn = store.conn
-    with store.lock:
-        result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            problems += [f"integrity: {r}" for r in result[:10]]
-        if store.schema_version != SCHEMA_VERSION:
-            problems.append(f"schema version {store.schema_version}, expected {SCHEMA_VERSION}")
-        for table in ("telemetry_chunks", "events", "zone_passes", "signatures", "amendments"):
-            orphans = conn.execute(
-                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS"
-                " (SELECT 1 FROM sessions s WHERE s.uuid = t.session_uuid)"
-            ).fetchone()[0]
-            if orphans:
-                problems.append(f"{orphans} rows in {table} belong to no session")
-        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-        if fk:
-            problems.append(f"{len(fk)} rows break foreign keys")
-        stuck = conn.execute("SELECT uuid FROM sessions WHERE status = 'recording'").fetchall()
-        for (uuid,) in stuck:
+    steps: list[tuple[str, Callable[[Store], list[str]]]] = [
+        ("the integrity check", _integrity),
+        ("the schema version", _schema),
+        ("the orphan search", _orphans),
+        ("the telemetry chunks", lambda s: _damaged_chunks(s.conn)),
+        ("the session statuses", _stuck),
+        ("the audit trail", _audit),
+        ("the signatures", _signatures),
+    ]
+    for what, step in steps:
+        try:
+            with store.lock:
+                problems += step(store)
+        except sqlite3.DatabaseError as exc:
             problems.append(
-                f"session {uuid} is still marked recording: it was interrupted, or it is "
-                "being recorded right now. Starting the console marks it interrupted."
+                f"{what} could not be read: the database is damaged ({exc}). Restore it "
+                "from a backup, or move it aside to start a new one."
             )
-    broken = AuditLog(conn).verify()
-    if broken is not None:
-        problems.append(f"audit trail broken at {broken}")
+    return problems
+
+
+def _integrity(store: Store) -> list[str]:
+    result = [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
+    return [] if result == ["ok"] else [f"integrity: {r}" for r in result[:10]]
+
+
+def _schema(store: Store) -> list[str]:
+    if store.schema_version != SCHEMA_VERSION:
+        return [f"schema version {store.schema_version}, expected {SCHEMA_VERSION}"]
+    return []
+
+
+def _orphans(store: Store) -> list[str]:
+    problems = []
+    for table in ("telemetry_chunks", "events", "zone_passes", "signatures", "amendments"):
+        orphans = store.conn.execute(
+            f"SELECT count(*) FROM {table} t WHERE NOT EXISTS"
+            " (SELECT 1 FROM sessions s WHERE s.uuid = t.session_uuid)"
+        ).fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} rows in {table} belong to no session")
+    fk = store.conn.execute("PRAGMA foreign_key_check").fetchall()
+    if fk:
+        problems.append(f"{len(fk)} rows break foreign keys")
+    return problems
+
+
+def _stuck(store: Store) -> list[str]:
+    stuck = store.conn.execute("SELECT uuid FROM sessions WHERE status = 'recording'").fetchall()
+    return [
+        f"session {uuid} is still marked recording: it was interrupted, or it is being "
+        "recorded right now. Starting the console marks it interrupted."
+        for (uuid,) in stuck
+    ]
+
+
+def _audit(store: Store) -> list[str]:
+    broken = AuditLog(store.conn).verify()
+    return [] if broken is None else [f"audit trail broken at {broken}"]
+
+
+def _signatures(store: Store) -> list[str]:
     from console.signing import verify_signatures  # late: signing needs the store
 
-    problems += verify_signatures(store)
+    return list(verify_signatures(store))
+
+
+def _damaged_chunks(conn: sqlite3.Connection) -> list[str]:
+    """Chunks whose blob no longer unpacks (zlib's checksum catches changed bytes that
+    integrity_check, which checks the file's structure, cannot see)."""
+    problems = []
+    rows = conn.execute("SELECT session_uuid, chunk_no, samples, data FROM telemetry_chunks")
+    for session, chunk_no, samples, blob in rows:
+        try:
+            n = len(packing.unpack(blob)["seq"])
+        except packing.PackError as exc:
+            problems.append(f"telemetry chunk {chunk_no} of session {session} is damaged: {exc}")
+            continue
+        if n != samples:
+            problems.append(
+                f"telemetry chunk {chunk_no} of session {session} holds {n} samples, "
+                f"its row says {samples}"
+            )
     return problems
 
 

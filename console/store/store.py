@@ -46,6 +46,14 @@ class SessionFilter:
     has_link_gaps: bool = False
 
 
+def _is_access_problem(exc: sqlite3.DatabaseError) -> bool:
+    """Permissions, locks and I/O: the file may be fine, the access is not."""
+    words = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and not any(
+        w in words for w in ("not a database", "malformed", "encrypted")
+    )
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -68,13 +76,19 @@ class Store:
         self.conn = conn
         self.lock = threading.RLock()  # one connection, shared by the writer and readers
         try:
-            self._refuse_newer()  # before any PRAGMA that would rewrite the file header
+            self._refuse_unusable()  # before any PRAGMA that would rewrite the file header
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if _is_access_problem(exc):
+                raise StoreError(
+                    f"cannot use the database {self.path} ({exc}). Check that the file and "
+                    "its folder are writable and that no other program holds it, or pass "
+                    "another file with --db."
+                ) from exc
             raise StoreError(
                 f"{self.path} is not a Pen Console database, or it is damaged ({exc}). "
                 "Nothing was changed. Restore it from a backup (pen-console db backup), "
@@ -92,7 +106,7 @@ class Store:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def _refuse_newer(self) -> None:
+    def _refuse_unusable(self) -> None:
         version = self.schema_version
         if version > SCHEMA_VERSION:
             self.conn.close()
@@ -101,6 +115,17 @@ class Store:
                 f"console knows up to {SCHEMA_VERSION}). Update this console to open it; "
                 "nothing was changed."
             )
+        if version == 0:
+            foreign = self.conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]
+            if foreign:
+                self.conn.close()
+                raise StoreError(
+                    f"{self.path} is an SQLite database of another program (it has tables "
+                    "but no Pen Console schema version). Nothing was changed; pass another "
+                    "file with --db."
+                )
 
     def _migrate(self) -> None:
         version = self.schema_version

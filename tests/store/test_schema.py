@@ -58,6 +58,61 @@ def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="another program"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_damaged_pages_are_found_by_db_check(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    store = Store(path)
+    session = store.create_session("P-1", "Dr A")
+    store.write_chunk(session, 0, _columns(20_000, 3))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(len(raw) - 3 * page, len(raw) - page, 97):  # inside the last pages
+        raw[offset] ^= 0x5A
+    path.write_bytes(bytes(raw))
+    out = subprocess.run(
+        [sys.executable, "-m", "console", "db", "check", "--db", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr
+    assert "integrity" in out.stderr or "damaged" in out.stderr
+    export = subprocess.run(
+        [sys.executable, "-m", "console", "export", session, "--db", str(path), "--format", "csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert export.returncode == 2 and "Traceback" not in export.stderr
+    assert "damaged" in export.stderr
+
+
+def test_db_check_finds_a_chunk_whose_bytes_changed(store: Store) -> None:
+    session = store.create_session("P-1", "Dr A")
+    store.write_chunk(session, 0, _columns(500, 4))
+    store.finish_session(session)
+    blob = bytearray(store.conn.execute("SELECT data FROM telemetry_chunks").fetchone()[0])
+    blob[len(blob) // 2] ^= 0x01
+    with store.conn:
+        store.conn.execute("UPDATE telemetry_chunks SET data = ?", (bytes(blob),))
+    problems = check(store)
+    assert len(problems) == 1 and f"chunk 0 of session {session} is damaged" in problems[0]
+
+
 def test_a_corrupt_file_gets_a_clear_error_and_is_not_changed(tmp_path: Path) -> None:
     path = tmp_path / "corrupt.db"
     path.write_bytes(b"this is not sqlite at all" * 100)
