@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from console.export import CSV_COLUMNS
-from drivers.pen_endpoints import wait_until
+from drivers.pen_endpoints import PtyServer, wait_until
+from drivers.virtual_pen import PenConfig, VirtualPen
 
 ROOT = Path(__file__).resolve().parents[2]
 PEN = "virtual://treatment?telemetry_hz=1000"
@@ -80,21 +81,20 @@ def test_record_then_list_and_export_the_session(tmp_path: Path) -> None:
 def test_ctrl_c_ends_the_recording_cleanly(tmp_path: Path) -> None:
     db = tmp_path / "int.db"
     db_args = ["--db", str(db), "--json"]
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "console", "record", "--port", PEN, "--seconds", "60", *db_args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert wait_until(lambda: _chunks(db) >= 1, 20), "recording never began"
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    ) as proc:
+        try:
+            assert wait_until(lambda: _chunks(db) >= 1, 20), "recording never began"
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
     summary = json.loads(stdout)
@@ -124,3 +124,48 @@ def test_db_backup_command_and_refusal_to_overwrite(tmp_path: Path) -> None:
     assert _run("db", "check", "--db", str(dest)).returncode == 0
     again = _run("db", "backup", str(dest), "--db", str(db))
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def _events(db: Path, kind: str) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM events WHERE kind = ?", (kind,)).fetchone()[0]
+            )
+    except sqlite3.Error:
+        return 0
+
+
+def test_record_survives_unplug_and_replug(tmp_path: Path) -> None:
+    pen = VirtualPen(PenConfig(telemetry_hz=500), "treatment")
+    server = PtyServer(pen, tmp_path / "ttyREC")
+    db = tmp_path / "replug.db"
+    args = ["record", "--port", str(server.path), "--seconds", "60", "--db", str(db), "--json"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "console", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            assert wait_until(lambda: _chunks(db) >= 1, 20), "recording never began"
+            server.unplug()
+            assert wait_until(lambda: _events(db, "link_lost") == 1, 8)
+            server.replug()
+            assert wait_until(lambda: _events(db, "link_gap") == 1, 8)
+            after = _chunks(db)
+            assert wait_until(lambda: _chunks(db) > after, 5)  # recording goes on
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            server.close()
+    assert proc.returncode == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["reconnects"] >= 1
+    with sqlite3.connect(db) as conn:
+        (status,) = conn.execute("SELECT status FROM sessions").fetchone()
+        (gap,) = conn.execute("SELECT data FROM events WHERE kind = 'link_gap'").fetchone()
+    assert status == "complete" and json.loads(gap)["gap_s"] > 0

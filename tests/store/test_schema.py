@@ -30,6 +30,16 @@ def _database_at_version(path: Path, version: int) -> None:
         "INSERT INTO sessions (uuid, patient_id, started_utc, tz, status)"
         " VALUES ('0000-old', 1, '2026-01-01T10:00:00+00:00', 'UTC', 'complete')"
     )
+    conn.execute(
+        "INSERT INTO telemetry_chunks (session_uuid, chunk_no, first_seq, last_seq, t_first_us,"
+        " t_last_us, samples, depth_meas_min_um, depth_meas_max_um, depth_meas_mean_um,"
+        " strokes_delta, contact_ms, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        Store.pack_chunk("0000-old", 0, _columns(700, version)),
+    )
+    conn.execute(
+        "INSERT INTO events (session_uuid, at_utc, t_us, source, kind, code, arg)"
+        " VALUES ('0000-old', '2026-01-01T10:00:01+00:00', 5, 'pen', 'fault_raised', 32, 1)"
+    )
     conn.commit()
     conn.close()
 
@@ -42,7 +52,12 @@ def test_every_earlier_version_migrates_and_keeps_its_data(tmp_path: Path, versi
     try:
         assert store.schema_version == SCHEMA_VERSION
         assert [s["patient_code"] for s in store.sessions()] == ["OLD-1"]
+        stored = store.load_telemetry("0000-old")
+        for name, values in _columns(700, version).items():
+            assert np.array_equal(stored[name], values), name
+        assert [(e["kind"], e["arg"]) for e in store.events("0000-old")] == [("fault_raised", 1)]
         assert check(store) == []
+        assert store.create_session("NEW-1", "Dr New")  # and it takes new records
     finally:
         store.close()
 
