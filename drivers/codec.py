@@ -1,8 +1,44 @@
-"""Framing of the pen link: COBS + CRC-16/CCITT-FALSE, encoders and streaming decoders.
+"""Pen link codec: encoders and the streaming decoders (protocol 1.0, ../shared/pen-protocol.md).
 
-Pure functions and I/O-free decoders. Nothing here touches a port or a thread.
+Pure functions and I/O-free decoders; nothing here touches a port or a thread.
 
-wire = COBS(body || crc16_le(body)) || 0x00, body = type:u8 seq:u16 payload...
+    wire = COBS(body || crc16_le(body)) || 0x00,   body = type:u8 seq:u16 payload...
+
+Exact semantics of StreamDecoder.feed (and of HostStreamDecoder.feed for the framing):
+
+- Chunks may be of any size and split anywhere: the messages and statistics depend only
+  on the bytes, never on how they were cut.
+- Every 0x00 ends a segment; decoding resynchronises there. Back-to-back delimiters (an
+  empty segment) are not frames and are not counted.
+- A segment is discarded, and counted under exactly one reason, checked in this order:
+  ``too_long`` if it is longer than 302 encoded bytes (no valid frame of <= 300 bytes
+  is that long; such a run is dropped as soon as it exceeds 302 bytes, without waiting
+  for its delimiter or buffering it, and counts once); ``cobs`` if it is not valid COBS;
+  ``too_short`` if it decodes to fewer than 5 bytes; ``too_long`` if it decodes to more
+  than 300; ``crc`` if the CRC-16/CCITT-FALSE of the body does not match.
+- A frame that passes those checks has been received: its seq is tracked (see below),
+  whatever its type. Then ``unknown_type`` counts a type this side does not decode (for
+  the pen-side decoder: anything but INFO, TELEMETRY, EVENT, ACK), and ``malformed``
+  counts a payload shorter than the spec's. A longer payload is accepted and its extra
+  bytes are ignored. Everything else is delivered and counted in ``stats.frames``.
+- Seq gaps: each received seq is compared with the highest seq seen so far, H, as a
+  signed distance d in [-32768, 32767] mod 2^16. d >= 1 is a new frame and d - 1 frames
+  were lost (one gap, published as a SeqGap just before the frame's message, counted in
+  ``stats.seq_gaps`` / ``stats.frames_lost``); -64 <= d <= 0 is a duplicate or late
+  frame, delivered, counting nothing and leaving H alone; d < -64 means the pen's
+  counter went back (a reboot): nothing is counted and tracking restarts there.
+  ``reset_sequence()`` forgets H (after a reconnect the outage is not loss).
+- Output is in stream order. Consecutive telemetry frames become one TelemetryBatch;
+  a batch is split wherever another message or a SeqGap intervenes, so a feed returns
+  e.g. [batch, SeqGap, batch, Event, batch].
+- ``t_us`` and ``strokes`` are unwrapped from u32 into int64: the first sample is taken
+  as is, each later one adds the forward distance mod 2^32 to the previous one, across
+  feeds. An Event's ``t_us`` is its raw clock placed within ±2^31 µs of the last sample
+  before it in the stream (the raw value if no sample came yet).
+
+The hot path (runs of 30-byte telemetry frames) works per chunk with numpy, never per
+frame in Python: see drivers/framing.py for COBS and CRC and drivers/counters.py for the
+seq and unwrap rules.
 """
 
 from __future__ import annotations
@@ -10,16 +46,15 @@ from __future__ import annotations
 import binascii
 import struct
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 from cobs import cobs
 
+from drivers.counters import SeqTracker, Unwrapper, unwrap_columns
+from drivers.framing import FrameSplitter, FrameTable, crc16_rows
 from drivers.messages import (
-    MAX_FRAME_BYTES,
-    MIN_FRAME_BYTES,
     TELEMETRY_PAYLOAD_BYTES,
     TELEMETRY_WIRE_DTYPE,
     Ack,
@@ -37,6 +72,28 @@ from drivers.messages import (
 )
 
 _BODY_HEAD = struct.Struct("<BH")
+_HEAD_BYTES = 3
+_CRC_BYTES = 2
+_TELEMETRY_FRAME_BYTES = _HEAD_BYTES + TELEMETRY_PAYLOAD_BYTES + _CRC_BYTES  # 28 decoded
+
+# A decoded telemetry frame seen in place: the payload fields after type and seq. The item
+# size is the frame plus its 0x00 (29), so a run of frames is viewed without a copy.
+_WIRE_FIELDS: list[tuple[str, np.dtype[np.generic], int]] = [
+    (name, *TELEMETRY_WIRE_DTYPE.fields[name][:2])  # type: ignore[index, misc]
+    for name in TELEMETRY_WIRE_DTYPE.names or ()
+]
+_TELEMETRY_FRAME_DTYPE: np.dtype[np.void] = np.dtype(
+    {  # type: ignore[call-overload]
+        "names": ["type", "seq", *(name for name, _, _ in _WIRE_FIELDS)],
+        "formats": ["u1", "<u2", *(dt for _, dt, _ in _WIRE_FIELDS)],
+        "offsets": [0, 1, *(_HEAD_BYTES + at for _, _, at in _WIRE_FIELDS)],
+        "itemsize": _TELEMETRY_FRAME_BYTES + 1,
+    }
+)
+_TELEMETRY_BODY_COLS = np.arange(_HEAD_BYTES + TELEMETRY_PAYLOAD_BYTES)
+_TELEMETRY_TYPES = bytes([MsgType.TELEMETRY]) * (1 << 16)
+_T_US_AT: int = _TELEMETRY_FRAME_DTYPE.fields["t_us"][1]  # type: ignore[index]
+_STROKES_AFTER_T_US: int = _TELEMETRY_FRAME_DTYPE.fields["strokes"][1] - _T_US_AT  # type: ignore[index]
 
 
 def crc16(data: bytes) -> int:
@@ -84,15 +141,52 @@ def encode_ack(seq: int, ack_seq: int, result: int, value: int) -> bytes:
     return encode_frame(MsgType.ACK, seq, Ack.FORMAT.pack(ack_seq & 0xFFFF, result, value))
 
 
+_ENCODE_BULK_MIN = 8  # fewer rows than this are cheaper one frame at a time
+
+
 def encode_telemetry(rows: np.ndarray, first_seq: int) -> bytes:
-    """Encode a structured array of TELEMETRY_WIRE_DTYPE rows as consecutive frames."""
+    """Encode a structured array of TELEMETRY_WIRE_DTYPE rows as consecutive frames with
+    seqs first_seq, first_seq + 1, ... (mod 2^16). Vectorised: millions of rows per second."""
     wire = np.ascontiguousarray(rows, dtype=TELEMETRY_WIRE_DTYPE)
-    raw = wire.tobytes()
+    n = len(wire)
     size = TELEMETRY_PAYLOAD_BYTES
-    out = bytearray()
-    for i in range(len(wire)):
-        out += encode_frame(MsgType.TELEMETRY, first_seq + i, raw[i * size : (i + 1) * size])
-    return bytes(out)
+    if n < _ENCODE_BULK_MIN:
+        raw = wire.tobytes()
+        return b"".join(
+            encode_frame(MsgType.TELEMETRY, first_seq + i, raw[i * size : (i + 1) * size])
+            for i in range(n)
+        )
+    dec = np.empty((n, _TELEMETRY_FRAME_BYTES), np.uint8)
+    dec[:, 0] = MsgType.TELEMETRY
+    seq = (np.arange(n, dtype=np.int64) + first_seq) & 0xFFFF
+    dec[:, 1] = seq & 0xFF
+    dec[:, 2] = seq >> 8
+    dec[:, _HEAD_BYTES : _HEAD_BYTES + size] = wire.view(np.uint8).reshape(n, size)
+    crc = crc16_rows(dec[:, : _HEAD_BYTES + size])
+    dec[:, -2] = crc & 0xFF
+    dec[:, -1] = crc >> 8
+    framed = np.zeros((n, _TELEMETRY_FRAME_BYTES + 2), np.uint8)  # last column: 0x00
+    framed[:, :-1] = cobs_encode_rows(dec)
+    return framed.tobytes()
+
+
+def cobs_encode_rows(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """COBS-encode each row of an (n, L) array, L <= 253 (so no 0xFF code is needed):
+    returns (n, L + 1). A code byte stands where each 0x00 was (and in front), holding
+    the distance to the next 0x00 or to the end."""
+    n, width = data.shape
+    if width > 253:
+        raise ValueError("rows longer than 253 bytes need 0xFF codes: use cobs.encode")
+    grid = np.zeros((n, width + 1), np.uint8)
+    grid[:, 1:] = data
+    cols = np.arange(width + 1, dtype=np.int16)
+    is_code = grid == 0
+    code_at = np.where(is_code, cols, np.int16(width + 1))
+    next_code = np.full_like(code_at, width + 1)
+    # next code position strictly after each column: a suffix minimum, shifted by one
+    next_code[:, :-1] = np.minimum.accumulate(code_at[:, :0:-1], axis=1)[:, ::-1]
+    np.copyto(grid, (next_code - cols).astype(np.uint8), where=is_code)
+    return grid
 
 
 @dataclass
@@ -117,342 +211,79 @@ class DecoderStats:
         }
 
 
-# Bulk path for the hot case: a telemetry frame with a 23-byte payload is 28 bytes decoded
-# (type, seq, payload, crc) and always 29 bytes COBS-encoded (one overhead byte, no 0xFF
-# code). Many such frames are un-COBSed and CRC-checked at once with numpy. CRC-16 without
-# a final xor is linear, so the CRC of a 26-byte body is the CRC of 26 zero bytes from
-# 0xFFFF, xor the contribution of each byte at its position: one table lookup per byte.
-_TELEMETRY_ENCODED = 29
-_TELEMETRY_BODY = 26
-_COLS = np.arange(_TELEMETRY_ENCODED)
-_CRC_ZERO_BODY = binascii.crc_hqx(bytes(_TELEMETRY_BODY), 0xFFFF)
-_CRC_BY_POSITION = np.array(
-    [
-        [
-            binascii.crc_hqx(bytes(k) + bytes([b]) + bytes(_TELEMETRY_BODY - k - 1), 0)
-            for b in range(256)
-        ]
-        for k in range(_TELEMETRY_BODY)
-    ],
-    dtype=np.uint16,
-)
-
-
-_BULK_MIN = 16  # fewer frames than this are cheaper one by one
-_POSITIONS = np.arange(_TELEMETRY_BODY)
-
-
-def _crc_ok(dec: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    body = dec[:, :_TELEMETRY_BODY]
-    crc = _CRC_ZERO_BODY ^ np.bitwise_xor.reduce(_CRC_BY_POSITION[_POSITIONS, body], axis=1)
-    low, high = dec[:, _TELEMETRY_BODY], dec[:, _TELEMETRY_BODY + 1]
-    return crc == (low.astype(np.uint16) | high.astype(np.uint16) << 8)  # type: ignore[no-any-return]
-
-
-def _uniform_telemetry(parts: list[bytes]) -> npt.NDArray[np.uint8] | None:
-    """The common case: every frame is an intact telemetry frame. Un-COBS them with the
-    cobs package's C code in one pass, check all CRCs at once; None if any frame is not."""
-    if min(map(len, parts)) != _TELEMETRY_ENCODED or max(map(len, parts)) != _TELEMETRY_ENCODED:
-        return None
-    try:
-        joined = b"".join(map(cobs.decode, parts))
-    except cobs.DecodeError:
-        return None
-    dec = np.frombuffer(joined, np.uint8).reshape(len(parts), _TELEMETRY_BODY + 2)
-    if not (np.all(dec[:, 0] == MsgType.TELEMETRY) and np.all(_crc_ok(dec))):
-        return None
-    return dec
-
-
-def _bulk_telemetry(
-    arr: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp]
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]]:
-    """Indices of the frames that are valid telemetry, and their decoded bodies (m × 28)."""
-    idx = np.flatnonzero(ends - starts == _TELEMETRY_ENCODED)
-    if not idx.size:
-        return idx, np.empty((0, _TELEMETRY_BODY + 2), np.uint8)
-    enc = arr[starts[idx, None] + _COLS]
-    m = len(idx)
-    pos = np.zeros(m, np.intp)
-    is_code = np.zeros((m, _TELEMETRY_ENCODED), bool)
-    active = np.arange(m)
-    while active.size:  # walk each frame's chain of COBS code bytes, all frames at once
-        p = pos[active]
-        is_code[active, p] = True
-        pos[active] = p + enc[active, p]
-        active = active[pos[active] < _TELEMETRY_ENCODED]
-    dec = enc[:, 1:].copy()
-    dec[is_code[:, 1:]] = 0
-    ok = (pos == _TELEMETRY_ENCODED) & (dec[:, 0] == MsgType.TELEMETRY)
-    body = dec[:, :_TELEMETRY_BODY]
-    crc = _CRC_ZERO_BODY ^ np.bitwise_xor.reduce(_CRC_BY_POSITION[_POSITIONS, body], axis=1)
-    sent = (
-        dec[:, _TELEMETRY_BODY].astype(np.uint16)
-        | dec[:, _TELEMETRY_BODY + 1].astype(np.uint16) << 8
-    )
-    ok &= crc == sent
-    return idx[ok], dec[ok]
-
-
-class _FrameSplitter:
-    """Splits a byte stream at 0x00, un-COBSes and CRC-checks frames; yields bodies."""
-
-    def __init__(self, stats: DecoderStats) -> None:
-        self._stats = stats
-        self._pending = bytearray()
-        self._overflowed = False  # dropping bytes of an over-long frame until 0x00
-
-    def bodies(self, chunk: bytes) -> list[bytes | npt.NDArray[np.uint8]]:
-        """Checked frame bodies in stream order. Runs of well-formed telemetry frames come
-        back as one 2-D array of decoded bodies (rows of 28 bytes), checked in bulk."""
-        data = bytes(self._pending) + bytes(chunk) if self._pending else bytes(chunk)
-        out: list[bytes | npt.NDArray[np.uint8]] = []
-        if b"\x00" in data:
-            parts = data.split(b"\x00")
-            tail = parts.pop()
-            if self._overflowed:  # the rest of an over-long frame
-                self._overflowed = False
-                parts = parts[1:]
-            rows = _uniform_telemetry(parts) if len(parts) >= _BULK_MIN else None
-            if rows is not None:
-                out.append(rows)
-            elif len(parts) >= _BULK_MIN:
-                out = self._mixed(parts)
-            else:
-                for encoded in parts:
-                    body = self._check(encoded)
-                    if body is not None:
-                        out.append(body)
-        else:
-            tail = data
-        if self._overflowed:
-            tail = b""
-        elif len(tail) > MAX_FRAME_BYTES + 3:
-            self._stats.discards[DiscardReason.TOO_LONG] += 1
-            self._overflowed = True
-            tail = b""
-        self._pending = bytearray(tail)
-        return out
-
-    def _mixed(self, parts: list[bytes]) -> list[bytes | npt.NDArray[np.uint8]]:
-        """Many frames of several kinds: telemetry checked in bulk, the rest one by one."""
-        joined = b"\x00".join(parts) + b"\x00"
-        arr = np.frombuffer(joined, np.uint8)
-        ends = np.flatnonzero(arr == 0)
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        fast_idx, fast_rows = _bulk_telemetry(arr, starts, ends)
-        slow = np.ones(len(parts), bool)
-        slow[fast_idx] = False
-        out: list[bytes | npt.NDArray[np.uint8]] = []
-        taken = 0
-        for i in np.flatnonzero(slow).tolist():
-            k = int(np.searchsorted(fast_idx, i))
-            if k > taken:
-                out.append(fast_rows[taken:k])
-                taken = k
-            body = self._check(parts[i])
-            if body is not None:
-                out.append(body)
-        if taken < len(fast_idx):
-            out.append(fast_rows[taken:])
-        return out
-
-    def _check(self, encoded: bytes) -> bytes | None:
-        if not encoded:
-            return None  # back-to-back delimiters carry no frame
-        try:
-            decoded = bytes(cobs.decode(encoded))
-        except cobs.DecodeError:
-            self._stats.discards[DiscardReason.COBS] += 1
-            return None
-        if len(decoded) < MIN_FRAME_BYTES:
-            self._stats.discards[DiscardReason.TOO_SHORT] += 1
-            return None
-        if len(decoded) > MAX_FRAME_BYTES:
-            self._stats.discards[DiscardReason.TOO_LONG] += 1
-            return None
-        body, crc = decoded[:-2], decoded[-2] | (decoded[-1] << 8)
-        if crc16(body) != crc:
-            self._stats.discards[DiscardReason.CRC] += 1
-            return None
-        return body
-
-
-class _SeqTracker:
-    def __init__(self, stats: DecoderStats) -> None:
-        self._stats = stats
-        self._last: int | None = None
-        self.previous: int | None = None
-
-    @property
-    def last(self) -> int | None:
-        return self._last
-
-    @last.setter
-    def last(self, seq: int) -> None:
-        self._last = seq
-
-    def reset(self) -> None:
-        self._last = None
-
-    def see(self, seq: int) -> int:
-        """Record `seq`; return how many frames were lost just before it."""
-        lost = 0
-        if self._last is not None:
-            lost = (seq - self._last - 1) & 0xFFFF
-            if 0 < lost < 0x8000:  # larger jumps are duplicates or reordering, not loss
-                self._stats.seq_gaps += 1
-                self._stats.frames_lost += lost
-            else:
-                lost = 0
-        previous = self._last
-        self._last = seq
-        self.previous = previous
-        return lost
-
-
-class _Unwrapper:
-    """Unwraps a u32 counter into a monotonic int64 across its wraps."""
-
-    def __init__(self) -> None:
-        self._last_raw: int | None = None
-        self._last: int = 0
-
-    @property
-    def last(self) -> int:
-        return self._last
-
-    def unwrap(self, raw: np.ndarray) -> np.ndarray:
-        raw64 = raw.astype(np.int64)
-        if raw64.size == 0:
-            return raw64
-        prev = raw64[0] if self._last_raw is None else self._last_raw
-        start = int(raw64[0]) if self._last_raw is None else self._last
-        deltas = np.empty_like(raw64)  # np.diff(prepend=) costs more than the sums here
-        deltas[0] = raw64[0] - prev
-        np.subtract(raw64[1:], raw64[:-1], out=deltas[1:])
-        deltas &= 0xFFFFFFFF
-        out = np.cumsum(deltas)
-        out += start
-        self._last_raw = int(raw64[-1])
-        self._last = int(out[-1])
-        return out
-
-    def place(self, raw: int) -> int:
-        """Place a single u32 value (an event's clock) near the last unwrapped value."""
-        if self._last_raw is None:
-            return raw
-        delta = (raw - self._last_raw) & 0xFFFFFFFF
-        if delta >= 0x80000000:
-            delta -= 0x100000000
-        return self._last + delta
-
-
 class StreamDecoder:
     """Pen-to-host decoder: feed it any chunks, get typed messages in stream order.
 
     Consecutive telemetry frames are coalesced into one TelemetryBatch. Discards are
-    counted by reason in `stats`; so are gaps in the pen's seq.
+    counted by reason in `stats`; so are gaps in the pen's seq. Semantics: module doc.
     """
 
     def __init__(self) -> None:
         self.stats = DecoderStats()
-        self._splitter = _FrameSplitter(self.stats)
-        self._seq = _SeqTracker(self.stats)
-        self._t_us = _Unwrapper()
-        self._strokes = _Unwrapper()
+        self._splitter = FrameSplitter(self.stats.discards)
+        self._seq = SeqTracker()
+        self._t_us = Unwrapper()
+        self._strokes = Unwrapper()
+        self._clocks = [self._t_us, self._strokes]
 
     def reset_sequence(self) -> None:
         """Forget the last seq (after a reconnect), so the link gap is not counted as loss."""
         self._seq.reset()
 
     def feed(self, chunk: bytes, received_ns: int = 0) -> list[PenMessage]:
+        """Messages completed by this chunk, in stream order (see the module doc)."""
+        got = self._splitter.feed(chunk)
+        if not got:
+            return []
+        if isinstance(got, list):
+            return self._feed_few(got, received_ns)
+        return self._feed_table(got, received_ns)
+
+    def _feed_few(self, frames: list[bytes], received_ns: int) -> list[PenMessage]:
+        """A handful of frames (small reads): per frame, the same rules as the bulk path."""
         out: list[PenMessage] = []
-        parts: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]] = []
+        payloads: list[bytes] = []
+        seqs: list[int] = []
 
         def flush() -> None:
-            if parts:
-                out.append(self._batch(parts, received_ns))
-                parts.clear()
+            if payloads:
+                out.append(self._batch_of_payloads(payloads, seqs, received_ns))
+                payloads.clear()
+                seqs.clear()
 
-        for item in self._splitter.bodies(chunk):
-            if not isinstance(item, bytes):
-                self._take_rows(item, parts, out, flush)
-                continue
-            msg_type, seq = _BODY_HEAD.unpack_from(item)
-            payload = item[3:]
-            if msg_type == MsgType.TELEMETRY:
-                if len(payload) < TELEMETRY_PAYLOAD_BYTES:
-                    self.stats.discards[DiscardReason.MALFORMED] += 1
-                    continue
-                row = np.frombuffer(payload[:TELEMETRY_PAYLOAD_BYTES], np.uint8)[None, :]
-                self._take_rows(row, parts, out, flush, np.array([seq], np.int64))
-                continue
-            flush()  # an event's clock is placed after the samples before it
-            message = self._decode_other(msg_type, seq, payload)
-            if message is None:
-                continue
-            lost = self._accept(seq)
+        for frame in frames:
+            msg_type, seq = _BODY_HEAD.unpack_from(frame)
+            lost, high = self._seq.see(seq)
             if lost:
-                out.append(self._gap(lost, seq))
-            out.append(message)
+                flush()
+                self.stats.seq_gaps += 1
+                self.stats.frames_lost += lost
+                out.append(SeqGap(lost, high, seq, self._t_us.last))
+            if msg_type == MsgType.TELEMETRY:
+                if len(frame) < _TELEMETRY_FRAME_BYTES:
+                    self.stats.discards[DiscardReason.MALFORMED] += 1
+                else:
+                    payloads.append(frame[_HEAD_BYTES : _HEAD_BYTES + TELEMETRY_PAYLOAD_BYTES])
+                    seqs.append(seq)
+                continue
+            flush()
+            payload = frame[_HEAD_BYTES:-_CRC_BYTES]
+            message = self._decode_other(
+                msg_type, seq, payload, self._t_us.last_raw, self._t_us.last
+            )
+            if message is not None:
+                self.stats.frames += 1
+                out.append(message)
         flush()
         return out
 
-    def _take_rows(
-        self,
-        rows: npt.NDArray[np.uint8],
-        parts: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]],
-        out: list[PenMessage],
-        flush: Callable[[], None],
-        seqs: npt.NDArray[np.int64] | None = None,
-    ) -> None:
-        """Accept telemetry rows (payloads, or whole decoded bodies with their seq)."""
-        if seqs is None:  # decoded bodies: type, seq, payload, crc
-            seqs = rows[:, 1].astype(np.int64) | rows[:, 2].astype(np.int64) << 8
-            rows = rows[:, 3 : 3 + TELEMETRY_PAYLOAD_BYTES]
-        self.stats.frames += len(seqs)
-        last = self._seq.last
-        lost = np.empty_like(seqs)  # frames missing before each row, mod 2^16
-        lost[0] = seqs[0] - (seqs[0] - 1 if last is None else last) - 1
-        np.subtract(seqs[1:], seqs[:-1], out=lost[1:])
-        lost[1:] -= 1
-        lost &= 0xFFFF
-        gaps = np.flatnonzero((lost > 0) & (lost < 0x8000))
-        self._seq.last = int(seqs[-1])
-        start = 0
-        for g in gaps.tolist():
-            if g > start:
-                parts.append((rows[start:g], seqs[start:g]))
-            flush()
-            n_lost = int(lost[g])
-            self.stats.seq_gaps += 1
-            self.stats.frames_lost += n_lost
-            out.append(self._gap(n_lost, int(seqs[g])))
-            start = g
-        parts.append((rows[start:], seqs[start:]))
-
-    def _accept(self, seq: int) -> int:
-        self.stats.frames += 1
-        return self._seq.see(seq)
-
-    def _gap(self, lost: int, seq: int) -> SeqGap:
-        before = (seq - lost - 1) & 0xFFFF
-        return SeqGap(lost, before, seq, self._t_us.last)
-
-    def _batch(
-        self,
-        parts: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]],
-        received_ns: int,
+    def _batch_of_payloads(
+        self, payloads: list[bytes], seqs: list[int], received_ns: int
     ) -> TelemetryBatch:
-        raw = np.concatenate([p for p, _ in parts]) if len(parts) > 1 else parts[0][0]
-        # One copy of the rows (the decoded bytes may be read-only); columns are views.
-        wire = np.array(raw, order="C").view(TELEMETRY_WIRE_DTYPE).reshape(-1)
-        seqs = np.concatenate([q for _, q in parts]) if len(parts) > 1 else parts[0][1]
+        wire = np.frombuffer(b"".join(payloads), TELEMETRY_WIRE_DTYPE).copy()
+        self.stats.frames += len(wire)
         return TelemetryBatch(
-            seq=seqs.astype(np.uint16),
+            seq=np.array(seqs, np.uint16),
             t_us=self._t_us.unwrap(wire["t_us"]),
             depth_set_um=wire["depth_set_um"],
             depth_meas_um=wire["depth_meas_um"],
@@ -466,7 +297,96 @@ class StreamDecoder:
             received_ns=received_ns,
         )
 
-    def _decode_other(self, msg_type: int, seq: int, payload: bytes) -> PenMessage | None:
+    def _feed_table(self, table: FrameTable, received_ns: int) -> list[PenMessage]:
+        n = len(table)
+        raw = table.raw
+        stride = _TELEMETRY_FRAME_DTYPE.itemsize
+        rows_buf: bytearray | npt.NDArray[np.uint8]
+        if (
+            table.stride == stride
+            and isinstance(raw, bytearray)
+            and raw[::stride] == _TELEMETRY_TYPES[:n]
+        ):  # the steady stream: n intact telemetry frames, viewed in place (ours, writable)
+            rows_buf, n_tel, tel_ok = raw, n, None
+            rec = np.ndarray((n,), _TELEMETRY_FRAME_DTYPE, buffer=raw, strides=(stride,))
+            seqs = rec["seq"]
+        else:
+            arr = np.frombuffer(raw, np.uint8)
+            off, length = table.off, table.length
+            seqs = arr[off + 1].astype(np.uint16) | arr[off + 2].astype(np.uint16) << 8
+            is_tel = arr[off] == MsgType.TELEMETRY
+            tel_ok = is_tel & (length >= _TELEMETRY_FRAME_BYTES)
+            n_tel = int(np.count_nonzero(tel_ok))
+            malformed = int(np.count_nonzero(is_tel)) - n_tel
+            if malformed:
+                self.stats.discards[DiscardReason.MALFORMED] += malformed
+            rows_buf = np.zeros((n_tel, stride), np.uint8)
+            rows_buf[:, : len(_TELEMETRY_BODY_COLS)] = arr[off[tel_ok, None] + _TELEMETRY_BODY_COLS]
+            rec = rows_buf.view(_TELEMETRY_FRAME_DTYPE).reshape(-1)
+        gaps = self._seq.scan(seqs)
+        if len(gaps):
+            self.stats.seq_gaps += len(gaps)
+            self.stats.frames_lost += int(gaps.lost.sum())
+        ref_raw, ref = self._t_us.last_raw, self._t_us.last  # the clock before this chunk
+        # t_us and strokes of every row as one (n, 2) u32 view: unwrapped together.
+        clocks = np.ndarray((n_tel, 2), "<u4", rows_buf, _T_US_AT, (stride, _STROKES_AFTER_T_US))
+        unwrapped = unwrap_columns(clocks, self._clocks)
+        t_us, strokes = unwrapped[:, 0], unwrapped[:, 1]
+        self.stats.frames += n_tel
+
+        def batch(start: int, stop: int) -> TelemetryBatch:
+            part = rec[start:stop]
+            return TelemetryBatch(
+                seq=part["seq"],
+                t_us=t_us[start:stop],
+                depth_set_um=part["depth_set_um"],
+                depth_meas_um=part["depth_meas_um"],
+                rate_dhz=part["rate_dhz"],
+                strokes=strokes[start:stop],
+                motor_ma=part["motor_ma"],
+                force_mn=part["force_mn"],
+                battery_pct=part["battery_pct"],
+                temp_dc=part["temp_dc"],
+                status=part["status"],
+                received_ns=received_ns,
+            )
+
+        if tel_ok is None and not len(gaps):
+            return [batch(0, n)]
+        if tel_ok is None:
+            tel_ok = np.ones(n, bool)
+        gap_at = {
+            int(i): (int(lost), int(high))
+            for i, lost, high in zip(gaps.index, gaps.lost, gaps.high_before, strict=True)
+        }
+        breaks = sorted(gap_at.keys() | set(np.flatnonzero(~tel_ok).tolist()))
+        rows_before = (np.cumsum(tel_ok) - tel_ok)[breaks].tolist()
+        out: list[PenMessage] = []
+        done = 0  # telemetry rows already published
+        for i, rows in zip(breaks, rows_before, strict=True):
+            if rows > done:
+                out.append(batch(done, rows))
+                done = rows
+            if rows:
+                ref_raw, ref = int(clocks[rows - 1, 0]), int(t_us[rows - 1])
+            if i in gap_at:
+                lost, high = gap_at[i]
+                out.append(SeqGap(lost, high, int(seqs[i]), ref))
+            o, size = int(table.off[i]), int(table.length[i])
+            if raw[o] == MsgType.TELEMETRY:
+                continue  # a telemetry frame after a gap (its batch follows), or malformed
+            payload = bytes(raw[o + _HEAD_BYTES : o + size - _CRC_BYTES])
+            message = self._decode_other(raw[o], int(seqs[i]), payload, ref_raw, ref)
+            if message is not None:
+                self.stats.frames += 1
+                out.append(message)
+        if done < n_tel:
+            out.append(batch(done, n_tel))
+        return out
+
+    def _decode_other(
+        self, msg_type: int, seq: int, payload: bytes, ref_raw: int | None, ref: int
+    ) -> PenMessage | None:
         try:
             if msg_type == MsgType.EVENT:
                 t_raw, code, arg = Event.FORMAT.unpack_from(payload)
@@ -476,7 +396,7 @@ class StreamDecoder:
                     t_us_raw=t_raw,
                     code=EventCode(code) if known else code,
                     arg=arg,
-                    t_us=self._t_us.place(t_raw),
+                    t_us=Unwrapper.place_near(t_raw, ref_raw, ref),
                 )
             if msg_type == MsgType.ACK:
                 ack_seq, result, value = Ack.FORMAT.unpack_from(payload)
@@ -503,20 +423,25 @@ def _ascii(raw: bytes) -> str:
 
 
 class HostStreamDecoder:
-    """Host-to-pen decoder, used by the virtual pen: yields HostFrames."""
+    """Host-to-pen decoder, used by the virtual pen: yields HostFrames.
+
+    Framing and discards as StreamDecoder. Every checked frame is delivered, unknown
+    types included (as an int): the pen answers those with ACK UNKNOWN_COMMAND.
+    """
 
     def __init__(self) -> None:
         self.stats = DecoderStats()
-        self._splitter = _FrameSplitter(self.stats)
+        self._splitter = FrameSplitter(self.stats.discards)
 
     def feed(self, chunk: bytes) -> list[HostFrame]:
+        got = self._splitter.feed(chunk)
+        if not got:
+            return []
         out: list[HostFrame] = []
-        for body in self._splitter.bodies(chunk):
-            if not isinstance(body, bytes):
-                continue  # telemetry rows: never sent by a host
-            msg_type, seq = _BODY_HEAD.unpack_from(body)
-            self.stats.frames += 1
-            # Unknown host types reach the pen, which answers ACK UNKNOWN_COMMAND.
+        for frame in got if isinstance(got, list) else got.frames():
+            msg_type, seq = _BODY_HEAD.unpack_from(frame)
             known = msg_type in MsgType._value2member_map_ and msg_type >= 0x80
-            out.append(HostFrame(seq, MsgType(msg_type) if known else msg_type, body[3:]))
+            payload = frame[_HEAD_BYTES:-_CRC_BYTES]
+            out.append(HostFrame(seq, MsgType(msg_type) if known else msg_type, payload))
+        self.stats.frames += len(out)
         return out
