@@ -200,6 +200,18 @@ class Recorder:
     def on_info(self, info: Info) -> None:
         self._info = info
         self.rate_hz = info.telemetry_hz
+        if self._disk.open is None:
+            return
+        # After a reconnect the pen may be another one, or have another cartridge.
+        data = {
+            "serial": info.serial,
+            "model": info.model,
+            "firmware": info.firmware,
+            "needles": info.needles,
+            "gauge": info.gauge,
+            "telemetry_hz": info.telemetry_hz,
+        }
+        self._queue.put(("event", (None, "console", "pen_info", None, None, data)))
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
         if self._disk.open is None:

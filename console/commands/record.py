@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -39,7 +40,12 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     if store is None:
         return 2
-    interrupted = store.mark_interrupted()
+    try:
+        interrupted = store.mark_interrupted()
+    except sqlite3.Error as exc:
+        print(f"record: the database refuses writes ({exc}); free disk space", file=sys.stderr)
+        store.close()
+        return 2
     for s in interrupted:
         print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
     link = Link(port)
@@ -68,12 +74,28 @@ def run(args: argparse.Namespace) -> int:
             print(f"record: the pen on {port} did not answer ({link.state})", file=sys.stderr)
             return 3 if link.state is LinkState.INCOMPATIBLE else 2
         if args.telemetry_hz:
-            link.set_telemetry_rate(args.telemetry_hz).result(2)
-        session = recorder.start_session(
-            args.patient,
-            args.practitioner,
-            plan_name=plan.plan.name if plan and plan.plan else args.plan,
-        )
+            try:
+                answer = link.set_telemetry_rate(args.telemetry_hz).result(2)
+            except Exception as exc:  # timeout, link gone, value out of the u16 range
+                print(f"record: the pen did not take --telemetry-hz: {exc}", file=sys.stderr)
+                return 2
+            if not answer.ok:
+                print(f"record: the pen refused --telemetry-hz ({answer.result})", file=sys.stderr)
+                return 2
+            if answer.value != args.telemetry_hz:
+                print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
+        try:
+            session = recorder.start_session(
+                args.patient,
+                args.practitioner,
+                plan_name=plan.plan.name if plan and plan.plan else args.plan,
+            )
+        except ValueError as exc:  # an empty --patient or --practitioner
+            print(f"record: {exc}", file=sys.stderr)
+            return 2
+        except sqlite3.Error as exc:
+            print(f"record: the database refuses writes ({exc}); free disk space", file=sys.stderr)
+            return 2
         if plan:
             plan.start(session)
         started = time.monotonic()
@@ -84,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
         stats = link.stats
         link.close()
         recorder.close()
-    if session is None:
         store.close()
+    if session is None:
         return 2
     summary = {
         "session_id": session,
@@ -96,7 +118,6 @@ def run(args: argparse.Namespace) -> int:
         "reconnects": stats.reconnects,
         "duration_s": round(time.monotonic() - started, 3),
     }
-    store.close()
     if args.json:
         print(json.dumps(summary))
     else:
@@ -104,4 +125,11 @@ def run(args: argparse.Namespace) -> int:
             f"recorded session {session}: {summary['samples']} samples, "
             f"{summary['events']} events, {summary['seq_gaps']} gaps"
         )
+    if not recorder.storage_ok:  # the storage messages were printed as they happened
+        print(
+            f"record: the disk refused writes; session {session} is incomplete on disk and "
+            "will be marked interrupted at the next start",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -44,11 +44,23 @@ def _chunks(db: Path) -> int:
 def test_record_then_list_and_export_the_session(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
     who = ["--patient", "P-7", "--practitioner", "Dr Cli"]
-    rec = _run("record", "--port", PEN, "--seconds", "1.5", "--db", str(db), "--json", *who)
+    rec = _run(
+        "record",
+        "--port",
+        PEN,
+        "--seconds",
+        "1.5",
+        "--db",
+        str(db),
+        "--json",
+        *who,
+        "--telemetry-hz",
+        "2000",
+    )
     assert rec.returncode == 0, rec.stderr
     summary = json.loads(rec.stdout)
     assert set(summary) == SUMMARY_KEYS | {"duration_s"}
-    assert summary["samples"] >= 1000 and summary["seq_gaps"] == 0
+    assert summary["samples"] >= 2500 and summary["seq_gaps"] == 0  # at 2 kHz, as asked
     assert 1.4 <= summary["duration_s"] < 3
 
     env = {**os.environ, "PEN_CONSOLE_DB": str(db)}  # the default everywhere, without --db
@@ -111,6 +123,9 @@ def test_bad_port_and_bad_session_are_explained(tmp_path: Path) -> None:
     rec = _run("record", "--port", str(tmp_path / "no-such-tty"), "--seconds", "1", "--db", str(db))
     assert rec.returncode == 2 and "Traceback" not in rec.stderr
     assert "did not answer" in rec.stderr
+    nobody = _run("record", "--port", PEN, "--seconds", "1", "--db", str(db), "--patient", " ")
+    assert nobody.returncode == 2 and "patient's code" in nobody.stderr
+    assert "Traceback" not in nobody.stderr
     missing = _run("export", "feedbeef", "--db", str(db), "--format", "csv")
     assert missing.returncode == 2 and "no session starts with" in missing.stderr
 

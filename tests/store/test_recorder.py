@@ -10,7 +10,7 @@ import pytest
 from console.recorder import Recorder
 from console.store import Store, chunking
 from drivers.link import CommandResult
-from drivers.messages import AckResult, TelemetryBatch
+from drivers.messages import AckResult, Info, TelemetryBatch
 from drivers.pen_endpoints import wait_until
 
 
@@ -232,3 +232,40 @@ def test_plain_callable_annotator_fills_zone_and_pass(store: Store) -> None:
         recorder.close()
     stored = store.load_telemetry(session)
     assert set(stored["zone"].tolist()) == {2} and set(stored["pass_no"].tolist()) == {3}
+
+
+def test_pen_info_during_a_session_is_recorded_and_sets_the_rate(
+    store: Store, recorder: Recorder
+) -> None:
+    session = recorder.start_session("P-1", "Dr A")
+    info = Info(
+        seq=9,
+        protocol_major=1,
+        protocol_minor=0,
+        fw_major=2,
+        fw_minor=1,
+        fw_patch=3,
+        serial="VP-2",
+        model="MicroPen",
+        depth_min_um=250,
+        depth_max_um=2500,
+        depth_step_um=50,
+        rate_min_dhz=200,
+        rate_max_dhz=1200,
+        telemetry_hz=250,
+        telemetry_max_hz=2000,
+        needles=12,
+        gauge=32,
+    )
+    recorder.on_info(info)
+    assert recorder.rate_hz == 250
+    recorder.end_session()
+    (event,) = [e for e in store.events(session) if e["kind"] == "pen_info"]
+    assert event["data"] == {
+        "serial": "VP-2",
+        "model": "MicroPen",
+        "firmware": "2.1.3",
+        "needles": 12,
+        "gauge": 32,
+        "telemetry_hz": 250,
+    }
