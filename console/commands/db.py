@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from console.commands._common import add_db_option, open_store
@@ -42,7 +43,7 @@ def run_backup(args: argparse.Namespace) -> int:
         return 2
     try:
         dest = backup(store, args.dest)
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
         print(f"db backup: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -105,15 +105,31 @@ def _damaged_chunks(conn: sqlite3.Connection) -> list[str]:
 
 
 def backup(store: Store, dest: str | Path) -> Path:
-    """A consistent copy through SQLite's online backup API, safe while recording."""
+    """A consistent copy through SQLite's online backup API, safe while recording.
+
+    The copy is read through a connection of its own: in WAL mode it sees one snapshot
+    for the whole copy while the recorder keeps committing, and nobody waits for it. The
+    copy is a single self-contained file (rollback journal), checked before it is kept."""
     dest = Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} already exists; choose a new file name")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    target = sqlite3.connect(dest)
+    partial = dest.with_name(dest.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(store.path, timeout=10)
+    target = sqlite3.connect(partial)
     try:
-        with store.lock:
-            store.conn.backup(target)
-    finally:
+        source.backup(target)  # all pages in one step: one consistent snapshot
+        target.execute("PRAGMA journal_mode=DELETE")
+        result = target.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise OSError(f"the copy did not check out ({result}); nothing was kept")
+    except BaseException:
         target.close()
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    target.close()
+    partial.replace(dest)
     return dest

@@ -196,6 +196,10 @@ def test_check_finds_orphans_and_stuck_sessions(store: Store) -> None:
 def test_db_check_and_backup_commands(store: Store, record, tmp_path: Path) -> None:
     link, recorder, session = record("virtual://treatment?telemetry_hz=500", 600)
     dest = backup(store, tmp_path / "copy.db")  # while recording
+    plain = sqlite3.connect(dest)  # one self-contained file, no WAL beside it
+    assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    plain.close()
+    assert not Path(f"{dest}-wal").exists() and not Path(f"{dest}.partial").exists()
     copy = Store(dest)
     try:
         assert copy.session(session)["status"] == "recording"
