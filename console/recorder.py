@@ -78,7 +78,11 @@ class Recorder:
         self.annotator = annotator  # may be replaced before a session starts
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._listeners: list[object] = []
-        self._disk = DiskWriter(store, self._notify)  # touched by the writer thread only
+        # The writer thread has a connection of its own: a failed telemetry transaction can
+        # then never roll back what another thread wrote (an audit row), and nobody reading
+        # through `store` waits for the recorder's fsync (WAL readers see a snapshot).
+        self.writer_store = store.open_another()
+        self._disk = DiskWriter(self.writer_store, self._notify)  # writer thread only
         self._info: Info | None = None
         self._events = 0
         self._gaps = 0
@@ -194,6 +198,8 @@ class Recorder:
             self.end_session()
         self._queue.put(("stop", None))
         self._thread.join(timeout=15)
+        if not self._thread.is_alive():
+            self.writer_store.close()
 
     # ------------------------------------------------------------ link listener
 

@@ -96,6 +96,11 @@ class Store:
             ) from exc
         self.db = sqlite_utils.Database(conn)
 
+    def open_another(self) -> Store:
+        """A second Store on the same file with a connection of its own (for a writer
+        thread whose transactions must not mix with other threads' on `conn`)."""
+        return Store(self.path)
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()

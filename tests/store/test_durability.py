@@ -119,7 +119,7 @@ def test_disk_full_raises_the_alarm_and_loses_nothing(store: Store, record) -> N
     listener = _Listener()
     recorder.add_listener(listener)
     link, recorder, session = record("virtual://treatment?telemetry_hz=1000", 500, recorder)
-    failing = _Failing(store)
+    failing = _Failing(recorder.writer_store)
     assert wait_until(lambda: listener.problems, 5)
     assert "disk" in listener.problems[0] and "memory" in listener.problems[0]
     assert not recorder.storage_ok

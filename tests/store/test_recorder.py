@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
+from console.audit import AuditLog
 from console.recorder import Recorder
 from console.store import Store, chunking
 from drivers.link import CommandResult
@@ -60,12 +62,14 @@ def _stored_seq(store: Store, session: str) -> np.ndarray:
 
 def _fill_disk(store: Store) -> None:
     """A real SQLITE_FULL: the file may not grow past the pages it has now."""
-    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
-    store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    with store.lock:
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")
 
 
 def _free_disk(store: Store) -> None:
-    store.conn.execute("PRAGMA max_page_count = 1073741823")
+    with store.lock:
+        store.conn.execute("PRAGMA max_page_count = 1073741823")
 
 
 def test_chunks_are_one_second_and_equal_while_the_stream_is_steady() -> None:
@@ -150,7 +154,7 @@ def test_real_disk_full_keeps_everything_and_finishes_after_the_session_ended(
     session = recorder.start_session("P-1", "Dr A")
     recorder.on_telemetry(_batch(0, 1000))
     assert wait_until(lambda: len(_stored_seq(store, session)) == 1000, 3)
-    _fill_disk(store)
+    _fill_disk(recorder.writer_store)
     for k in range(1, 8):
         recorder.on_telemetry(_batch(1000 * k, 1000))
     recorder.add_console_event("pass_marked", {"zone": "cheek_l", "pass": 1})
@@ -163,7 +167,7 @@ def test_real_disk_full_keeps_everything_and_finishes_after_the_session_ended(
     assert recorder.stats().backlog_samples >= 5000
     assert recorder.end_session() == session  # the disk is still full
     assert store.session(session)["status"] == "recording"
-    _free_disk(store)
+    _free_disk(recorder.writer_store)
     assert wait_until(lambda: listener.recovered, 5)
     assert wait_until(lambda: store.session(session)["status"] == "complete", 5)
     assert np.array_equal(_stored_seq(store, session), np.arange(8000, dtype=np.uint16))
@@ -180,11 +184,10 @@ def test_closing_while_the_disk_is_full_says_what_was_not_written(store: Store) 
     listener = _Listener()
     recorder.add_listener(listener)
     session = recorder.start_session("P-1", "Dr A")
-    _fill_disk(store)
+    _fill_disk(recorder.writer_store)
     for k in range(10):
         recorder.on_telemetry(_batch(2500 * k, 2500))
     recorder.close()
-    _free_disk(store)
     unwritten = 25_000 - len(_stored_seq(store, session))
     assert unwritten > 15_000
     assert f"{unwritten} samples" in listener.problems[-1] and session in listener.problems[-1]
@@ -202,11 +205,11 @@ def test_memory_backlog_is_bounded_and_every_drop_is_an_event(
     recorder.add_listener(listener)
     try:
         session = recorder.start_session("P-1", "Dr A")
-        _fill_disk(store)
+        _fill_disk(recorder.writer_store)
         for k in range(6):
             recorder.on_telemetry(_batch(1000 * k, 1000))
         assert wait_until(lambda: any("could not be kept" in p for p in listener.problems), 5)
-        _free_disk(store)
+        _free_disk(recorder.writer_store)
         recorder.end_session()
     finally:
         recorder.close()
@@ -269,3 +272,25 @@ def test_pen_info_during_a_session_is_recorded_and_sets_the_rate(
         "gauge": 32,
         "telemetry_hz": 250,
     }
+
+
+def test_a_failing_recorder_write_never_takes_other_writes_with_it(
+    store: Store, recorder: Recorder
+) -> None:
+    listener = _Listener()
+    recorder.add_listener(listener)
+    session = recorder.start_session("P-1", "Dr A")
+    _fill_disk(recorder.writer_store)  # only the recorder's connection is refused
+    recorder.on_telemetry(_batch(0, 5000))
+    assert wait_until(lambda: listener.problems, 3)
+    AuditLog(store.conn).append("Dr A", "session.notes", f"session:{session}", None, "ok")
+    recorder.on_telemetry(_batch(5000, 5000))
+    assert recorder.flush()
+    check = sqlite3.connect(store.path)
+    try:
+        rows = check.execute("SELECT action FROM audit_log").fetchall()
+    finally:
+        check.close()
+    assert rows == [("session.notes",)]
+    _free_disk(recorder.writer_store)
+    assert wait_until(lambda: listener.recovered, 5)
