@@ -329,7 +329,11 @@ class StreamDecoder:
             self.stats.frames_lost += int(gaps.lost.sum())
         ref_raw, ref = self._t_us.last_raw, self._t_us.last  # the clock before this chunk
         # t_us and strokes of every row as one (n, 2) u32 view: unwrapped together.
-        clocks = np.ndarray((n_tel, 2), "<u4", rows_buf, _T_US_AT, (stride, _STROKES_AFTER_T_US))
+        clocks = (
+            np.ndarray((n_tel, 2), "<u4", rows_buf, _T_US_AT, (stride, _STROKES_AFTER_T_US))
+            if n_tel
+            else np.zeros((0, 2), np.uint32)
+        )
         unwrapped = unwrap_columns(clocks, self._clocks)
         t_us, strokes = unwrapped[:, 0], unwrapped[:, 1]
         self.stats.frames += n_tel

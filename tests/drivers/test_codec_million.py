@@ -42,7 +42,10 @@ def simple_decode(stream: bytes) -> Expected:
     """What a receiver must make of a whole stream, one segment at a time."""
     exp = Expected()
     high: int | None = None
-    for segment in stream.split(b"\x00")[:-1]:
+    *segments, unfinished = stream.split(b"\x00")
+    if len(unfinished) > 302:  # dropped as soon as it is too long, without its delimiter
+        exp.discards["too_long"] += 1
+    for segment in segments:
         if not segment:
             continue
         if len(segment) > 302:
