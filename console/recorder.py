@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from console.packing import Columns
-from console.store import Store
+from console.store import Store, StoreError
 from console.store.backlog import DiskWriter, SessionBuffer
 from drivers.link import CommandResult, LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
@@ -130,6 +131,9 @@ class Recorder:
         plan_name: str | None = None,
         notes: str = "",
     ) -> str:
+        """Creates the session (status `recording`) and records from now on; returns its
+        uuid. Raises ValueError for an empty code or name, RuntimeError while another
+        session is open, StoreError when the database refuses the write."""
         if not patient_code.strip():
             raise ValueError("enter the patient's code to start a session")
         if not practitioner.strip():
@@ -147,16 +151,22 @@ class Recorder:
                     "needles": info.needles,
                     "gauge": info.gauge,
                 }
-            session = self.store.create_session(
-                patient_code.strip(),
-                practitioner.strip(),
-                plan_name=plan_name,
-                notes=notes,
-                pen=pen,
-            )
             zone_ids = getattr(self.annotator, "zone_ids", None)
-            if zone_ids:
-                self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))
+            try:
+                session = self.store.create_session(
+                    patient_code.strip(),
+                    practitioner.strip(),
+                    plan_name=plan_name,
+                    notes=notes,
+                    pen=pen,
+                )
+                if zone_ids:
+                    self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"the database refuses writes ({exc}), so no session was started. Free "
+                    "disk space or check the drive, then start again."
+                ) from exc
             self._queue.put(("open", session))
             self.flush()
             return session

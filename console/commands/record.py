@@ -12,6 +12,7 @@ import time
 
 from console.commands._common import add_db_option, open_store
 from console.recorder import Recorder
+from console.store import StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
 
@@ -93,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:  # an empty --patient or --practitioner
             print(f"record: {exc}", file=sys.stderr)
             return 2
-        except sqlite3.Error as exc:
-            print(f"record: the database refuses writes ({exc}); free disk space", file=sys.stderr)
+        except StoreError as exc:
+            print(f"record: {exc}", file=sys.stderr)
             return 2
         if plan:
             plan.start(session)

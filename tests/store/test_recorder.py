@@ -10,7 +10,7 @@ import pytest
 
 from console.audit import AuditLog
 from console.recorder import Recorder
-from console.store import Store, chunking
+from console.store import Store, StoreError, chunking
 from drivers.link import CommandResult
 from drivers.messages import AckResult, Info, TelemetryBatch
 from drivers.pen_endpoints import wait_until
@@ -294,3 +294,16 @@ def test_a_failing_recorder_write_never_takes_other_writes_with_it(
     assert rows == [("session.notes",)]
     _free_disk(recorder.writer_store)
     assert wait_until(lambda: listener.recovered, 5)
+
+
+def test_a_session_cannot_start_on_a_full_disk_and_says_so(store: Store) -> None:
+    recorder = Recorder(store)
+    try:
+        _fill_disk(store)
+        with pytest.raises(StoreError, match="no session was started"):
+            for k in range(200):  # until the sessions table needs a new page
+                recorder.start_session(f"P-{k:04d}-" + "x" * 200, "Dr A")
+                recorder.end_session()
+    finally:
+        _free_disk(store)
+        recorder.close()
