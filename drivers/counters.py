@@ -28,6 +28,7 @@ import numpy.typing as npt
 SEQ_LATE_WINDOW = 64  # how far behind H a frame may be and still count as late, not restart
 
 _U32 = 0xFFFFFFFF
+_FEW = 16  # up to this many values, plain Python beats numpy's per-call cost
 
 
 def _signed16(x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -146,20 +147,19 @@ class Unwrapper:
         self.last = 0  # unwrapped value of last_raw (0 before any value)
 
     def unwrap(self, raw: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
-        n = len(raw)
-        out = np.empty(n, np.int64)
-        if n == 0:
-            return out
-        first = int(raw[0])
-        if self.last_raw is None:
-            out[0] = first
-        else:
-            out[0] = self.last + ((first - self.last_raw) & _U32)
-        # u32 subtraction wraps by itself: the forward distance between neighbours.
-        np.subtract(raw[1:], raw[:-1], out=out[1:], dtype=np.uint32, casting="unsafe")
-        np.cumsum(out, out=out)
-        self.last_raw = int(raw[-1])
-        self.last = int(out[-1])
+        if len(raw) > _FEW:
+            return unwrap_columns(raw[:, None], [self])[:, 0]
+        return np.array(self.unwrap_ints(raw.tolist()), np.int64)
+
+    def unwrap_ints(self, raw: list[int]) -> list[int]:
+        """The same rule in plain Python: cheaper than numpy for a few values."""
+        out: list[int] = []
+        last_raw, last = self.last_raw, self.last
+        for value in raw:
+            last = value if last_raw is None else last + ((value - last_raw) & _U32)
+            last_raw = value
+            out.append(last)
+        self.last_raw, self.last = last_raw, last
         return out
 
     @staticmethod

@@ -37,7 +37,7 @@ from drivers.messages import MAX_FRAME_BYTES, MIN_FRAME_BYTES, DiscardReason
 # too_long as soon as it is seen, without buffering it.
 MAX_ENCODED_BYTES = MAX_FRAME_BYTES + 1 + MAX_FRAME_BYTES // 254  # 302
 _CONCAT_MAX = 254  # frames up to this encoded length have no valid 0xFF code byte
-_SMALL = 4  # regions with at most this many delimiters are decoded frame by frame
+_SMALL = 16  # regions with at most this many delimiters are decoded frame by frame
 _ZEROS = bytes(1 << 17)
 
 
@@ -227,7 +227,7 @@ class FrameSplitter:
         size = int(np.bincount(length).argmax()) if len(off) else 0
         same = np.flatnonzero(length == size)  # the most common length in bulk
         arr = np.frombuffer(raw, np.uint8)
-        rows = arr[off[same, None] + np.arange(size)]
+        rows = windows(arr, size)[off[same]]
         sent = rows[:, -2].astype(np.uint16) | rows[:, -1].astype(np.uint16) << 8
         ok[same] = crc16_rows(rows[:, :-2]) == sent
         others = np.flatnonzero(length != size)
@@ -240,6 +240,13 @@ class FrameSplitter:
             self._count(DiscardReason.CRC, len(ok) - good)
             off, length = off[ok], length[ok]
         return FrameTable(raw, off, length)
+
+
+def windows(arr: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.uint8]:
+    """Every `width`-byte window of arr, as a view: indexing it with frame offsets copies
+    whole rows (much cheaper than gathering byte by byte)."""
+    count = max(len(arr) - width + 1, 0)
+    return np.ndarray((count, width), np.uint8, arr, 0, (1, 1))
 
 
 def _crc_ok(frame: bytes) -> bool:
