@@ -31,6 +31,10 @@ Exact semantics of StreamDecoder.feed (and of HostStreamDecoder.feed for the fra
 - Output is in stream order. Consecutive telemetry frames become one TelemetryBatch;
   a batch is split wherever another message or a SeqGap intervenes, so a feed returns
   e.g. [batch, SeqGap, batch, Event, batch].
+- A batch also ends where a feed ends (batches never wait for more bytes). Any received
+  frame that is not telemetry splits a batch, even one that yields no message (unknown
+  type, malformed); segments discarded for cobs, length or crc and malformed telemetry
+  do not, though the seq gap they usually leave does.
 - ``t_us`` and ``strokes`` are unwrapped from u32 into int64: the first sample is taken
   as is, each later one adds the forward distance mod 2^32 to the previous one, across
   feeds. An Event's ``t_us`` is its raw clock placed within ±2^31 µs of the last sample
@@ -329,14 +333,15 @@ class StreamDecoder:
             self.stats.seq_gaps += len(gaps)
             self.stats.frames_lost += int(gaps.lost.sum())
         ref_raw, ref = self._t_us.last_raw, self._t_us.last  # the clock before this chunk
-        # t_us and strokes of every row as one (n, 2) u32 view: unwrapped together.
+        # t_us and strokes of every row as one (n, 2) u32 view, unwrapped together into two
+        # contiguous int64 rows.
         clocks = (
             np.ndarray((n_tel, 2), "<u4", rows_buf, _T_US_AT, (stride, _STROKES_AFTER_T_US))
             if n_tel
             else np.zeros((0, 2), np.uint32)
         )
         unwrapped = unwrap_columns(clocks, self._clocks)
-        t_us, strokes = unwrapped[:, 0], unwrapped[:, 1]
+        t_us, strokes = unwrapped
         self.stats.frames += n_tel
 
         def batch(start: int, stop: int) -> TelemetryBatch:
@@ -359,12 +364,13 @@ class StreamDecoder:
         if tel_ok is None and not len(gaps):
             return [batch(0, n)]
         if tel_ok is None:
-            tel_ok = np.ones(n, bool)
+            tel_ok = is_tel = np.ones(n, bool)
         gap_at = {
             int(i): (int(lost), int(high))
             for i, lost, high in zip(gaps.index, gaps.lost, gaps.high_before, strict=True)
         }
-        breaks = sorted(gap_at.keys() | set(np.flatnonzero(~tel_ok).tolist()))
+        # Other frames split batches, malformed telemetry does not (as on the per-frame path)
+        breaks = sorted(gap_at.keys() | set(np.flatnonzero(~is_tel).tolist()))
         rows_before = (np.cumsum(tel_ok) - tel_ok)[breaks].tolist()
         out: list[PenMessage] = []
         done = 0  # telemetry rows already published

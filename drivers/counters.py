@@ -93,26 +93,28 @@ class SeqTracker:
         high_before = np.empty(n, np.int64)
         start = 0
         while start < n:
-            start = self._scan_until_restart(s, start, lost, high_before)
+            start = self._scan_until_special(s, start, lost, high_before)
         index = np.flatnonzero(lost)
         return SeqGaps(index, lost[index], high_before[index])
 
-    def _scan_until_restart(
+    def _scan_until_special(
         self,
         s: npt.NDArray[np.int64],
         start: int,
         lost: npt.NDArray[np.int64],
         high_before: npt.NDArray[np.int64],
     ) -> int:
-        """Scan s[start:] up to and including the first restart; return where to resume."""
+        """Scan s[start:] in bulk up to the first frame that needs the rule frame by frame
+        (a restart, or a distance to H beyond ±32767 on the unwrapped axis), apply `see`
+        to that one, and return where to resume."""
         if self._high is None:
-            self._high = self._last = int(s[start])
-            high_before[start] = s[start]
+            lost[start], high_before[start] = self.see(int(s[start]))
             return start + 1
         seg = s[start:]
         base = self._last
-        # Positions relative to the last frame, unwrapped by successive signed steps, so
-        # the running maximum is the H before each frame.
+        # Positions relative to the last frame, unwrapped by successive signed steps; the
+        # running maximum is then H before each frame, as long as every distance to it
+        # stays within ±32767 (then it equals the rule's distance mod 2^16).
         steps = np.empty_like(seg)
         steps[0] = seg[0] - base
         np.subtract(seg[1:], seg[:-1], out=steps[1:])
@@ -121,18 +123,18 @@ class SeqTracker:
         running[0] = ((self._high - base + 0x8000) & 0xFFFF) - 0x8000
         np.maximum.accumulate(np.maximum(pos, running[0]), out=running[1:])
         d = pos - running[:-1]
-        restarts = np.flatnonzero(d < -SEQ_LATE_WINDOW)
-        end = len(seg) if not restarts.size else int(restarts[0])
-        ahead = d[:end] >= 1
-        lost[start : start + end] = np.where(ahead, d[:end] - 1, 0)
+        special = np.flatnonzero((d < -SEQ_LATE_WINDOW) | (d > 0x7FFF))
+        end = len(seg) if not special.size else int(special[0])
+        lost[start : start + end] = np.where(d[:end] >= 1, d[:end] - 1, 0)
         high_before[start : start + end] = (running[:end] + base) & 0xFFFF
-        if end < len(seg):  # the counter went back: resume from this frame
-            high_before[start + end] = (running[end] + base) & 0xFFFF
-            self._high = self._last = int(seg[end])
-            return start + end + 1
         self._high = int((running[end] + base) & 0xFFFF)
-        self._last = int(seg[-1])
-        return len(s)
+        if end == len(seg):
+            self._last = int(seg[-1])
+            return len(s)
+        if end:
+            self._last = int(seg[end - 1])
+        lost[start + end], high_before[start + end] = self.see(int(seg[end]))
+        return start + end + 1
 
 
 class Unwrapper:
@@ -148,7 +150,8 @@ class Unwrapper:
 
     def unwrap(self, raw: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
         if len(raw) > _FEW:
-            return unwrap_columns(raw[:, None], [self])[:, 0]
+            column: npt.NDArray[np.int64] = unwrap_columns(raw[:, None], [self])[0]
+            return column
         return np.array(self.unwrap_ints(raw.tolist()), np.int64)
 
     def unwrap_ints(self, raw: list[int]) -> list[int]:
@@ -177,18 +180,19 @@ class Unwrapper:
 def unwrap_columns(
     raw: npt.NDArray[np.integer], unwrappers: list[Unwrapper]
 ) -> npt.NDArray[np.int64]:
-    """Unwrap the columns of an (n, k) u32 array at once, column j by unwrappers[j]."""
+    """Unwrap the columns of an (n, k) u32 array at once, column j by unwrappers[j].
+    Returns (k, n): each unwrapped counter contiguous."""
     n, k = raw.shape
-    out = np.empty((n, k), np.int64)
+    out = np.empty((k, n), np.int64)
     if n == 0:
         return out
     for j, u in enumerate(unwrappers):
         first = int(raw[0, j])
-        out[0, j] = first if u.last_raw is None else u.last + ((first - u.last_raw) & _U32)
+        out[j, 0] = first if u.last_raw is None else u.last + ((first - u.last_raw) & _U32)
         u.last_raw = int(raw[-1, j])
     # u32 subtraction wraps by itself: the forward distance between neighbours.
-    np.subtract(raw[1:], raw[:-1], out=out[1:], dtype=np.uint32, casting="unsafe")
-    np.cumsum(out, axis=0, out=out)
+    np.subtract(raw[1:], raw[:-1], out=out.T[1:], dtype=np.uint32, casting="unsafe")
+    np.cumsum(out, axis=1, out=out)
     for j, u in enumerate(unwrappers):
-        u.last = int(out[-1, j])
+        u.last = int(out[j, -1])
     return out

@@ -204,6 +204,8 @@ class FrameSplitter:
         lens = ends - starts
         if int(lens.max()) <= _CONCAT_MAX:
             enc = lens[lens > 0]
+            if not enc.size:
+                return _EMPTY  # nothing but delimiters
             dec = _decode_concatenated(region, enc)
             if dec is not None:
                 off = np.cumsum(enc) - enc  # a frame's bytes shift left by its code byte

@@ -305,6 +305,24 @@ def test_longer_payloads_accepted_shorter_malformed_unknown_types_counted(mode) 
     assert not any(isinstance(m, SeqGap) for m in out)
 
 
+@pytest.mark.parametrize("extra", [0, 20])  # 16 frames: per-frame path; 36: bulk path
+def test_batches_split_at_other_frames_not_at_malformed_telemetry(extra) -> None:
+    rows = telemetry_rows(14 + extra)
+    wire = b"".join(
+        [
+            codec.encode_telemetry(rows[:5], 0),
+            frame_by_hand(0x02, 5, b"\x01" * 10),  # malformed telemetry: no split
+            codec.encode_telemetry(rows[5:10], 6),
+            frame_by_hand(0x70, 11, b""),  # unknown type: a split, though no message
+            codec.encode_telemetry(rows[10:], 12),
+        ]
+    )
+    d = codec.StreamDecoder()
+    out = d.feed(wire)
+    assert [len(m) for m in out] == [10, 4 + extra]
+    assert d.stats.discards == {DiscardReason.MALFORMED: 1, DiscardReason.UNKNOWN_TYPE: 1}
+
+
 def test_a_stream_of_longer_telemetry_frames_all_the_same_length() -> None:
     """A later minor version's longer telemetry: every frame longer, none lost."""
     rows = telemetry_rows(50)
