@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import StorageListener as _Listener
 
 from console.recorder import Recorder
 from console.store import Store
@@ -100,18 +101,6 @@ class _Failing:
             self.refusals += 1
             raise sqlite3.OperationalError("database or disk is full")
         return self._write(*args, **kwargs)
-
-
-class _Listener:
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.recovered: list[str] = []
-
-    def on_storage_problem(self, message: str) -> None:
-        self.problems.append(message)
-
-    def on_storage_recovered(self, message: str) -> None:
-        self.recovered.append(message)
 
 
 def test_disk_full_raises_the_alarm_and_loses_nothing(store: Store, record) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from conftest import StorageListener as _Listener
 
 from console.audit import AuditLog
 from console.recorder import Recorder
@@ -34,18 +35,6 @@ def _batch(start: int, n: int, *, t0_us: int = 0, step_us: int = 1000, strokes0:
             "status": np.full(n, 0b1000111),
         }
     )
-
-
-class _Listener:
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.recovered: list[str] = []
-
-    def on_storage_problem(self, message: str) -> None:
-        self.problems.append(message)
-
-    def on_storage_recovered(self, message: str) -> None:
-        self.recovered.append(message)
 
 
 @pytest.fixture
