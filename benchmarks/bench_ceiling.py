@@ -13,10 +13,10 @@ import time
 
 from _common import machine, median
 
-from console.zone_session import build_zone_session
+from console.core.zone_session import build_zone_session
 from drivers.link import Link, LinkState
 from drivers.messages import MsgType
-from drivers.pen_endpoints import wait_until
+from drivers.virtual.endpoints import wait_until
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
-    from console.review import SessionReview
+    from console.core.review import SessionReview
     from console.store import Store
     from widgets.review_plot import ReviewPlot
 

@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 from _common import machine, median, store_session
 
-from console import packing
-from console.recorder import Recorder
-from console.store import Store
+from console.core.recorder import Recorder
+from console.store import Store, packing
 from drivers import codec
 from drivers.messages import Command, TelemetryBatch
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 
 def treatment_batches(seconds: float, hz: int) -> list[TelemetryBatch]:

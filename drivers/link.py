@@ -49,7 +49,7 @@ from drivers.messages import (
     TelemetryBatch,
 )
 from drivers.transport import Port, is_virtual, open_serial, open_virtual, virtual_pen_from_url
-from drivers.virtual_pen import VirtualPen
+from drivers.virtual.pen import VirtualPen
 
 log = logging.getLogger(__name__)
 

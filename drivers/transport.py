@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import serial
 from serial.tools import list_ports
 
-from drivers.pen_endpoints import InProcessPort
+from drivers.virtual.endpoints import InProcessPort
 
 try:  # POSIX: ask the kernel how many bytes a socket holds
     import fcntl
@@ -29,7 +29,7 @@ try:  # POSIX: ask the kernel how many bytes a socket holds
     _HAVE_FIONREAD = True
 except ImportError:  # Windows: pyserial's own socket in_waiting (0 or 1) it is
     _HAVE_FIONREAD = False
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 PEN_VID = 0x1209
 PEN_PID = 0x0001

@@ -11,10 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.controller import PenController
-from console.main_window import MainWindow
-from console.settings import ConsoleSettings
-from console.sound import AlarmSound
+from console.gui.controller import PenController
+from console.gui.main_window import MainWindow
+from console.gui.settings import ConsoleSettings
+from console.gui.sound import AlarmSound
 from console.store import Store
 from drivers.messages import Fault
 

@@ -6,6 +6,7 @@ visible top-level window behind.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -16,6 +17,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a test touch the user's real database or settings.
 os.environ.setdefault("PEN_CONSOLE_DB", os.path.join(os.devnull, "unset-by-tests.db"))
+# Cycles are collected on the main thread only, after each test (as the GUI does on its
+# timer): a collection on a link or virtual-pen thread that finalises a leftover Qt
+# object deadlocks against the main thread. See console/core/gc_policy.py.
+gc.disable()
 
 
 def _wait_threads_gone(before: set[threading.Thread], timeout_s: float) -> list[threading.Thread]:
@@ -39,3 +44,4 @@ def _no_dangling_threads_or_windows() -> object:
         for w in shown:
             w.close()
         assert not shown, f"test left windows open: {[type(w).__name__ for w in shown]}"
+    gc.collect()  # here, on the main thread, never on a link or virtual-pen thread

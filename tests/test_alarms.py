@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from console.alarms import AUDIO_PAUSE_S, AlarmModel, Condition, Priority
-from console.live import Drained, Latest
-from console.monitor import LinkMonitor
+from console.core.alarms import AUDIO_PAUSE_S, AlarmModel, Condition, Priority
+from console.core.live import Drained, Latest
+from console.core.monitor import LinkMonitor
 from drivers.link import LinkState, StateChange
 from drivers.messages import Event, EventCode, SeqGap, Status
 

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import pytest
 from serial.tools import list_ports
 
-from console.cli import main
+from console.commands.cli import main
 from drivers.messages import MsgType
-from drivers.pen_endpoints import PtyServer, wait_until
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.endpoints import PtyServer, wait_until
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 INFO_KEYS = {
     "protocol_major",

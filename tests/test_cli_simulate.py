@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
+from console.commands.cli import main
 from drivers.link import Link, LinkState
 
 SERVER_START_S = 10

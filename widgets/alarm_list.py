@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
 
-from console.alarms import AlarmModel
+from console.core.alarms import AlarmModel
 
 HEADERS = ("Raised (UTC)", "Priority", "Alarm", "Detail", "Acknowledged", "Cleared")
 

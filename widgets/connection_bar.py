@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from console.live import LiveModel
+from console.core.live import LiveModel
 from drivers.link import LinkState
 from drivers.messages import Status
 from drivers.transport import PenPort

@@ -1,5 +1,5 @@
 """Sign-in, first-administrator and unlock dialogs. They only collect words; the checks
-are console.accounts' and console.idle_lock's."""
+are console.core.accounts' and console.core.idle_lock's."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
-from console.controller import PenController
+from console.gui.controller import PenController
 from drivers.link import CommandResult
 
 SHORTCUTS = {

@@ -11,7 +11,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from console.live import LiveModel
+from console.core.live import LiveModel
 from drivers.messages import Status
 
 

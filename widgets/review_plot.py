@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from console.review import SessionReview
+from console.core.review import SessionReview
 
 
 class ReviewPlot(QWidget):

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
-from console.live import LiveModel, Marker, peak_decimate
+from console.core.live import LiveModel, Marker, peak_decimate
 
 WINDOWS_S = (10, 30, 60)
 # Per theme: background, axis/text, then curves (set, measured, rate, force).

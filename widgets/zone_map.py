@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.passes import PassTracker
-from console.zones import ZoneMap, svg_shapes
+from console.core.passes import PassTracker
+from console.core.zones import ZoneMap, svg_shapes
 
 # cividis, light to dark: untreated, then increasing share of the target done
 UNTREATED = QColor("#eef1f4")

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.ceilings import confirmation_text
-from console.zone_session import ZoneSession
-from console.zones import Plan, PlanStep, ZoneMap, available_plans
+from console.core.ceilings import confirmation_text
+from console.core.zone_session import ZoneSession
+from console.core.zones import Plan, PlanStep, ZoneMap, available_plans
 from widgets.zone_map import ZoneMapWidget
 
 

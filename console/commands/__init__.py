@@ -1,1 +1,3 @@
-"""Subcommands of `pen-console`. Each module defines `register(subparsers)`; cli.py finds them."""
+"""The CLI: `cli.main` is `pen-console`; each public module here is one subcommand and
+defines `register(subparsers)`. Commands call the same `console.core` services as the GUI.
+"""

@@ -6,7 +6,7 @@ import argparse
 import sqlite3
 import sys
 
-from console.paths import resolve_db_path
+from console.core.paths import resolve_db_path
 from console.store import Store, StoreError
 
 

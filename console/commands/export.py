@@ -7,9 +7,9 @@ import json
 import sys
 from contextlib import nullcontext
 
-from console.audit import AuditLog
 from console.commands._common import DAMAGE, add_db_option, damaged, open_store
-from console.export import session_record, write_csv
+from console.core.audit import AuditLog
+from console.core.export import session_record, write_csv
 from console.store import StoreError
 
 

@@ -11,7 +11,7 @@ import threading
 import time
 
 from console.commands._common import add_db_option, open_store
-from console.recorder import Recorder
+from console.core.recorder import Recorder
 from console.store import StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     link = Link(port)
     plan = None
     if args.plan:
-        from console.zone_session import build_zone_session  # the zone-map model
+        from console.core.zone_session import build_zone_session  # the zone-map model
 
         try:
             plan = build_zone_session(args.plan, link, store=store)

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.review_window import ReviewWindow
+    from console.gui.review_window import ReviewWindow
     from console.store import StoreError
     from resources import RESOURCES_DIR
 
@@ -28,6 +28,9 @@ def run(args: argparse.Namespace) -> int:
     if store is None:
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from console.gui.gc_timer import collect_on_gui_thread
+
+    gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
     app.setStyleSheet((RESOURCES_DIR / "styles" / "light.qss").read_text())
     window = ReviewWindow(store)
     if args.session:

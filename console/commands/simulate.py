@@ -12,9 +12,9 @@ import sys
 import threading
 from types import FrameType
 
-from drivers.pen_endpoints import PtyServer, TcpServer
-from drivers.scenarios import SCENARIOS
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.endpoints import PtyServer, TcpServer
+from drivers.virtual.pen import PenConfig, VirtualPen
+from drivers.virtual.scenarios import SCENARIOS
 
 EXIT_OK = 0
 EXIT_USAGE = 2

@@ -10,8 +10,8 @@ import argparse
 import getpass
 import sys
 
-from console.accounts import AccountError, Accounts, Role
 from console.commands._common import add_db_option, open_store
+from console.core.accounts import AccountError, Accounts, Role
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from console.clinic_ceilings import effective_map, set_clinic_ceiling
 from console.commands._common import add_db_option, open_store
-from console.zones import available_maps, available_plans
+from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
+from console.core.zones import available_maps, available_plans
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from console.packing import Columns, PackError
 from console.store import chunking
+from console.store.packing import Columns, PackError
 from console.store.store import ChunkRow, EventRow, Store
 
 CHUNK_S = 1.0  # a chunk is committed as soon as it is full: a crash loses at most ~1 s

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from console import packing
-from console.audit import AuditLog
+from console.core.audit import AuditLog
+from console.store import packing
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
@@ -80,7 +80,7 @@ def _audit(store: Store) -> list[str]:
 
 
 def _signatures(store: Store) -> list[str]:
-    from console.signing import verify_signatures  # late: signing needs the store
+    from console.core.signing import verify_signatures  # late: signing needs the store
 
     return list(verify_signatures(store))
 

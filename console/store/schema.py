@@ -6,8 +6,8 @@ transaction. docs/data-model.md documents every table and column.
 
 from __future__ import annotations
 
-from console.accounts import ACCOUNTS_SCHEMA_SQL
-from console.audit import AUDIT_SCHEMA_SQL
+from console.core.accounts import ACCOUNTS_SCHEMA_SQL
+from console.core.audit import AUDIT_SCHEMA_SQL
 
 MIGRATIONS: list[str] = [
     # 1: sessions, patients, practitioners, telemetry chunks, events, zone passes

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from console import packing
+from console.store import packing
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 from drivers.messages import Status
 

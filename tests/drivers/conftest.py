@@ -9,8 +9,8 @@ import pytest
 
 from drivers.link import CommandResult, Link, LinkState, StateChange
 from drivers.messages import Event, Info, SeqGap, TelemetryBatch
-from drivers.pen_endpoints import PtyServer, TcpServer
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.endpoints import PtyServer, TcpServer
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 
 class Recording:

@@ -8,9 +8,9 @@ import pytest
 
 from drivers.link import CommandResult, CommandTimeout, Link, LinkClosed, LinkState
 from drivers.messages import AckResult, Button, EventCode, Fault, Info, MsgType
-from drivers.pen_endpoints import wait_until
 from drivers.transport import open_virtual
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.endpoints import wait_until
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 TRANSPORTS = ["pty", "tcp", "inproc"]
 

@@ -12,8 +12,8 @@ import pytest
 from drivers.codec import encode_command
 from drivers.link import LinkClosed, LinkState
 from drivers.messages import Command, EventCode, MsgType
-from drivers.pen_endpoints import InProcessPort, wait_until
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.endpoints import InProcessPort, wait_until
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 
 def _host_frame_gaps_s(pen: VirtualPen, since_s: float) -> np.ndarray:

@@ -11,8 +11,8 @@ from serial.tools import list_ports
 
 from drivers.codec import StreamDecoder, encode_command
 from drivers.messages import Command, Info
-from drivers.pen_endpoints import wait_until
 from drivers.transport import find_pens, open_transport, virtual_pen_from_url
+from drivers.virtual.endpoints import wait_until
 
 
 def _port(device: str, vid: int | None, pid: int | None, serial_number: str = "") -> object:

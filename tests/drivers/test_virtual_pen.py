@@ -24,8 +24,8 @@ from drivers.messages import (
     Status,
     TelemetryBatch,
 )
-from drivers.scenarios import SCENARIOS
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.pen import PenConfig, VirtualPen
+from drivers.virtual.scenarios import SCENARIOS
 
 
 class Host:

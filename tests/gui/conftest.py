@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from console.controller import PenController
-from console.main_window import MainWindow
-from console.settings import ConsoleSettings
-from console.sound import AlarmSound
+from console.gui.controller import PenController
+from console.gui.main_window import MainWindow
+from console.gui.settings import ConsoleSettings
+from console.gui.sound import AlarmSound
 from console.store import Store
 from drivers.link import LinkState
-from drivers.virtual_pen import VirtualPen
+from drivers.virtual.pen import VirtualPen
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,8 +8,8 @@ import itertools
 import pytest
 from PySide6.QtCore import Qt
 
-from console.alarms import AlarmCondition, AlarmModel, Condition, Priority
-from console.sound import AlarmSound, burst_wav
+from console.core.alarms import AlarmCondition, AlarmModel, Condition, Priority
+from console.gui.sound import AlarmSound, burst_wav
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList
 

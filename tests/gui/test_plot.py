@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from console.live import LiveModel
+from console.core.live import LiveModel
 from drivers.link import LinkState, StateChange
 from drivers.messages import Event, EventCode, SeqGap, TelemetryBatch
 from widgets.telemetry_plot import TelemetryPlot
@@ -145,7 +145,7 @@ def test_event_markers_on_the_time_axis(plot: TelemetryPlot, live: LiveModel) ->
 
 
 def test_peak_decimation_keeps_peaks_gaps_and_the_newest_samples() -> None:
-    from console.live import peak_decimate
+    from console.core.live import peak_decimate
 
     n = 10_007
     t = np.arange(n) / 1000.0

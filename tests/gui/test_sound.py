@@ -5,9 +5,9 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-from console.alarms import AlarmModel, Condition
-from console.sound import AlarmSound
-from drivers.pen_endpoints import wait_until
+from console.core.alarms import AlarmModel, Condition
+from console.gui.sound import AlarmSound
+from drivers.virtual.endpoints import wait_until
 
 
 def test_bursts_go_to_the_system_player(tmp_path: Path, monkeypatch) -> None:

@@ -13,11 +13,11 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from console import app as console_app
-from console.cli import build_parser
-from console.main_window import MainWindow
-from console.settings import ConsoleSettings
-from console.sound import AlarmSound
+from console.commands.cli import build_parser
+from console.gui import app as console_app
+from console.gui.main_window import MainWindow
+from console.gui.settings import ConsoleSettings
+from console.gui.sound import AlarmSound
 from console.store import Store
 from drivers.transport import PenPort
 from widgets.connection_bar import NO_PEN_WORDS
@@ -38,7 +38,7 @@ def test_where_to_connect_at_start_up() -> None:
 
 
 def test_no_pen_says_so_and_offers_the_virtual_pen(qtbot, window, monkeypatch) -> None:
-    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    monkeypatch.setattr("console.gui.main_window.find_pens", lambda: [])
     assert window.rescan() == []
     window.show()
     window.controller.tick()
@@ -80,7 +80,7 @@ def run_console(argv: list[str], inspect_after_s: float = 0.6) -> tuple[int, dic
 
 
 def test_start_up_with_no_pen(qtbot, tmp_path, monkeypatch, restore_app_style) -> None:
-    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    monkeypatch.setattr("console.gui.main_window.find_pens", lambda: [])
     code, seen = run_console(["--db", str(tmp_path / "s.db"), "--theme", "light"])
     assert code == 0
     assert seen["pen"] == NO_PEN_WORDS
@@ -89,7 +89,7 @@ def test_start_up_with_no_pen(qtbot, tmp_path, monkeypatch, restore_app_style) -
 
 
 def test_interrupted_session_is_reported(qtbot, tmp_path, monkeypatch, restore_app_style) -> None:
-    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    monkeypatch.setattr("console.gui.main_window.find_pens", lambda: [])
     db = tmp_path / "s.db"
     store = Store(db)
     crashed = store.create_session("P-007", "Dr Lee")  # left 'recording', as after a crash
@@ -105,7 +105,7 @@ def test_interrupted_session_is_reported(qtbot, tmp_path, monkeypatch, restore_a
 def test_unusable_database_starts_with_recording_off(
     qtbot, tmp_path, monkeypatch, restore_app_style
 ) -> None:
-    monkeypatch.setattr("console.main_window.find_pens", lambda: [])
+    monkeypatch.setattr("console.gui.main_window.find_pens", lambda: [])
     bad = tmp_path / "not-a-db.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     code, seen = run_console(["--db", str(bad)])

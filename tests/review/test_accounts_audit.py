@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from console.accounts import (
+from console.core.accounts import (
     ACCOUNTS_SCHEMA_SQL,
     AccountError,
     Accounts,
@@ -15,8 +15,8 @@ from console.accounts import (
     Role,
     require,
 )
-from console.audit import AUDIT_SCHEMA_SQL, AuditLog
-from console.idle_lock import IdleLock
+from console.core.audit import AUDIT_SCHEMA_SQL, AuditLog
+from console.core.idle_lock import IdleLock
 
 
 @pytest.fixture

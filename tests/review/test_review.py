@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from console.recorder import Recorder
-from console.review import SessionReview, patient_series, too_soon_warning
+from console.core.recorder import Recorder
+from console.core.review import SessionReview, patient_series, too_soon_warning
 from console.store import Store
 from drivers.link import Link, LinkState
-from drivers.pen_endpoints import wait_until
+from drivers.virtual.endpoints import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +74,7 @@ def test_seq_gaps_show_as_gaps_with_their_length(review: SessionReview) -> None:
 
 
 def test_pdf_report_renders(review: SessionReview, qapp, tmp_path: Path) -> None:
-    from console.report import write_report
+    from console.gui.report import write_report
 
     steps: list[int] = []
     out = write_report(review, tmp_path / "r.pdf", progress=steps.append)
@@ -91,7 +91,7 @@ def test_pdf_report_renders(review: SessionReview, qapp, tmp_path: Path) -> None
 
 
 def test_review_window_replays_and_exports(recorded: Path, qtbot, tmp_path: Path) -> None:
-    from console.review_window import ReviewWindow
+    from console.gui.review_window import ReviewWindow
 
     store = Store(recorded)
     try:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QMainWindow
 
-from console.accounts import Accounts, Role
-from console.recorder import Recorder
-from console.sign_in import ScreenLock
+from console.core.accounts import Accounts, Role
+from console.core.recorder import Recorder
+from console.gui.sign_in import ScreenLock
 from console.store import Store
 from drivers.link import Link, LinkState
 from drivers.messages import EventCode

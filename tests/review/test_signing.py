@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from console import packing
-from console.accounts import Accounts, Role
-from console.export import session_record
-from console.signing import SigningError, amend, content_hash, sign, verify_signatures
-from console.store import Store
+from console.core.accounts import Accounts, Role
+from console.core.export import session_record
+from console.core.signing import SigningError, amend, content_hash, sign, verify_signatures
+from console.store import Store, packing
 from console.store.maintenance import check
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from console.recorder import Recorder
+from console.core.recorder import Recorder
 from console.store import Store
 from drivers.link import Link, LinkState
-from drivers.pen_endpoints import wait_until
+from drivers.virtual.endpoints import wait_until
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.export import CSV_COLUMNS
-from drivers.pen_endpoints import PtyServer, wait_until
-from drivers.virtual_pen import PenConfig, VirtualPen
+from console.core.export import CSV_COLUMNS
+from drivers.virtual.endpoints import PtyServer, wait_until
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 ROOT = Path(__file__).resolve().parents[2]
 PEN = "virtual://treatment?telemetry_hz=1000"

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 from conftest import StorageListener as _Listener
 
-from console.recorder import Recorder
+from console.core.recorder import Recorder
 from console.store import Store
 from console.store.maintenance import check
-from drivers.pen_endpoints import PtyServer, wait_until
-from drivers.virtual_pen import PenConfig, VirtualPen
+from drivers.virtual.endpoints import PtyServer, wait_until
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from console.export import CSV_COLUMNS, write_csv
+from console.core.export import CSV_COLUMNS, write_csv
 from console.store import Store
 
 

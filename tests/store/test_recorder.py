@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import StorageListener as _Listener
 
-from console.audit import AuditLog
-from console.recorder import Recorder
+from console.core.audit import AuditLog
+from console.core.recorder import Recorder
 from console.store import Store, StoreError, chunking
 from drivers.link import CommandResult
 from drivers.messages import AckResult, Info, TelemetryBatch
-from drivers.pen_endpoints import wait_until
+from drivers.virtual.endpoints import wait_until
 
 
 def _batch(start: int, n: int, *, t0_us: int = 0, step_us: int = 1000, strokes0: int = 0):

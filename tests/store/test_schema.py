@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console import packing
-from console.store import Store, StoreError
+from console.store import Store, StoreError, packing
 from console.store.maintenance import backup, check
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 

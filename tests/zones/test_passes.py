@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from console.ceilings import confirmation_text
-from console.export import write_csv
-from console.recorder import Recorder
+from console.core.ceilings import confirmation_text
+from console.core.export import write_csv
+from console.core.recorder import Recorder
+from console.core.zone_session import build_zone_session
 from console.store import Store
-from console.zone_session import build_zone_session
 from drivers.link import Link, LinkState
 from drivers.messages import Button, EventCode, MsgType
-from drivers.pen_endpoints import wait_until
+from drivers.virtual.endpoints import wait_until
 
 PLAN = "Fine lines — forehead and periorbital"  # forehead ×3, periorbital R ×2, L ×2
 PRESSES = ["s", "s", "s", "L", "s", "s", "L", "s", "s"]
@@ -157,9 +157,9 @@ def test_override_needs_the_exact_confirmation_and_is_recorded(treatment) -> Non
 
 
 def test_clinic_ceiling_edits_are_used_and_audited(tmp_path: Path) -> None:
-    from console.audit import AuditLog
-    from console.clinic_ceilings import effective_map, set_clinic_ceiling
-    from console.zones import available_maps
+    from console.core.audit import AuditLog
+    from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
+    from console.core.zones import available_maps
 
     store = Store(tmp_path / "clinic.db")
     try:
@@ -182,8 +182,8 @@ def test_clinic_ceiling_edits_are_used_and_audited(tmp_path: Path) -> None:
 
 
 def test_plan_edited_for_one_session_is_audited_and_the_template_kept(qtbot, tmp_path) -> None:
-    from console.audit import AuditLog
-    from console.zones import find_plan
+    from console.core.audit import AuditLog
+    from console.core.zones import find_plan
     from widgets.zone_panel import PlanEditor
 
     store = Store(tmp_path / "plan.db")

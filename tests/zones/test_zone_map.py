@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
-from console.passes import PassTracker
-from console.zones import ZoneDataError, available_maps, find_plan, load_map
+from console.core.passes import PassTracker
+from console.core.zones import ZoneDataError, available_maps, find_plan, load_map
 from widgets.zone_map import ZoneMapWidget, centroid
 
 HERE = Path(__file__).parent

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from drivers import codec
 from drivers.messages import Info
-from drivers.pen_records import SENT_DTYPE, PenLogs, SentEvent
+from drivers.virtual.records import SENT_DTYPE, PenLogs, SentEvent
 
 
 class PenWire:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from console.accounts import AccountError, Accounts, Role, User
-from console.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
+from console.core.accounts import AccountError, Accounts, Role, User
+from console.core.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
 from console.store import Store
 from widgets.login_dialog import CredentialsDialog
 

@@ -3,9 +3,9 @@ logged in the audit trail with the old and new value. Qt-free."""
 
 from __future__ import annotations
 
-from console.audit import AuditLog
+from console.core.audit import AuditLog
+from console.core.zones import ZoneMap
 from console.store import Store, utc_now
-from console.zones import ZoneMap
 
 # The FDA De Novo clearance DEN160029 covers 0–2.5 mm; nothing above is accepted.
 MAX_CEILING_UM = 2500

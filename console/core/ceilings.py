@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from console.passes import PassTracker
+from console.core.passes import PassTracker
 from drivers.link import CommandResult, Link
 from drivers.messages import Event, EventCode, Status, TelemetryBatch
 

@@ -17,11 +17,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Operator console for the microneedling pen. "
         "Without a subcommand it opens the console window.",
     )
-    from console import app
+    from console.gui import app
 
     app.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = [m for m in pkgutil.iter_modules(console.commands.__path__) if m.name[0] != "_"]
+    modules = [
+        m
+        for m in pkgutil.iter_modules(console.commands.__path__)
+        if m.name[0] != "_" and m.name != "cli"
+    ]
     for module in sorted(modules, key=lambda m: m.name):
         importlib.import_module(f"console.commands.{module.name}").register(sub)
     return parser
@@ -32,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
-        from console import app
+        from console.gui import app
 
         return app.run(args)
     return int(func(args) or 0)

@@ -8,9 +8,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from console.packing import Columns
-from console.signing import amendments, signatures
+from console.core.signing import amendments, signatures
 from console.store import Store
+from console.store.packing import Columns
 
 CSV_COLUMNS = [
     "t_s",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from console.accounts import Accounts, Role, User
+from console.core.accounts import Accounts, Role, User
 
 DEFAULT_IDLE_LOCK_S = 15 * 60
 

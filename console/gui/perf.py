@@ -13,7 +13,7 @@ from typing import TextIO
 
 import numpy as np
 
-from console.live import Drained
+from console.core.live import Drained
 from drivers.link import LinkStats
 
 

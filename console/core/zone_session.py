@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from console.ceilings import CeilingController
-from console.passes import PassRecord, PassTracker
-from console.recorder import Recorder
-from console.zones import Plan, ZoneMap, available_maps, find_plan
+from console.core.ceilings import CeilingController
+from console.core.passes import PassRecord, PassTracker
+from console.core.recorder import Recorder
+from console.core.zones import Plan, ZoneMap, available_maps, find_plan
 from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Event, Info, TelemetryBatch
 
@@ -115,7 +115,7 @@ def build_zone_session(
     maps = available_maps()
     zone_map = maps[plan.map_id if plan else map_id]
     if store is not None:
-        from console.clinic_ceilings import effective_map
+        from console.core.clinic_ceilings import effective_map
 
         zone_map = effective_map(store, zone_map)  # type: ignore[arg-type]
     return ZoneSession(zone_map, plan, link)

@@ -10,8 +10,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from console.alarms import AlarmModel, Condition
-from console.live import Drained, Latest
+from console.core.alarms import AlarmModel, Condition
+from console.core.live import Drained, Latest
 from drivers.link import LinkState
 from drivers.messages import EventCode, Fault, Status
 

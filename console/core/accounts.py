@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from console.audit import AuditLog
+from console.core.audit import AuditLog
 
 ACCOUNTS_SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS users (

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from console.accounts import Accounts, Action, PermissionDenied, User
-from console.audit import AuditLog
+from console.core.accounts import Accounts, Action, PermissionDenied, User
+from console.core.audit import AuditLog
 from console.store.store import Store, StoreError, utc_now
 
 MEANINGS = ("reviewed", "approved")

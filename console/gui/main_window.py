@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.controller import PenController
-from console.live import Drained
-from console.settings import THEMES, ConsoleSettings, stylesheet
-from console.sound import AlarmSound
+from console.core.live import Drained
+from console.gui.controller import PenController
+from console.gui.settings import THEMES, ConsoleSettings, stylesheet
+from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList

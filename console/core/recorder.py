@@ -25,9 +25,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from console.packing import Columns
 from console.store import Store, StoreError
 from console.store.backlog import DiskWriter, SessionBuffer
+from console.store.packing import Columns
 from drivers.link import CommandResult, LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
 

@@ -33,10 +33,10 @@ from drivers.messages import (
     MsgType,
     Status,
 )
-from drivers.pen_physics import Drive, Handpiece
-from drivers.pen_records import SENT_DTYPE, PenConfig, ReceivedCommand, SentEvent
-from drivers.pen_wire import PenWire
-from drivers.scenarios import Action, Scenario, Step, scenario
+from drivers.virtual.physics import Drive, Handpiece
+from drivers.virtual.records import SENT_DTYPE, PenConfig, ReceivedCommand, SentEvent
+from drivers.virtual.scenarios import Action, Scenario, Step, scenario
+from drivers.virtual.wire import PenWire
 
 __all__ = ["SENT_DTYPE", "PenConfig", "ReceivedCommand", "SentEvent", "VirtualPen"]
 

@@ -33,14 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.accounts import Accounts
-from console.audit import AuditLog
-from console.export import write_csv
-from console.report import write_report
-from console.review import SessionReview, patient_series
-from console.signing import MEANINGS, SigningError, amend, sign, signatures
+from console.core.accounts import Accounts
+from console.core.audit import AuditLog
+from console.core.export import write_csv
+from console.core.review import SessionReview, patient_series
+from console.core.signing import MEANINGS, SigningError, amend, sign, signatures
+from console.core.zones import available_maps
+from console.gui.report import write_report
 from console.store import SessionFilter, Store
-from console.zones import available_maps
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
 from widgets.zone_map import ZoneMapWidget

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from console.alarms import RHYTHM, AlarmModel, Priority
+from console.core.alarms import RHYTHM, AlarmModel, Priority
 
 log = logging.getLogger(__name__)
 TONE_HZ = {Priority.HIGH: 660.0, Priority.MEDIUM: 520.0, Priority.LOW: 440.0}

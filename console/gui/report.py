@@ -14,8 +14,8 @@ import numpy as np
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
-from console.review import SessionReview
-from console.signing import signatures
+from console.core.review import SessionReview
+from console.core.signing import signatures
 
 DPI = 150
 MM = DPI / 25.4

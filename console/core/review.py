@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.packing import Columns
 from console.store import Store
+from console.store.packing import Columns
 
 SERIES_MIN_INTERVAL_DAYS = 28  # the seed spaces treatments 6–8 weeks apart
 GAP_KINDS = ("seq_gap", "link_gap", "link_lost")

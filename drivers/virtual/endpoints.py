@@ -18,7 +18,7 @@ import tty
 from collections.abc import Callable
 from pathlib import Path
 
-from drivers.virtual_pen import VirtualPen
+from drivers.virtual.pen import VirtualPen
 
 TICK_S = 0.004
 

@@ -12,15 +12,15 @@ from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.alarms import Alarm, AlarmModel, Condition
-from console.audit import AuditLog
-from console.clinic_ceilings import effective_map
-from console.live import Drained, LiveModel
-from console.monitor import LinkMonitor
-from console.recorder import Recorder
+from console.core.alarms import Alarm, AlarmModel, Condition
+from console.core.audit import AuditLog
+from console.core.clinic_ceilings import effective_map
+from console.core.live import Drained, LiveModel
+from console.core.monitor import LinkMonitor
+from console.core.recorder import Recorder
+from console.core.zone_session import ZoneSession
+from console.core.zones import available_maps
 from console.store import Store
-from console.zone_session import ZoneSession
-from console.zones import available_maps
 from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
 from drivers.messages import Info, Status
 
@@ -188,7 +188,7 @@ class PenController(QObject):
             return None
         from datetime import UTC, datetime
 
-        from console.review import patient_series
+        from console.core.review import patient_series
 
         earlier = [
             s for s in patient_series(self.store, patient_code.strip()) if s["uuid"] != self.session

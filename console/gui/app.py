@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drivers.scenarios import SCENARIOS
+from drivers.virtual.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
     from drivers.transport import PenPort
 
-THEMES = ("dark", "light")  # console.settings.THEMES, without importing Qt here
+THEMES = ("dark", "light")  # console.gui.settings.THEMES, without importing Qt here
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,14 +66,17 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.controller import PenController
-    from console.main_window import MainWindow
-    from console.paths import resolve_db_path
-    from console.settings import ConsoleSettings, stylesheet
+    from console.core.paths import resolve_db_path
+    from console.gui.controller import PenController
+    from console.gui.main_window import MainWindow
+    from console.gui.settings import ConsoleSettings, stylesheet
     from console.store import Store, StoreError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Pen Console")
+    from console.gui.gc_timer import collect_on_gui_thread
+
+    gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
     settings = ConsoleSettings()
     theme = args.theme or settings.theme
     app.setStyleSheet(stylesheet(theme))  # type: ignore[union-attr]
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     window.report_interrupted(interrupted)  # type: ignore[arg-type]
     user = None
     if store is not None:
-        from console.sign_in import who_is_at_the_console
+        from console.gui.sign_in import who_is_at_the_console
 
         signed_in, user = who_is_at_the_console(
             store, window, automated=bool(args.quit_after), idle_s=args.idle_lock_minutes * 60
@@ -104,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             store.close()
             return 1
         if user is not None:
-            from console.accounts import Action
+            from console.core.accounts import Action
 
             controller.user = user.name
             # What this role may not do is not offered (the checks also stand behind it).
@@ -120,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     perf_file = None
     if args.perf_log:
-        from console.perf import PerfLog
+        from console.gui.perf import PerfLog
 
         perf_file = Path(args.perf_log).open("w", encoding="utf-8")  # noqa: SIM115
         perf = PerfLog(perf_file, lambda: controller.link.stats if controller.link else None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from console.zones import Plan, ZoneMap
+from console.core.zones import Plan, ZoneMap
 from drivers.messages import Button, Event, EventCode, Status, TelemetryBatch
 
 
