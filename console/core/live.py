@@ -200,6 +200,10 @@ class LiveModel:
     def on_storage_recovered(self, message: str) -> None:
         self._queue.put(("storage", (True, message)))
 
+    def on_marker(self, kind: str, label: str) -> None:
+        """A console-side mark (zone change, pass), placed at the samples before it."""
+        self._queue.put(("marker", (kind, label)))
+
     # ------------------------------------------------------------ GUI side
 
     def t_s(self, t_us: int) -> float:
@@ -242,6 +246,8 @@ class LiveModel:
                 out.commands.append(item)
             elif kind == "storage":
                 out.storage.append(item)
+            elif kind == "marker":
+                self.add_marker(*item)
         if batches:
             self._take(batches, out)
         return out

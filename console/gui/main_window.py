@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         )
 
     def start_session(self, patient: str, practitioner: str) -> None:
+        warning = self.controller.series_warning(patient)  # against the previous session
         try:
             session = self.controller.start_session(patient, practitioner)
         except (ValueError, RuntimeError) as exc:
@@ -187,7 +188,6 @@ class MainWindow(QMainWindow):
             return
         self.settings.practitioner = practitioner.strip()
         self.readouts.start_timer()
-        warning = self.controller.series_warning(patient)
         self.session_bar.set_recording(session, warning or "")
 
     def end_session(self) -> None:
