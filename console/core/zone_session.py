@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from console.core.ceilings import CeilingController
+from console.core.ceilings import CeilingController, ZoneStatus
 from console.core.passes import PassRecord, PassTracker
 from console.core.recorder import Recorder
-from console.core.zones import Plan, ZoneMap, available_maps, find_plan
+from console.core.zones import Plan, ZoneMap, available_maps, available_plans, find_plan
 from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Event, Info, TelemetryBatch
 
@@ -63,6 +63,30 @@ class ZoneSession:
         self.plan = plan
         self.tracker.plan = plan
         self.tracker.start()
+
+    # ------------------------------------------------------------ the zone panel's actions
+
+    def status(self) -> ZoneStatus:
+        return self.ceilings.status()
+
+    def mark_pass(self) -> None:
+        self.tracker.mark_pass(self.tracker.last_t_us)
+
+    def undo_pass(self) -> None:
+        self.tracker.undo()
+
+    def next_zone(self) -> None:
+        self.tracker.advance(how="touch")
+
+    def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> None:
+        """Raises ValueError unless `confirmation` is the exact confirmation_text()."""
+        self.ceilings.override(zone, ceiling_um, confirmation)
+
+    def plans(self) -> list[Plan]:
+        """The plan templates drawn on this session's map."""
+        return [p for p in available_plans().values() if p.map_id == self.map.id]
+
+    # ------------------------------------------------------------ the record
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "ceiling_override":

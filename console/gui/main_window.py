@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         # The zone map and plan progress (zone-map issue) go here, via add_side_panel().
         self.side_panel = QVBoxLayout()
         side_layout.addLayout(self.side_panel, 1)
-        self.zone_panel = ZonePanel(controller.zones)
+        self.zone_panel = ZonePanel(controller.zones, controller.zones.plans())
         self.add_side_panel(self.zone_panel)
         self._frames = 0
         side_layout.addWidget(self.controls)
@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         ):
             QShortcut(QKeySequence(key), self, slot)
         c.frame.connect(self.on_frame)
+        c.command_answered.connect(self.controls.show_answer)
 
     # ------------------------------------------------------------ actions
 
