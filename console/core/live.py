@@ -147,7 +147,7 @@ class Latest:
         return bool(self.status & flag)
 
 
-_MARKED_EVENTS = {
+_MARKED_EVENTS: dict[EventCode | int, str] = {
     EventCode.BUTTON_SHORT: "button",
     EventCode.BUTTON_LONG: "button",
     EventCode.FAULT_RAISED: "fault",
@@ -289,7 +289,7 @@ class LiveModel:
         out.samples += n
 
     def _on_event(self, event: Event) -> None:
-        kind = _MARKED_EVENTS.get(event.code)  # type: ignore[call-overload]
+        kind = _MARKED_EVENTS.get(event.code)
         if kind is not None:
             name = getattr(event.code, "name", str(event.code)).replace("_", " ").lower()
             self.markers.append(Marker(self.t_s(event.t_us), kind, name))
