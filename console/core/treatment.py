@@ -36,8 +36,6 @@ from drivers.messages import Info, Status
 RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
 DEFAULT_MAP = "face"
 
-CommandHook = Callable[[str, "Future[CommandResult]"], None]
-
 
 def depth_target_um(current_um: int, steps: int, info: Info) -> int:
     """The set depth after `steps` whole steps of the pen's own size, within its range."""
@@ -167,40 +165,36 @@ class Treatment:
 
     # ------------------------------------------------------------ commands
 
-    def _ready(self) -> tuple[Link, Info] | LinkClosed:
+    def _command(
+        self, send: Callable[[Link, Info], Future[CommandResult]]
+    ) -> Future[CommandResult]:
+        """`send` on a streaming link with the pen's ranges; else a future holding why not."""
         link, info = self.link, self.info
         if link is None:
-            return LinkClosed("no pen is connected: connect one first")
+            return failed(LinkClosed("no pen is connected: connect one first"))
         if info is None or link.state is not LinkState.STREAMING:
-            return LinkClosed(f"the pen link is {link.state}; wait until it is connected")
-        return link, info
+            return failed(LinkClosed(f"the pen link is {link.state}; wait until it is connected"))
+        return send(link, info)
 
     def step_depth(self, steps: int) -> Future[CommandResult]:
         """Move the set depth by whole steps of the pen's own size (from INFO)."""
-        ready = self._ready()
-        if isinstance(ready, LinkClosed):
-            return failed(ready)
-        link, info = ready
-        return link.set_depth(depth_target_um(self.live.latest.depth_set_um, steps, info))
+        depth_um = self.live.latest.depth_set_um
+        return self._command(
+            lambda link, info: link.set_depth(depth_target_um(depth_um, steps, info))
+        )
 
     def step_rate(self, steps: int) -> Future[CommandResult]:
-        ready = self._ready()
-        if isinstance(ready, LinkClosed):
-            return failed(ready)
-        link, info = ready
-        return link.set_rate(rate_target_dhz(self.live.latest.rate_dhz, steps, info))
+        rate_dhz = self.live.latest.rate_dhz
+        return self._command(
+            lambda link, info: link.set_rate(rate_target_dhz(rate_dhz, steps, info))
+        )
 
     def toggle_motor(self) -> Future[CommandResult]:
-        ready = self._ready()
-        if isinstance(ready, LinkClosed):
-            return failed(ready)
-        return ready[0].motor(not self.live.latest.has(Status.MOTOR_RUNNING))
+        running = self.live.latest.has(Status.MOTOR_RUNNING)
+        return self._command(lambda link, _: link.motor(not running))
 
     def clear_fault(self) -> Future[CommandResult]:
-        ready = self._ready()
-        if isinstance(ready, LinkClosed):
-            return failed(ready)
-        return ready[0].clear_fault()
+        return self._command(lambda link, _: link.clear_fault())
 
     # ------------------------------------------------------------ sessions
 
