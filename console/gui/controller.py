@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.alarms import Alarm, AlarmModel, Condition
 from console.core.audit import AuditLog
 from console.core.clinic_ceilings import effective_map
+from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
@@ -36,6 +37,7 @@ class PenController(QObject):
     link_replaced = Signal()
     zone_alarm = Signal(bool, str)  # the ceiling alarm, hopped from the link thread
     zone_mark = Signal(str, str)  # ("zone" | "pass", label) for the plot's markers
+    notice = Signal(str)  # one sentence for the status line (e.g. why a press was clamped)
 
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,8 +46,18 @@ class PenController(QObject):
         self.alarms = AlarmModel()
         self.monitor = LinkMonitor(self.alarms)
         self.recorder = Recorder(store) if store is not None else None
+        # Every link's pen counters reach the screen and the record through one session
+        # clock, so a new pen or a rebooted one carries the session on (issue 13).
+        self.clock = SessionClock()
+        self.clock.subscribe(self.live)
+        self.clock.on_break.append(self.live.on_break)
         if self.recorder is not None:
             self.recorder.add_listener(self.live)
+            self.clock.subscribe(self.recorder)
+            recorder = self.recorder  # the hook runs on the link thread: no Qt object in it
+            self.clock.on_break.append(
+                lambda b: recorder.add_console_event(b.kind.value, b.data(), t_us=b.t_us)
+            )
         self.link: Link | None = None
         self.session: str | None = None
         self.user: str | None = None  # who signed in, for the audit trail
@@ -89,10 +101,8 @@ class PenController(QObject):
     def connect_to(self, url: str) -> None:
         self.disconnect()
         self.link = Link(url)
-        self.link.subscribe(self.live)
-        if self.recorder is not None:
-            self.link.subscribe(self.recorder)
-        self.zones.attach(self.link, self.recorder)
+        self.link.subscribe(self.clock)
+        self.zones.attach(self.link, self.recorder, source=self.clock)
         self.link.start()
         self.link_replaced.emit()
 
@@ -141,6 +151,12 @@ class PenController(QObject):
         link, info = ready
         target = self.live.latest.depth_set_um + steps * info.depth_step_um
         target = min(max(target, info.depth_min_um), info.depth_max_um)
+        ceiling = self.zones.ceilings.ceiling_um()
+        if ceiling is not None and target > ceiling and steps > 0:
+            zone = self.zones.tracker.active
+            label = self.zones.map.zone(zone).label.lower() if zone else "zone"
+            target = max(ceiling - ceiling % info.depth_step_um, info.depth_min_um)
+            self.notice.emit(f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm.")
         self._send("set_depth", link.set_depth(target))
 
     def step_rate(self, steps: int) -> None:
@@ -181,6 +197,7 @@ class PenController(QObject):
             self.recorder.end_session()
             self._audit(self.user or "console", "session.end", None)
         self.session = None
+        self.live.end_session()
 
     def series_warning(self, patient_code: str) -> str | None:
         """A warning when this patient's previous session is under four weeks old."""
@@ -234,7 +251,8 @@ class PenController(QObject):
         drained = self.live.drain()
         stats = self.link.stats if self.link else None
         discards = stats.discarded.get("total", 0) if stats else 0
-        self.monitor.update(drained, self.state, self.live.latest, discards)
+        recording = self.session is not None
+        self.monitor.update(drained, self.state, self.live.latest, discards, recording)
         self.frame.emit(drained)
         return drained
 
