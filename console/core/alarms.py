@@ -237,3 +237,10 @@ class AlarmModel:
 
 def _utc() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def local_clock(iso_utc: str | None) -> str:
+    """An alarm time for the screen: the clinic's local wall-clock time, to the second."""
+    if not iso_utc:
+        return ""
+    return datetime.fromisoformat(iso_utc).astimezone().strftime("%H:%M:%S")
