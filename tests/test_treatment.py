@@ -117,3 +117,19 @@ def test_zone_status_follows_the_plan(store: Store) -> None:
         assert zones.status().active == "periorbital_right"
     finally:
         treatment.close()
+
+
+def test_a_step_up_past_the_zone_ceiling_is_clamped_and_said(store: Store) -> None:
+    treatment = Treatment(store, plan=find_plan("Fine lines — forehead and periorbital"))
+    said: list[str] = []
+    treatment.on_notice.append(said.append)
+    try:
+        treatment.zones.tracker.start()  # forehead
+        ceiling = treatment.zones.status().ceiling_um
+        assert treatment.depth_step_target(ceiling - 50, +1, INFO) == ceiling
+        assert said == []
+        assert treatment.depth_step_target(ceiling, +1, INFO) == ceiling
+        assert said == [f"Depth clamped to the forehead ceiling, {ceiling / 1000:.2f} mm."]
+        assert treatment.depth_step_target(ceiling + 200, -1, INFO) == ceiling + 150  # down
+    finally:
+        treatment.close()

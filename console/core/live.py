@@ -4,6 +4,11 @@ Link callbacks (on the link's thread) only put items on a thread-safe queue. The
 display timer calls `drain()`, which moves new samples into a ring buffer sized for the
 longest plot window, and returns what arrived. Lost frames and link outages become NaN
 rows, so the plots show gaps instead of lines drawn across them. Qt-free.
+
+Numbers are only shown while they are current: `current()` is False once the link is lost
+or closed, and the screen then greys its readouts and shows the outage as a band
+(`outages`) that grows with the wall clock until the pen is heard again. The rate column
+is the rate the pen is stroking at (0 while the motor is stopped, as the readout says).
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from console.core.continuity import Break, BreakKind
 from drivers.link import LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, Status, TelemetryBatch
 
 PLOT_COLUMNS = ("depth_set_mm", "depth_meas_mm", "rate_hz", "force_n")
 MAX_WINDOW_S = 60.0
 MAX_RATE_HZ = 2000
+STALE_S = 1.0  # a reading older than this is not shown as current
 
 
 class RingBuffer:
@@ -114,8 +121,17 @@ def peak_decimate(
 @dataclass(frozen=True, slots=True)
 class Marker:
     t_s: float
-    kind: str  # button, fault, gap, zone, pass, alarm, cartridge
+    kind: str  # button, fault, gap, zone, pass, alarm, cartridge, pen
     label: str
+
+
+@dataclass
+class Outage:
+    """A stretch of the plot clock with no pen: link lost, or a pen change."""
+
+    start_t: float
+    end_t: float | None = None  # None: still going on
+    label: str = "link lost"
 
 
 @dataclass
@@ -171,8 +187,11 @@ class LiveModel:
         self.state_message = ""
         self.markers: deque[Marker] = deque(maxlen=500)
         self.session_strokes0: int | None = None
+        self._session_pending = False  # a session started before any sample came
         self._t0_us: int | None = None
         self._pending_gap = False
+        self.outages: deque[Outage] = deque(maxlen=50)
+        self._lost_at: float | None = None  # monotonic time of the last sample before a loss
 
     # ------------------------------------------------------------ link side (any thread)
 
@@ -203,6 +222,10 @@ class LiveModel:
     def on_marker(self, kind: str, label: str) -> None:
         """A console-side mark (zone change, pass), placed at the samples before it."""
         self._queue.put(("marker", (kind, label)))
+
+    def on_break(self, found: Break) -> None:
+        """A new pen or a restarted one (console.core.continuity), from the link thread."""
+        self._queue.put(("break", found))
 
     # ------------------------------------------------------------ GUI side
 
@@ -248,6 +271,8 @@ class LiveModel:
                 out.storage.append(item)
             elif kind == "marker":
                 self.add_marker(*item)
+            elif kind == "break":
+                self._on_break(item)
         if batches:
             self._take(batches, out)
         return out
@@ -264,7 +289,8 @@ class LiveModel:
             "depth_meas_mm": np.where(
                 batch.depth_meas_um > 0, batch.depth_meas_um / 1000.0, np.nan
             ),
-            "rate_hz": batch.rate_dhz / 10.0,
+            # The rate the pen strokes at: 0 while stopped, as the readout shows it.
+            "rate_hz": np.where(batch.status & Status.MOTOR_RUNNING, batch.rate_dhz / 10.0, 0.0),
             "force_n": batch.force_mn / 1000.0,
         }
         if self._pending_gap:  # a NaN row breaks the line where frames were lost
@@ -272,6 +298,9 @@ class LiveModel:
             gap_t = np.array([t[0] - 1e-6 if last is None else (last + t[0]) / 2])
             self.ring.append(gap_t, {k: np.array([np.nan]) for k in PLOT_COLUMNS})
             self._pending_gap = False
+        if self.outages and self.outages[-1].end_t is None:
+            self.outages[-1].end_t = float(t[0])
+            self._lost_at = None
         self.ring.append(t, cols)
         i = n - 1
         self.latest = Latest(
@@ -286,6 +315,9 @@ class LiveModel:
             t_us=int(batch.t_us[i]),
             rx_monotonic=time.monotonic(),
         )
+        if self._session_pending:
+            self.session_strokes0 = int(batch.strokes[0])
+            self._session_pending = False
         out.samples += n
 
     def _on_event(self, event: Event) -> None:
@@ -302,6 +334,9 @@ class LiveModel:
             last = self.ring.last_t()
             if last is not None:
                 self.markers.append(Marker(last, "gap", "link lost"))
+                if not self.outages or self.outages[-1].end_t is not None:
+                    self.outages.append(Outage(last))
+                    self._lost_at = self.latest.rx_monotonic or time.monotonic()
         if change.state is LinkState.STREAMING and change.gap_s:
             self._pending_gap = True
 
@@ -311,10 +346,50 @@ class LiveModel:
         if last is not None:
             self.markers.append(Marker(last, kind, label))
 
-    def session_strokes(self) -> int:
+    def _on_break(self, found: Break) -> None:
+        self._pending_gap = True
+        words = (
+            f"new pen {found.serial} (was {found.previous_serial})"
+            if found.kind is BreakKind.NEW_PEN
+            else f"pen {found.serial or ''} restarted".replace("  ", " ")
+        )
+        t = self.t_s(found.t_us)
+        self.markers.append(Marker(t, "pen", words))
+        if self.outages and self.outages[-1].end_t is None:
+            self.outages[-1].label = words
+        elif found.gap_us > 0:
+            self.outages.append(Outage(t - found.gap_us / 1e6, t, words))
+
+    def current(self, now: float | None = None) -> bool:
+        """Whether the newest reading may be shown as the pen's present state."""
+        if self.state is not LinkState.STREAMING or not self.latest.rx_monotonic:
+            return False
+        now = time.monotonic() if now is None else now
+        return now - self.latest.rx_monotonic <= STALE_S
+
+    def now_t(self, now: float | None = None) -> float | None:
+        """The plot clock's "now": the newest sample, or later while the link is lost (the
+        outage band grows with the wall clock)."""
+        last = self.ring.last_t()
+        if last is None or self._lost_at is None or self.state is not LinkState.LOST:
+            return last
+        now = time.monotonic() if now is None else now
+        return last + max(0.0, now - self._lost_at)
+
+    def session_strokes(self) -> int | None:
+        """Strokes since the session started; None with no session. Never negative."""
         if self.session_strokes0 is None:
-            return 0
-        return self.latest.strokes - self.session_strokes0
+            return None
+        return max(0, self.latest.strokes - self.session_strokes0)
 
     def mark_session_start(self) -> None:
-        self.session_strokes0 = self.latest.strokes
+        if self.latest.rx_monotonic:
+            self.session_strokes0 = self.latest.strokes
+        else:  # no sample yet: count from the first one
+            self.session_strokes0 = 0
+            self._session_pending = True
+
+    def end_session(self) -> None:
+        """Session counters go back to nothing; the next session starts from zero."""
+        self.session_strokes0 = None
+        self._session_pending = False

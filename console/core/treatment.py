@@ -7,6 +7,9 @@ here or in the models it holds: how far a depth or rate step may go, what is aud
 when a session starts or ends, which alarms become session events, when a patient's
 series is too close together.
 
+Every listener hears the link through one SessionClock, so a new pen, or the same pen
+after a reboot, carries the session on with continuous time and strokes (issue 13).
+
 Threads: link callbacks arrive on the link's thread. Anything they change that the
 screen reads (the ceiling alarm, zone and pass marks) goes through a queue and is
 applied by `tick()`, which the screen calls at display rate on its own thread. Command
@@ -23,6 +26,7 @@ from datetime import UTC, datetime
 from console.core.alarms import Alarm, AlarmModel, Condition
 from console.core.audit import AuditLog
 from console.core.clinic_ceilings import effective_map
+from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
@@ -85,6 +89,14 @@ class Treatment:
         if self.recorder is not None and track_zones:
             self.recorder.annotator = self.zones.tracker
         self.zones.audit = self._audit_zones
+        self.clock = SessionClock()
+        self.on_notice: list[Callable[[str], None]] = []  # one sentence for the status line
+        if self.recorder is not None:
+            self.clock.subscribe(self.recorder)
+            recorder = self.recorder  # the hook runs on the link thread
+            self.clock.on_break.append(
+                lambda b: recorder.add_console_event(b.kind.value, b.data(), t_us=b.t_us)
+            )
         self.watched = watch
         self.live = LiveModel()
         self.alarms = AlarmModel()
@@ -95,6 +107,8 @@ class Treatment:
 
     def _watch(self) -> None:
         live = self.live
+        self.clock.subscribe(live)
+        self.clock.on_break.append(live.on_break)
         if self.recorder is not None:
             self.recorder.add_listener(live)
         self.zones.alarm_hooks.append(
@@ -127,15 +141,13 @@ class Treatment:
         return self.link is not None and self.link.virtual_pen is not None
 
     def attach(self, link: Link) -> None:
-        """Listen to `link` (not yet started): live model, recorder, then the zone work."""
+        """Listen to `link` (not yet started) through the session clock: the live model,
+        the recorder, then the zone work."""
         self.detach()
         self.link = link
-        if self.watched:
-            link.subscribe(self.live)
-        if self.recorder is not None:
-            link.subscribe(self.recorder)
+        link.subscribe(self.clock)
         if self.track_zones:
-            self.zones.attach(link, self.recorder)
+            self.zones.attach(link, self.recorder, source=self.clock)
 
     def connect_to(self, url: str) -> Link:
         self.attach(Link(url))
@@ -177,11 +189,24 @@ class Treatment:
         return send(link, info)
 
     def step_depth(self, steps: int) -> Future[CommandResult]:
-        """Move the set depth by whole steps of the pen's own size (from INFO)."""
+        """Move the set depth by whole steps of the pen's own size (from INFO), never up
+        past the active zone's ceiling: a press that would is clamped, and said so."""
         depth_um = self.live.latest.depth_set_um
         return self._command(
-            lambda link, info: link.set_depth(depth_target_um(depth_um, steps, info))
+            lambda link, info: link.set_depth(self.depth_step_target(depth_um, steps, info))
         )
+
+    def depth_step_target(self, depth_um: int, steps: int, info: Info) -> int:
+        """The depth a step asks for: the pen's range, then the active zone's ceiling."""
+        target = depth_target_um(depth_um, steps, info)
+        ceiling = self.zones.ceilings.ceiling_um()
+        if ceiling is not None and target > ceiling and steps > 0:
+            zone = self.zones.tracker.active
+            label = self.zones.map.zone(zone).label.lower() if zone else "zone"
+            target = max(ceiling - ceiling % info.depth_step_um, info.depth_min_um)
+            for notice in self.on_notice:
+                notice(f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm.")
+        return target
 
     def step_rate(self, steps: int) -> Future[CommandResult]:
         rate_dhz = self.live.latest.rate_dhz
@@ -225,6 +250,7 @@ class Treatment:
             self.recorder.end_session()
             self._audit(self.user or "console", "session.end", None)
         self.session = None
+        self.live.end_session()
         return session
 
     def _audit_zones(self, action: str, obj: str, old: object, new: object) -> None:
@@ -263,5 +289,6 @@ class Treatment:
         drained = self.live.drain()
         stats = self.link.stats if self.link else None
         discards = stats.discarded.get("total", 0) if stats else 0
-        self.monitor.update(drained, self.state, self.live.latest, discards)
+        recording = self.session is not None
+        self.monitor.update(drained, self.state, self.live.latest, discards, recording)
         return drained

@@ -39,13 +39,14 @@ class ZoneSession:
 
     # ------------------------------------------------------------ wiring
 
-    def attach(self, link: Link, recorder: Recorder | None) -> None:
-        """Subscribe to `link`; with a recorder, samples are attributed as it stores them."""
+    def attach(self, link: Link, recorder: Recorder | None, source: Any = None) -> None:
+        """Subscribe to `link` (or to `source`, a relay of it such as the session clock);
+        with a recorder, samples are attributed as it stores them."""
         self.link = link
         self.ceilings.link = link
         self.recorder = recorder
         self._annotate_here = recorder is None or recorder.annotator is not self.tracker
-        link.subscribe(self)
+        (source if source is not None else link).subscribe(self)
 
     def start(self, session: str | None = None) -> None:
         self.tracker.start()

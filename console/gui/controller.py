@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.core.alarms import AlarmModel
+from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.treatment import Treatment
 from console.core.zone_session import ZoneSession
@@ -28,10 +29,12 @@ class PenController(QObject):
     command_answered = Signal(str, object)  # command name, CommandResult | Exception
     frame = Signal(object)  # Drained, after each display tick
     link_replaced = Signal()
+    notice = Signal(str)  # one sentence for the status line (e.g. why a press was clamped)
 
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.treatment = Treatment(store)
+        self.treatment.on_notice.append(self.notice.emit)  # said on the GUI thread
         self._answers: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
         self.timer = QTimer(self)
         self.timer.setInterval(round(1000 / DISPLAY_HZ))
@@ -51,6 +54,10 @@ class PenController(QObject):
     @property
     def alarms(self) -> AlarmModel:
         return self.treatment.alarms
+
+    @property
+    def clock(self) -> SessionClock:
+        return self.treatment.clock
 
     @property
     def zones(self) -> ZoneSession:
