@@ -175,11 +175,34 @@ _MARKED_EVENTS: dict[EventCode | int, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Command:
+    name: str
+    requested: int | None
+    outcome: object
+
+
+@dataclass(frozen=True, slots=True)
+class _Storage:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    kind: str
+    label: str
+
+
+# What the link thread hands the screen, in stream order.
+_Item = TelemetryBatch | Event | StateChange | Info | SeqGap | _Command | _Storage | _Mark | Break
+
+
 class LiveModel:
     """A link subscriber (any thread) and the GUI's source of truth (GUI thread)."""
 
     def __init__(self, max_rate_hz: int = MAX_RATE_HZ, max_window_s: float = MAX_WINDOW_S):
-        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.ring = RingBuffer(int(max_rate_hz * max_window_s * 1.2), PLOT_COLUMNS)
         self.latest = Latest()
         self.info: Info | None = None
@@ -196,36 +219,36 @@ class LiveModel:
     # ------------------------------------------------------------ link side (any thread)
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
-        self._queue.put(("telemetry", batch))
+        self._queue.put(batch)
 
     def on_event(self, event: Event) -> None:
-        self._queue.put(("event", event))
+        self._queue.put(event)
 
     def on_state(self, change: StateChange) -> None:
-        self._queue.put(("state", change))
+        self._queue.put(change)
 
     def on_info(self, info: Info) -> None:
-        self._queue.put(("info", info))
+        self._queue.put(info)
 
     def on_gap(self, gap: SeqGap) -> None:
-        self._queue.put(("gap", gap))
+        self._queue.put(gap)
 
     def on_command(self, name: str, requested: int | None, outcome: object) -> None:
-        self._queue.put(("command", (name, requested, outcome)))
+        self._queue.put(_Command(name, requested, outcome))
 
     def on_storage_problem(self, message: str) -> None:
-        self._queue.put(("storage", (False, message)))
+        self._queue.put(_Storage(False, message))
 
     def on_storage_recovered(self, message: str) -> None:
-        self._queue.put(("storage", (True, message)))
+        self._queue.put(_Storage(True, message))
 
     def on_marker(self, kind: str, label: str) -> None:
         """A console-side mark (zone change, pass), placed at the samples before it."""
-        self._queue.put(("marker", (kind, label)))
+        self._queue.put(_Mark(kind, label))
 
     def on_break(self, found: Break) -> None:
         """A new pen or a restarted one (console.core.continuity), from the link thread."""
-        self._queue.put(("break", found))
+        self._queue.put(found)
 
     # ------------------------------------------------------------ GUI side
 
@@ -240,39 +263,37 @@ class LiveModel:
         batches: list[TelemetryBatch] = []
         for _ in range(limit):
             try:
-                kind, item = self._queue.get_nowait()
+                item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if kind == "telemetry":
+            if isinstance(item, TelemetryBatch):
                 batches.append(item)
                 continue
             if batches:  # keep order: samples before this item go in first
                 self._take(batches, out)
                 batches = []
-            if kind == "event":
-                out.events.append(item)
-                self._on_event(item)
-            elif kind == "state":
-                out.states.append(item)
-                self._on_state(item)
-            elif kind == "info":
-                self.info = item
-            elif kind == "gap":
-                out.gaps.append(item)
-                self._pending_gap = True
-                self.markers.append(
-                    Marker(
-                        self.t_s(item.t_us_before or 0), "gap", f"{item.frames_lost} frames lost"
-                    )
-                )
-            elif kind == "command":
-                out.commands.append(item)
-            elif kind == "storage":
-                out.storage.append(item)
-            elif kind == "marker":
-                self.add_marker(*item)
-            elif kind == "break":
-                self._on_break(item)
+            match item:
+                case Event():
+                    out.events.append(item)
+                    self._on_event(item)
+                case StateChange():
+                    out.states.append(item)
+                    self._on_state(item)
+                case Info():
+                    self.info = item
+                case SeqGap():
+                    out.gaps.append(item)
+                    self._pending_gap = True
+                    at_s = self.t_s(item.t_us_before or 0)
+                    self.markers.append(Marker(at_s, "gap", f"{item.frames_lost} frames lost"))
+                case _Command(name, requested, outcome):
+                    out.commands.append((name, requested, outcome))
+                case _Storage(ok, message):
+                    out.storage.append((ok, message))
+                case _Mark(kind, label):
+                    self.add_marker(kind, label)
+                case Break():
+                    self._on_break(item)
         if batches:
             self._take(batches, out)
         return out
