@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from console.core.access import Access, Refused
+from console.core.accounts import Accounts, Role
 from console.core.audit import AuditLog
+from console.core.ceilings import confirmation_text
 from console.core.treatment import Treatment, depth_target_um, rate_target_dhz
 from console.core.zones import find_plan
 from console.store import Store
@@ -72,21 +75,54 @@ def test_session_is_audited_and_the_series_warning_is_one_rule(store: Store) -> 
     earlier = store.create_session("P-T", "Dr A")
     when = datetime.now(UTC) - timedelta(days=20)
     store.update_session(earlier, started_utc=when.isoformat(timespec="milliseconds"))
-    treatment = Treatment(store, plan=find_plan("Full face — PRP"))
+    admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
+    lee = Accounts(store).add(
+        "dr.lee", Role.PRACTITIONER, "battery staple", access=Access(store, admin)
+    )
+    treatment = Treatment(store, plan=find_plan("Full face — PRP"), user=lee)
     try:
-        treatment.user = "dr.a"
+        assert treatment.user == "dr.lee"
         warning = treatment.series_warning(" P-T ")
         assert warning is not None and "20 days ago" in warning
         assert treatment.series_warning("P-NEW") is None
-        session = treatment.start_session("P-T", "Dr A")
+        session = treatment.start_session("P-T", "Dr Lee")
         assert store.session(session)["plan_name"] == "Full face — PRP"
         assert treatment.end_session() == session
-        actions = [(e.action, e.object) for e in AuditLog(store.conn).entries()]
-        assert actions[-2:] == [
-            ("session.start", f"session:{session}"),
-            ("session.end", f"session:{session}"),
+        rows = [
+            (e.user, e.action, e.object)
+            for e in AuditLog(store).entries()
+            if e.action.startswith("session.") and e.action != "session.seal"
+        ]
+        assert rows == [
+            ("dr.lee", "session.start", f"session:{session}"),
+            ("dr.lee", "session.end", f"session:{session}"),
         ]
     finally:
+        treatment.close()
+
+
+def test_what_the_role_may_not_do_is_refused_and_audited(store: Store) -> None:
+    admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
+    nobody = Treatment(store)  # accounts exist, nobody signed in
+    treatment = Treatment(store, plan=find_plan("Full face — PRP"), user=admin)
+    try:
+        with pytest.raises(Refused, match="sign in"):
+            nobody.start_session("P-1", "Dr A")
+        zones = treatment.zones
+        zones.tracker.start()
+        with pytest.raises(Refused, match="may not choose or change the treatment plan"):
+            zones.use_plan(None)
+        assert zones.plan is not None and zones.plan.name == "Full face — PRP"
+        zone = zones.status().active
+        assert zone is not None
+        words = confirmation_text(zones.map.zone(zone).label, 900)
+        with pytest.raises(Refused, match="may not override"):
+            zones.override_ceiling(zone, 900, words)
+        assert not zones.status().overridden
+        refused = [e for e in AuditLog(store).entries() if e.action == "refused"]
+        assert [e.user for e in refused] == ["(not signed in)", "it", "it"]
+    finally:
+        nobody.close()
         treatment.close()
 
 

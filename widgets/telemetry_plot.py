@@ -89,14 +89,17 @@ class TelemetryPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.paused_label = QLabel("⏸  PAUSED: the view is frozen; recording goes on. Drag to look back.")
+        self.paused_label = QLabel(
+            "⏸  PAUSED: the view is frozen; recording goes on. Drag to look back."
+        )
         self.paused_label.setObjectName("pausedBand")
         self.paused_label.setVisible(False)
         layout.addWidget(self.paused_label)
         layout.addWidget(self._view, 1)
         self.marker_legend = QLabel(
             "  ".join(
-                f'<span style="color:{c}">┃</span>&nbsp;{kind}' for kind, c in MARKER_COLOURS.items()
+                f'<span style="color:{c}">┃</span>&nbsp;{kind}'
+                for kind, c in MARKER_COLOURS.items()
             )
             + f'  <span style="color:{CEILING_COLOUR}">╌╌</span>&nbsp;ceiling'
         )

@@ -6,7 +6,7 @@ offer; it never loads plans or reaches into the session's parts itself."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -45,6 +45,7 @@ class ZoneWork(Protocol):
     @property
     def tracker(self) -> PassTracker: ...  # the map draws passes from it
     def status(self) -> ZoneStatus: ...
+    # use_plan and override_ceiling raise PermissionError when the user may not.
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None: ...
     def mark_pass(self) -> None: ...
     def undo_pass(self) -> None: ...
@@ -107,8 +108,21 @@ class ZonePanel(QWidget):
 
     def _on_plan(self, index: int) -> None:
         plan_id = self.plan_choice.itemData(index)
-        self.zones.use_plan(self.plans.get(plan_id) if plan_id else None)
+        if not self._allowed(self.zones.use_plan, self.plans.get(plan_id) if plan_id else None):
+            current = self.zones.plan.id if self.zones.plan else None
+            self.plan_choice.blockSignals(True)  # back to the plan still in force, no echo
+            self.plan_choice.setCurrentIndex(max(0, self.plan_choice.findData(current)))
+            self.plan_choice.blockSignals(False)
         self.refresh()
+
+    def _allowed(self, action: Callable[..., None], *args: object, **kwargs: object) -> bool:
+        """Run `action`; a refusal is shown in its one sentence and changes nothing."""
+        try:
+            action(*args, **kwargs)
+        except PermissionError as refused:
+            QMessageBox.warning(self, "Not allowed", str(refused))
+            return False
+        return True
 
     def refresh(self) -> None:
         self.map.refresh()
@@ -141,7 +155,7 @@ class ZonePanel(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             edited = dialog.edited_plan()
             if edited.steps:
-                self.zones.use_plan(edited, edited=True)
+                self._allowed(self.zones.use_plan, edited, edited=True)
                 self.refresh()
 
     def ask_override(self) -> None:
@@ -170,7 +184,7 @@ class ZonePanel(QWidget):
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.zones.override_ceiling(zone.id, ceiling_um, words)
+            self._allowed(self.zones.override_ceiling, zone.id, ceiling_um, words)
             self.refresh()
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 
 from console.commands._common import add_db_option, open_store
+from console.core.access import Refused
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import StoreError
@@ -84,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
         try:
             session = treatment.start_session(args.patient, args.practitioner)
+        except Refused as exc:  # an accounts database: recording needs a user who may
+            print(f"record: {exc}", file=sys.stderr)
+            return exc.exit_code
         except ValueError as exc:  # an empty --patient or --practitioner
             print(f"record: {exc}", file=sys.stderr)
             return 2

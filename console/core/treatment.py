@@ -23,14 +23,15 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 
+from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
-from console.core.audit import AuditLog
 from console.core.clinic_ceilings import effective_map
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
 from console.core.review import too_soon_warning
+from console.core.roles import Action, User
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import Store
@@ -77,18 +78,21 @@ class Treatment:
         zone_map: ZoneMap | None = None,
         watch: bool = True,
         track_zones: bool = True,
+        user: User | None = None,
     ) -> None:
         self.store = store
+        # Who acts: the permission checks and the audit rows go through this one door.
+        self.access = Access(store, user) if store is not None else None
         self.recorder = Recorder(store) if store is not None else None
         self.link: Link | None = None
         self.session: str | None = None
-        self.user: str | None = None  # who signed in, for the audit trail
         shipped = zone_map or available_maps()[plan.map_id if plan else DEFAULT_MAP]
         self.zones = ZoneSession(effective_map(store, shipped), plan, None, record_alarms=not watch)
         self.track_zones = track_zones
         if self.recorder is not None and track_zones:
             self.recorder.annotator = self.zones.tracker
         self.zones.audit = self._audit_zones
+        self.zones.guard = self._require
         self.clock = SessionClock()
         self.on_notice: list[Callable[[str], None]] = []  # one sentence for the status line
         if self.recorder is not None:
@@ -125,6 +129,28 @@ class Treatment:
         )
         self.alarms.on_raised.append(self._record_alarm)
         self.alarms.on_cleared.append(self._record_alarm)
+
+    # ------------------------------------------------------------ who acts
+
+    def sign_in(self, user: User | None) -> None:
+        """From now on, actions are checked against and recorded under `user`."""
+        if self.store is not None:
+            self.access = Access(self.store, user)
+
+    @property
+    def user(self) -> str | None:
+        """The signed-in user's name (None in a demo database or with nobody signed in)."""
+        access = self.access
+        return access.user.name if access is not None and access.user is not None else None
+
+    def _require(self, action: Action, obj: str) -> None:
+        """Raises Refused (audited) unless the signed-in user may; no store, no accounts."""
+        if self.access is not None:
+            self.access.require(action, obj)
+
+    def _record(self, event: str, obj: str, old: object, new: object) -> None:
+        if self.access is not None:
+            self.access.record(event, obj, old, new)
 
     # ------------------------------------------------------------ the link
 
@@ -180,12 +206,17 @@ class Treatment:
     def _command(
         self, send: Callable[[Link, Info], Future[CommandResult]]
     ) -> Future[CommandResult]:
-        """`send` on a streaming link with the pen's ranges; else a future holding why not."""
+        """`send` on a streaming link with the pen's ranges, when the user may operate the
+        pen; else a future holding why not."""
         link, info = self.link, self.info
         if link is None:
             return failed(LinkClosed("no pen is connected: connect one first"))
         if info is None or link.state is not LinkState.STREAMING:
             return failed(LinkClosed(f"the pen link is {link.state}; wait until it is connected"))
+        try:
+            self._require(Action.OPERATE_PEN, "pen")
+        except Refused as refused:
+            return failed(refused)
         return send(link, info)
 
     def step_depth(self, steps: int) -> Future[CommandResult]:
@@ -232,35 +263,32 @@ class Treatment:
     def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
         """Start recording; returns the session's uuid.
 
-        Raises RuntimeError with no database, ValueError for an empty code or name,
-        StoreError when the database refuses the write."""
+        Raises RuntimeError with no database, Refused when the user may not record,
+        ValueError for an empty code or name, StoreError when the database refuses."""
         if self.recorder is None:
             raise RuntimeError("no database is open, so nothing can be recorded")
+        self._require(Action.RECORD_SESSION, f"patient:{patient_code.strip()}")
         plan = plan or (self.zones.plan.name if self.zones.plan else None)
         self.session = self.recorder.start_session(patient_code, practitioner, plan_name=plan)
         self.zones.tracker.reset()  # a new session starts with no passes
         self.zones.start(self.session)
         self.live.mark_session_start()
-        self._audit(practitioner, "session.start", {"patient": patient_code, "plan": plan})
+        new = {"patient": patient_code, "practitioner": practitioner, "plan": plan}
+        self._record("session.start", f"session:{self.session}", None, new)
         return self.session
 
     def end_session(self) -> str | None:
         session = self.session
         if self.recorder is not None and session is not None:
             self.recorder.end_session()
-            self._audit(self.user or "console", "session.end", None)
+            self._record("session.end", f"session:{session}", None, None)
         self.session = None
         self.live.end_session()
         return session
 
     def _audit_zones(self, action: str, obj: str, old: object, new: object) -> None:
-        if self.store is not None:
-            where = f"{obj} session:{self.session}" if self.session else obj
-            AuditLog(self.store.conn).append(self.user or "console", action, where, old, new)
-
-    def _audit(self, user: str, action: str, new: object) -> None:
-        if self.store is not None and self.session is not None:
-            AuditLog(self.store.conn).append(user, action, f"session:{self.session}", None, new)
+        where = f"{obj} session:{self.session}" if self.session else obj
+        self._record(action, where, old, new)
 
     def _record_alarm(self, alarm: Alarm) -> None:
         if self.recorder is not None and self.session is not None:

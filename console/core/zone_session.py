@@ -14,6 +14,7 @@ from typing import Any
 from console.core.ceilings import CeilingController, ZoneStatus
 from console.core.passes import PassRecord, PassTracker
 from console.core.recorder import Recorder
+from console.core.roles import Action
 from console.core.zones import Plan, ZoneMap, available_maps, available_plans, find_plan
 from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Event, Info, TelemetryBatch
@@ -36,6 +37,9 @@ class ZoneSession:
         self._annotate_here = True
         # (user-facing action, object, old, new) -> the audit trail; set by the console
         self.audit: Callable[[str, str, object, object], None] = lambda *a: None
+        # (action, object) -> raises (a PermissionError) unless the user may; set by the
+        # console, so choosing or editing a plan and overriding a ceiling are checked first
+        self.guard: Callable[[Action, str], None] = lambda action, obj: None
 
     # ------------------------------------------------------------ wiring
 
@@ -52,7 +56,9 @@ class ZoneSession:
         self.tracker.start()
 
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
-        """Switch plan (or none) and start over at its first zone; passes are kept."""
+        """Switch plan (or none) and start over at its first zone; passes are kept.
+        Raises PermissionError (from the guard) when the user may not."""
+        self.guard(Action.EDIT_PLAN, f"plan:{plan.id if plan else 'none'}")
         old = self.plan
         if edited and old is not None and plan is not None:
             self.audit(
@@ -80,7 +86,9 @@ class ZoneSession:
         self.tracker.advance(how="touch")
 
     def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> None:
-        """Raises ValueError unless `confirmation` is the exact confirmation_text()."""
+        """Raises ValueError unless `confirmation` is the exact confirmation_text(), and
+        PermissionError (from the guard) when the user may not override."""
+        self.guard(Action.OVERRIDE_CEILING, f"zone:{zone}")
         self.ceilings.override(zone, ceiling_um, confirmation)
 
     def plans(self) -> list[Plan]:

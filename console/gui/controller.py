@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.alarms import AlarmModel
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.roles import User
 from console.core.treatment import Treatment
 from console.core.zone_session import ZoneSession
 from console.store import Store
@@ -87,9 +88,8 @@ class PenController(QObject):
     def user(self) -> str | None:
         return self.treatment.user
 
-    @user.setter
-    def user(self, name: str | None) -> None:
-        self.treatment.user = name
+    def sign_in(self, user: User | None) -> None:
+        self.treatment.sign_in(user)
 
     # ------------------------------------------------------------ connection
 

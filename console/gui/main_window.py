@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         warning = self.controller.series_warning(patient)  # against the previous session
         try:
             session = self.controller.start_session(patient, practitioner)
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, PermissionError) as exc:  # the one sentence
             self.session_bar.set_recording(None, str(exc))
             return
         self.settings.practitioner = practitioner.strip()

@@ -1,6 +1,7 @@
 """The review window's action panel: sign the session, export it as PDF or CSV.
 
-Each export asks where (unless told), writes with a progress bar, and is audited."""
+Each export asks where (unless told), is allowed and audited by the access service, then
+writes with a progress bar; signing checks the signer through the same door."""
 
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.core.access import Access, Refused
 from console.core.accounts import Accounts
-from console.core.audit import AuditLog
 from console.core.export import write_csv
+from console.core.records import exported
 from console.core.review import SessionReview
 from console.core.signing import MEANINGS, SigningError, sign
 from console.gui.report import write_report
-from console.store import Store
 from widgets.zone_map import ZoneMapWidget
 
 
@@ -60,10 +61,10 @@ class SessionActions(QWidget):
 
     signed = Signal(str)  # the session, once signed
 
-    def __init__(self, store: Store, user: str, window: QWidget, zone_map: ZoneMapWidget) -> None:
+    def __init__(self, access: Access, window: QWidget, zone_map: ZoneMapWidget) -> None:
         super().__init__()
-        self.store = store
-        self.user = user
+        self.access = access
+        self.store = access.store
         self.window_ = window  # dialogs are parented to the window
         self.zone_map = zone_map  # drawn into the PDF
         self.review: SessionReview | None = None
@@ -89,16 +90,17 @@ class SessionActions(QWidget):
         dialog = SignDialog(review.session, self.window_)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        signer = Accounts(self.store).find(dialog.name.text())
         try:
+            if signer is None:
+                raise SigningError("the name or password is wrong; the session was not signed")
             sign(
-                self.store,
-                Accounts(self.store.conn),
+                Access(self.store, signer),
                 review.session,
-                dialog.name.text(),
-                dialog.password.text(),
                 dialog.meaning.currentText(),
+                dialog.password.text(),
             )
-        except SigningError as exc:
+        except (SigningError, Refused) as exc:
             QMessageBox.warning(self.window_, "Not signed", str(exc))
             return
         self.signed.emit(review.session)
@@ -106,10 +108,10 @@ class SessionActions(QWidget):
     # ------------------------------------------------------------ export
 
     def export_pdf(self, review: SessionReview | None, path: str | None = None) -> Path | None:
-        return self._export(review, "PDF", "pdf", "report.print", path, self._write_pdf)
+        return self._export(review, "PDF", "pdf", path, self._write_pdf)
 
     def export_csv(self, review: SessionReview | None, path: str | None = None) -> Path | None:
-        return self._export(review, "CSV", "csv", "export", path, self._write_csv)
+        return self._export(review, "CSV", "csv", path, self._write_csv)
 
     def _write_pdf(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
         self.zone_map.show_state(review.state_at(review.duration_s).passes_done, None)
@@ -126,11 +128,10 @@ class SessionActions(QWidget):
         review: SessionReview | None,
         label: str,
         suffix: str,
-        action: str,
         path: str | None,
         write: Callable[[SessionReview, str, QProgressDialog], None],
     ) -> Path | None:
-        """Ask where (unless told), write with a progress bar, and audit the export."""
+        """Ask where (unless told), pass the access check (which audits it), then write."""
         if review is None:
             return None
         if path is None:
@@ -142,6 +143,11 @@ class SessionActions(QWidget):
             )
             if not path:
                 return None
+        try:
+            exported(self.access, review.session, suffix, path)
+        except Refused as exc:
+            QMessageBox.warning(self.window_, "Not exported", str(exc))
+            return None
         progress = QProgressDialog(f"Writing the {label}…", "", 0, 100, self.window_)
         progress.setCancelButton(None)
         progress.setMinimumDuration(0)
@@ -153,7 +159,4 @@ class SessionActions(QWidget):
         finally:
             progress.setValue(100)
             progress.close()
-        AuditLog(self.store.conn).append(
-            self.user, action, f"session:{review.session}", None, {"format": suffix, "out": path}
-        )
         return Path(path)

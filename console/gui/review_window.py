@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -27,9 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.audit import AuditLog
+from console.core.access import Access, Refused
+from console.core.accounts import User
+from console.core.records import list_sessions, save_notes
+from console.core.records import open_session as open_for_review
 from console.core.review import SessionReview, patient_series
-from console.core.signing import amend, signatures
+from console.core.signing import signatures
 from console.core.zones import available_maps
 from console.gui.review_actions import SessionActions
 from console.store import SessionFilter, Store
@@ -58,10 +62,10 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class ReviewWindow(QMainWindow):
-    def __init__(self, store: Store, user: str = "reviewer") -> None:
+    def __init__(self, store: Store, user: User | None = None) -> None:
         super().__init__()
         self.store = store
-        self.user = user
+        self.access = Access(store, user)  # every disclosure and change goes through it
         self.review: SessionReview | None = None
         self.setWindowTitle("Pen Console — review")
         self.resize(1400, 880)
@@ -124,7 +128,7 @@ class ReviewWindow(QMainWindow):
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
         tabs.addTab(self.series, "Patient series")
-        self.actions = SessionActions(store, user, self, self.zone_map)
+        self.actions = SessionActions(self.access, self, self.zone_map)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
         self.csv_button = self.actions.csv_button
@@ -173,7 +177,11 @@ class ReviewWindow(QMainWindow):
         )
 
     def refresh_list(self) -> None:
-        self._rows = self.store.sessions(self.current_filter())
+        try:
+            self._rows = list_sessions(self.access, self.current_filter())
+        except Refused as exc:
+            self._rows = []
+            self.statusBar().showMessage(str(exc))
         _fill(
             self.sessions,
             [
@@ -196,7 +204,12 @@ class ReviewWindow(QMainWindow):
 
     # ------------------------------------------------------------ one session
 
-    def open_session(self, session: str) -> SessionReview:
+    def open_session(self, session: str) -> SessionReview | None:
+        try:
+            open_for_review(self.access, session)
+        except Refused as exc:
+            QMessageBox.warning(self, "Not opened", str(exc))
+            return None
         review = SessionReview(self.store, session)
         self.review = review
         self.actions.show_review(review)
@@ -280,16 +293,12 @@ class ReviewWindow(QMainWindow):
     def _on_save_notes(self) -> None:
         if self.review is None:
             return
-        text = self.notes.toPlainText()
         session = self.review.session
-        if self.review.meta["status"] == "signed":
-            amend(self.store, session, self.user, "notes", text)
-        else:
-            old = self.review.meta["notes"]
-            self.store.update_session(session, notes=text)
-            AuditLog(self.store.conn).append(
-                self.user, "session.notes", f"session:{session}", old, text
-            )
+        try:
+            save_notes(self.access, session, self.notes.toPlainText())
+        except Refused as exc:
+            QMessageBox.warning(self, "Not saved", str(exc))
+            return
         self.open_session(session)
 
     def _on_signed(self, session: str) -> None:

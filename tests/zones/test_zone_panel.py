@@ -57,6 +57,7 @@ class FakeZones:
     plan: Plan | None = None
     now: ZoneStatus = NOWHERE
     calls: list[tuple[object, ...]] = field(default_factory=list)
+    refuse: str = ""  # when set, plan changes and overrides are refused with these words
 
     def __post_init__(self) -> None:
         self.tracker = PassTracker(self.map)
@@ -65,6 +66,8 @@ class FakeZones:
         return self.now
 
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
+        if self.refuse:
+            raise PermissionError(self.refuse)
         self.plan = plan
         self.calls.append(("use_plan", plan.id if plan else None, edited))
 
@@ -138,3 +141,17 @@ def test_override_sends_the_exact_confirmation_only_when_confirmed(panel, monkey
     widget.ask_override()
     words = confirmation_text(FACE.zone("forehead").label, 1200)
     assert zones.calls == [("override", "forehead", 1200, words)]
+
+
+def test_a_refused_plan_change_is_said_and_the_plan_in_force_stays_chosen(
+    panel, monkeypatch
+) -> None:
+    widget, zones = panel
+    widget.plan_choice.setCurrentIndex(1)  # plan "a"
+    zones.refuse = "it (admin) may not choose or change the treatment plan."
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: said.append(text))
+    widget.plan_choice.setCurrentIndex(2)  # plan "c": refused
+    assert said == [zones.refuse]
+    assert widget.plan_choice.currentData() == "a" and zones.plan is not None
+    assert zones.plan.id == "a"
