@@ -164,7 +164,8 @@ class Treatment:
 
     @property
     def simulated(self) -> bool:
-        return self.link is not None and self.link.virtual_pen is not None
+        # By its URL: the virtual pen is a pyserial URL handler like any other port.
+        return self.link is not None and self.link.url.startswith("virtual://")
 
     def attach(self, link: Link) -> None:
         """Listen to `link` (not yet started) through the session clock: the live model,
