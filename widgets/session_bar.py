@@ -49,7 +49,9 @@ class SessionBar(QWidget):
             b.setFixedSize(44, 44)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setToolTip(f"{step:+d} minutes")
-            b.clicked.connect(lambda _=False, st=step: self.target.setValue(self.target.value() + st))
+            b.clicked.connect(
+                lambda _=False, st=step: self.target.setValue(self.target.value() + st)
+            )
         self.status = QLabel("No session")
         self.status.setObjectName("sessionStatus")
         self.status.setWordWrap(True)

@@ -44,6 +44,11 @@ class ZonePanel(QWidget):
         for p in self.plans.values():
             self.plan_choice.addItem(p.name, p.id)
         self.plan_choice.setMinimumHeight(44)
+        # The longest plan name must not set the column's width: it is elided instead.
+        self.plan_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.plan_choice.setMinimumContentsLength(10)
         self.edit_button = QPushButton("Edit plan…")
         self.edit_button.setMinimumHeight(44)
         self.edit_button.setToolTip("Change zones and passes for this session only")
@@ -100,10 +105,16 @@ class ZonePanel(QWidget):
             ceiling = c.ceiling_um() or 0
             pen = f" (pen: {c.in_effect_um / 1000:.2f})" if c.in_effect_um is not None else ""
             override = " OVERRIDDEN" if t.active in c.overrides else ""
+            over = t.current_pass() > t.target(t.active)  # "pass 6 of 3": flagged
+            flag = " · OVER TARGET" if over else ""
             self.where.setText(
-                f"{label} · pass {t.current_pass()} of {t.target(t.active)} · "
+                f"{label} · pass {t.current_pass()} of {t.target(t.active)}{flag} · "
                 f"ceiling {ceiling / 1000:.2f} mm{pen}{override}"
             )
+            if self.where.property("over") != over:
+                self.where.setProperty("over", over)
+                self.where.style().unpolish(self.where)
+                self.where.style().polish(self.where)
         if t.plan is None:
             self.plan_state.setText("No plan: each zone's passes count against its default.")
         else:
@@ -116,6 +127,7 @@ class ZonePanel(QWidget):
             )
             self.plan_state.setToolTip("To do: " + (", ".join(todo) or "none"))
         self.undo_button.setEnabled(bool(t.done))
+        self.edit_button.setEnabled(t.plan is not None)  # nothing to edit without a plan
 
     def edit_plan(self) -> None:
         """This session's copy of the plan: include or drop zones, change their passes."""

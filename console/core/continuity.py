@@ -130,7 +130,9 @@ class SessionClock:
         ds = np.diff(s, prepend=prev_s)
         limit = np.full(n, SLACK_US, np.int64)
         limit[0] += wall_us
-        broken = (dt < 0) | (dt > limit) | (ds < 0) | (ds > MAX_STROKES_PER_S * (limit // 1_000_000 + 1))
+        broken = (
+            (dt < 0) | (dt > limit) | (ds < 0) | (ds > MAX_STROKES_PER_S * (limit // 1_000_000 + 1))
+        )
         if self._new_pen and self._last is not None:
             broken[0] = True
         self._new_pen = False
@@ -154,8 +156,11 @@ class SessionClock:
         self.t_offset_us = int(t_out[-1] - t[-1])
         self.strokes_offset = int(s_out[-1] - s[-1])
         for k, i in enumerate(where):
-            new_pen = k == 0 and self._previous_serial is not None and i == 0 and bool(
-                self._serial != self._previous_serial
+            new_pen = (
+                k == 0
+                and self._previous_serial is not None
+                and i == 0
+                and bool(self._serial != self._previous_serial)
             )
             found = Break(
                 BreakKind.NEW_PEN if new_pen else BreakKind.PEN_RESTARTED,
