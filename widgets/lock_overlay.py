@@ -31,7 +31,7 @@ class LockOverlay(QFrame):
         self.banner.acknowledge_requested.connect(alarms.acknowledge_all)
         layout.addWidget(self.banner)
         layout.addStretch(1)
-        self.title = QLabel("🔒  Screen locked")
+        self.title = QLabel("Screen locked")
         self.title.setObjectName("lockTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint = QLabel(

@@ -48,7 +48,7 @@ class Readout(QFrame):
 
 
 class Readouts(QWidget):
-    def __init__(self, live: LiveModel, parent: QWidget | None = None) -> None:
+    def __init__(self, live: LiveModel, columns: int = 3, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.live = live
         self.target_minutes = 30
@@ -64,7 +64,7 @@ class Readouts(QWidget):
         for i, w in enumerate(
             (self.depth_set, self.depth_meas, self.rate, self.strokes, self.timer, self.contact)
         ):
-            grid.addWidget(w, i // 3, i % 3)
+            grid.addWidget(w, i // columns, i % columns)
 
     def start_timer(self) -> None:
         self.session_started = time.monotonic()

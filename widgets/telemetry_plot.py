@@ -105,6 +105,7 @@ class TelemetryPlot(QWidget):
         )
         self.marker_legend.setObjectName("markerLegend")
         self.marker_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.marker_legend.setWordWrap(True)
         layout.addWidget(self.marker_legend)
         self.depth_plot = self._view.addPlot(row=0, col=0)
         self.rate_plot = self._view.addPlot(row=1, col=0)
@@ -241,7 +242,7 @@ class TelemetryPlot(QWidget):
             region.setZValue(-5)
             for line in region.lines:
                 line.setPen(pg.mkPen(None))
-            label = pg.TextItem("", color="#cfd8dc", anchor=(0.5, 0))
+            label = pg.TextItem("", color="#cfd8dc", anchor=(1, 0))
             self.depth_plot.addItem(region, ignoreBounds=True)
             self.depth_plot.addItem(label, ignoreBounds=True)
             # The rate plot gets the same band, without its words.
@@ -259,7 +260,7 @@ class TelemetryPlot(QWidget):
                 r.setRegion((lo, hi))
                 r.setVisible(True)
             label.setText(outage.label.upper())
-            label.setPos((lo + hi) / 2, top)
+            label.setPos(hi, top)  # inside the band, at its newest end
             label.setVisible(True)
         for band in self._bands[len(shown) :]:
             for item in band:

@@ -67,6 +67,11 @@ class ZonePanel(QWidget):
         for p in self.plans.values():
             self.plan_choice.addItem(p.name, p.id)
         self.plan_choice.setMinimumHeight(44)
+        # The longest plan name must not set the column's width: it is elided instead.
+        self.plan_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.plan_choice.setMinimumContentsLength(10)
         self.edit_button = QPushButton("Edit plan…")
         self.edit_button.setMinimumHeight(44)
         self.edit_button.setToolTip("Change zones and passes for this session only")
@@ -132,10 +137,16 @@ class ZonePanel(QWidget):
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
+            over = s.pass_no > s.target  # "pass 6 of 3": flagged
+            flag = " · OVER TARGET" if over else ""
             self.where.setText(
-                f"{s.active_label} · pass {s.pass_no} of {s.target} · "
+                f"{s.active_label} · pass {s.pass_no} of {s.target}{flag} · "
                 f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
             )
+            if self.where.property("over") != over:
+                self.where.setProperty("over", over)
+                self.where.style().unpolish(self.where)
+                self.where.style().polish(self.where)
         if not s.has_plan:
             self.plan_state.setText("No plan: each zone's passes count against its default.")
         else:
@@ -145,6 +156,7 @@ class ZonePanel(QWidget):
             )
             self.plan_state.setToolTip("To do: " + (", ".join(s.todo) or "none"))
         self.undo_button.setEnabled(s.can_undo)
+        self.edit_button.setEnabled(s.has_plan)  # nothing to edit without a plan
 
     def edit_plan(self) -> None:
         """This session's copy of the plan: include or drop zones, change their passes."""

@@ -168,7 +168,11 @@ class AlarmModel:
         return condition in self._active
 
     def active(self) -> list[Alarm]:
-        return sorted(self._active.values(), key=lambda a: (-a.priority, a.raised_s))
+        # Within a priority, what nobody has acknowledged yet comes first.
+        return sorted(
+            self._active.values(),
+            key=lambda a: (-a.priority, a.acknowledged_utc is not None, a.raised_s),
+        )
 
     def highest(self) -> Alarm | None:
         alarms = self.active()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from console.core.accounts import AccountError, Accounts, Role, User
+from console.core.accounts import MIN_PASSWORD_CHARS, AccountError, Accounts, Role, User
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
 from console.store import Store
 from widgets.login_dialog import CredentialsDialog
@@ -33,6 +33,7 @@ def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> Use
         "This console has no user accounts yet. Create the administrator, who then adds "
         "practitioners and supervisors (or: pen-console users add NAME --role ROLE).",
         confirm=True,
+        rule=f"The password needs at least {MIN_PASSWORD_CHARS} characters; type it twice.",
         parent=parent,
     )
     while dialog.exec() == QDialog.DialogCode.Accepted:

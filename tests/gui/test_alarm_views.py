@@ -3,9 +3,8 @@ record; the live link's conditions surface on screen."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import itertools
+from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
@@ -137,7 +136,7 @@ def test_alarm_list_has_times_and_acknowledgement(qtbot, alarms, clock) -> None:
     assert table.rowCount() == 2
     newest = [table.item(0, c).text() for c in range(table.columnCount())]
     oldest = [table.item(1, c).text() for c in range(table.columnCount())]
-    assert newest[1] == "high" and newest[4] == "latched: acknowledge" or newest[4] == "active"
+    assert (newest[1] == "high" and newest[4] == "latched: acknowledge") or newest[4] == "active"
     assert newest[3] == ""
     assert oldest[1] == "medium" and "by dr. lee" in oldest[3] and oldest[4] != "active"
     assert oldest[0].count(":") == 2  # a time of day
