@@ -12,7 +12,8 @@ import pytest
 from drivers.codec import encode_command
 from drivers.link import LinkClosed, LinkState
 from drivers.messages import Command, EventCode, MsgType
-from drivers.virtual.endpoints import InProcessPort, wait_until
+from drivers.virtual.endpoints import wait_until
+from drivers.virtual.inprocess import InProcessPort
 from drivers.virtual.pen import PenConfig, VirtualPen
 
 
