@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -10,8 +11,9 @@ import serial
 from serial.tools import list_ports
 
 from drivers.codec import StreamDecoder, encode_command
+from drivers.link import LinkState
 from drivers.messages import Command, Info
-from drivers.transport import find_pens, open_port
+from drivers.transport import find_pens, open_port, register_url_handlers
 from drivers.virtual.endpoints import wait_until
 from drivers.virtual.url import VirtualUrlError, parse
 
@@ -132,3 +134,42 @@ def test_socket_urls_report_every_waiting_byte_so_reads_are_whole() -> None:
         finally:
             peer.close()
             port.close()
+
+
+def test_virtual_is_a_pyserial_url_handler_whose_pen_outlives_a_reopen() -> None:
+    register_url_handlers()
+    port = serial.serial_for_url("virtual://idle?telemetry_hz=100&serial=VP-777", timeout=0.02)
+    try:
+        pen = port.pen
+        assert pen.cfg.serial == "VP-777" and pen.scenario.name == "idle"
+        port.write(encode_command(Command.hello(), 0))
+        assert wait_until(lambda: pen.streaming, 2)
+        port.close()
+        with pytest.raises(serial.PortNotOpenError):
+            port.read(1)
+        port.open()  # the same port object reaches the same pen, which ran on
+        assert port.pen is pen and pen.streaming
+        assert wait_until(lambda: port.in_waiting > 0, 2)
+    finally:
+        port.close()
+
+
+def test_link_reaches_the_virtual_pen_through_pyserial(connect) -> None:
+    link, rec = connect("virtual://zones?telemetry_hz=500&seed=4")
+    pen = link.virtual_pen
+    assert pen is not None and pen.cfg.seed == 4 and pen.scenario.name == "zones"
+    assert wait_until(lambda: rec.samples() > 100, 3)
+    assert len(pen.sent_telemetry()) >= rec.samples()
+
+
+def test_a_bad_url_stops_the_link_with_words_instead_of_retrying(connect) -> None:
+    link, rec = connect("virtual://treatment?telemetry_hz=abc", expect=LinkState.DISCONNECTED)
+    assert wait_until(
+        lambda: not any(t.name.startswith("pen-link-reader") for t in threading.enumerate()), 2
+    )
+    (failed,) = [s for s in rec.states if s.state is LinkState.DISCONNECTED]
+    assert failed.message == (
+        "cannot open virtual://treatment?telemetry_hz=abc: virtual pen option telemetry_hz "
+        "wants a whole number from 0 to 65535, not 'abc'"
+    )
+    assert [s.state for s in rec.states].count(LinkState.OPENING) == 1
