@@ -11,7 +11,9 @@ import threading
 import time
 
 from console.commands._common import add_db_option, open_store
+from console.core.access import Access, Refused
 from console.core.recorder import Recorder
+from console.core.records import operate_pen, start_session
 from console.store import StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
@@ -49,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for s in interrupted:
         print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+    access = Access(store, None)  # demo databases only until `record --user` (issue 10)
+    try:
+        operate_pen(access, port)
+    except Refused as exc:
+        print(f"record: {exc}", file=sys.stderr)
+        store.close()
+        return exc.exit_code
     link = Link(port)
     plan = None
     if args.plan:
@@ -86,9 +95,11 @@ def run(args: argparse.Namespace) -> int:
             if answer.value != args.telemetry_hz:
                 print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
         try:
-            session = recorder.start_session(
+            session = start_session(
+                access,
+                recorder,
                 args.patient,
-                args.practitioner,
+                practitioner=args.practitioner,
                 plan_name=plan.plan.name if plan and plan.plan else args.plan,
             )
         except ValueError as exc:  # an empty --patient or --practitioner
@@ -97,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as exc:
             print(f"record: {exc}", file=sys.stderr)
             return 2
+        except Refused as exc:
+            print(f"record: {exc}", file=sys.stderr)
+            return exc.exit_code
         if plan:
             plan.start(session)
         started = time.monotonic()
