@@ -88,7 +88,7 @@ class SignDialog(QDialog):
 
 
 class ReviewWindow(QMainWindow):
-    def __init__(self, store: Store, user: str = "reviewer") -> None:
+    def __init__(self, store: Store, user: str) -> None:
         super().__init__()
         self.store = store
         self.user = user
