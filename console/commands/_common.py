@@ -136,7 +136,6 @@ class Passwords:
         self._stream = stream if stream is not None else sys.stdin
         self.acting: str | None = None  # kept for a signature, which re-checks it
 
-
     def current(self, name: str) -> str | None:
         """The acting user's password, or None when none came (no line, Ctrl-D, Ctrl-C)."""
         try:

@@ -107,7 +107,12 @@ def run_restore(args: argparse.Namespace) -> int:
     staged = db.with_name(f".{db.name}.restoring")
     _stage(source, staged)
     try:
-        restored = Store(staged)  # migrates an older backup forward, in the copy only
+        try:
+            restored = Store(staged)  # migrates an older backup forward, in the copy only
+        except StoreError as exc:
+            raise CommandError(
+                f"the backup {source} cannot be used ({exc}); nothing was changed."
+            ) from exc
         try:
             problems = check(restored)
             if problems:

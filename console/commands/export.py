@@ -24,7 +24,8 @@ from console.commands._common import (
 )
 from console.core.accounts import Action
 from console.core.export import session_record, write_csv
-from console.core.safe_files import UnsafeDestination, private_output
+from console.core.records import exported
+from console.core.safe_files import UnsafeDestination, check_destination, private_output
 from console.store import Store, StoreError
 
 
@@ -47,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as exc:
             raise CommandError(str(exc)) from exc
         try:
+            if args.out:  # refuse an unsafe destination before anything is disclosed
+                check_destination(Path(args.out), db=store.path, force=args.force)
+            exported(access, session, args.format, args.out or "-")
             if args.out:
                 with private_output(Path(args.out), db=store.path, force=args.force) as out:
                     _write(store, session, args.format, out)
@@ -58,9 +62,6 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from exc
         except DAMAGE as exc:
             raise damaged(exc) from exc
-        access.record(
-            "export", f"session:{session}", None, {"format": args.format, "out": args.out or "-"}
-        )
     return 0
 
 

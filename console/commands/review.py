@@ -34,10 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.core.access import UNATTRIBUTED, Access
-    from console.core.accounts import Action
+    from console.core.access import Access
+    from console.core.accounts import Accounts, Action
     from console.gui.review_window import ReviewWindow
-    from console.core.accounts import Accounts
     from console.gui.sign_in import ScreenLock, ask_who
     from console.store import StoreError
     from resources import RESOURCES_DIR
@@ -49,12 +48,12 @@ def run(args: argparse.Namespace) -> int:
     gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
     app.setStyleSheet((RESOURCES_DIR / "styles" / "light.qss").read_text())
     try:
-        accounts = Accounts(store.conn)
+        accounts = Accounts(store)
         signed_in, user = ask_who(accounts, None, first_start=False)
         if not signed_in:
             raise CommandError("nobody signed in; the review window needs a user.", Exit.REFUSED)
         Access(store, user).require(Action.REVIEW, "review")
-        window = ReviewWindow(store, user.name if user else UNATTRIBUTED)
+        window = ReviewWindow(store, user)
         if user is not None:
             # The live screen's idle lock: same timeout, same unlock rule, audited.
             window.screen_lock = ScreenLock(

@@ -15,6 +15,7 @@ from console.commands._common import (
     store_for,
 )
 from console.core.accounts import Action
+from console.core.records import list_sessions
 
 KEYS = (
     "uuid",
@@ -42,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
     with store_for(args) as store:
         access = sign_in(args, store, Action.REVIEW, "sessions")
         try:
-            rows = store.sessions()
+            rows = list_sessions(access)
         except DAMAGE as exc:
             raise damaged(exc) from exc
-        access.record("sessions.list", "sessions", None, {"count": len(rows)})
     for row in rows:
         if args.json:  # json.dumps escapes control characters itself
             print(json.dumps({k: row[k] for k in KEYS}))

@@ -84,7 +84,7 @@ def run_set(args: argparse.Namespace) -> int:
                 zone_map,
                 args.zone,
                 args.depth_um,
-                confirmed_above_range=args.confirm_above_range,
+                confirm_above_range=args.confirm_above_range,
             )
         except (ValueError, KeyError) as exc:
             raise CommandError(str(exc).strip("\"'")) from exc

@@ -65,7 +65,7 @@ def who_is_at_the_console(
     except in automated runs (`--quit-after`, benchmarks), which then run unsigned.
     Once signed in, the screen locks after the idle timeout.
     """
-    accounts = Accounts(store.conn)
+    accounts = Accounts(store)
     signed_in, user = ask_who(accounts, window, automated=automated)
     if user is not None:
         window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]

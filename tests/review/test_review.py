@@ -95,7 +95,7 @@ def test_review_window_replays_and_exports(recorded: Path, qtbot, tmp_path: Path
 
     store = Store(recorded)
     try:
-        window = ReviewWindow(store)
+        window = ReviewWindow(store, "unattributed")
         qtbot.addWidget(window)
         assert window.sessions.rowCount() == 1
         window.sessions.selectRow(0)
