@@ -14,6 +14,9 @@ import console.gui.review_window as review_window
 from console.commands.cli import main
 from widgets.login_dialog import CredentialsDialog
 
+# The offscreen platform says this once per shown window; it is not our warning.
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
 
 def _answer_sign_in(name: str | None, password: str = "") -> None:
     """Fill the modal sign-in dialog once it is up (None: cancel it)."""
@@ -90,7 +93,7 @@ def test_the_review_window_locks_when_idle(qtbot, db: Path, monkeypatch) -> None
         accounts = Accounts(store)
         user = accounts.login(*SUPERVISOR)
         assert user is not None
-        window = review_window.ReviewWindow(store, user.name)
+        window = review_window.ReviewWindow(store, user)
         qtbot.addWidget(window)
         monkeypatch.setattr(ScreenLock, "ask_unlock", lambda self: None)  # no modal in a test
         lock = ScreenLock(window, accounts, user, timeout_s=0.3)

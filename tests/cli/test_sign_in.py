@@ -14,7 +14,7 @@ def test_a_demo_database_needs_no_sign_in_and_records_unattributed(cli: Cli, dem
     listed = cli("sessions", "--db", demo_db, "--json")
     assert listed.code == 0, listed.err
     assert json.loads(listed.out)["patient_code"] == "P-DEMO"
-    assert ("unattributed", "sessions.list", "sessions") in audit(demo_db)
+    assert ("unattributed", "review", "sessions") in audit(demo_db)
 
 
 def test_with_accounts_nobody_signed_in_is_refused_and_audited(cli: Cli, db: Path) -> None:
