@@ -34,6 +34,7 @@ from console.core.safe_files import (
     make_private,
 )
 from console.store import Store, StoreError
+from console.store.keys import HeadFile, InstallationKey
 from console.store.maintenance import backup, check
 
 
@@ -106,6 +107,9 @@ def run_restore(args: argparse.Namespace) -> int:
         raise CommandError(f"the folder {db.parent} does not exist; fix --db.")
     staged = db.with_name(f".{db.name}.restoring")
     _stage(source, staged)
+    # The backup's own chain head (written when it was made) anchors the copy, so a
+    # backup whose last audit rows were cut off does not check out.
+    _anchor(staged).reset(_anchor(source).read()[0])
     try:
         try:
             restored = Store(staged)  # migrates an older backup forward, in the copy only
@@ -123,13 +127,16 @@ def run_restore(args: argparse.Namespace) -> int:
                     "listed above); nothing was changed."
                 )
             access = _admin(args, db, restored)
+            head = restored.audit.head()
         finally:
             restored.close()
         aside = _set_aside(db, access, source) if db.exists() else None
         staged.replace(db)
+        _anchor(db).reset(head)  # the restored chain's head, not the replaced one's
     finally:
         for leftover in database_files(staged):
             leftover.unlink(missing_ok=True)
+        _anchor(staged).reset(None)
     with store_for(args) as store:
         Access(store, access.user).record(
             "db.restore",
@@ -171,8 +178,14 @@ def _admin(args: argparse.Namespace, db: Path, restored: Store) -> Access:
         return sign_in(args, current, Action.RESTORE, "database")
 
 
+def _anchor(path: Path) -> HeadFile:
+    """The chain-head file kept outside the database at `path` (see console/store/keys)."""
+    return HeadFile(path, InstallationKey())
+
+
 def _set_aside(db: Path, access: Access, source: Path) -> Path:
-    """Record the restore in the current database, fold its WAL in, and rename it."""
+    """Record the restore in the current database, fold its WAL in, and rename it with
+    its chain head, so the kept file still checks out on its own."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = db.with_name(f"{db.name}.before-restore-{stamp}")
     try:
@@ -192,7 +205,9 @@ def _set_aside(db: Path, access: Access, source: Path) -> Path:
         raise CommandError(
             f"the current database could not be set aside ({exc}); nothing was changed."
         ) from exc
+    head = _anchor(db).read()[0]
     for own, kept in zip(database_files(db), database_files(aside), strict=True):
         if own.exists():
             own.rename(kept)
+    _anchor(aside).reset(head)
     return aside
