@@ -57,7 +57,7 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value <= MAX_SECONDS:  # also false for nan; inf is above the limit
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not between 0 and {MAX_SECONDS:.0f} seconds (exclusive of 0)"
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_SECONDS:.0f} (a day)"
         )
     return value
 
