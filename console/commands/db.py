@@ -33,9 +33,10 @@ from console.core.safe_files import (
     database_files,
     make_private,
 )
+from console.core.trust import check_database, head_words
 from console.store import Store, StoreError
-from console.store.keys import HeadFile, InstallationKey
-from console.store.maintenance import backup, check
+from console.store.keys import ChainHead, HeadFile, InstallationKey
+from console.store.maintenance import backup
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +45,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i = actions.add_parser("init", help="create a new, empty database (says where)")
     add_db_option(i)
     i.set_defaults(func=run_init)
-    c = actions.add_parser("check", help="integrity, schema, orphans, audit chain, signatures")
+    c = actions.add_parser(
+        "check", help="integrity, audit chain, and every record checked against the chain"
+    )
+    c.add_argument(
+        "--anchor",
+        metavar="HEAD",
+        help="a chain head written down earlier (NUMBER:HASH, as in a backup's manifest)",
+    )
     add_db_option(c)
     c.set_defaults(func=run_check)
     b = actions.add_parser("backup", help="consistent copy, safe while recording")
@@ -70,12 +78,19 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    anchor = None
+    if args.anchor:
+        try:
+            anchor = ChainHead.parse(args.anchor)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
     with store_for(args) as store:
-        problems = check(store)
+        problems = check_database(store, anchor)
+        head = store.audit.head()
     for p in problems:
         print(f"db check: {shown(p)}", file=sys.stderr)
     if not problems:
-        print(f"db check: {store.path} is sound")
+        print(f"db check: {store.path} is sound; chain head {head_words(head)}")
     return Exit.PROBLEMS if problems else Exit.OK
 
 
@@ -118,7 +133,7 @@ def run_restore(args: argparse.Namespace) -> int:
                 f"the backup {source} cannot be used ({exc}); nothing was changed."
             ) from exc
         try:
-            problems = check(restored)
+            problems = check_database(restored)
             if problems:
                 for p in problems:
                     print(f"db restore: {shown(p)}", file=sys.stderr)
