@@ -1,4 +1,5 @@
-"""The direction of travel: drivers/ is usable with no Qt at all."""
+"""The direction of travel: drivers/ is usable with no Qt at all, the import contracts
+in pyproject.toml hold."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ def test_drivers_source_never_names_qt() -> None:
         )
     ]
     assert offenders == []
+
+
+def test_import_contracts_hold() -> None:
+    """pyproject.toml's import-linter contracts: the rooms and one direction of travel."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run(
+        [str(lint_imports), "--no-logo", "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "4 kept, 0 broken" in out.stdout, out.stdout

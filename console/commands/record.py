@@ -11,7 +11,9 @@ import threading
 import time
 
 from console.commands._common import add_db_option, open_store
-from console.core.recorder import Recorder
+from console.core.access import Refused
+from console.core.treatment import Treatment
+from console.core.zones import find_plan
 from console.store import StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
@@ -49,21 +51,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for s in interrupted:
         print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+    try:
+        plan = find_plan(args.plan) if args.plan else None
+    except ValueError as exc:
+        print(f"record: {exc}", file=sys.stderr)
+        store.close()
+        return 2
+    treatment = Treatment(store, plan=plan, watch=False, track_zones=plan is not None)
     link = Link(port)
-    plan = None
-    if args.plan:
-        from console.core.zone_session import build_zone_session  # the zone-map model
-
-        try:
-            plan = build_zone_session(args.plan, link, store=store)
-        except ValueError as exc:
-            print(f"record: {exc}", file=sys.stderr)
-            store.close()
-            return 2
-    recorder = Recorder(store, annotator=plan.tracker if plan else None)
-    if plan:
-        plan.attach(link, recorder)
-    link.subscribe(recorder)
+    treatment.attach(link)
+    recorder = treatment.recorder
+    assert recorder is not None  # a store was given
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -86,27 +84,21 @@ def run(args: argparse.Namespace) -> int:
             if answer.value != args.telemetry_hz:
                 print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
         try:
-            session = recorder.start_session(
-                args.patient,
-                args.practitioner,
-                plan_name=plan.plan.name if plan and plan.plan else args.plan,
-            )
+            session = treatment.start_session(args.patient, args.practitioner)
+        except Refused as exc:  # an accounts database: recording needs a user who may
+            print(f"record: {exc}", file=sys.stderr)
+            return exc.exit_code
         except ValueError as exc:  # an empty --patient or --practitioner
             print(f"record: {exc}", file=sys.stderr)
             return 2
         except StoreError as exc:
             print(f"record: {exc}", file=sys.stderr)
             return 2
-        if plan:
-            plan.start(session)
         started = time.monotonic()
         stop.wait(args.seconds)
     finally:
-        if session is not None:
-            recorder.end_session()
         stats = link.stats
-        link.close()
-        recorder.close()
+        treatment.close()  # ends the session, closes the link and the recorder
         store.close()
     if session is None:
         return 2

@@ -17,12 +17,12 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from console.core.continuity import Break, BreakKind
+from console.core.ring import RingBuffer
+from console.core.ring import peak_decimate as peak_decimate  # the plot's, re-exported
 from drivers.link import LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, Status, TelemetryBatch
 
@@ -30,92 +30,6 @@ PLOT_COLUMNS = ("depth_set_mm", "depth_meas_mm", "rate_hz", "force_n")
 MAX_WINDOW_S = 60.0
 MAX_RATE_HZ = 2000
 STALE_S = 1.0  # a reading older than this is not shown as current
-
-
-class RingBuffer:
-    """Append-only columns with a contiguous view of the newest `capacity` rows."""
-
-    def __init__(self, capacity: int, columns: tuple[str, ...]) -> None:
-        self.capacity = capacity
-        self._t = np.full(2 * capacity, np.nan)
-        self._cols = {c: np.full(2 * capacity, np.nan, np.float32) for c in columns}
-        self._end = 0
-        self.total = 0  # rows ever appended: gives each row a stable absolute index
-
-    def __len__(self) -> int:
-        return min(self._end, self.capacity)
-
-    def append(self, t_s: npt.NDArray[np.float64], cols: dict[str, npt.NDArray[Any]]) -> None:
-        n = len(t_s)
-        if n > self.capacity:
-            t_s = t_s[-self.capacity :]
-            cols = {k: v[-self.capacity :] for k, v in cols.items()}
-            n = self.capacity
-        if self._end + n > 2 * self.capacity:  # slide the newest rows back to the front
-            keep = min(self._end, self.capacity - n) if n < self.capacity else 0
-            src = slice(self._end - keep, self._end)
-            self._t[:keep] = self._t[src]
-            for arr in self._cols.values():
-                arr[:keep] = arr[src]
-            self._end = keep
-        self._t[self._end : self._end + n] = t_s
-        for name, arr in self._cols.items():
-            arr[self._end : self._end + n] = cols[name]
-        self._end += n
-        self.total += n
-
-    def last_t(self) -> float | None:
-        return float(self._t[self._end - 1]) if self._end else None
-
-    def view(
-        self, since_t: float, until_t: float | None = None
-    ) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
-        _, t, cols = self.view_indexed(since_t, until_t)
-        return t, cols
-
-    def view_indexed(
-        self, since_t: float, until_t: float | None = None
-    ) -> tuple[int, npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
-        """Like view(), plus the absolute index (see `total`) of the first row returned."""
-        start = max(0, self._end - self.capacity)
-        t = self._t[start : self._end]
-        lo = int(np.searchsorted(t, since_t, side="left")) if len(t) else 0
-        hi = int(np.searchsorted(t, until_t, side="right")) if until_t is not None else len(t)
-        first = self.total - self._end + start + lo
-        return first, t[lo:hi], {k: v[start + lo : start + hi] for k, v in self._cols.items()}
-
-
-def peak_decimate(
-    first_index: int,
-    t: npt.NDArray[np.float64],
-    cols: dict[str, npt.NDArray[np.float32]],
-    max_points: int,
-) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
-    """At most ~max_points per column, keeping each bin's peak and trough.
-
-    Bins are aligned to absolute row indices, so a bin's picture does not shimmer as the
-    window slides; the newest rows (the incomplete bin, at least the newest row) are
-    passed through untouched, so the curve always ends at the newest sample. A NaN
-    anywhere in a bin makes the bin NaN, so gaps survive decimation.
-    """
-    n = len(t)
-    k = -(-2 * n // max(max_points, 2))  # rows per bin; each bin becomes two points
-    if k <= 2:
-        return t, cols
-    skip = (-first_index) % k  # rows before the first aligned bin (< k, at the far left)
-    bins = max(0, (n - skip - 1) // k)  # the newest row always stays in the tail
-    full = slice(skip, skip + bins * k)
-    tail = slice(skip + bins * k, n)
-    t_bins = t[full].reshape(bins, k)[:, k // 2]
-    t_out = np.concatenate([np.repeat(t_bins, 2), t[tail]])
-    out = {}
-    for name, y in cols.items():
-        y2 = y[full].reshape(bins, k)
-        pair = np.empty((bins, 2), np.float32)
-        pair[:, 0] = y2.max(axis=1)  # max/min (not nanmax): a NaN keeps the gap
-        pair[:, 1] = y2.min(axis=1)
-        out[name] = np.concatenate([pair.reshape(-1), y[tail]])
-    return t_out, out
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +77,7 @@ class Latest:
         return bool(self.status & flag)
 
 
-_MARKED_EVENTS = {
+_MARKED_EVENTS: dict[EventCode | int, str] = {
     EventCode.BUTTON_SHORT: "button",
     EventCode.BUTTON_LONG: "button",
     EventCode.FAULT_RAISED: "fault",
@@ -175,11 +89,34 @@ _MARKED_EVENTS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Command:
+    name: str
+    requested: int | None
+    outcome: object
+
+
+@dataclass(frozen=True, slots=True)
+class _Storage:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    kind: str
+    label: str
+
+
+# What the link thread hands the screen, in stream order.
+_Item = TelemetryBatch | Event | StateChange | Info | SeqGap | _Command | _Storage | _Mark | Break
+
+
 class LiveModel:
     """A link subscriber (any thread) and the GUI's source of truth (GUI thread)."""
 
     def __init__(self, max_rate_hz: int = MAX_RATE_HZ, max_window_s: float = MAX_WINDOW_S):
-        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.ring = RingBuffer(int(max_rate_hz * max_window_s * 1.2), PLOT_COLUMNS)
         self.latest = Latest()
         self.info: Info | None = None
@@ -196,32 +133,36 @@ class LiveModel:
     # ------------------------------------------------------------ link side (any thread)
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
-        self._queue.put(("telemetry", batch))
+        self._queue.put(batch)
 
     def on_event(self, event: Event) -> None:
-        self._queue.put(("event", event))
+        self._queue.put(event)
 
     def on_state(self, change: StateChange) -> None:
-        self._queue.put(("state", change))
+        self._queue.put(change)
 
     def on_info(self, info: Info) -> None:
-        self._queue.put(("info", info))
+        self._queue.put(info)
 
     def on_gap(self, gap: SeqGap) -> None:
-        self._queue.put(("gap", gap))
+        self._queue.put(gap)
 
     def on_command(self, name: str, requested: int | None, outcome: object) -> None:
-        self._queue.put(("command", (name, requested, outcome)))
+        self._queue.put(_Command(name, requested, outcome))
 
     def on_storage_problem(self, message: str) -> None:
-        self._queue.put(("storage", (False, message)))
+        self._queue.put(_Storage(False, message))
 
     def on_storage_recovered(self, message: str) -> None:
-        self._queue.put(("storage", (True, message)))
+        self._queue.put(_Storage(True, message))
+
+    def on_marker(self, kind: str, label: str) -> None:
+        """A console-side mark (zone change, pass), placed at the samples before it."""
+        self._queue.put(_Mark(kind, label))
 
     def on_break(self, found: Break) -> None:
         """A new pen or a restarted one (console.core.continuity), from the link thread."""
-        self._queue.put(("break", found))
+        self._queue.put(found)
 
     # ------------------------------------------------------------ GUI side
 
@@ -236,37 +177,37 @@ class LiveModel:
         batches: list[TelemetryBatch] = []
         for _ in range(limit):
             try:
-                kind, item = self._queue.get_nowait()
+                item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if kind == "telemetry":
+            if isinstance(item, TelemetryBatch):
                 batches.append(item)
                 continue
             if batches:  # keep order: samples before this item go in first
                 self._take(batches, out)
                 batches = []
-            if kind == "event":
-                out.events.append(item)
-                self._on_event(item)
-            elif kind == "state":
-                out.states.append(item)
-                self._on_state(item)
-            elif kind == "info":
-                self.info = item
-            elif kind == "gap":
-                out.gaps.append(item)
-                self._pending_gap = True
-                self.markers.append(
-                    Marker(
-                        self.t_s(item.t_us_before or 0), "gap", f"{item.frames_lost} frames lost"
-                    )
-                )
-            elif kind == "command":
-                out.commands.append(item)
-            elif kind == "storage":
-                out.storage.append(item)
-            elif kind == "break":
-                self._on_break(item)
+            match item:
+                case Event():
+                    out.events.append(item)
+                    self._on_event(item)
+                case StateChange():
+                    out.states.append(item)
+                    self._on_state(item)
+                case Info():
+                    self.info = item
+                case SeqGap():
+                    out.gaps.append(item)
+                    self._pending_gap = True
+                    at_s = self.t_s(item.t_us_before or 0)
+                    self.markers.append(Marker(at_s, "gap", f"{item.frames_lost} frames lost"))
+                case _Command(name, requested, outcome):
+                    out.commands.append((name, requested, outcome))
+                case _Storage(ok, message):
+                    out.storage.append((ok, message))
+                case _Mark(kind, label):
+                    self.add_marker(kind, label)
+                case Break():
+                    self._on_break(item)
         if batches:
             self._take(batches, out)
         return out
@@ -315,7 +256,7 @@ class LiveModel:
         out.samples += n
 
     def _on_event(self, event: Event) -> None:
-        kind = _MARKED_EVENTS.get(event.code)  # type: ignore[call-overload]
+        kind = _MARKED_EVENTS.get(event.code)
         if kind is not None:
             name = getattr(event.code, "name", str(event.code)).replace("_", " ").lower()
             self.markers.append(Marker(self.t_s(event.t_us), kind, name))

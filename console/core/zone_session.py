@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from console.core.ceilings import CeilingController
+from console.core.ceilings import CeilingController, ZoneStatus
 from console.core.passes import PassRecord, PassTracker
 from console.core.recorder import Recorder
-from console.core.zones import Plan, ZoneMap, available_maps, find_plan
+from console.core.roles import Action
+from console.core.zones import Plan, ZoneMap, available_maps, available_plans, find_plan
 from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Event, Info, TelemetryBatch
 
@@ -36,6 +37,9 @@ class ZoneSession:
         self._annotate_here = True
         # (user-facing action, object, old, new) -> the audit trail; set by the console
         self.audit: Callable[[str, str, object, object], None] = lambda *a: None
+        # (action, object) -> raises (a PermissionError) unless the user may; set by the
+        # console, so choosing or editing a plan and overriding a ceiling are checked first
+        self.guard: Callable[[Action, str], None] = lambda action, obj: None
 
     # ------------------------------------------------------------ wiring
 
@@ -52,7 +56,9 @@ class ZoneSession:
         self.tracker.start()
 
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
-        """Switch plan (or none) and start over at its first zone; passes are kept."""
+        """Switch plan (or none) and start over at its first zone; passes are kept.
+        Raises PermissionError (from the guard) when the user may not."""
+        self.guard(Action.EDIT_PLAN, f"plan:{plan.id if plan else 'none'}")
         old = self.plan
         if edited and old is not None and plan is not None:
             self.audit(
@@ -64,6 +70,32 @@ class ZoneSession:
         self.plan = plan
         self.tracker.plan = plan
         self.tracker.start()
+
+    # ------------------------------------------------------------ the zone panel's actions
+
+    def status(self) -> ZoneStatus:
+        return self.ceilings.status()
+
+    def mark_pass(self) -> None:
+        self.tracker.mark_pass(self.tracker.last_t_us)
+
+    def undo_pass(self) -> None:
+        self.tracker.undo()
+
+    def next_zone(self) -> None:
+        self.tracker.advance(how="touch")
+
+    def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> None:
+        """Raises ValueError unless `confirmation` is the exact confirmation_text(), and
+        PermissionError (from the guard) when the user may not override."""
+        self.guard(Action.OVERRIDE_CEILING, f"zone:{zone}")
+        self.ceilings.override(zone, ceiling_um, confirmation)
+
+    def plans(self) -> list[Plan]:
+        """The plan templates drawn on this session's map."""
+        return [p for p in available_plans().values() if p.map_id == self.map.id]
+
+    # ------------------------------------------------------------ the record
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "ceiling_override":

@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         if user is not None:
             from console.core.accounts import Action
 
-            controller.user = user.name
+            controller.sign_in(user)  # the treatment checks and audits as this user
             # What this role may not do is not offered (the checks also stand behind it).
             window.controls.setEnabled(user.may(Action.OPERATE_PEN))
             if not user.may(Action.RECORD_SESSION):

@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         # The zone map and plan progress (zone-map issue) go here, via add_side_panel().
         self.side_panel = QVBoxLayout(zone_column)
         self.side_panel.setContentsMargins(0, 0, 0, 0)
-        self.zone_panel = ZonePanel(controller.zones)
+        self.zone_panel = ZonePanel(controller.zones, controller.zones.plans())
         self.add_side_panel(self.zone_panel)
         self._frames = 0
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self.pause_button.toggled.connect(self._on_paused)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
+        c.command_answered.connect(self.controls.show_answer)
 
     # ------------------------------------------------------------ actions
 
@@ -269,15 +270,15 @@ class MainWindow(QMainWindow):
         )
 
     def start_session(self, patient: str, practitioner: str) -> None:
+        warning = self.controller.series_warning(patient)  # against the previous session
         try:
             session = self.controller.start_session(patient, practitioner)
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, PermissionError) as exc:  # the one sentence
             self.session_bar.set_recording(None, str(exc))
             return
         self.settings.practitioner = practitioner.strip()
         self.readouts.start_timer()
         self.rec.set_recording(patient.strip())
-        warning = self.controller.series_warning(patient)
         self.session_bar.set_recording(session, warning or "")
 
     def confirm_end(self) -> bool:

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from console.core.audit import AuditLog
 from console.store import packing
+from console.store.keys import ChainHead
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
@@ -75,7 +75,7 @@ def _stuck(store: Store) -> list[str]:
 
 
 def _audit(store: Store) -> list[str]:
-    broken = AuditLog(store.conn).verify()
+    broken = store.audit.verify()
     return [] if broken is None else [f"audit trail broken at {broken}"]
 
 
@@ -124,6 +124,7 @@ def backup(store: Store, dest: str | Path) -> Path:
         result = target.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
             raise OSError(f"the copy did not check out ({result}); nothing was kept")
+        last = target.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     except BaseException:
         target.close()
         partial.unlink(missing_ok=True)
@@ -132,4 +133,6 @@ def backup(store: Store, dest: str | Path) -> Path:
         source.close()
     target.close()
     partial.replace(dest)
+    # The copy gets a chain head of its own, so `db check` on it finds a truncated tail too.
+    store.anchor_copy(dest, None if last is None else ChainHead(int(last[0]), str(last[1])))
     return dest
