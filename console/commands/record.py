@@ -11,7 +11,8 @@ import threading
 import time
 
 from console.commands._common import add_db_option, open_store
-from console.core.access import Refused
+from console.core.access import Access, Refused
+from console.core.records import operate_pen
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import StoreError
@@ -57,7 +58,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"record: {exc}", file=sys.stderr)
         store.close()
         return 2
-    treatment = Treatment(store, plan=plan, watch=False, track_zones=plan is not None)
+    access = Access(store, None)  # demo databases only until `record --user` (issue 10)
+    try:
+        operate_pen(access, port)
+    except Refused as exc:
+        print(f"record: {exc}", file=sys.stderr)
+        store.close()
+        return exc.exit_code
+    treatment = Treatment(
+        store, plan=plan, watch=False, track_zones=plan is not None, user=access.user
+    )
     link = Link(port)
     treatment.attach(link)
     recorder = treatment.recorder

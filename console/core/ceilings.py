@@ -118,8 +118,12 @@ class CeilingController:
     def _on_zone(self, zone: str, how: str) -> None:
         self.in_effect_um = None
         self.send()
+        self.record_zone(zone, how)
+
+    def record_zone(self, zone: str, how: str) -> None:
+        """The session record's zone_change event, with the ceiling now in force."""
         self.record_event(
-            "zone_change", {"zone": zone, "how": how, "ceiling_um": self.ceiling_um()}
+            "zone_change", {"zone": zone, "how": how, "ceiling_um": self.ceiling_um(zone)}
         )
 
     def override(self, zone: str, ceiling_um: int, confirmation: str) -> Override:

@@ -30,6 +30,7 @@ from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
+from console.core.records import start_session
 from console.core.review import too_soon_warning
 from console.core.roles import Action, User
 from console.core.zone_session import ZoneSession
@@ -91,8 +92,7 @@ class Treatment:
         self.track_zones = track_zones
         if self.recorder is not None and track_zones:
             self.recorder.annotator = self.zones.tracker
-        self.zones.audit = self._audit_zones
-        self.zones.guard = self._require
+        self.zones.access = self.access
         self.clock = SessionClock()
         self.on_notice: list[Callable[[str], None]] = []  # one sentence for the status line
         if self.recorder is not None:
@@ -135,7 +135,7 @@ class Treatment:
     def sign_in(self, user: User | None) -> None:
         """From now on, actions are checked against and recorded under `user`."""
         if self.store is not None:
-            self.access = Access(self.store, user)
+            self.access = self.zones.access = Access(self.store, user)
 
     @property
     def user(self) -> str | None:
@@ -266,16 +266,21 @@ class Treatment:
 
         Raises RuntimeError with no database, Refused when the user may not record,
         ValueError for an empty code or name, StoreError when the database refuses."""
-        if self.recorder is None:
+        if self.recorder is None or self.access is None:
             raise RuntimeError("no database is open, so nothing can be recorded")
-        self._require(Action.RECORD_SESSION, f"patient:{patient_code.strip()}")
+        if self.session is not None:
+            raise RuntimeError("a session is already being recorded; end it first")
         plan = plan or (self.zones.plan.name if self.zones.plan else None)
-        self.session = self.recorder.start_session(patient_code, practitioner, plan_name=plan)
+        # The plan's first zone is in force before the session opens, so its very first
+        # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
-        self.zones.start(self.session)
+        self.zones.start()
+        # With accounts, the session's practitioner is the signed-in user (records' rule).
+        self.session = start_session(
+            self.access, self.recorder, patient_code, practitioner=practitioner, plan_name=plan
+        )
+        self.zones.record_zone()
         self.live.mark_session_start()
-        new = {"patient": patient_code, "practitioner": practitioner, "plan": plan}
-        self._record("session.start", f"session:{self.session}", None, new)
         return self.session
 
     def end_session(self) -> str | None:
@@ -286,10 +291,6 @@ class Treatment:
         self.session = None
         self.live.end_session()
         return session
-
-    def _audit_zones(self, action: str, obj: str, old: object, new: object) -> None:
-        where = f"{obj} session:{self.session}" if self.session else obj
-        self._record(action, where, old, new)
 
     def _record_alarm(self, alarm: Alarm) -> None:
         if self.recorder is not None and self.session is not None:

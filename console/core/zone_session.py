@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from console.core.ceilings import CeilingController, ZoneStatus
+from console.core.access import Access
+from console.core.ceilings import CeilingController, Override, ZoneStatus
 from console.core.passes import PassRecord, PassTracker
 from console.core.recorder import Recorder
 from console.core.roles import Action
@@ -35,11 +36,12 @@ class ZoneSession:
         self.ceilings.on_alarm = self._alarm
         self.tracker.on_pass.append(self._on_pass)
         self._annotate_here = True
-        # (user-facing action, object, old, new) -> the audit trail; set by the console
+        # The signed-in user's door: choosing or editing a plan (EDIT_PLAN) and overriding
+        # a ceiling (OVERRIDE_CEILING) are checked and audited through it. None in tests
+        # and benchmarks that have no store.
+        self.access: Access | None = None
+        # (user-facing action, object, old, new) -> the audit trail, when `access` is None
         self.audit: Callable[[str, str, object, object], None] = lambda *a: None
-        # (action, object) -> raises (a PermissionError) unless the user may; set by the
-        # console, so choosing or editing a plan and overriding a ceiling are checked first
-        self.guard: Callable[[Action, str], None] = lambda action, obj: None
 
     # ------------------------------------------------------------ wiring
 
@@ -55,13 +57,20 @@ class ZoneSession:
     def start(self, session: str | None = None) -> None:
         self.tracker.start()
 
+    def record_zone(self) -> None:
+        """Record the zone already in force, for a session opened after it was chosen."""
+        active = self.tracker.active
+        if active is not None:
+            self.ceilings.record_zone(active, "start")
+
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
         """Switch plan (or none) and start over at its first zone; passes are kept.
-        Raises PermissionError (from the guard) when the user may not."""
-        self.guard(Action.EDIT_PLAN, f"plan:{plan.id if plan else 'none'}")
+        Raises Refused (a PermissionError) when the signed-in user may not."""
+        if self.access is not None:
+            self.access.require(Action.EDIT_PLAN, f"plan:{plan.id if plan else 'none'}")
         old = self.plan
         if edited and old is not None and plan is not None:
-            self.audit(
+            self._audit(
                 "plan.edit",
                 f"plan:{plan.id}",
                 [(s.zone, s.passes) for s in old.steps],
@@ -85,11 +94,12 @@ class ZoneSession:
     def next_zone(self) -> None:
         self.tracker.advance(how="touch")
 
-    def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> None:
-        """Raises ValueError unless `confirmation` is the exact confirmation_text(), and
-        PermissionError (from the guard) when the user may not override."""
-        self.guard(Action.OVERRIDE_CEILING, f"zone:{zone}")
-        self.ceilings.override(zone, ceiling_um, confirmation)
+    def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> Override:
+        """A deeper ceiling for one zone in this session: OVERRIDE_CEILING, audited.
+        Raises ValueError unless `confirmation` is the exact confirmation_text()."""
+        if self.access is not None:
+            self.access.require(Action.OVERRIDE_CEILING, f"zone:{zone}")  # Refused if not
+        return self.ceilings.override(zone, ceiling_um, confirmation)
 
     def plans(self) -> list[Plan]:
         """The plan templates drawn on this session's map."""
@@ -97,9 +107,15 @@ class ZoneSession:
 
     # ------------------------------------------------------------ the record
 
+    def _audit(self, action: str, obj: str, old: object, new: object) -> None:
+        if self.access is not None:
+            self.access.record(action, obj, old, new)
+        else:
+            self.audit(action, obj, old, new)
+
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "ceiling_override":
-            self.audit(
+            self._audit(
                 "zone.ceiling_override",
                 f"zone:{data['zone']}",
                 {"ceiling_um": data.get("default_um")},
