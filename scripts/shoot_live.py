@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.core.access import Access
 from console.core.accounts import Accounts, Role
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
@@ -37,12 +38,13 @@ tmp = Path(tempfile.mkdtemp())
 app = QApplication(sys.argv[:1])
 settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
 store = Store(tmp / "s.db")
-accounts = Accounts(store.conn)
-nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", by="script")
+accounts = Accounts(store)
+admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin))
 pen = VirtualPen(PenConfig(telemetry_hz=1000), "zones")
 pty = PtyServer(pen, tmp / "ttyPEN")
 c = PenController(store)
-c.user = nurse.name
+c.sign_in(nurse)
 w = MainWindow(c, settings, sound=AlarmSound(c.alarms, audio=False))
 w.attach_screen_lock(ScreenLock(w, accounts, nurse, timeout_s=3600))
 w.apply_theme("dark", remember=False)

@@ -142,7 +142,10 @@ class ConnectionBar(QFrame):
                 if latest.rx_monotonic and not latest.has(Status.CARTRIDGE_PRESENT)
                 else f"{info.needles}\u00a0×\u00a0{info.gauge}G\u00a0cartridge"
             )
-            self.pen_label.setText(
+            # The serial and the cartridge first: they matter at the cart (a pen change
+            # shows here); the model and firmware are in the tooltip.
+            self.pen_label.setText(f"S/N\u00a0{info.serial}  ·  {cartridge}")
+            self.pen_label.setToolTip(
                 f"{info.model}  ·  S/N {info.serial}  ·  fw {info.firmware}  ·  {cartridge}"
             )
             charging = " ⚡ charging" if latest.has(Status.CHARGING) else ""

@@ -1,6 +1,7 @@
 """The locked screen: says it is locked, keeps the alarms in sight, and unlocks on a touch.
 
-A child of the main window laid over everything in it. It carries its own alarm banner
+A child of the main window laid over everything in it, opaque, so no patient data shows
+while nobody is signed in at the cart. It carries its own alarm banner
 (bound to the same AlarmModel), so anyone may acknowledge an alarm or pause its audio on a
 locked screen, as on any medical monitor; everything else needs the unlock. Any touch or
 key elsewhere on it asks for the unlock (`unlock_requested`), every time.

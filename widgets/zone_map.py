@@ -201,12 +201,13 @@ class ZoneMapWidget(QGraphicsView):
         self._place_label(zone_id)
         label.setZValue(3)
 
-    def _place_label(self, zone_id: str) -> None:
-        """Centre a screen-sized label on its zone (its offset is in screen pixels)."""
+    def _place_label(self, zone_id: str, scale: float | None = None) -> None:
+        """Centre a screen-sized label on its zone (its offset is in device pixels, at
+        `scale` device pixels per scene unit: the view's own by default)."""
         label = self.labels[zone_id]
         c = centroid(self.shapes[zone_id])
         rect = label.boundingRect()
-        scale = self.transform().m11() or 1.0
+        scale = scale or self.transform().m11() or 1.0
         label.setPos(c.x() - rect.width() / 2 / scale, c.y() - rect.height() / 2 / scale)
 
     def set_theme(self, theme: str) -> None:
@@ -255,8 +256,14 @@ class ZoneMapWidget(QGraphicsView):
         """The map as an image (for the report and the image-regression test)."""
         image = QImage(width, height, QImage.Format.Format_ARGB32)
         image.fill(QColor("#ffffff"))
+        scene = self.scene_.sceneRect()
+        scale = min(width / scene.width(), height / scene.height())
+        for zone_id in self.labels:  # centred for the image's scale, then back for the view
+            self._place_label(zone_id, scale)
         painter = QPainter(image)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing)
-        self.scene_.render(painter, QRectF(0, 0, width, height), self.scene_.sceneRect())
+        self.scene_.render(painter, QRectF(0, 0, width, height), scene)
         painter.end()
+        for zone_id in self.labels:
+            self._place_label(zone_id)
         return image

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -66,6 +67,11 @@ class ZonePanel(QWidget):
         self.plan_choice.addItem("No plan: touch a zone", None)
         for p in self.plans.values():
             self.plan_choice.addItem(p.name, p.id)
+        # A styled delegate honours the rows' size (the combo's own ignores it): drop-down
+        # rows as big as buttons.
+        self.plan_choice.setItemDelegate(QStyledItemDelegate(self.plan_choice))
+        for row in range(self.plan_choice.count()):
+            self.plan_choice.setItemData(row, QSize(0, 44), Qt.ItemDataRole.SizeHintRole)
         self.plan_choice.setMinimumHeight(44)
         # The longest plan name must not set the column's width: it is elided instead.
         self.plan_choice.setSizeAdjustPolicy(
@@ -137,7 +143,7 @@ class ZonePanel(QWidget):
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
-            over = s.pass_no > s.target  # "pass 6 of 3": flagged
+            over = s.pass_no > s.target  # "pass 6 of 3": flagged in words and colour
             flag = " · OVER TARGET" if over else ""
             self.where.setText(
                 f"{s.active_label} · pass {s.pass_no} of {s.target}{flag} · "

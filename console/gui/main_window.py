@@ -13,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -187,6 +194,7 @@ class MainWindow(QMainWindow):
         self.session_bar.end_requested.connect(self.end_session)
         self.session_bar.target_changed.connect(self._on_target_changed)
         k = WINDOW_KEYS
+        self._operating_keys: list[QShortcut] = []
         for key, slot in (
             (k["acknowledge"], c.alarms.acknowledge_all),
             (k["pause_audio"], c.alarms.pause_audio),
@@ -196,7 +204,9 @@ class MainWindow(QMainWindow):
             (k["end_session"], self._end_from_keys),
             (k["help"], self.show_shortcuts),
         ):
-            QShortcut(QKeySequence(key), self, slot)
+            shortcut = QShortcut(QKeySequence(key), self, slot)
+            if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
+                self._operating_keys.append(shortcut)  # off while the screen is locked
         self.pause_button.toggled.connect(self._on_paused)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
@@ -236,7 +246,21 @@ class MainWindow(QMainWindow):
         for the unlock, every time."""
         self.screen_lock = lock
         lock.locked_changed.connect(self.lock_overlay.set_locked)
+        lock.locked_changed.connect(self._on_locked)
         self.lock_overlay.unlock_requested.connect(lock.ask_unlock)
+
+    def _on_locked(self, locked: bool) -> None:
+        """Locked, only the alarm keys (and the list of keys) work; everything else would
+        operate the console, which needs the unlock."""
+        for shortcut in self._operating_keys:
+            shortcut.setEnabled(not locked)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.lock_overlay.locked:  # any key, wherever the focus was left
+            self.lock_overlay.unlock_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def lock_now(self) -> None:
         if self.screen_lock is not None:

@@ -50,7 +50,9 @@ def test_no_pen_says_so_and_offers_the_virtual_pen(qtbot, window, monkeypatch) -
     qtbot.waitUntil(lambda: "SIMULATED" in window.connection.state_label.text(), timeout=5000)
     assert "SIMULATED" in window.windowTitle()
     assert not window.connection.virtual_button.isVisible()
-    assert window.connection.pen_label.text().startswith(window.controller.info.model)
+    info = window.controller.info
+    assert window.connection.pen_label.text().startswith(f"S/N\u00a0{info.serial}")
+    assert info.model in window.connection.pen_label.toolTip()
 
 
 @pytest.fixture
