@@ -97,7 +97,7 @@ class PenController(QObject):
         self.treatment.connect_to(url)
         self.link_replaced.emit()
 
-    def disconnect(self) -> None:
+    def disconnect_pen(self) -> None:
         if self.treatment.detach() is not None:
             self.link_replaced.emit()
 
