@@ -349,8 +349,8 @@ class MainWindow(QMainWindow):
         if self._frames % 6 == 0:  # 10 Hz is plenty for the map and plan text
             self.zone_panel.refresh()
             self.rec.refresh()
-            ceiling = self.controller.zones.ceilings.ceiling_um()
-            self.plot.set_ceiling(None if ceiling is None else ceiling / 1000)
+            zone = self.controller.zones.status()
+            self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
         title = "Pen Console — SIMULATED PEN" if simulated else "Pen Console"
         if self.controller.user:
             title += f" — {self.controller.user}"
