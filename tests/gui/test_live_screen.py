@@ -250,3 +250,20 @@ def test_first_run_dialog_states_the_rule_and_focuses_the_first_empty_field(qtbo
     labels = [form.labelForField(f) for f in dialog.fields()]
     rights = {label.geometry().right() for label in labels}
     assert len(rights) == 1  # the labels line up on their right edge
+
+
+def test_pen_running_with_no_session_alarms_until_recording(qtbot, window, stream) -> None:
+    stream("treatment")  # the pen starts its motor at 0.5 s; nobody started a session
+    alarms = window.controller.alarms
+    qtbot.waitUntil(lambda: alarms.is_active(Condition.MOTOR_NO_SESSION), timeout=5000)
+    window.controller.tick()
+    window.banner.refresh()
+    assert "NOT RECORDING" in window.banner.title.text()
+    assert window.rec.text() == "NOT RECORDING"
+    window.start_session("P-7", "Dr Lee")
+    qtbot.waitUntil(lambda: not alarms.is_active(Condition.MOTOR_NO_SESSION), timeout=2000)
+    assert window.rec.recording
+    # Why a depth press was clamped reaches the status line, in the core's own words.
+    window.controller.notice.emit("Depth clamped to the forehead ceiling, 0.50 mm.")
+    assert window.notice.text() == "Depth clamped to the forehead ceiling, 0.50 mm."
+    window.end_session(confirmed=True)
