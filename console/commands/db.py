@@ -7,9 +7,10 @@ import sqlite3
 import sys
 
 from console.commands._common import add_db_option, open_store
+from console.core.access import Access, Refused
+from console.core.db_admin import backup
 from console.core.trust import check_database, head_words
 from console.store.keys import ChainHead
-from console.store.maintenance import backup
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,11 +60,14 @@ def run_backup(args: argparse.Namespace) -> int:
     if store is None:
         return 2
     try:
-        dest = backup(store, args.dest)
+        dest, head = backup(Access(store, None), args.dest)  # --user: see issue 10's CLI
+    except Refused as exc:
+        print(f"db backup: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (OSError, sqlite3.Error) as exc:
         print(f"db backup: {exc}", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"db backup: wrote {dest}")
+    print(f"db backup: wrote {dest}; chain head {head_words(head)}")
     return 0
