@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from console.store.db import Db
 
 if TYPE_CHECKING:
-    from console.store.store import Store
+    from console.store.base import StoreBase
 
 METADATA_FIELDS = (
     "uuid",
@@ -62,16 +62,16 @@ class Amendment:
 HASH_VERSION = 2  # 2 added the chunks' summary columns; 1 is what older consoles signed
 
 
-def content_hash(store: Store, session: str, version: int = HASH_VERSION) -> str:
+def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) -> str:
     """The SHA-256 of everything recorded for `session` (StoreError if it is missing).
 
     `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
     only to verify their seals and signatures."""
-    meta = store.session(session)
+    meta: dict[str, Any] = dict(store.session(session))
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
         "session": {k: meta.get(k) for k in METADATA_FIELDS},
-        "events": [{k: e[k] for k in _EVENT_FIELDS} for e in store.events(session)],
+        "events": [{k: dict(e)[k] for k in _EVENT_FIELDS} for e in store.events(session)],
         "passes": store.passes(session, include_undone=True),
     }
     digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
