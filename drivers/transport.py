@@ -107,7 +107,10 @@ class _SocketPort:
         return self._inner.write(data)  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        sock = self._inner._socket
         self._inner.close()
+        if sock is not None:  # pyserial skips close() when shutdown() fails on a dropped peer
+            sock.close()
 
 
 def open_port(url: str) -> Port:
