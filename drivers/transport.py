@@ -107,9 +107,11 @@ class _SocketPort:
         return self._inner.write(data)  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        sock = self._inner._socket
+        # pyserial 3.5 calls shutdown() and close() in one try: on a connection the peer
+        # already dropped, shutdown() fails and the socket is left open. Close it here too.
+        sock = getattr(self._inner, "_socket", None)
         self._inner.close()
-        if sock is not None:  # pyserial skips close() when shutdown() fails on a dropped peer
+        if sock is not None:
             sock.close()
 
 
