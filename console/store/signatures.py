@@ -59,8 +59,14 @@ class Amendment:
     session: str = ""
 
 
-def content_hash(store: Store, session: str) -> str:
-    """The SHA-256 of everything recorded for `session` (StoreError if it is missing)."""
+HASH_VERSION = 2  # 2 added the chunks' summary columns; 1 is what older consoles signed
+
+
+def content_hash(store: Store, session: str, version: int = HASH_VERSION) -> str:
+    """The SHA-256 of everything recorded for `session` (StoreError if it is missing).
+
+    `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
+    only to verify their seals and signatures."""
     meta = store.session(session)
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
@@ -69,7 +75,7 @@ def content_hash(store: Store, session: str) -> str:
         "passes": store.passes(session, include_undone=True),
     }
     digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
-    for head, blob in store.chunk_digest_rows(session):
+    for head, blob in store.chunk_digest_rows(session, summaries=version >= 2):
         digest.update(json.dumps(head).encode())
         digest.update(hashlib.sha256(blob).digest())
     return digest.hexdigest()
