@@ -10,8 +10,9 @@ from typing import Any, TextIO
 import numpy as np
 
 from console.core.signing import amendments, signatures
-from console.store import Store
+from console.store import EventKind, Store
 from console.store.packing import Columns
+from console.store.rows import GAP_KINDS
 
 CSV_COLUMNS = [
     "t_s",
@@ -72,7 +73,7 @@ def session_record(
     meta = store.session(session)
     cols: Columns = store.load_telemetry(session)
     events = store.events(session)
-    gaps = [e for e in events if e["kind"] in ("seq_gap", "link_gap", "link_lost")]
+    gaps = [e for e in events if e["kind"] in GAP_KINDS]
     return {
         "session": {
             k: meta[k]
@@ -91,9 +92,9 @@ def session_record(
         "events": events,
         "passes": store.passes(session),
         "link": {
-            "seq_gaps": sum(1 for e in events if e["kind"] == "seq_gap"),
-            "frames_lost": sum(e["arg"] or 0 for e in events if e["kind"] == "seq_gap"),
-            "link_gaps": [e["data"] for e in gaps if e["kind"] == "link_gap"],
+            "seq_gaps": sum(1 for e in events if e["kind"] is EventKind.SEQ_GAP),
+            "frames_lost": sum(e["arg"] or 0 for e in events if e["kind"] is EventKind.SEQ_GAP),
+            "link_gaps": [e["data"] for e in gaps if e["kind"] is EventKind.LINK_GAP],
             **(link_stats or {}),
         },
         "signatures": [
