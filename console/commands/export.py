@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from console.commands._common import (
     DAMAGE,
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(store: Store, session: str, fmt: str, out: TextIO) -> None:
+def _write(store: Store, session: str, fmt: str, out: IO[str]) -> None:
     if fmt == "csv":
         write_csv(store, session, out)
     else:
