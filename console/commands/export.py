@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import IO
+from typing import TextIO, cast
 
 from console.commands._common import (
     DAMAGE,
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             exported(access, session, args.format, args.out or "-")
             if args.out:
                 with private_output(Path(args.out), db=store.path, force=args.force) as out:
-                    _write(store, session, args.format, out)
+                    _write(store, session, args.format, cast(TextIO, out))
             else:
                 _write(store, session, args.format, sys.stdout)
         except BrokenPipeError:
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(store: Store, session: str, fmt: str, out: IO[str]) -> None:
+def _write(store: Store, session: str, fmt: str, out: TextIO) -> None:
     if fmt == "csv":
         write_csv(store, session, out)
     else:
