@@ -64,10 +64,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     password.add_argument("name", nargs="?", metavar="NAME", help="default: the --user")
     password.set_defaults(func=run_password)
-    for a in (add, listing, role, password, *actions.choices.values()):
-        if not any(o.dest == "db" for o in a._actions):
-            add_db_option(a)
-            add_user_option(a)
+    for each in actions.choices.values():
+        add_db_option(each)
+        add_user_option(each)
 
 
 def _admin(args: argparse.Namespace, store: Store, obj: str, pw: Passwords) -> Access:
