@@ -45,7 +45,8 @@ def write_csv(store: Store, session: str, out: TextIO) -> int:
     zone_names = np.array(["", *zone_ids], dtype=object)
     zone_idx = cols["zone"].astype(np.int64)
     zone_col = zone_names[np.clip(zone_idx, 0, len(zone_names) - 1)]
-    pass_col = np.where(cols["pass_no"] > 0, cols["pass_no"].astype(str), "")
+    pass_no = np.asarray(cols["pass_no"], np.int64)
+    pass_col = np.where(pass_no > 0, pass_no.astype(str), "")
     rows = zip(
         (f"{v:.6f}" for v in t_s),
         t_us.tolist(),

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from console.store.audit import AuditTrail
+    from console.store.db import Db
     from console.store.rows import EventRow, SessionFilter
 
 
 class StoreBase:
+    _db: Db
     conn: sqlite3.Connection
     lock: threading.RLock
     audit: AuditTrail
