@@ -41,6 +41,8 @@ class EventKind(enum.StrEnum):
     CEILING_OVERRIDE = "ceiling_override"
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
+    NEW_PEN = "new_pen"  # another pen (serial) carried the session on
+    PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
 
     @classmethod
     def from_pen(cls, code: int, name: str | None) -> EventKind:
@@ -86,7 +88,7 @@ class EventRow(NamedTuple):
 
     t_us: int | None
     source: str  # "pen" or "console"
-    kind: EventKind
+    kind: EventKind | str  # str only for a kind not (yet) in EventKind: kept, never lost
     code: int | None
     arg: int | None
     data: dict[str, Any]
