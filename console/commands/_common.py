@@ -19,10 +19,23 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 def open_store(args: argparse.Namespace) -> Store | None:
     """The store, or None after printing why it cannot be opened."""
     try:
-        return Store(resolve_db_path(args.db))
+        store = Store(resolve_db_path(args.db))
     except StoreError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return None
+    announce_upgrade(store)
+    return store
+
+
+def announce_upgrade(store: Store) -> None:
+    """Name the copy kept before this start upgraded the database (the first start of a
+    newer version); nothing when no upgrade ran."""
+    if store.migration_backup is not None:
+        print(
+            f"pen-console: the database {store.path} was upgraded for this version; the copy "
+            f"from before the upgrade is {store.migration_backup}",
+            file=sys.stderr,
+        )
 
 
 def damaged(command: str, exc: Exception) -> int:

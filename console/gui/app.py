@@ -86,6 +86,12 @@ def run(args: argparse.Namespace) -> int:
     interrupted: list[dict[str, object]] = []
     try:
         store = Store(resolve_db_path(args.db))
+        if store.migration_backup is not None:  # first start after an upgrade
+            print(
+                f"pen-console: upgraded the database; the copy from before is "
+                f"{store.migration_backup}",
+                file=sys.stderr,
+            )
         interrupted = store.mark_interrupted()
     except StoreError as exc:
         store_problem = f"Recording is off: {exc}"

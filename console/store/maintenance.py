@@ -8,6 +8,7 @@ from pathlib import Path
 
 from console.core.audit import AuditLog
 from console.store import packing
+from console.store.copying import checked_copy
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
@@ -114,22 +115,8 @@ def backup(store: Store, dest: str | Path) -> Path:
     if dest.exists():
         raise FileExistsError(f"{dest} already exists; choose a new file name")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
     source = sqlite3.connect(store.path, timeout=10)
-    target = sqlite3.connect(partial)
     try:
-        source.backup(target)  # all pages in one step: one consistent snapshot
-        target.execute("PRAGMA journal_mode=DELETE")
-        result = target.execute("PRAGMA quick_check").fetchone()[0]
-        if result != "ok":
-            raise OSError(f"the copy did not check out ({result}); nothing was kept")
-    except BaseException:
-        target.close()
-        partial.unlink(missing_ok=True)
-        raise
+        return checked_copy(source, dest)
     finally:
         source.close()
-    target.close()
-    partial.replace(dest)
-    return dest

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from console.store import packing
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
+from console.store.upgrade import backup_before_migration
 from drivers.messages import Status
 
 SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
@@ -74,6 +75,7 @@ class Store:
                 "is writable, or pass another file with --db."
             ) from exc
         self.conn = conn
+        self.migration_backup: Path | None = None  # the copy made before an upgrade, if any
         self.lock = threading.RLock()  # one connection, shared by the writer and readers
         try:
             self._refuse_unusable()  # before any PRAGMA that would rewrite the file header
@@ -134,6 +136,18 @@ class Store:
 
     def _migrate(self) -> None:
         version = self.schema_version
+        if 0 < version < SCHEMA_VERSION:  # an upgrade: keep a named copy first
+            try:
+                self.migration_backup = backup_before_migration(
+                    self.conn, self.path, version, SCHEMA_VERSION
+                )
+            except OSError as exc:
+                self.conn.close()
+                raise StoreError(
+                    f"{self.path} needs an upgrade (schema {version} to {SCHEMA_VERSION}) but "
+                    f"the copy kept before upgrading could not be made ({exc}). Nothing was "
+                    "changed; free some disk space beside the database and start again."
+                ) from exc
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self.conn.executescript(
                 f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"
