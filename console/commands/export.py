@@ -8,8 +8,9 @@ import sys
 from contextlib import nullcontext
 
 from console.commands._common import DAMAGE, add_db_option, damaged, open_store
-from console.core.audit import AuditLog
+from console.core.access import Access, Refused
 from console.core.export import session_record, write_csv
+from console.core.records import exported
 from console.store import StoreError
 
 
@@ -28,19 +29,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         session = store.resolve_session(args.session)
+        exported(Access(store, None), session, args.format, args.out or "-")
         with open(args.out, "w", newline="") if args.out else nullcontext(sys.stdout) as out:
             if args.format == "csv":
                 write_csv(store, session, out)
             else:
                 json.dump(session_record(store, session), out, indent=1, default=str)
                 out.write("\n")
-        AuditLog(store.conn).append(
-            "cli",
-            "export",
-            f"session:{session}",
-            None,
-            {"format": args.format, "out": args.out or "-"},
-        )
+    except Refused as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (StoreError, OSError) as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import getpass
 import sys
 
 from console.commands._common import add_db_option, open_store
+from console.core.access import Access, Refused
 from console.core.accounts import AccountError, Accounts, Role
 
 
@@ -41,14 +42,16 @@ def run_add(args: argparse.Namespace) -> int:
     if store is None:
         return 2
     try:
-        accounts = Accounts(store.conn)
-        by = "setup" if accounts.count() == 0 else "cli"
-        user = accounts.add(args.name, args.role, read_password(), by=by)
+        accounts = Accounts(store)
+        user = accounts.add(args.name, args.role, read_password(), access=Access(store, None))
         print(f"users: added {user.name} ({user.role})")
         return 0
     except AccountError as exc:
         print(f"users: {exc}", file=sys.stderr)
         return 2
+    except Refused as exc:
+        print(f"users: {exc}", file=sys.stderr)
+        return exc.exit_code
     finally:
         store.close()
 
@@ -58,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
     if store is None:
         return 2
     try:
-        for user in Accounts(store.conn).list():
+        for user in Accounts(store).list():
             state = "" if user.active else "  (disabled)"
             print(f"{user.name:<24} {user.role}{state}")
     finally:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from console.commands._common import add_db_option, open_store
+from console.core.access import Access, Refused
 from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
 from console.core.zones import available_maps, available_plans
 
@@ -63,7 +64,10 @@ def run_set(args: argparse.Namespace) -> int:
     if store is None:
         return 2
     try:
-        old = set_clinic_ceiling(store, _map(args.map), args.zone, args.depth_um, args.by)
+        old = set_clinic_ceiling(Access(store, None), _map(args.map), args.zone, args.depth_um)
+    except Refused as exc:
+        print(f"zones: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (ValueError, KeyError) as exc:
         print(f"zones: {exc}", file=sys.stderr)
         return 2

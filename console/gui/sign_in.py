@@ -40,7 +40,7 @@ def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> Use
             dialog.show_error("The two passwords differ.")
             continue
         try:
-            return accounts.add(name, Role.ADMIN, password, by="first-start")
+            return accounts.add(name, Role.ADMIN, password)
         except AccountError as exc:
             dialog.show_error(str(exc))
     return None
@@ -65,7 +65,7 @@ def who_is_at_the_console(
     except in automated runs (`--quit-after`, benchmarks), which then run unsigned.
     Once signed in, the screen locks after the idle timeout.
     """
-    accounts = Accounts(store.conn)
+    accounts = Accounts(store)
     if accounts.count() == 0:
         if automated:
             return True, None
@@ -125,8 +125,7 @@ class ScreenLock(QObject):
 
     def unlock_with(self, name: str, password: str) -> bool:
         who = self.lock.unlock(self.accounts, name, password)
-        if who is None:
-            self.accounts.audit.append(name or "?", "screen.unlock.failed", "console")
+        if who is None:  # check_password audited the failure, without the typed name
             return False
         self.window.centralWidget().setEnabled(True)  # type: ignore[attr-defined]
         self._on_lock(False)

@@ -12,6 +12,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from console.store.keys import ChainHead
+
 
 def checked_copy(source: sqlite3.Connection, dest: Path) -> Path:
     """Copy `source` to `dest` (which must not exist); OSError if the copy is not sound."""
@@ -32,3 +34,16 @@ def checked_copy(source: sqlite3.Connection, dest: Path) -> Path:
     os.chmod(partial, 0o600)
     partial.replace(dest)
     return dest
+
+
+def copy_head(path: Path) -> ChainHead | None:
+    """The audit chain head (last row's number and hash) of a database file; None when
+    its audit trail is empty."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:  # schema 1 had no audit trail
+        row = None
+    finally:
+        conn.close()
+    return None if row is None else ChainHead(int(row[0]), str(row[1]))

@@ -6,9 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from console.core.audit import AuditLog
 from console.store import packing
-from console.store.copying import checked_copy
+from console.store.copying import checked_copy, copy_head
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
@@ -76,7 +75,7 @@ def _stuck(store: Store) -> list[str]:
 
 
 def _audit(store: Store) -> list[str]:
-    broken = AuditLog(store.conn).verify()
+    broken = store.audit.verify()
     return [] if broken is None else [f"audit trail broken at {broken}"]
 
 
@@ -117,6 +116,9 @@ def backup(store: Store, dest: str | Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(store.path, timeout=10)
     try:
-        return checked_copy(source, dest)
+        checked_copy(source, dest)
     finally:
         source.close()
+    # The copy gets a chain head of its own, so `db check` on it finds a truncated tail too.
+    store.anchor_copy(dest, copy_head(dest))
+    return dest

@@ -136,8 +136,11 @@ def test_users_cli_provisions_from_stdin(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert run("add", "dr.lee", "--role", "supervisor", stdin="battery staple\n").returncode == 0
     short = run("add", "x", "--role", "admin", stdin="short\n")
-    assert short.returncode == 2 and "at least 8" in short.stderr
+    assert short.returncode == 2 and "at least 10" in short.stderr
+    assert run("add", "dr.lee", "--role", "admin", stdin="battery staple\n").returncode == 0
+    # Once an account exists, adding another needs a signed-in administrator.
+    refused = run("add", "nurse.kim", "--role", "practitioner", stdin="correct horse\n")
+    assert refused.returncode == 4 and "sign in" in refused.stderr
     listing = run("list")
-    assert "dr.lee" in listing.stdout and "supervisor" in listing.stdout
+    assert "dr.lee" in listing.stdout and "admin" in listing.stdout
