@@ -22,11 +22,11 @@ import sqlite_utils
 from console.store import packing
 from console.store.audit import AuditTrail
 from console.store.ceilings import CeilingTable
+from console.store.copying import copy_head
 from console.store.db import Db
 from console.store.keys import ChainHead, HeadFile
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 from console.store.signatures import SignatureTable, content_hash
-from console.store.copying import copy_head
 from console.store.upgrade import backup_before_migration
 from console.store.users import UserTable
 from drivers.messages import Status
