@@ -66,16 +66,32 @@ def who_is_at_the_console(
     Once signed in, the screen locks after the idle timeout.
     """
     accounts = Accounts(store)
+    signed_in, user = ask_who(accounts, window, automated=automated)
+    if user is not None:
+        window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
+    return signed_in, user
+
+
+def ask_who(
+    accounts: Accounts,
+    parent: QWidget | None,
+    *,
+    automated: bool = False,
+    first_start: bool = True,
+) -> tuple[bool, User | None]:
+    """(True, user) once someone signed in; (False, None) when nobody did.
+
+    With no accounts yet: the live screen's first start (`first_start`) creates the
+    administrator; the review window, or an automated run, opens a demo database
+    unsigned: (True, None).
+    """
     if accounts.count() == 0:
-        if automated:
+        if automated or not first_start:
             return True, None
-        user = create_first_admin(accounts, window)
+        user = create_first_admin(accounts, parent)
     else:
-        user = sign_in(accounts, window)
-    if user is None:
-        return False, None
-    window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
-    return True, user
+        user = sign_in(accounts, parent)
+    return (False, None) if user is None else (True, user)
 
 
 class ScreenLock(QObject):

@@ -39,6 +39,7 @@ def test_kill_9_at_random_moments_keeps_all_but_the_last_second(tmp_path: Path) 
     try:
         for i in range(20):
             db = tmp_path / f"kill{i}.db"
+            Store(db).close()  # `record` never creates a database (a mistyped --db)
             proc = subprocess.Popen(
                 [
                     sys.executable,
