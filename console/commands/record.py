@@ -19,6 +19,7 @@ from console.commands._common import (
     sign_in,
 )
 from console.core.accounts import Action
+from console.core.backups import Kind, back_up_now, notices_of
 from console.core.recorder import Recorder
 from console.store import Store, StoreError
 from drivers.link import Link, LinkState
@@ -165,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
         stats = link.stats
         link.close()
         recorder.close()
+        if session is not None and recorder.storage_ok:  # the automatic session backup
+            for notice in notices_of(lambda: back_up_now(store, Kind.SESSION)):
+                print(f"record: {notice.text}", file=sys.stderr)
         store.close()
     if session is None:
         return 2

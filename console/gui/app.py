@@ -123,6 +123,15 @@ def run(args: argparse.Namespace) -> int:
             window.session_bar.practitioner.setText(user.name)
             window.session_bar.practitioner.setEnabled(False)
             window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+    backups = None
+    if store is not None:  # after every ended session, and daily; never blocks anything
+        from console.core.backup_scheduler import BackupScheduler
+        from console.gui.backup_notice import BackupNotice
+
+        backups = BackupScheduler(store.path, store.key_dir)
+        controller.after_session_end.append(backups.request)
+        window.statusBar().addPermanentWidget(BackupNotice(store.path, backups.notices, window))
+        backups.start()
     url = choose_url(args, window.rescan())
     if url:
         controller.connect_to(url)
@@ -146,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     code = app.exec()  # type: ignore[union-attr]
     if perf_file is not None:
         perf_file.close()
+    if backups is not None:
+        backups.close()
     if store is not None:
         store.close()
     return int(code)

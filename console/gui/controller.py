@@ -8,6 +8,7 @@ from the link thread back to the GUI thread. Rules live in the Qt-free models it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -49,6 +50,8 @@ class PenController(QObject):
         self.link: Link | None = None
         self.session: str | None = None
         self.user: str | None = None  # who signed in, for the audit trail
+        # Called after a session ended and its last samples were written (the backups).
+        self.after_session_end: list[Callable[[], None]] = []
         face = effective_map(store, available_maps()["face"])  # with the clinic's ceilings
         self.zones = ZoneSession(face, None, None, record_alarms=False)
         if self.recorder is not None:
@@ -180,6 +183,8 @@ class PenController(QObject):
         if self.recorder is not None and self.session is not None:
             self.recorder.end_session()
             self._audit(self.user or "console", "session.end", None)
+            for hook in self.after_session_end:
+                hook()
         self.session = None
 
     def series_warning(self, patient_code: str) -> str | None:
