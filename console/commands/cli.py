@@ -11,12 +11,13 @@ import argparse
 import importlib
 import os
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 import console.commands
-from console.commands._common import CommandError, Exit
+from console.commands._common import CommandError, Exit, damaged
 
 # Everything the console creates (database, its -wal and -shm, backups, exports,
 # reports, key files, the data folder) is readable by this user only.
@@ -77,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     from console.core.access import Refused
+    from console.store import StoreError
+    from console.store.keys import KeyFileError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -101,6 +104,14 @@ def _run(argv: Sequence[str] | None) -> int:
             "the rest was not printed",
             Exit.BAD_INPUT,
         )
+    except KeyboardInterrupt:
+        return _say(args, "interrupted (Ctrl-C); what was done before is kept", 130)
+    except (StoreError, KeyFileError) as exc:
+        return _say(args, str(exc), Exit.BAD_INPUT)
+    except sqlite3.DatabaseError as exc:
+        return _say(args, str(damaged(exc)), Exit.BAD_INPUT)
+    except OSError as exc:  # disk full, permission denied, a vanished folder
+        return _say(args, f"{exc}; nothing more was done", Exit.BAD_INPUT)
 
 
 def _say(args: argparse.Namespace, sentence: str, code: int) -> int:

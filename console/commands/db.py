@@ -33,8 +33,10 @@ from console.core.safe_files import (
     database_files,
     make_private,
 )
+from console.core.trust import check_database, head_words
 from console.store import Store, StoreError
-from console.store.maintenance import backup, check
+from console.store.keys import ChainHead, HeadFile, InstallationKey
+from console.store.maintenance import backup
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +45,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i = actions.add_parser("init", help="create a new, empty database (says where)")
     add_db_option(i)
     i.set_defaults(func=run_init)
-    c = actions.add_parser("check", help="integrity, schema, orphans, audit chain, signatures")
+    c = actions.add_parser(
+        "check", help="integrity, audit chain, and every record checked against the chain"
+    )
+    c.add_argument(
+        "--anchor",
+        metavar="HEAD",
+        help="a chain head written down earlier (NUMBER:HASH, as in a backup's manifest)",
+    )
     add_db_option(c)
     c.set_defaults(func=run_check)
     b = actions.add_parser("backup", help="consistent copy, safe while recording")
@@ -69,12 +78,19 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    anchor = None
+    if args.anchor:
+        try:
+            anchor = ChainHead.parse(args.anchor)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
     with store_for(args) as store:
-        problems = check(store)
+        problems = check_database(store, anchor)
+        head = store.audit.head()
     for p in problems:
         print(f"db check: {shown(p)}", file=sys.stderr)
     if not problems:
-        print(f"db check: {store.path} is sound")
+        print(f"db check: {store.path} is sound; chain head {head_words(head)}")
     return Exit.PROBLEMS if problems else Exit.OK
 
 
@@ -106,6 +122,9 @@ def run_restore(args: argparse.Namespace) -> int:
         raise CommandError(f"the folder {db.parent} does not exist; fix --db.")
     staged = db.with_name(f".{db.name}.restoring")
     _stage(source, staged)
+    # The backup's own chain head (written when it was made) anchors the copy, so a
+    # backup whose last audit rows were cut off does not check out.
+    _anchor(staged).reset(_anchor(source).read()[0])
     try:
         try:
             restored = Store(staged)  # migrates an older backup forward, in the copy only
@@ -114,7 +133,7 @@ def run_restore(args: argparse.Namespace) -> int:
                 f"the backup {source} cannot be used ({exc}); nothing was changed."
             ) from exc
         try:
-            problems = check(restored)
+            problems = check_database(restored)
             if problems:
                 for p in problems:
                     print(f"db restore: {shown(p)}", file=sys.stderr)
@@ -123,13 +142,16 @@ def run_restore(args: argparse.Namespace) -> int:
                     "listed above); nothing was changed."
                 )
             access = _admin(args, db, restored)
+            head = restored.audit.head()
         finally:
             restored.close()
         aside = _set_aside(db, access, source) if db.exists() else None
         staged.replace(db)
+        _anchor(db).reset(head)  # the restored chain's head, not the replaced one's
     finally:
         for leftover in database_files(staged):
             leftover.unlink(missing_ok=True)
+        _anchor(staged).reset(None)
     with store_for(args) as store:
         Access(store, access.user).record(
             "db.restore",
@@ -171,8 +193,14 @@ def _admin(args: argparse.Namespace, db: Path, restored: Store) -> Access:
         return sign_in(args, current, Action.RESTORE, "database")
 
 
+def _anchor(path: Path) -> HeadFile:
+    """The chain-head file kept outside the database at `path` (see console/store/keys)."""
+    return HeadFile(path, InstallationKey())
+
+
 def _set_aside(db: Path, access: Access, source: Path) -> Path:
-    """Record the restore in the current database, fold its WAL in, and rename it."""
+    """Record the restore in the current database, fold its WAL in, and rename it with
+    its chain head, so the kept file still checks out on its own."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = db.with_name(f"{db.name}.before-restore-{stamp}")
     try:
@@ -192,7 +220,9 @@ def _set_aside(db: Path, access: Access, source: Path) -> Path:
         raise CommandError(
             f"the current database could not be set aside ({exc}); nothing was changed."
         ) from exc
+    head = _anchor(db).read()[0]
     for own, kept in zip(database_files(db), database_files(aside), strict=True):
         if own.exists():
             own.rename(kept)
+    _anchor(aside).reset(head)
     return aside

@@ -18,9 +18,11 @@ from console.commands._common import (
     shown,
     sign_in,
 )
+from console.core.access import Access
 from console.core.accounts import Action
 from console.core.backups import Kind, back_up_now, notices_of
 from console.core.recorder import Recorder
+from console.core.records import operate_pen, start_session
 from console.store import Store, StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
@@ -58,7 +60,7 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value <= MAX_SECONDS:  # also false for nan; inf is above the limit
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not between 0 and {MAX_SECONDS:.0f} seconds (exclusive of 0)"
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_SECONDS:.0f} (a day)"
         )
     return value
 
@@ -88,7 +90,7 @@ def code(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
-        practitioner = _practitioner(args, store)
+        access = _signed_in(args, store)
     except BaseException:
         store.close()
         raise
@@ -108,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for s in interrupted:
         print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+    try:
+        operate_pen(access, port)
+    except BaseException:
+        store.close()
+        raise
     link = Link(port)
     plan = None
     if args.plan:
@@ -145,9 +152,11 @@ def run(args: argparse.Namespace) -> int:
             if answer.value != args.telemetry_hz:
                 print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
         try:
-            session = recorder.start_session(
+            session = start_session(
+                access,
+                recorder,
                 args.patient,
-                practitioner,
+                practitioner=args.practitioner or "",
                 plan_name=plan.plan.name if plan and plan.plan else args.plan,
             )
         except ValueError as exc:  # an empty --patient or --practitioner
@@ -198,15 +207,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _practitioner(args: argparse.Namespace, store: Store) -> str:
-    """Who the session is recorded for: the signed-in user, or free text on a demo DB."""
+def _signed_in(args: argparse.Namespace, store: Store) -> Access:
+    """The signed-in practitioner (or nobody, on a demo database, where --practitioner is
+    free text); the core refuses a user whose role may not record."""
     access = sign_in(args, store, Action.RECORD_SESSION, "session:new")
-    if access.user is None:
-        return args.practitioner if args.practitioner is not None else "bench"
-    if args.practitioner is not None and args.practitioner != access.user.name:
+    if access.user is not None and args.practitioner not in (None, access.user.name):
         raise CommandError(
             "--practitioner is for a demo database only; this console has accounts, so the "
             f"session is recorded as the signed-in user ({access.user.name}). Drop "
             "--practitioner, or sign in as that practitioner with --user."
         )
-    return access.user.name
+    return access

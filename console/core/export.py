@@ -105,5 +105,8 @@ def session_record(
             }
             for s in signatures(store, session)
         ],
-        "amendments": [asdict(a) for a in amendments(store, session)],
+        "amendments": [
+            {k: v for k, v in asdict(a).items() if k not in ("id", "session")}
+            for a in amendments(store, session)
+        ],
     }

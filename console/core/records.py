@@ -7,6 +7,8 @@ The review window and the CLI call these; neither writes an audit row itself.
   ended one the session is sealed again with the new notes (so `db check` tells an
   audited edit from a tampered one).
 - `exported`: EXPORT, audited with the format and destination; call it before writing.
+- `operate_pen` (OPERATE_PEN) and `start_session` (RECORD_SESSION, audited): the live
+  console and `record` start a treatment through these.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from console.core.access import Access, Actor
+from console.core.access import UNATTRIBUTED, Access, Actor
+from console.core.recorder import Recorder
 from console.core.roles import Action
 from console.core.signing import amend
 from console.store import SessionFilter
@@ -56,3 +59,33 @@ def _filter_words(filt: SessionFilter | None) -> dict[str, object]:
     if filt is None:
         return {}
     return {f.name: getattr(filt, f.name) for f in fields(filt) if getattr(filt, f.name)}
+
+
+def operate_pen(access: Access, port: str) -> Actor:
+    """Check (no audit row: the session start is audited) that the user may run the pen."""
+    return access.require(Action.OPERATE_PEN, f"pen:{port}")
+
+
+def start_session(
+    access: Access,
+    recorder: Recorder,
+    patient_code: str,
+    *,
+    practitioner: str = "",
+    plan_name: str | None = None,
+    notes: str = "",
+) -> str:
+    """Start recording for `patient_code` as the signed-in practitioner (RECORD_SESSION).
+
+    With accounts, the session's practitioner is the signed-in user; in a demo database it
+    is the free text given (or "unattributed") and the audit row says unattributed."""
+    actor = access.require(Action.RECORD_SESSION, f"patient:{patient_code.strip()}")
+    name = actor.user.name if actor.user is not None else (practitioner.strip() or UNATTRIBUTED)
+    session = recorder.start_session(patient_code, name, plan_name=plan_name, notes=notes)
+    access.record(
+        "session.start",
+        f"session:{session}",
+        None,
+        {"patient": patient_code.strip(), "practitioner": name, "attributed": actor.attributed},
+    )
+    return session

@@ -1,4 +1,6 @@
-"""`db check` and `db backup`: integrity, schema, orphans, stuck sessions, audit chain."""
+"""`db check` (the structural half) and `db backup`: integrity, schema, orphans, damaged
+chunks, stuck sessions. The audit chain and the records checked against it are in
+console/core/trust.py, which `db check` runs after these."""
 
 from __future__ import annotations
 
@@ -24,8 +26,6 @@ def check(store: Store) -> list[str]:
         ("the orphan search", _orphans),
         ("the telemetry chunks", lambda s: _damaged_chunks(s.conn)),
         ("the session statuses", _stuck),
-        ("the audit trail", _audit),
-        ("the signatures", _signatures),
     ]
     for what, step in steps:
         try:
@@ -72,17 +72,6 @@ def _stuck(store: Store) -> list[str]:
         "recorded right now. Starting the console marks it interrupted."
         for (uuid,) in stuck
     ]
-
-
-def _audit(store: Store) -> list[str]:
-    broken = store.audit.verify()
-    return [] if broken is None else [f"audit trail broken at {broken}"]
-
-
-def _signatures(store: Store) -> list[str]:
-    from console.core.signing import verify_signatures  # late: signing needs the store
-
-    return list(verify_signatures(store))
 
 
 def _damaged_chunks(conn: sqlite3.Connection) -> list[str]:

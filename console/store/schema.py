@@ -151,4 +151,5 @@ MIGRATIONS.append(
     USERS_V5_SQL
 )
 
+SEALS_SINCE = 5  # opening an older database seals its ended sessions once
 SCHEMA_VERSION = len(MIGRATIONS)

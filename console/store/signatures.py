@@ -55,6 +55,8 @@ class Amendment:
     created_utc: str
     field: str
     text: str
+    id: int = 0
+    session: str = ""
 
 
 def content_hash(store: Store, session: str) -> str:
@@ -120,10 +122,12 @@ class SignatureTable:
             )
             return int(cur.lastrowid or 0)
 
-    def amendments(self, session: str) -> list[Amendment]:
+    def amendments(self, session: str | None = None) -> list[Amendment]:
+        """One session's amendments, or every session's (None)."""
+        where, args = ("WHERE session_uuid = ?", (session,)) if session else ("", ())
         rows = self._db.query(
-            "SELECT author, created_utc, field, text FROM amendments WHERE session_uuid = ?"
-            " ORDER BY id",
-            (session,),
+            "SELECT author, created_utc, field, text, id, session_uuid FROM amendments"
+            f" {where} ORDER BY id",
+            args,
         )
         return [Amendment(*r) for r in rows]

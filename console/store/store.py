@@ -25,7 +25,7 @@ from console.store.ceilings import CeilingTable
 from console.store.copying import copy_head
 from console.store.db import Db
 from console.store.keys import ChainHead, HeadFile
-from console.store.schema import MIGRATIONS, SCHEMA_VERSION
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
 from console.store.signatures import SignatureTable, content_hash
 from console.store.upgrade import backup_before_migration
 from console.store.users import UserTable
@@ -181,6 +181,16 @@ class Store:
             self.conn.executescript(
                 f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"
             )
+        if 0 < version < SEALS_SINCE <= SCHEMA_VERSION:
+            self._seal_ended("upgrade")
+
+    def _seal_ended(self, reason: str) -> None:
+        """Seal the ended sessions of a database from before seals (once, at upgrade)."""
+        rows = self.conn.execute(
+            "SELECT uuid FROM sessions WHERE status IN ('complete', 'interrupted', 'signed')"
+        ).fetchall()
+        for (session,) in rows:
+            self.seal(str(session), reason)
 
     # ------------------------------------------------------------ people
 

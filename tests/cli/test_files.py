@@ -139,6 +139,8 @@ def test_restore_is_admin_only_and_keeps_the_current_database(
     assert (ADMIN[0], "db.restore", "database") in audit(db)
     assert (ADMIN[0], "db.restore", "database") in audit(kept[0])
     assert cli("db", "check", "--db", db).code == 0
+    kept_check = cli("db", "check", "--db", kept[0])
+    assert kept_check.code == 0, kept_check.err
 
 
 def test_restore_checks_the_backup_first(cli: Cli, db: Path, tmp_path: Path) -> None:

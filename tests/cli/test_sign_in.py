@@ -89,3 +89,45 @@ def test_backup_needs_sign_in(cli: Cli, db: Path, tmp_path: Path) -> None:
     done = cli("db", "backup", dest, "--db", db, "--user", ADMIN[0], stdin=lines(ADMIN[1]))
     assert done.code == 0, done.err
     assert dest.exists()
+
+
+def test_on_a_terminal_the_password_is_asked_without_echo(db: Path) -> None:
+    """A real pseudo-terminal as the controlling terminal: getpass prompts on it."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: pen-console with the pty as its terminal
+        try:
+            os.chdir(root)
+            argv = [sys.executable, "-m", "console", "sessions", "--db", str(db), "--user"]
+            os.execv(sys.executable, [*argv, NURSE[0]])
+        finally:
+            os._exit(127)  # never run the rest of the test suite in the child
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while b"Password for nurse.kim: " not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 1)[0]:
+                seen += os.read(fd, 1024)
+        assert b"Password for nurse.kim: " in seen, seen
+        os.write(fd, NURSE[1].encode() + b"\n")
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 1)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the child exited and closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert b"P-1" in seen
+    assert NURSE[1].encode() not in seen  # not echoed

@@ -11,8 +11,8 @@ from console.core.access import Access, Refused
 from console.core.accounts import Accounts, User
 from console.core.export import session_record
 from console.core.signing import SigningError, amend, content_hash, sign, verify_signatures
+from console.core.trust import check_database as check
 from console.store import Store, packing
-from console.store.maintenance import check
 
 
 def _session_with_data(store: Store) -> str:

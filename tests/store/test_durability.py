@@ -14,8 +14,8 @@ import numpy as np
 from conftest import StorageListener as _Listener
 
 from console.core.recorder import Recorder
+from console.core.trust import check_database as check
 from console.store import Store
-from console.store.maintenance import check
 from drivers.virtual.endpoints import PtyServer, wait_until
 from drivers.virtual.pen import PenConfig, VirtualPen
 
