@@ -36,7 +36,11 @@ METADATA_FIELDS = (
     "notes",
     "zone_ids",
 )
-_EVENT_FIELDS = ("id", "at_utc", "t_us", "source", "kind", "code", "arg", "data")
+# Row ids are this database's own numbering, not content: a session carried to another
+# database by a bundle gets new ids there, and its hash (so its seals and signatures)
+# must not change. Order still counts: events and passes are hashed in id order.
+_EVENT_FIELDS = ("at_utc", "t_us", "source", "kind", "code", "arg", "data")
+_LOCAL_IDS = ("id",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,10 @@ def content_hash(store: Store, session: str) -> str:
     canonical: dict[str, Any] = {
         "session": {k: meta.get(k) for k in METADATA_FIELDS},
         "events": [{k: e[k] for k in _EVENT_FIELDS} for e in store.events(session)],
-        "passes": store.passes(session, include_undone=True),
+        "passes": [
+            {k: v for k, v in p.items() if k not in _LOCAL_IDS}
+            for p in store.passes(session, include_undone=True)
+        ],
     }
     digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
     for head, blob in store.chunk_digest_rows(session):
