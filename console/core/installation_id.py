@@ -87,8 +87,10 @@ class SigningKey:
 
     @property
     def installation(self) -> Installation:
-        raw = self._load().public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        raw = (
+            self._load()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         )
         return Installation(installation_id(raw), base64.b64encode(raw).decode())
 

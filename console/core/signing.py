@@ -14,7 +14,7 @@ from console.core.access import Access, Refused
 from console.core.accounts import Accounts
 from console.core.roles import Action
 from console.store import Store, StoreError, utc_now
-from console.store.signatures import Amendment, Signature, content_hash
+from console.store.signatures import HASH_VERSION, Amendment, Signature, content_hash
 
 __all__ = [
     "MEANINGS",
@@ -67,7 +67,12 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
             "sign",
             obj,
             status,
-            {"meaning": meaning, "sha256": signature.content_sha256, "signature": signature_id},
+            {
+                "meaning": meaning,
+                "sha256": signature.content_sha256,
+                "hash_version": HASH_VERSION,
+                "signature": signature_id,
+            },
         )
     return Signature(
         signature.signer,
@@ -113,7 +118,7 @@ def verify_signatures(store: Store) -> list[str]:
                 f"session {s.session}, which is missing"
             )
             continue
-        if actual != s.content_sha256:
+        if s.content_sha256 not in (actual, content_hash(store, s.session, version=1)):
             problems.append(
                 f"session {s.session} changed after {s.signer} signed it at {s.signed_utc} "
                 "(content hash differs)"

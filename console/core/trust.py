@@ -28,7 +28,7 @@ from console.core.roles import PERMISSIONS, Action, Role
 from console.store import Store, StoreError, maintenance
 from console.store.audit import AuditEntry
 from console.store.keys import ChainHead
-from console.store.signatures import content_hash
+from console.store.signatures import HASH_VERSION, content_hash
 
 ENDED = ("complete", "interrupted", "signed")
 
@@ -230,9 +230,9 @@ def _sessions(store: Store, entries: list[AuditEntry]) -> list[str]:
                 f"sessions {session}: signed by {sig.user} at {sig.at_utc} (audit row "
                 f"{sig.id}) but now marked {status}: it was unsigned"
             )
-        sealed = _sha(seal)
+        sealed, version = _sha(seal)
         try:
-            now = content_hash(store, session)
+            now = content_hash(store, session, version)
         except StoreError as exc:
             problems.append(f"sessions {session}: cannot be read ({exc})")
             continue
@@ -250,9 +250,12 @@ def _sessions(store: Store, entries: list[AuditEntry]) -> list[str]:
     return problems
 
 
-def _sha(e: AuditEntry) -> str | None:
+def _sha(e: AuditEntry) -> tuple[str | None, int]:
+    """The content hash a seal or sign row holds, and its version (1 before versions)."""
     new = e.new()
-    return str(new.get("sha256")) if isinstance(new, dict) and "sha256" in new else None
+    if not isinstance(new, dict) or "sha256" not in new:
+        return None, HASH_VERSION
+    return str(new["sha256"]), int(new.get("hash_version", 1))
 
 
 # ---------------------------------------------------------------- signatures, amendments
@@ -262,6 +265,7 @@ def _signatures(store: Store, entries: list[AuditEntry]) -> list[str]:
     problems: list[str] = []
     rows = store.signatures.all()
     unmatched = list(rows)
+    versions: dict[int, int] = {}  # signature id -> hash version of its sign row
     for e in entries:
         session = _session_of(e)
         if e.action != "sign" or session is None:
@@ -279,6 +283,8 @@ def _signatures(store: Store, entries: list[AuditEntry]) -> list[str]:
             ),
             None,
         )
+        if match is not None:
+            versions[match.id] = _sha(e)[1]
         if match is None:
             problems.append(
                 f"audit_log row {e.id}: {e.user} signed session {session} "
@@ -294,7 +300,8 @@ def _signatures(store: Store, entries: list[AuditEntry]) -> list[str]:
         )
     for s in rows:
         try:
-            if content_hash(store, s.session) != s.content_sha256:
+            version = versions.get(s.id, HASH_VERSION)
+            if content_hash(store, s.session, version) != s.content_sha256:
                 problems.append(
                     f"signatures row {s.id}: session {s.session} changed after {s.signer} "
                     f"signed it at {s.signed_utc} (content hash differs)"

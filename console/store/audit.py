@@ -190,40 +190,84 @@ class AuditTrail:
         return breaks[0] if breaks else None
 
     def breaks(self, *, limit: int = 20) -> list[ChainBreak]:
-        """Every broken link (up to `limit`), each in words; [] when the chain is sound."""
+        """Every broken link (up to `limit`), each in words; [] when the chain is sound.
+
+        With the key: rows are keyed (HMAC) from the first keyed row on. Unkeyed rows
+        are accepted only before it, and only when that first keyed row is the upgrade's
+        `audit.keyed` marker counting them, so a chain recomputed without the key fails.
+        """
         db = self._db
         out: list[ChainBreak] = []
         prev = GENESIS_HASH
         expected_id = 1
-        keyed_seen = False
+        first_keyed: AuditEntry | None = None
+        legacy = 0
         secret_known = db.key.exists()
         with db.lock:
-            rows = db.conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id")
-            for row in rows:
-                entry = AuditEntry(*row)
-                if entry.id != expected_id:
-                    missing = (
-                        f"row {expected_id} is missing"
-                        if entry.id == expected_id + 1
-                        else f"rows {expected_id} to {entry.id - 1} are missing"
-                    )
-                    out.append(ChainBreak(expected_id, f"{missing} (deleted)"))
-                elif entry.prev_hash != prev:
-                    out.append(ChainBreak(entry.id, "does not follow the row before it"))
-                values = {f: getattr(entry, f) for f in _FIELDS}
-                canonical = _canonical(entry.prev_hash, values)
-                keyed = secret_known and hmac.compare_digest(
-                    db.key.mac(canonical) or "", entry.hash
+            rows = db.conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id").fetchall()
+        for row in rows:
+            entry = AuditEntry(*row)
+            if entry.id != expected_id:
+                missing = (
+                    f"row {expected_id} is missing"
+                    if entry.id == expected_id + 1
+                    else f"rows {expected_id} to {entry.id - 1} are missing"
                 )
-                if keyed:
-                    keyed_seen = True
-                elif keyed_seen or entry.hash != legacy_hash(entry.prev_hash, values):
+                out.append(ChainBreak(expected_id, f"{missing} (deleted)"))
+            elif entry.prev_hash != prev:
+                out.append(ChainBreak(entry.id, "does not follow the row before it"))
+            values = {f: getattr(entry, f) for f in _FIELDS}
+            canonical = _canonical(entry.prev_hash, values)
+            keyed = secret_known and hmac.compare_digest(db.key.mac(canonical) or "", entry.hash)
+            if keyed and first_keyed is None:
+                first_keyed = entry
+                if legacy and not _marks(entry, legacy):
+                    out.append(
+                        ChainBreak(
+                            entry.id,
+                            f"the {legacy} rows before it are not keyed, and no upgrade "
+                            "marker accounts for them (the chain was recomputed without "
+                            "the key)",
+                        )
+                    )
+            elif not keyed:
+                if first_keyed is None and entry.hash == legacy_hash(entry.prev_hash, values):
+                    legacy += 1
+                else:
                     out.append(ChainBreak(entry.id, _changed(entry, secret_known)))
-                prev = entry.hash
-                expected_id = entry.id + 1
-                if len(out) >= limit:
-                    break
+            prev = entry.hash
+            expected_id = entry.id + 1
+            if len(out) >= limit:
+                return out
+        if rows and secret_known and first_keyed is None:
+            out.append(
+                ChainBreak(
+                    int(rows[-1][0]),
+                    "no row of the audit trail verifies with this installation's key: the "
+                    "whole chain was recomputed, or written on another installation",
+                )
+            )
         return out
+
+    def mark_keyed(self) -> None:
+        """At the upgrade of an older database: a keyed row counting the unkeyed rows
+        before it (see `breaks`)."""
+        count = int(self._db.one("SELECT count(*) FROM audit_log")[0])
+        if count:
+            self.append("console", KEYED_MARKER, "audit_log", None, {"legacy_rows": count})
+
+
+KEYED_MARKER = "audit.keyed"
+
+
+def _marks(entry: AuditEntry, legacy: int) -> bool:
+    new = entry.new()
+    return (
+        entry.action == KEYED_MARKER
+        and isinstance(new, dict)
+        and new.get("legacy_rows") == legacy
+        and entry.id == legacy + 1
+    )
 
 
 def _changed(entry: AuditEntry, secret_known: bool) -> str:

@@ -14,6 +14,7 @@ last audit rows, or all of them, is found.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -40,6 +41,10 @@ def key_dir() -> Path:
 
 def _private_dir(path: Path) -> Path:
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    # An existing data directory may have been made 0755; one that is not ours to change
+    # (a shared mount) keeps its mode, and the key file itself is still 0600.
+    with contextlib.suppress(OSError):
+        os.chmod(path, DIR_MODE)
     return path
 
 

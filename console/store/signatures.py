@@ -36,10 +36,11 @@ METADATA_FIELDS = (
     "notes",
     "zone_ids",
 )
-# Row ids are this database's own numbering, not content: a session carried to another
-# database by a bundle gets new ids there, and its hash (so its seals and signatures)
-# must not change. Order still counts: events and passes are hashed in id order.
-_EVENT_FIELDS = ("at_utc", "t_us", "source", "kind", "code", "arg", "data")
+_EVENT_FIELDS = ("id", "at_utc", "t_us", "source", "kind", "code", "arg", "data")
+# From version 2, row ids are left out: they are this database's own numbering, not
+# content. A session carried to another database by a bundle gets new ids there, and its
+# hash (so its seals and signatures) must not change. Order still counts: events and
+# passes are hashed in id order.
 _LOCAL_IDS = ("id",)
 
 
@@ -63,20 +64,30 @@ class Amendment:
     session: str = ""
 
 
-def content_hash(store: Store, session: str) -> str:
-    """The SHA-256 of everything recorded for `session` (StoreError if it is missing)."""
+HASH_VERSION = 2  # 2 added the chunks' summary columns and left out row ids; 1 is what
+# older consoles signed
+
+
+def content_hash(store: Store, session: str, version: int = HASH_VERSION) -> str:
+    """The SHA-256 of everything recorded for `session` (StoreError if it is missing).
+
+    `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
+    only to verify their seals and signatures."""
     meta = store.session(session)
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
         "session": {k: meta.get(k) for k in METADATA_FIELDS},
-        "events": [{k: e[k] for k in _EVENT_FIELDS} for e in store.events(session)],
+        "events": [
+            {k: e[k] for k in _EVENT_FIELDS if version < 2 or k not in _LOCAL_IDS}
+            for e in store.events(session)
+        ],
         "passes": [
-            {k: v for k, v in p.items() if k not in _LOCAL_IDS}
+            {k: v for k, v in p.items() if version < 2 or k not in _LOCAL_IDS}
             for p in store.passes(session, include_undone=True)
         ],
     }
     digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
-    for head, blob in store.chunk_digest_rows(session):
+    for head, blob in store.chunk_digest_rows(session, summaries=version >= 2):
         digest.update(json.dumps(head).encode())
         digest.update(hashlib.sha256(blob).digest())
     return digest.hexdigest()

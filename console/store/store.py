@@ -26,7 +26,7 @@ from console.store.copying import copy_head
 from console.store.db import Db
 from console.store.keys import ChainHead, HeadFile
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
-from console.store.signatures import SignatureTable, content_hash
+from console.store.signatures import HASH_VERSION, SignatureTable, content_hash
 from console.store.upgrade import backup_before_migration
 from console.store.users import UserTable
 from drivers.messages import Status
@@ -36,6 +36,16 @@ SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
 ChunkRow = tuple[Any, ...]  # a telemetry_chunks row, in insert order; [6] is `samples`
 # (t_us, source, kind, code, arg, data) of one events row
 EventRow = tuple[int | None, str, str, int | None, int | None, dict[str, Any]]
+
+
+# The chunk summary columns a session's content hash covers (version 2).
+SUMMARY_COLUMNS = (
+    "depth_meas_min_um",
+    "depth_meas_max_um",
+    "depth_meas_mean_um",
+    "strokes_delta",
+    "contact_ms",
+)
 
 
 class StoreError(RuntimeError):
@@ -182,6 +192,7 @@ class Store:
                 f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"
             )
         if 0 < version < SEALS_SINCE <= SCHEMA_VERSION:
+            self.audit.mark_keyed()
             self._seal_ended("upgrade")
 
     def _seal_ended(self, reason: str) -> None:
@@ -273,18 +284,27 @@ class Store:
         with self.transaction():
             digest = content_hash(self, session)
             self.audit.append(
-                by, "session.seal", f"session:{session}", None, {"sha256": digest, "reason": reason}
+                by,
+                "session.seal",
+                f"session:{session}",
+                None,
+                {"sha256": digest, "hash_version": HASH_VERSION, "reason": reason},
             )
         return digest
 
-    def chunk_digest_rows(self, session: str) -> list[tuple[list[int], bytes]]:
-        """Per chunk: its numbers (no, seqs, times, samples) and its blob, for hashing."""
+    def chunk_digest_rows(
+        self, session: str, *, summaries: bool = True
+    ) -> list[tuple[list[object], bytes]]:
+        """Per chunk: its numbers (no, seqs, times, samples, and the summary columns
+        unless `summaries` is false) and its blob, for hashing."""
+        extra = SUMMARY_COLUMNS if summaries else ()
         rows = self._db.query(
-            "SELECT chunk_no, first_seq, last_seq, t_first_us, t_last_us, samples, data"
-            " FROM telemetry_chunks WHERE session_uuid = ? ORDER BY chunk_no",
+            "SELECT data, chunk_no, first_seq, last_seq, t_first_us, t_last_us, samples"
+            + "".join(f", {c}" for c in extra)
+            + " FROM telemetry_chunks WHERE session_uuid = ? ORDER BY chunk_no",
             (session,),
         )
-        return [([int(v) for v in r[:6]], bytes(r[6])) for r in rows]
+        return [(list(r[1:]), bytes(r[0])) for r in rows]
 
     def mark_interrupted(self) -> list[dict[str, Any]]:
         """Sessions left `recording` by a crash become `interrupted`; returns them."""

@@ -44,3 +44,8 @@ def add_people(store: Store) -> dict[str, User]:
 @pytest.fixture
 def people(store: Store) -> dict[str, User]:
     return add_people(store)
+
+
+@pytest.fixture
+def passwords() -> dict[str, str]:
+    return dict(PASSWORDS)
