@@ -87,7 +87,7 @@ class PenController(QObject):
 
     @property
     def simulated(self) -> bool:
-        return self.link is not None and self.link.virtual_pen is not None
+        return self.link is not None and self.link.url.startswith("virtual://")
 
     def connect_to(self, url: str) -> None:
         self.disconnect()
