@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from console.store import Store, packing
+from console.store.rows import EventKind, EventRow
 
 
 def columns(n: int, seed: int) -> packing.Columns:
@@ -37,8 +38,8 @@ def ended_session(store: Store, patient: str, seed: int = 1, practitioner: str =
         session,
         [(0, columns(500, seed)), (1, columns(300, seed + 1))],
         [
-            (1_500, "pen", "fault_raised", 32, 1, {}),
-            (9_000, "console", "zone_change", None, None, {"zone": "cheek_l"}),
+            EventRow(1_500, "pen", EventKind.FAULT_RAISED, 32, 1, {}),
+            EventRow(9_000, "console", EventKind.ZONE_CHANGE, None, None, {"zone": "cheek_l"}),
         ],
         [
             (
