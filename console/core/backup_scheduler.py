@@ -28,7 +28,8 @@ class BackupScheduler:
         self._key_dir = key_dir
         self._check_every_s = check_every_s
         self._requests: queue.Queue[Kind | None] = queue.Queue()
-        self.notices: queue.Queue[Notice] = queue.Queue()
+        # One list per finished run: what that run has to say ([] when all went well).
+        self.notices: queue.Queue[list[Notice]] = queue.Queue()
         self.runs = 0  # finished runs (for tests and the perf log)
         self._thread = threading.Thread(target=self._run, name="backups", daemon=True)
 
@@ -49,7 +50,7 @@ class BackupScheduler:
         try:
             store = Store(self._db_path, key_dir=self._key_dir)
         except Exception as exc:  # the GUI already says why the database cannot be used
-            self.notices.put(Notice(Priority.MEDIUM, f"Backups are off: {exc}"))
+            self.notices.put([Notice(Priority.MEDIUM, f"Backups are off: {exc}")])
             return
         wait_s = 0.0  # at start: is today's backup (or a stale one) due?
         try:
@@ -63,12 +64,10 @@ class BackupScheduler:
                         continue
                 if kind is None:
                     return
-                for notice in notices_of(lambda k=kind: back_up_now(store, k)):
-                    self.notices.put(notice)
-                self.runs += 1
+                said = notices_of(lambda k=kind: back_up_now(store, k))
                 stale = self._stale()
-                if stale is not None:
-                    self.notices.put(stale)
+                self.notices.put(said + ([stale] if stale is not None else []))
+                self.runs += 1
         finally:
             store.close()
 

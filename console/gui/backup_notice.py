@@ -26,14 +26,15 @@ AGE_EVERY_POLLS = 30
 
 class BackupNotice(QLabel):
     def __init__(
-        self, db_path: Path, notices: queue.Queue[Notice], parent: QWidget | None = None
+        self, db_path: Path, notices: queue.Queue[list[Notice]], parent: QWidget | None = None
     ) -> None:
         super().__init__("", parent)
         self.setObjectName("backup_notice")
         self._db_path = db_path
         self._notices = notices
         self._polls = 0
-        self.notice: Notice | None = None
+        self.run_notices: list[Notice] = []  # what the last backup run said
+        self.age: Notice | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_poll)
         self._timer.start(POLL_MS)
@@ -47,9 +48,9 @@ class BackupNotice(QLabel):
             except queue.Empty:
                 break
         if latest is not None:
-            self.notice = latest
-        elif self._polls % AGE_EVERY_POLLS == 0:
-            self.notice = self._age_notice()
+            self.run_notices = latest
+        if latest is not None or self._polls % AGE_EVERY_POLLS == 0:
+            self.age = self._age_notice()
         self._polls += 1
         self._show()
 
@@ -67,8 +68,10 @@ class BackupNotice(QLabel):
         return Notice(Priority.LOW, f"Last backup {age_h:.0f} h ago")
 
     def _show(self) -> None:
-        if self.notice is None:
+        shown = [n for n in self.run_notices if n != self.age]
+        shown += [self.age] if self.age is not None else []
+        if not shown:
             self.setText("")
             return
-        self.setText(self.notice.text)
-        self.setStyleSheet(f"color: {COLOURS[self.notice.priority]};")
+        self.setText(" · ".join(n.text for n in shown))
+        self.setStyleSheet(f"color: {COLOURS[max(n.priority for n in shown)]};")

@@ -43,7 +43,7 @@ def test_the_scheduler_backs_up_after_a_session_and_when_the_daily_one_is_due(
         assert existing_backups(folder)[0][1].session_count == 2
     finally:
         scheduler.close()
-    assert scheduler.notices.empty()
+    assert scheduler.notices.get_nowait() == []  # both runs went well: nothing to say
 
 
 def test_the_scheduler_reports_an_unplugged_stick_and_carries_on(
@@ -54,9 +54,7 @@ def test_the_scheduler_reports_an_unplugged_stick_and_carries_on(
     scheduler.start()
     try:
         assert wait_until(lambda: scheduler.runs >= 1, 20)
-        notices = []
-        while not scheduler.notices.empty():
-            notices.append(scheduler.notices.get_nowait())
+        notices = scheduler.notices.get_nowait()
     finally:
         scheduler.close()
     assert notices[0].priority is Priority.LOW and "is not there" in notices[0].text
@@ -67,13 +65,18 @@ def test_the_scheduler_reports_an_unplugged_stick_and_carries_on(
 def test_the_live_screen_line_shows_the_notice_in_its_priority_colour(
     qtbot: QtBot, store: Store, tmp_path: Path
 ) -> None:
-    notices: queue.Queue[Notice] = queue.Queue()
+    notices: queue.Queue[list[Notice]] = queue.Queue()
     label = BackupNotice(store.path, notices)
     qtbot.addWidget(label)
     assert label.text() == ""  # no targets configured: nothing to say
-    notices.put(Notice(Priority.LOW, "Backup target /media/stick is not there"))
-    qtbot.waitUntil(lambda: label.text() == "Backup target /media/stick is not there")
-    assert COLOURS[Priority.LOW] in label.styleSheet()
+    save_config(store.path, BackupConfig((Target(str(tmp_path / "stick")),)))
+    notices.put([Notice(Priority.LOW, "Backup target /media/stick is not there")])
+    qtbot.waitUntil(lambda: "Backup target /media/stick is not there" in label.text())
+    # and no good backup yet: that is MEDIUM, so the line is yellow
+    assert "No good backup has been made yet" in label.text()
+    assert COLOURS[Priority.MEDIUM] in label.styleSheet()
+    notices.put([])  # a later run went well: its notice goes
+    qtbot.waitUntil(lambda: "is not there" not in label.text())
 
 
 def test_record_backs_up_the_session_it_recorded(tmp_path: Path) -> None:

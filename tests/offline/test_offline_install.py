@@ -105,7 +105,7 @@ def test_bundle_installs_with_no_network_and_updates_over_itself(tmp_path: Path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "To start:" in first.stdout
 
-    prefix = home / ".local/share/pen-console"
+    prefix = home / ".local/share/pen-console-app"
     console = prefix / "current/bin/pen-console"
     version = tarball.name.split("-")[3]
     out = subprocess.run([console, "--version"], capture_output=True, text=True, check=True)
@@ -167,7 +167,7 @@ def test_a_damaged_bundle_is_refused_before_anything_is_installed(tmp_path: Path
     )
     assert done.returncode == 2
     assert "the bundle is damaged" in done.stderr
-    assert not (home / ".local/share/pen-console").exists()
+    assert not (home / ".local/share/pen-console-app").exists()
 
 
 def test_recorded_bundle_inputs_hash_is_current() -> None:
