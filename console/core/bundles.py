@@ -100,31 +100,46 @@ class Bundle:
 def sessions_to_export(
     store: Store, uuids: list[str], since: str | None, unsent: bool
 ) -> list[str]:
-    """The sessions named (by prefix), or started since `since`, or never exported nor
-    imported here (`unsent`): ended ones only."""
+    """The sessions named (by prefix), or started since `since`, or with something made
+    here and not exported since (`unsent`: ended, signed or amended here after the last
+    export that carried it). Ended sessions only."""
     chosen: list[str] = [store.resolve_session(u) for u in uuids]
     if since is not None or unsent:
         rows = [s for s in store.sessions() if since is None or s["started_utc"] >= since]
         chosen += [str(s["uuid"]) for s in rows]
     if unsent:
-        sent = _sessions_in(store, "bundle.export") | _sessions_in(store, "bundle.import")
-        chosen = [u for u in chosen if u not in sent]
+        pending = _changed_since_export(store)
+        chosen = [u for u in chosen if u in pending]
     unique = list(dict.fromkeys(chosen))
     open_ = [u for u in unique if store.session(u)["status"] not in ENDED]
-    if open_:
+    if open_ and not unsent:
         raise StoreError(
             f"session {open_[0]} is still being recorded; end it before it leaves this cart"
         )
-    return unique
+    return [u for u in unique if u not in open_]
 
 
-def _sessions_in(store: Store, action: str) -> set[str]:
-    out: set[str] = set()
-    for e in store.audit.entries(action=action):
+_LOCAL_CHANGES = ("session.seal", "sign", "amend")
+
+
+def _changed_since_export(store: Store) -> set[str]:
+    """Sessions whose last change made here (a seal, signature or amendment; not one that
+    arrived in a bundle) is newer than the last export that carried them."""
+    last_change: dict[str, int] = {}
+    last_export: dict[str, int] = {}
+    for e in store.audit.entries():
         new = e.new()
-        if isinstance(new, dict):
-            out.update(str(u) for u in new.get("sessions", []))
-    return out
+        data = new if isinstance(new, dict) else {}
+        if e.action == "bundle.export":
+            for uuid in data.get("sessions", []):
+                last_export[str(uuid)] = e.id
+        elif (
+            e.action in _LOCAL_CHANGES
+            and e.object.startswith("session:")
+            and "installation" not in data  # arrived with a bundle: not ours to send
+        ):
+            last_change[e.object.removeprefix("session:")] = e.id
+    return {u for u, changed in last_change.items() if changed > last_export.get(u, 0)}
 
 
 def export(store: Store, access: Access, uuids: list[str], out: Path, key: SigningKey) -> str:

@@ -16,7 +16,13 @@ import pytest
 from console.core.access import Access
 from console.core.accounts import Accounts, Role
 from console.core.bundle_import import import_bundle
-from console.core.bundles import BundleRefused, Change, export, open_bundle
+from console.core.bundles import (
+    BundleRefused,
+    Change,
+    export,
+    open_bundle,
+    sessions_to_export,
+)
 from console.core.installation_id import SigningKey
 from console.core.signing import sign
 from console.core.trust import check_database
@@ -228,3 +234,19 @@ def test_cli_export_import_show(tmp_path: Path) -> None:
     refused = cli("b", "bundle", "import", str(broken), "--db", str(b_db))
     assert refused.returncode == 2
     assert "refused" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_unsent_means_made_or_signed_here_and_not_exported_since(
+    carts: tuple[Cart, Cart], tmp_path: Path
+) -> None:
+    a, b = carts
+    s1, s2 = ended_session(a.store, "P-1"), ended_session(a.store, "P-2", seed=3)
+    assert sessions_to_export(a.store, [], None, unsent=True) == [s1, s2]
+    a.export([s1], tmp_path / "1.penbundle")
+    assert sessions_to_export(a.store, [], None, unsent=True) == [s2]
+    b.import_(tmp_path / "1.penbundle")
+    assert sessions_to_export(b.store, [], None, unsent=True) == []  # came from a
+    sign(_supervisor(b), s1, "reviewed", SUPERVISOR_PASSWORD)
+    assert sessions_to_export(b.store, [], None, unsent=True) == [s1]  # signed here
+    recording = a.store.create_session("P-3", "Dr Test")
+    assert recording not in sessions_to_export(a.store, [], None, unsent=True)
