@@ -55,6 +55,9 @@ APT_PACKAGES: dict[str, str] = {
 # What the console window loads: the Python modules it imports and the X11 platform plugin.
 _MODULES = ("QtCore", "QtGui", "QtWidgets", "QtSvg")
 _PLUGINS = ("Qt/plugins/platforms/libqxcb.so",)
+# Loaded by the xcb plugin at run time (dlopen, so ldd cannot see it); Qt >= 6.5 refuses
+# to start on X11 without it.
+_LOADED_AT_RUN_TIME = {"libxcb-cursor.so.0": "libqxcb.so"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,23 @@ def missing_libraries(files: list[Path] | None = None) -> list[MissingLibrary]:
             name, _, rest = line.strip().partition(" => ")
             if rest.strip() == "not found" and name not in found:
                 found[name] = MissingLibrary(name, f.name, APT_PACKAGES.get(name))
+    if files is None or any(f.name == "libqxcb.so" for f in files):
+        known = _ldconfig_sonames()
+        for soname, needed_by in _LOADED_AT_RUN_TIME.items():
+            if known is not None and soname not in known and soname not in found:
+                found[soname] = MissingLibrary(soname, needed_by, APT_PACKAGES.get(soname))
     return sorted(found.values(), key=lambda m: m.soname)
+
+
+def _ldconfig_sonames() -> set[str] | None:
+    """The sonames in the dynamic linker's cache (`ldconfig -p`); None if unavailable."""
+    ldconfig = shutil.which("ldconfig") or (
+        "/sbin/ldconfig" if Path("/sbin/ldconfig").exists() else None
+    )
+    if ldconfig is None:
+        return None
+    out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=False).stdout
+    return {line.strip().split(" ", 1)[0] for line in out.splitlines()[1:] if line.strip()}
 
 
 def apt_command(missing: list[MissingLibrary]) -> str | None:
