@@ -252,6 +252,26 @@ def test_unsent_means_made_or_signed_here_and_not_exported_since(
     assert recording not in sessions_to_export(a.store, [], None, unsent=True)
 
 
+def _review(db: Path, bundle: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "review",
+            "--db",
+            str(db),
+            "--bundle",
+            str(bundle),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
 def test_the_review_window_opens_a_bundle_read_only(
     carts: tuple[Cart, Cart], tmp_path: Path
 ) -> None:
@@ -259,41 +279,9 @@ def test_the_review_window_opens_a_bundle_read_only(
     s1 = ended_session(a.store, "P-1")
     bundle = a.export([s1], tmp_path / "x.penbundle")
     shot = tmp_path / "review-bundle.png"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "console",
-            "review",
-            "--db",
-            str(b.store.path),
-            "--bundle",
-            str(bundle),
-            "--screenshot",
-            str(shot),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = _review(b.store.path, bundle, "--screenshot", str(shot))
     assert done.returncode == 0, done.stderr
     assert shot.stat().st_size > 10_000
     assert b.store.sessions() == []  # nothing was imported
-    refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "console",
-            "review",
-            "--db",
-            str(b.store.path),
-            "--bundle",
-            str(_flip(bundle, bundle.stat().st_size // 2)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    refused = _review(b.store.path, _flip(bundle, bundle.stat().st_size // 2))
     assert refused.returncode == 2 and "refused" in refused.stderr
