@@ -25,33 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from console.core.recorder_queue import (
-    Close as _Close,
-)
-from console.core.recorder_queue import (
-    Event as _Event,
-)
-from console.core.recorder_queue import (
-    Flush as _Flush,
-)
-from console.core.recorder_queue import (
-    Item as _Item,
-)
-from console.core.recorder_queue import (
-    Open as _Open,
-)
-from console.core.recorder_queue import (
-    Pass as _Pass,
-)
-from console.core.recorder_queue import (
-    Samples as _Samples,
-)
-from console.core.recorder_queue import (
-    Stop as _Stop,
-)
-from console.core.recorder_queue import (
-    Tick as _Tick,
-)
+from console.core import recorder_queue as q
 from console.store import EventKind, EventRow, Store, StoreError
 from console.store.backlog import DiskWriter, SessionBuffer
 from console.store.packing import Columns
@@ -104,7 +78,7 @@ class Recorder:
     def __init__(self, store: Store, *, annotator: Annotator | AnnotateFn | None = None) -> None:
         self.store = store
         self.annotator = annotator  # may be replaced before a session starts
-        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[q.Item] = queue.SimpleQueue()
         self._listeners: list[object] = []
         # The writer thread has a connection of its own: a failed telemetry transaction can
         # then never roll back what another thread wrote (an audit row), and nobody reading
@@ -168,16 +142,7 @@ class Recorder:
         with self._session_lock:
             if self._disk.open is not None:
                 raise RuntimeError("a session is already being recorded; end it first")
-            info = self._info
-            pen = {}
-            if info is not None:
-                pen = {
-                    "serial": info.serial,
-                    "model": info.model,
-                    "firmware": info.firmware,
-                    "needles": info.needles,
-                    "gauge": info.gauge,
-                }
+            pen = _pen_fields(self._info) if self._info is not None else {}
             zone_ids = getattr(self.annotator, "zone_ids", None)
             try:
                 session = self.store.create_session(
@@ -194,7 +159,7 @@ class Recorder:
                     f"the database refuses writes ({exc}), so no session was started. Free "
                     "disk space or check the drive, then start again."
                 ) from exc
-            self._queue.put(_Open(session))
+            self._queue.put(q.Open(session))
             self.flush()
             return session
 
@@ -207,7 +172,7 @@ class Recorder:
         with self._session_lock:
             session = self.session
             done = threading.Event()
-            self._queue.put(_Close(status, done))
+            self._queue.put(q.Close(status, done))
             done.wait(10)
             return session
 
@@ -228,16 +193,16 @@ class Recorder:
         code: int | None = None,
         arg: int | None = None,
     ) -> None:
-        self._queue.put(_Event(EventRow(t_us, source, kind, code, arg, data)))
+        self._queue.put(q.Event(EventRow(t_us, source, kind, code, arg, data)))
 
     def add_pass(self, row: dict[str, Any], undone: bool = False) -> None:
         """A pass closed (or a close taken back) by the zone model, for zone_passes."""
-        self._queue.put(_Pass(row, undone))
+        self._queue.put(q.Pass(row, undone))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or held in the backlog)."""
         done = threading.Event()
-        self._queue.put(_Flush(done))
+        self._queue.put(q.Flush(done))
         return done.wait(timeout)
 
     def close(self) -> None:
@@ -248,7 +213,7 @@ class Recorder:
         `interrupted`, with everything that was written, at the next start."""
         if self._disk.open is not None:
             self.end_session()
-        self._queue.put(_Stop())
+        self._queue.put(q.Stop())
         self._thread.join(timeout=15)
         if not self._thread.is_alive():
             self.writer_store.close()
@@ -261,14 +226,7 @@ class Recorder:
         if self._disk.open is None:
             return
         # After a reconnect the pen may be another one, or have another cartridge.
-        data = {
-            "serial": info.serial,
-            "model": info.model,
-            "firmware": info.firmware,
-            "needles": info.needles,
-            "gauge": info.gauge,
-            "telemetry_hz": info.telemetry_hz,
-        }
+        data = {**_pen_fields(info), "telemetry_hz": info.telemetry_hz}
         self._put_event(None, EventKind.PEN_INFO, data)
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
@@ -283,7 +241,7 @@ class Recorder:
         else:
             zone, pass_no = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
         cols["zone"], cols["pass_no"] = zone, pass_no
-        self._queue.put(_Samples(cols))
+        self._queue.put(q.Samples(cols))
 
     def on_event(self, event: Event) -> None:
         if self._disk.open is None:
@@ -342,20 +300,20 @@ class Recorder:
         while True:
             wait_s = COMMIT_EVERY_S if self._disk.storage_ok else RETRY_S
             timeout = max(0.0, wait_s - (time.monotonic() - last_commit))
-            item: _Item
+            item: q.Item
             try:
                 item = self._queue.get(timeout=timeout)
             except queue.Empty:
-                item = _Tick()
+                item = q.Tick()
             try:
-                if isinstance(item, _Stop):
+                if isinstance(item, q.Stop):
                     self._disk.commit_all(final=True)
                     self._disk.report_unwritten()
                     return
                 commit_now = self._take(item, flushes)
                 now = time.monotonic()
                 if commit_now or now - last_commit >= wait_s:
-                    self._disk.commit_all(final=isinstance(item, _Flush))
+                    self._disk.commit_all(final=isinstance(item, q.Flush))
                     last_commit = now
                     for f in flushes:
                         f.set()
@@ -364,39 +322,39 @@ class Recorder:
                 log.exception("recorder writer failed")
                 self._notify("on_storage_problem", f"the recorder hit an internal error: {exc}")
             finally:
-                if isinstance(item, _Stop):
+                if isinstance(item, q.Stop):
                     for f in flushes:
                         f.set()
 
-    def _take(self, item: _Item, flushes: list[threading.Event]) -> bool:
+    def _take(self, item: q.Item, flushes: list[threading.Event]) -> bool:
         """Apply one queued item; True when it calls for a commit right away."""
         disk = self._disk
         o = disk.open
         match item:
-            case _Open(session):
+            case q.Open(session):
                 disk.open = SessionBuffer(session)
                 return False
-            case _Close(status, done):
+            case q.Close(status, done):
                 try:
                     disk.end(status)
                 finally:
                     done.set()
                 return False
-            case _Flush(done):
+            case q.Flush(done):
                 flushes.append(done)
                 return True
-            case _Samples(columns) if o is not None:
+            case q.Samples(columns) if o is not None:
                 o.last_t_us = int(columns["t_us"][-1])
                 o.pending.append(columns)
                 self._samples += len(columns["seq"])
                 pending = sum(len(p["seq"]) for p in o.pending)
                 return disk.storage_ok and pending >= disk.per_chunk()
-            case _Event(row) if o is not None:
+            case q.Event(row) if o is not None:
                 o.pending_events.append(row)
                 self._events += 1
-            case _Pass(row, undone) if o is not None:
+            case q.Pass(row, undone) if o is not None:
                 o.pending_passes.append((row, undone))
-        return isinstance(item, _Tick)
+        return isinstance(item, q.Tick)
 
     def _notify(self, method: str, message: str) -> None:
         log.warning("%s", message)
@@ -407,3 +365,14 @@ class Recorder:
                     callback(message)
                 except Exception:
                     log.exception("recorder listener failed")
+
+
+def _pen_fields(info: Info) -> dict[str, Any]:
+    """What a session keeps of the pen's INFO (the store's `pen` argument)."""
+    return {
+        "serial": info.serial,
+        "model": info.model,
+        "firmware": info.firmware,
+        "needles": info.needles,
+        "gauge": info.gauge,
+    }
