@@ -29,6 +29,7 @@ from console.core.roles import Action
 from console.store.backup_settings import (
     BackupConfig,
     Target,
+    TargetState,
     load_config,
     load_state,
     save_config,
@@ -135,37 +136,33 @@ def run_status(args: argparse.Namespace) -> int:
     db = database_path(args)
     config = _config(db)
     states = load_state(db)
-    rows = []
-    for t in config.targets:
-        state = states.get(t.path)
-        good = state.last_good if state else None
-        last = state.last_attempt if state else None
-        rows.append(
-            {
-                "target": t.path,
-                "last_good": asdict(good) if good else None,
-                "last_attempt": asdict(last) if last else None,
-            }
-        )
+    pairs = [(t, states.get(t.path) or TargetState()) for t in config.targets]
     notice = stale_notice(db, config)
     if args.json:
+        rows = [
+            {
+                "target": t.path,
+                "last_good": asdict(s.last_good) if s.last_good else None,
+                "last_attempt": asdict(s.last_attempt) if s.last_attempt else None,
+            }
+            for t, s in pairs
+        ]
         print(json.dumps({"targets": rows, "notice": notice.text if notice else None}))
         return Exit.OK
-    if not rows:
+    if not pairs:
         print("backup status: no backup targets; add one with `backup targets add PATH`")
-    for row in rows:
-        good, last = row["last_good"], row["last_attempt"]
-        print(shown(row["target"]))
+    for t, state in pairs:
+        good, last = state.last_good, state.last_attempt
+        print(shown(t.path))
         if good:
-            print(f"  last good: {good['at_utc']}  {shown(good['backup'])}")
+            print(f"  last good: {good.at_utc}  {shown(good.backup)}")
             print(
-                f"             chain head {good['chain_head'] or '(empty)'}, "
-                f"{good['sessions']} sessions"
+                f"             chain head {good.chain_head or '(empty)'}, {good.sessions} sessions"
             )
         else:
             print("  last good: none yet")
-        if last and last["outcome"] != Outcome.GOOD.value:
-            print(f"  last try:  {last['at_utc']} {last['outcome']}: {shown(last['reason'])}")
+        if last and last.outcome != Outcome.GOOD.value:
+            print(f"  last try:  {last.at_utc} {last.outcome}: {shown(last.reason)}")
     if notice:
         print(f"backup status: {notice.text}")
     return Exit.OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from functools import partial
 from pathlib import Path
 
 from console.core.alarms import Priority
@@ -64,7 +65,7 @@ class BackupScheduler:
                         continue
                 if kind is None:
                     return
-                said = notices_of(lambda k=kind: back_up_now(store, k))
+                said = notices_of(partial(back_up_now, store, kind))
                 stale = self._stale()
                 self.notices.put(said + ([stale] if stale is not None else []))
                 self.runs += 1
