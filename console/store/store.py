@@ -118,6 +118,11 @@ class Store(SessionsMixin, TelemetryMixin):
         """This database's chain head as kept outside it, or a sentence why not."""
         return self._db.head.read()
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file (before the file is copied or renamed)."""
+        with self.lock:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()
