@@ -73,16 +73,16 @@ def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) ->
 
     `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
     only to verify their seals and signatures."""
-    meta = store.session(session)
+    meta: dict[str, Any] = dict(store.session(session))
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
         "session": {k: meta.get(k) for k in METADATA_FIELDS},
         "events": [
-            {k: e[k] for k in _EVENT_FIELDS if version < 2 or k not in _LOCAL_IDS}
+            {k: dict(e)[k] for k in _EVENT_FIELDS if version < 2 or k not in _LOCAL_IDS}
             for e in store.events(session)
         ],
         "passes": [
-            {k: v for k, v in p.items() if version < 2 or k not in _LOCAL_IDS}
+            {k: v for k, v in dict(p).items() if version < 2 or k not in _LOCAL_IDS}
             for p in store.passes(session, include_undone=True)
         ],
     }
