@@ -43,8 +43,6 @@ class EventKind(enum.StrEnum):
     CEILING_OVERRIDE = "ceiling_override"
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
-    NEW_PEN = "new_pen"  # another pen (serial) carried the session on
-    PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
 
     @classmethod
     def from_pen(cls, code: int, name: str | None) -> EventKind:
