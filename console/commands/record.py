@@ -128,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
     treatment = Treatment(
         store, plan=plan, watch=False, track_zones=plan is not None, user=access.user
     )
+    for problem in treatment.ceiling_problems:
+        print(f"record: ALARM: {problem}", file=sys.stderr)
     link = Link(port)
     treatment.attach(link)
     recorder = treatment.recorder

@@ -8,6 +8,7 @@ value above the zone's published range needs --confirm-above-range, which is rec
 from __future__ import annotations
 
 import argparse
+import sys
 
 from console.commands._common import (
     CommandError,
@@ -18,7 +19,7 @@ from console.commands._common import (
     store_for,
 )
 from console.core.accounts import Action
-from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
+from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
 from console.core.zones import ZoneMap, available_maps, available_plans
 
 
@@ -56,13 +57,16 @@ def _map(name: str) -> ZoneMap:
 
 def run_list(args: argparse.Namespace) -> int:
     with store_for(args) as store:
-        zone_map = effective_map(store, _map(args.map))
+        zone_map, refused = checked_map(store, _map(args.map))
     for z in zone_map.zones:
+        flag = "  REFUSED: see below" if any(f"/{z.id} (" in r for r in refused) else ""
         print(
             f"{z.id:<20} {shown(z.label):<18} {z.depth_min_um:>5}–{z.depth_max_um:<5} µm "
-            f"{z.target_passes} passes   {shown(z.source)}"
+            f"{z.target_passes} passes   {shown(z.source)}{flag}"
         )
-    return 0
+    for problem in refused:
+        print(f"zones: {problem}", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def run_plans(args: argparse.Namespace) -> int:

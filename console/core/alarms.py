@@ -34,6 +34,7 @@ class Condition(enum.StrEnum):
     PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
     LINK_QUALITY = "link_quality"
     MOTOR_NO_SESSION = "motor_no_session"
+    CEILINGS_TAMPERED = "ceilings_tampered"
 
 
 AlarmCondition = Condition  # the name the zone map and others import
@@ -43,6 +44,7 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.PEN_FAULT: Priority.HIGH,
     Condition.STORAGE_FAILING: Priority.HIGH,
     Condition.DEPTH_ABOVE_CEILING: Priority.HIGH,
+    Condition.CEILINGS_TAMPERED: Priority.HIGH,
     Condition.BATTERY_LOW: Priority.MEDIUM,
     Condition.TELEMETRY_STALLED: Priority.MEDIUM,
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
@@ -55,6 +57,7 @@ TITLES: dict[Condition, str] = {
     Condition.PEN_FAULT: "PEN FAULT",
     Condition.STORAGE_FAILING: "RECORDING STORAGE FAILING",
     Condition.DEPTH_ABOVE_CEILING: "DEPTH ABOVE ZONE CEILING",
+    Condition.CEILINGS_TAMPERED: "CLINIC CEILING NOT IN AUDIT TRAIL",
     Condition.BATTERY_LOW: "Battery low",
     Condition.TELEMETRY_STALLED: "No telemetry",
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",

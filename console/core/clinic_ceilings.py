@@ -9,10 +9,13 @@ confirmation is recorded in the audit row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from console.core.access import Access
 from console.core.roles import Action
 from console.core.zones import ZoneMap
 from console.store import Store, utc_now
+from console.store.audit import AuditEntry
 from console.store.ceilings import CeilingRow
 
 # The FDA De Novo clearance DEN160029 covers 0–2.5 mm in 0.25 mm steps.
@@ -24,15 +27,55 @@ class CeilingError(ValueError):
     """A ceiling value that is not allowed; the message says what to give instead."""
 
 
-def clinic_ceilings(store: Store, map_id: str) -> dict[str, int]:
-    return store.ceilings.for_map(map_id)
+def logged_ceilings(entries: Iterable[AuditEntry]) -> dict[tuple[str, str], int]:
+    """(map, zone) -> µm, as the `zone.ceiling` rows of the audit trail set them."""
+    expected: dict[tuple[str, str], int] = {}
+    for e in entries:
+        if e.action == "zone.ceiling" and e.object.startswith("map:"):
+            map_id, _, zone = e.object.removeprefix("map:").partition("/")
+            new = e.new()
+            if isinstance(new, dict) and "depth_max_um" in new:
+                expected[(map_id, zone)] = int(new["depth_max_um"])
+    return expected
+
+
+def clinic_ceilings(store: Store, map_id: str) -> tuple[dict[str, int], list[str]]:
+    """The clinic's ceilings for one map that agree with the keyed audit trail, and one
+    sentence per zone whose stored value does not (that zone keeps the shipped default).
+
+    Only `zone.ceiling` rows whose HMAC verifies under the installation key count, so a
+    value written into the database behind the console's back, with or without a forged
+    audit row, is never used for treatment."""
+    rows = [e for e in store.audit.entries(action="zone.ceiling") if store.audit.verifies(e)]
+    logged = logged_ceilings(rows)
+    trusted: dict[str, int] = {}
+    refused: list[str] = []
+    for zone, um in store.ceilings.for_map(map_id).items():
+        want = logged.get((map_id, zone))
+        if want == um:
+            trusted[zone] = um
+            continue
+        trail = "no audit row" if want is None else f"the audit trail says {want} µm"
+        refused.append(
+            f"the clinic's ceiling for {map_id}/{zone} ({um} µm) does not match the audit "
+            f"trail ({trail}): the shipped default is used; run `db check` and ask an "
+            "administrator"
+        )
+    return trusted, refused
+
+
+def checked_map(store: Store | None, zone_map: ZoneMap) -> tuple[ZoneMap, list[str]]:
+    """The map with this clinic's audited ceilings in place of the shipped defaults, and
+    a sentence for each zone whose stored ceiling was refused (see `clinic_ceilings`)."""
+    if store is None:
+        return zone_map, []
+    trusted, refused = clinic_ceilings(store, zone_map.id)
+    return zone_map.with_ceilings(trusted), refused
 
 
 def effective_map(store: Store | None, zone_map: ZoneMap) -> ZoneMap:
-    """The map with this clinic's ceilings in place of the shipped defaults."""
-    return (
-        zone_map if store is None else zone_map.with_ceilings(clinic_ceilings(store, zone_map.id))
-    )
+    """The map with this clinic's audited ceilings (tampered ones are left out)."""
+    return checked_map(store, zone_map)[0]
 
 
 def set_clinic_ceiling(

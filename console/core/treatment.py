@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
-from console.core.clinic_ceilings import effective_map
+from console.core.clinic_ceilings import checked_map
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.monitor import LinkMonitor
@@ -104,7 +104,8 @@ class Treatment:
         self.link: Link | None = None
         self.session: str | None = None
         shipped = zone_map or available_maps()[plan.map_id if plan else DEFAULT_MAP]
-        self.zones = ZoneSession(effective_map(store, shipped), plan, None, record_alarms=not watch)
+        zone_map, self.ceiling_problems = checked_map(store, shipped)
+        self.zones = ZoneSession(zone_map, plan, None, record_alarms=not watch)
         self.track_zones = track_zones
         if self.recorder is not None and track_zones:
             self.recorder.annotator = self.zones.tracker
@@ -122,6 +123,8 @@ class Treatment:
         self.alarms = AlarmModel()
         self.monitor = LinkMonitor(self.alarms)
         self._ceiling_alarms: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        if self.ceiling_problems:  # a tampered ceiling was refused: say so, loudly
+            self.alarms.raise_(Condition.CEILINGS_TAMPERED, " ".join(self.ceiling_problems))
         if watch:
             self._watch()
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from console.core.accounts import fingerprint
+from console.core.clinic_ceilings import logged_ceilings
 from console.core.roles import PERMISSIONS, Action, Role
 from console.store import Store, StoreError, maintenance
 from console.store.audit import AuditEntry
@@ -173,13 +174,7 @@ def _users(store: Store, entries: list[AuditEntry]) -> list[str]:
 
 
 def _ceilings(store: Store, entries: list[AuditEntry]) -> list[str]:
-    expected: dict[tuple[str, str], int] = {}
-    for e in entries:
-        if e.action == "zone.ceiling" and e.object.startswith("map:"):
-            map_id, _, zone = e.object.removeprefix("map:").partition("/")
-            new = e.new()
-            if isinstance(new, dict) and "depth_max_um" in new:
-                expected[(map_id, zone)] = int(new["depth_max_um"])
+    expected = logged_ceilings(entries)
     problems: list[str] = []
     actual = {(r.map_id, r.zone): r for r in store.ceilings.all()}
     for key, row in actual.items():

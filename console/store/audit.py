@@ -185,6 +185,13 @@ class AuditTrail:
         row = self._db.one("SELECT hash FROM audit_log WHERE id = ?", (entry_id,))
         return None if row is None else str(row[0])
 
+    def verifies(self, entry: AuditEntry) -> bool:
+        """Whether this one row's hash is an HMAC under the installation key (a row forged
+        without the key is not). Says nothing about rows deleted around it."""
+        values = {f: getattr(entry, f) for f in _FIELDS}
+        mac = self._db.key.mac(_canonical(entry.prev_hash, values))
+        return mac is not None and hmac.compare_digest(mac, entry.hash)
+
     def verify(self) -> ChainBreak | None:
         """The first broken link of the chain, or None when every row checks out."""
         breaks = self.breaks()

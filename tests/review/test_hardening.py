@@ -1,0 +1,78 @@
+"""The adversary review's attacks (00:07 UTC) that `db check` alone did not stop: each is
+made with a plain SQLite connection on a fresh copy of the tamper suite's database, and
+the console must refuse to act on it, or `db check` must report it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import test_tamper as tamper
+
+from console.core.alarms import Condition
+from console.core.clinic_ceilings import checked_map
+from console.core.treatment import Treatment
+from console.core.zones import available_maps
+from console.store import Store
+
+_raw = tamper._raw
+_problems = tamper._problems
+template = tamper.template  # the fixtures: a database of a small clinic, and a fresh copy
+copy = tamper.copy
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        cwd=tamper.ROOT,
+        capture_output=True,
+        text=True,
+        input="",
+    )
+
+
+# ---------------------------------------------------------------- 7: ceilings
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO zone_ceilings VALUES ('face', 'forehead', 2500, 'it', 'x')",
+        "UPDATE zone_ceilings SET depth_max_um = 2500 WHERE zone = 'cheek_left'",
+    ],
+    ids=["inserted", "changed"],
+)
+def test_a_ceiling_not_in_the_trail_is_not_used_for_treatment(copy: Path, sql: str) -> None:
+    conn = _raw(copy)
+    conn.execute(sql)
+    conn.close()
+    shipped = available_maps()["face"]
+    store = Store(copy)
+    try:
+        zone_map, refused = checked_map(store, shipped)
+        zone = "forehead" if "forehead" in sql else "cheek_left"
+        assert zone_map.zone(zone).depth_max_um == shipped.zone(zone).depth_max_um
+        assert any(f"face/{zone} (2500 µm)" in r for r in refused), refused
+        treatment = Treatment(store, watch=True)
+        try:
+            assert treatment.zones.map.zone(zone).depth_max_um < 2500
+            assert treatment.alarms.is_active(Condition.CEILINGS_TAMPERED)
+        finally:
+            treatment.close()
+    finally:
+        store.close()
+    listed = _cli("zones", "list", "--db", str(copy))
+    assert listed.returncode == 1
+    assert "REFUSED" in listed.stdout and "shipped default" in listed.stderr
+
+
+def test_an_audited_ceiling_is_still_used(copy: Path) -> None:
+    store = Store(copy)
+    try:
+        zone_map, refused = checked_map(store, available_maps()["face"])
+    finally:
+        store.close()
+    assert refused == []
+    assert zone_map.zone("cheek_left").depth_max_um == 1250
