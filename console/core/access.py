@@ -88,8 +88,10 @@ class Access:
 
     @property
     def demo(self) -> bool:
-        """True while the database has no accounts at all."""
-        return self.store.users.count() == 0
+        """True while the database has never had an account: decided from the audit
+        trail (no `user.add` row), not from the users table, which anyone with the file
+        can empty to get a demo console back (see `accounts_exist`)."""
+        return not accounts_exist(self.store)
 
     @property
     def actor(self) -> Actor:
@@ -145,6 +147,12 @@ class Access:
     def _refuse(self, who: str, action: Action, obj: str, sentence: str) -> NoReturn:
         self.audit.append(who, "refused", obj, None, {"action": action.value})
         raise Refused(sentence, action)
+
+
+def accounts_exist(store: Store) -> bool:
+    """Whether this database has (or ever had) accounts: a `user.add` row in its audit
+    trail or a row in its users table."""
+    return bool(store.audit.entries(action="user.add", limit=1)) or store.users.count() > 0
 
 
 def _or(roles: list[Role]) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from console.core.access import accounts_exist
 from console.core.credentials import (
     MIN_PASSWORD_CHARS,
     CredentialError,
@@ -135,7 +136,7 @@ class Accounts:
             raise AccountError(f"unknown role {role!r}; choose one of: {choices}") from None
         display = check_display_name(display_name, login)
         check_password(password, login)
-        first = self.count() == 0
+        first = not accounts_exist(self.store)
         if first and role is not Role.ADMIN:
             raise AccountError(
                 "the first account of a console is its administrator: add it with "

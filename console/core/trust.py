@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from console.core.access import UNATTRIBUTED
 from console.core.accounts import fingerprint
 from console.core.clinic_ceilings import logged_ceilings
 from console.core.roles import PERMISSIONS, Action, Role
@@ -48,6 +49,7 @@ def check(store: Store, anchor: ChainHead | None = None) -> list[str]:
     steps: list[Callable[[], list[str]]] = [
         lambda: _chain(store, entries, anchor),
         lambda: _users(store, entries),
+        lambda: _unattributed(entries),
         lambda: _ceilings(store, entries),
         lambda: _sessions(store, entries),
         lambda: _signatures(store, entries),
@@ -171,6 +173,21 @@ def _users(store: Store, entries: list[AuditEntry]) -> list[str]:
     for name in expected.keys() - actual.keys():
         problems.append(f"users: the account {name} (in the audit trail) was deleted")
     return problems
+
+
+def _unattributed(entries: list[AuditEntry]) -> list[str]:
+    """Rows written as a demo database's after the first account existed: someone
+    emptied the users table to act without signing in."""
+    first = next((e for e in entries if e.action == "user.add"), None)
+    if first is None:
+        return []
+    return [
+        f"audit_log row {e.id}: {e.action} on {e.object} at {e.at_utc} was made without "
+        f"sign-in ({UNATTRIBUTED}) after the first account was added (row {first.id}): the "
+        "users table was emptied to act as a demo console"
+        for e in entries
+        if e.id > first.id and e.user == UNATTRIBUTED
+    ]
 
 
 def _ceilings(store: Store, entries: list[AuditEntry]) -> list[str]:

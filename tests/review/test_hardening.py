@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import test_tamper as tamper
 
+from console.core.access import UNATTRIBUTED, Access, Refused
+from console.core.accounts import AccountError, Accounts, Role
 from console.core.alarms import Condition
-from console.core.clinic_ceilings import checked_map
+from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
 from console.core.treatment import Treatment
 from console.core.zones import available_maps
 from console.store import Store
@@ -76,3 +78,45 @@ def test_an_audited_ceiling_is_still_used(copy: Path) -> None:
         store.close()
     assert refused == []
     assert zone_map.zone("cheek_left").depth_max_um == 1250
+
+
+# ---------------------------------------------------------------- 2: demo mode
+
+
+def test_emptying_users_does_not_bring_back_demo_mode(copy: Path) -> None:
+    conn = _raw(copy)
+    conn.execute("DELETE FROM users")
+    conn.close()
+    store = Store(copy)
+    try:
+        assert not Access(store, None).demo
+        with pytest.raises(AccountError, match="signed-in administrator"):
+            Accounts(store).add("mallory", Role.ADMIN, "mallory pass phrase")
+        with pytest.raises(Refused):
+            set_clinic_ceiling(Access(store, None), available_maps()["face"], "chin", 1000)
+    finally:
+        store.close()
+    added = _cli("users", "add", "mallory", "--role", "admin", "--db", str(copy))
+    assert added.returncode in (2, 4), added.stderr
+    store = Store(copy)
+    try:
+        assert store.users.count() == 0
+    finally:
+        store.close()
+
+
+def test_db_check_reports_unattributed_rows_after_the_first_account(copy: Path) -> None:
+    conn = _raw(copy)
+    saved = conn.execute("SELECT * FROM users").fetchall()
+    conn.execute("DELETE FROM users")
+    conn.close()
+    # What an older console did with an emptied users table: acted as a demo database.
+    store = Store(copy)
+    store.audit.append(UNATTRIBUTED, "user.add", "user:mallory", None, {"role": "admin"})
+    store.close()
+    conn = _raw(copy)
+    marks = ",".join("?" * len(saved[0]))
+    conn.executemany(f"INSERT INTO users VALUES ({marks})", saved)
+    conn.close()
+    problems = _problems(copy)
+    assert any("without sign-in (unattributed) after the first account" in p for p in problems)
