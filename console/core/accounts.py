@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -95,6 +96,15 @@ def fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()
 
 
+@dataclass
+class _ExpectedRow:
+    """An account as its audit rows describe it."""
+
+    role: str
+    active: bool
+    pw: str | None  # None: written by a console that did not fingerprint hashes
+
+
 def _user(row: UserRow) -> User:
     return User(row.id, row.name, Role(row.role), row.active, row.display_name or row.name)
 
@@ -104,6 +114,7 @@ class Accounts:
         self.store = store
         self.audit = store.audit
         self._hasher = _hasher()
+        self.tampered: str | None = None  # why the last right password was still refused
 
     def count(self) -> int:
         return self.store.users.count()
@@ -243,11 +254,20 @@ class Accounts:
         locked = (
             row.locked_until_utc is not None and datetime.fromisoformat(row.locked_until_utc) > now
         )
-        if right and row.active and not locked:
+        self.tampered = self._against_trail(row) if right else None
+        if right and row.active and not locked and self.tampered is None:
             if row.failed_logins or row.locked_until_utc:
                 self.store.users.set_lockout(row.id, 0, None, row.lockouts)
             return _user(row)
-        reason = "locked" if locked else "disabled" if not row.active else "wrong password"
+        reason = (
+            "locked"
+            if locked
+            else "disabled"
+            if not row.active
+            else "does not match the audit trail"
+            if right
+            else "wrong password"
+        )
         with self.store.transaction():
             if reason == "wrong password":
                 self._count_failure(row, now)
@@ -255,6 +275,41 @@ class Accounts:
                 row.name, f"{purpose}.failed", f"user:{row.name}", None, {"reason": reason}
             )
         return None
+
+    def _against_trail(self, row: UserRow) -> str | None:
+        """Why this account's row differs from what its audit rows say (role, active,
+        the password hash's fingerprint), or None: a row changed behind the console's
+        back, even for a moment, cannot sign in."""
+        logged: _ExpectedRow | None = None
+        for e in self.store.audit.entries(obj=f"user:{row.name}"):
+            new = e.new()
+            data = new if isinstance(new, dict) else {}
+            match e.action:
+                case "user.add":
+                    logged = _ExpectedRow(str(data.get("role")), True, data.get("pw"))
+                case "user.role" if logged is not None:
+                    logged.role = str(data.get("role"))
+                case "user.active" if logged is not None:
+                    logged.active = bool(data.get("active"))
+                case "user.password" if logged is not None:
+                    logged.pw = data.get("pw")
+        problem = (
+            "it has no user.add row in the audit trail"
+            if logged is None
+            else f"its role is {row.role}, the audit trail says {logged.role}"
+            if row.role != logged.role
+            else "its active flag differs from the audit trail"
+            if row.active != logged.active
+            else "its password hash was replaced without an audit row"
+            if logged.pw is not None and fingerprint(row.password_hash) != logged.pw
+            else None
+        )
+        if problem is None:
+            return None
+        return (
+            f"the account {row.name} was changed behind the console's back ({problem}), so "
+            "it cannot sign in; ask an administrator to run `pen-console db check`"
+        )
 
     def _count_failure(self, row: UserRow, now: datetime) -> None:
         failures = row.failed_logins + 1
@@ -282,6 +337,8 @@ class Accounts:
     def why_refused(self, name: str) -> str:
         """The sentence to show after a failed sign-in (never says whether the name
         exists, except that a known account is locked, which its owner must learn)."""
+        if self.tampered is not None:
+            return self.tampered
         until = self.locked_until(name)
         if until is not None:
             return (

@@ -52,9 +52,10 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
     if access.user is None:
         access.require(Action.SIGN, obj)  # audits the refusal and raises
         raise AssertionError("unreachable")
-    user = Accounts(store).check_password(access.user.name, password, purpose="sign")
+    accounts = Accounts(store)
+    user = accounts.check_password(access.user.name, password, purpose="sign")
     if user is None:
-        raise SigningError("the password is wrong; the session was not signed")
+        raise SigningError(accounts.tampered or "the password is wrong; the session was not signed")
     actor = Access(store, user).require(Action.SIGN, obj)
     status = store.session(session)["status"]
     if status not in SIGNABLE:

@@ -50,6 +50,7 @@ def check(store: Store, anchor: ChainHead | None = None) -> list[str]:
         lambda: _chain(store, entries, anchor),
         lambda: _users(store, entries),
         lambda: _unattributed(entries),
+        lambda: _roles(entries),
         lambda: _ceilings(store, entries),
         lambda: _sessions(store, entries),
         lambda: _signatures(store, entries),
@@ -118,8 +119,12 @@ def _user_name(obj: str) -> str:
     return obj.removeprefix("user:")
 
 
-def _replay_users(entries: list[AuditEntry], upto: int | None = None) -> dict[str, _ExpectedUser]:
-    users: dict[str, _ExpectedUser] = {}
+def _replay_users(
+    entries: list[AuditEntry],
+    upto: int | None = None,
+    into: dict[str, _ExpectedUser] | None = None,
+) -> dict[str, _ExpectedUser]:
+    users: dict[str, _ExpectedUser] = {} if into is None else into
     for e in entries:
         if upto is not None and e.id >= upto:
             break
@@ -172,6 +177,44 @@ def _users(store: Store, entries: list[AuditEntry]) -> list[str]:
             )
     for name in expected.keys() - actual.keys():
         problems.append(f"users: the account {name} (in the audit trail) was deleted")
+    return problems
+
+
+# Audit rows of actions a role must allow, by the row's action (and Action's own values).
+_NEEDS: dict[str, Action] = {
+    "zone.ceiling": Action.EDIT_CEILING_DEFAULTS,
+    "user.add": Action.MANAGE_USERS,
+    "user.role": Action.MANAGE_USERS,
+    "user.active": Action.MANAGE_USERS,
+    "user.unlock": Action.MANAGE_USERS,
+    "user.password": Action.MANAGE_USERS,  # unless one's own
+    "amend": Action.EDIT_NOTES,
+    "session.notes": Action.EDIT_NOTES,
+} | {a.value: a for a in Action}
+
+
+def _roles(entries: list[AuditEntry]) -> list[str]:
+    """Audited actions that the actor's role (replayed up to that row) did not allow:
+    a role or password hash swapped for a moment to act as someone else."""
+    users: dict[str, _ExpectedUser] = {}
+    problems: list[str] = []
+    for e in entries:
+        need = _NEEDS.get(e.action)
+        actor = users.get(e.user.lower())
+        own = e.action == "user.password" and _user_name(e.object).lower() == e.user.lower()
+        if need is not None and actor is not None and not own:
+            try:
+                allowed = need in PERMISSIONS[Role(actor.role)]
+            except ValueError:
+                allowed = False
+            if not allowed or not actor.active:
+                problems.append(
+                    f"audit_log row {e.id}: {e.user} ({actor.role}"
+                    f"{'' if actor.active else ', disabled'}) did {e.action} on {e.object} at "
+                    f"{e.at_utc}, which that account could not do then: its users row was "
+                    "changed for a moment"
+                )
+        _replay_users([e], into=users)
     return problems
 
 

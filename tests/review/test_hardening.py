@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import test_tamper as tamper
+from argon2 import PasswordHasher
 
 from console.core.access import UNATTRIBUTED, Access, Refused
 from console.core.accounts import AccountError, Accounts, Role
@@ -120,3 +121,46 @@ def test_db_check_reports_unattributed_rows_after_the_first_account(copy: Path) 
     conn.close()
     problems = _problems(copy)
     assert any("without sign-in (unattributed) after the first account" in p for p in problems)
+
+
+# ---------------------------------------------------------------- 1: impersonation
+
+
+ATTACKER_HASH = PasswordHasher().hash("attacker pass phrase")
+
+
+@pytest.mark.parametrize(
+    ("sql", "name", "password", "words"),
+    [
+        ("UPDATE users SET password_hash = ? WHERE name = 'dr.lee'", "dr.lee",
+         "attacker pass phrase", "password hash was replaced"),
+        ("UPDATE users SET role = 'supervisor' WHERE name = 'nurse.kim' AND ? != ''",
+         "nurse.kim", "correct horse", "the audit trail says practitioner"),
+    ],
+    ids=["password hash", "role"],
+)  # fmt: skip
+def test_a_users_row_changed_for_a_moment_cannot_sign_in(
+    copy: Path, sql: str, name: str, password: str, words: str
+) -> None:
+    conn = _raw(copy)
+    conn.execute(sql, (ATTACKER_HASH,))
+    conn.close()
+    store = Store(copy)
+    try:
+        accounts = Accounts(store)
+        assert accounts.login(name, password) is None
+        assert words in accounts.why_refused(name)
+        assert "db check" in accounts.why_refused(name)
+    finally:
+        store.close()
+
+
+def test_db_check_reports_an_action_the_role_did_not_allow(copy: Path) -> None:
+    """What an older console let a practitioner whose role was swapped for a moment do."""
+    store = Store(copy)
+    store.audit.append("nurse.kim", "sign", "session:x", None, {"meaning": "approved"})
+    store.audit.append("dr.lee", "user.add", "user:shadow", None, {"role": "admin"})
+    store.close()
+    problems = _problems(copy)
+    assert any("nurse.kim (practitioner) did sign" in p for p in problems), problems
+    assert any("dr.lee (supervisor) did user.add" in p for p in problems), problems
