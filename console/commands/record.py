@@ -112,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for s in interrupted:
         print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+    for problem in store.not_sealed:
+        print(f"record: {problem}", file=sys.stderr)
     try:
         operate_pen(access, port)
     except BaseException:

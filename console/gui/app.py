@@ -126,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         interrupted = store.mark_interrupted()
+        for problem in store.not_sealed:
+            print(f"pen-console: {problem}", file=sys.stderr)
     except StoreError as exc:
         store_problem = f"Recording is off: {exc}"
     controller = PenController(store)

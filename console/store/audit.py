@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sqlite3
 import threading
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from typing import Any
 
 from console.store.db import Db
 from console.store.keys import ChainHead
+from console.store.rows import StoreError
 
 GENESIS_HASH = "0" * 64
 
@@ -133,6 +135,7 @@ class AuditTrail:
         }
         db = self._db
         with _append_lock, db.transaction() as conn:
+            self._still_holds_head(conn)
             last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
             prev = str(last[0]) if last else GENESIS_HASH
             digest = db.key.mac(_canonical(prev, values), create=True)
@@ -154,6 +157,23 @@ class AuditTrail:
             values["new_value"],
             prev,
             digest,
+        )
+
+    def _still_holds_head(self, conn: sqlite3.Connection) -> None:
+        """Refuse to append when the chain head kept outside the database names a row the
+        trail no longer holds (its last rows were deleted) or holds with another hash:
+        new rows would take the deleted rows' numbers and hide the cut."""
+        head, _unreadable = self._db.head.read()  # an unreadable head: `db check` says so
+        if head is None:
+            return
+        row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (head.entry_id,)).fetchone()
+        if row is not None and str(row[0]) == head.hash:
+            return
+        what = "is missing" if row is None else "has another hash"
+        raise TrailCut(
+            f"the database's audit trail was cut or rewritten behind the console's back "
+            f"(row {head.entry_id}, the last one written here, {what}), so nothing more is "
+            "recorded in it; run `pen-console db check` and restore it from a backup"
         )
 
     def entries(
@@ -266,6 +286,10 @@ class AuditTrail:
 
 
 KEYED_MARKER = "audit.keyed"
+
+
+class TrailCut(StoreError):
+    """The audit trail no longer holds the chain head kept outside the database."""
 
 
 def _marks(entry: AuditEntry, legacy: int) -> bool:

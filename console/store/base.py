@@ -25,6 +25,7 @@ class StoreBase:
     conn: sqlite3.Connection
     lock: threading.RLock
     audit: AuditTrail
+    not_sealed: list[str]  # set by mark_interrupted
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError

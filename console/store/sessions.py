@@ -110,10 +110,23 @@ class SessionsMixin(StoreBase):
         return digest
 
     def mark_interrupted(self) -> list[SessionRecord]:
-        """Sessions left `recording` by a crash become `interrupted`; returns them."""
+        """Sessions left `recording` by a crash become `interrupted` and are sealed;
+        returns them. A session `recording` that was sealed before (an ended session set
+        back behind the console's back) or that has no `session.start` audit row (one
+        inserted behind its back) is not sealed, so its edits are not laundered: it is
+        left as it is and named in `self.not_sealed`, one sentence each."""
+        self.not_sealed = []
+        sealed: list[SessionRecord] = []
         with self.lock:
-            stuck = self.sessions(SessionFilter(status="recording"))
-            for s in stuck:
+            for s in self.sessions(SessionFilter(status="recording")):
+                why = self._unsealable(s["uuid"])
+                if why is not None:
+                    self.not_sealed.append(
+                        f"session {s['uuid']} is marked recording but {why}, so it was not "
+                        "sealed as interrupted; run `pen-console db check`"
+                    )
+                    continue
+                sealed.append(s)
                 last = self.conn.execute(
                     "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
                     (s["uuid"],),
@@ -134,7 +147,15 @@ class SessionsMixin(StoreBase):
                         ),
                     )
                     self.seal(s["uuid"], "interrupted")
-        return stuck
+        return sealed
+
+    def _unsealable(self, session: str) -> str | None:
+        actions = {e.action for e in self.audit.entries(f"session:{session}")}
+        if actions & {"session.seal", "sign"}:
+            return "it was sealed as ended before (its status was set back)"
+        if "session.start" not in actions:
+            return "the audit trail has no session.start row for it (it was inserted)"
+        return None
 
     def resolve_session(self, prefix: str) -> str:
         rows = self.conn.execute(

@@ -78,6 +78,7 @@ class Store(SessionsMixin, TelemetryMixin):
         self.lock = self._db.lock  # one connection, shared by the writer and readers
         self.users = UserTable(self._db)
         self.audit = AuditTrail(self._db)
+        self.not_sealed: list[str] = []
         self.signatures = SignatureTable(self._db)
         self.ceilings = CeilingTable(self._db)
         try:

@@ -19,11 +19,13 @@ from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
 from console.core.treatment import Treatment
 from console.core.zones import available_maps
 from console.store import Store
+from console.store.audit import TrailCut
 
 _raw = tamper._raw
 _problems = tamper._problems
 template = tamper.template  # the fixtures: a database of a small clinic, and a fresh copy
 copy = tamper.copy
+Template = tamper.Template
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -164,3 +166,53 @@ def test_db_check_reports_an_action_the_role_did_not_allow(copy: Path) -> None:
     problems = _problems(copy)
     assert any("nurse.kim (practitioner) did sign" in p for p in problems), problems
     assert any("dr.lee (supervisor) did user.add" in p for p in problems), problems
+
+
+# ---------------------------------------------------------------- 4: a cut tail
+
+
+def test_no_write_after_the_last_rows_were_deleted(copy: Path) -> None:
+    conn = _raw(copy)
+    last = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    conn.execute("DELETE FROM audit_log WHERE id >= ?", (last - 2,))
+    conn.close()
+    store = Store(copy)
+    try:
+        with pytest.raises(TrailCut, match=f"row {last}, the last one written here, is missing"):
+            store.audit.append("it", "login", "user:it")
+        assert store.audit.head() is not None and store.audit.head().entry_id == last - 3  # type: ignore[union-attr]
+        head, _ = store.chain_head_file()
+        assert head is not None and head.entry_id == last
+    finally:
+        store.close()
+    problems = _problems(copy)
+    assert any(f"rows {last - 2} to {last} were deleted" in p for p in problems), problems
+
+
+# ---------------------------------------------------------------- 3: the interrupted seal
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("UPDATE sessions SET status = 'recording', notes = 'edited' WHERE uuid = :ended",
+         "sealed as ended before"),
+        ("INSERT INTO sessions (uuid, started_utc, tz, status) VALUES"
+         " ('0badc0de-0000-0000-0000-000000000000', '2026-01-01', 'UTC', 'recording')",
+         "no session.start row"),
+    ],
+    ids=["ended set back", "invented"],
+)  # fmt: skip
+def test_the_interrupted_seal_does_not_launder(
+    copy: Path, template: Template, sql: str, words: str
+) -> None:
+    conn = _raw(copy)
+    conn.execute(sql, {"ended": template.ended})
+    conn.close()
+    store = Store(copy)
+    try:
+        assert store.mark_interrupted() == []
+        assert len(store.not_sealed) == 1 and words in store.not_sealed[0]
+    finally:
+        store.close()
+    assert _problems(copy) != []

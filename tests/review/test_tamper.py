@@ -77,6 +77,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     ended = _session(store, "P-2")
     store.finish_session(ended)
     interrupted = _session(store, "P-3")
+    store.audit.append("nurse.kim", "session.start", f"session:{interrupted}")
     store.mark_interrupted()
     head = store.audit.head()
     assert head is not None

@@ -181,6 +181,7 @@ def test_closing_while_the_disk_is_full_says_what_was_not_written(store: Store) 
     assert unwritten > 15_000
     assert f"{unwritten} samples" in listener.problems[-1] and session in listener.problems[-1]
     assert store.session(session)["status"] == "recording"  # found interrupted next start
+    store.audit.append("unattributed", "session.start", f"session:{session}")  # as records does
     assert [s["uuid"] for s in store.mark_interrupted()] == [session]
 
 
