@@ -14,10 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from console.store.keys import key_dir
+
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 # The database's own files: SQLite keeps live pages in -wal and its index in -shm.
 DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+# The key directory's files besides its *.key secrets (console/core/installation_id.py).
+KEY_DIR_FILES = ("known-installations.json", "trusted-bundle-keys.json")
 
 
 class UnsafeDestination(ValueError):
@@ -45,8 +51,26 @@ def refuse_database_target(dest: Path, db: Path | None) -> None:
             )
 
 
+def refuse_key_directory(dest: Path, keys: Path | None = None) -> None:
+    """Refuse `dest` when it is one of the key directory's secrets (the installation key,
+    the bundle-signing key, the known installations) or inside its heads/ folder, under
+    any spelling: overwriting them stops every command. The key directory is also the
+    database's default folder, so other files there stay allowed."""
+    directory = (keys or key_dir()).resolve()
+    target = dest.resolve()
+    secret = target.parent == directory and (
+        target.suffix == ".key" or target.name in KEY_DIR_FILES
+    )
+    if target == directory or secret or (directory / "heads") in [target, *target.parents]:
+        raise UnsafeDestination(
+            f"{dest} is inside the console's key directory ({directory}); writing there "
+            "would destroy the installation's keys. Choose another folder."
+        )
+
+
 def check_destination(dest: Path, *, db: Path | None, force: bool) -> None:
     refuse_database_target(dest, db)
+    refuse_key_directory(dest)
     if not dest.parent.is_dir():
         raise UnsafeDestination(
             f"the folder {dest.parent} does not exist; create it first, or check the path "

@@ -16,6 +16,7 @@ from console.core.access import UNATTRIBUTED, Access, Refused
 from console.core.accounts import AccountError, Accounts, Role
 from console.core.alarms import Condition
 from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
+from console.core.safe_files import UnsafeDestination, check_destination
 from console.core.treatment import Treatment
 from console.core.zones import available_maps
 from console.store import Store
@@ -216,3 +217,23 @@ def test_the_interrupted_seal_does_not_launder(
     finally:
         store.close()
     assert _problems(copy) != []
+
+
+# ---------------------------------------------------------------- 6: the key directory
+
+
+@pytest.mark.parametrize(
+    "name", ["installation.key", "bundle-signing.key", "heads/x.json", "link-to-key"]
+)
+def test_no_output_onto_the_key_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    keys = tmp_path / "keys"
+    (keys / "heads").mkdir(parents=True)
+    (keys / "installation.key").write_text("secret")
+    (tmp_path / "link-to-key").symlink_to(keys / "installation.key")
+    monkeypatch.setenv("PEN_CONSOLE_KEY_DIR", str(keys))
+    dest = tmp_path / name if name == "link-to-key" else keys / name
+    with pytest.raises(UnsafeDestination, match="key"):
+        check_destination(dest, db=None, force=True)
+    check_destination(keys / "export.csv", db=None, force=True)  # the DB's folder is fine
