@@ -4,13 +4,14 @@ console/core/trust.py, which `db check` runs after these."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from console.store import packing
 from console.store.copying import checked_copy, copy_head
-from console.store.schema import SCHEMA_VERSION
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 from console.store.store import Store
 
 
@@ -26,6 +27,7 @@ def check(store: Store) -> list[str]:
         ("the orphan search", _orphans),
         ("the telemetry chunks", lambda s: _damaged_chunks(s.conn)),
         ("the session statuses", _stuck),
+        ("the safety triggers", _triggers),
     ]
     for what, step in steps:
         try:
@@ -36,6 +38,37 @@ def check(store: Store) -> list[str]:
                 f"{what} could not be read: the database is damaged ({exc}). Restore it "
                 "from a backup, or move it aside to start a new one."
             )
+    return problems
+
+
+def _words(sql: str | None) -> str:
+    return " ".join((sql or "").replace("IF NOT EXISTS ", "").split())
+
+
+@functools.cache
+def expected_triggers() -> dict[str, str]:
+    """The triggers the schema's migrations make (name -> SQL, whitespace folded)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for step in MIGRATIONS:
+            conn.executescript(step)
+        rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return {str(name): _words(sql) for name, sql in rows}
+    finally:
+        conn.close()
+
+
+def _triggers(store: Store) -> list[str]:
+    """The triggers that refuse edits of the audit trail and signed sessions: dropped or
+    replaced ones mean someone prepared the file for edits."""
+    rows = store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    present = {str(name): _words(sql) for name, sql in rows}
+    problems: list[str] = []
+    for name, sql in expected_triggers().items():
+        if name not in present:
+            problems.append(f"schema: the safety trigger {name} was dropped")
+        elif present[name] != sql:
+            problems.append(f"schema: the safety trigger {name} was changed")
     return problems
 
 

@@ -237,3 +237,19 @@ def test_no_output_onto_the_key_directory(
     with pytest.raises(UnsafeDestination, match="key"):
         check_destination(dest, db=None, force=True)
     check_destination(keys / "export.csv", db=None, force=True)  # the DB's folder is fine
+
+
+# ---------------------------------------------------------------- 9: the triggers
+
+
+def test_db_check_reports_dropped_and_changed_triggers(copy: Path) -> None:
+    conn = _raw(copy)  # drops every trigger
+    conn.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN 0"
+        " BEGIN SELECT RAISE(ABORT, 'x'); END"
+    )
+    conn.close()
+    problems = _problems(copy)
+    assert any("trigger audit_log_no_update was dropped" in p for p in problems), problems
+    assert any("trigger sessions_signed_locked was dropped" in p for p in problems)
+    assert any("trigger audit_log_no_delete was changed" in p for p in problems)
