@@ -29,6 +29,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,14 @@ from console.store.signatures import Amendment, Signature, content_hash
 FORMAT = "pen-console-bundle/1"
 SUFFIX = ".penbundle"
 ENDED = ("complete", "interrupted", "signed")
+# What a real bundle stays under (checked from the zip directory before unpacking): a
+# telemetry chunk is at most a few MB, a session's JSON (events, passes, audit rows) a
+# few tens of MB; chunks are already compressed, JSON deflates about 10:1.
+MAX_MEMBER_BYTES = 64 * 2**20
+MAX_JSON_BYTES = 64 * 2**20
+MAX_UNPACKED_BYTES = 2 * 2**30
+MAX_RATIO = 50
+MAX_MEMBERS = 200_000
 
 
 class BundleRefused(ValueError):
@@ -202,13 +211,24 @@ def export(store: Store, access: Access, uuids: list[str], out: Path, key: Signi
 def open_bundle(path: Path) -> Bundle:
     """The verified bundle; BundleRefused with the reason when anything does not check."""
     try:
+        if path.stat().st_size > MAX_UNPACKED_BYTES:
+            raise BundleRefused(f"{path.name} is larger than a session bundle can be")
         data = path.read_bytes()
     except OSError as exc:
         raise BundleRefused(f"{path} cannot be read ({exc})") from exc
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            _within_limits(path, z.infolist(), len(data))
             members = {name: z.read(name) for name in z.namelist()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,  # a compression method this Python cannot read
+        RuntimeError,  # an encrypted member
+        OSError,
+        EOFError,
+    ) as exc:
         raise BundleRefused(f"{path.name} is damaged or not a session bundle ({exc})") from exc
     manifest_bytes, sig = members.pop("manifest.json", None), members.pop("manifest.sig", None)
     if manifest_bytes is None or sig is None:
@@ -243,6 +263,31 @@ def open_bundle(path: Path) -> Bundle:
     return Bundle(
         path, hashlib.sha256(data).hexdigest(), str(manifest["created_utc"]), origin, sessions
     )
+
+
+def _within_limits(path: Path, infos: list[zipfile.ZipInfo], packed: int) -> None:
+    """Refuse a bundle whose members would unpack to more than a real one could, from
+    the sizes its directory declares, before anything is unpacked (a zip bomb). zipfile
+    never returns more than the declared size of a member."""
+    total = sum(i.file_size for i in infos)
+    limit = min(MAX_UNPACKED_BYTES, MAX_RATIO * packed + 1_000_000)
+    big = next((i for i in infos if i.file_size > _member_limit(i.filename)), None)
+    if big is not None or total > limit or len(infos) > MAX_MEMBERS:
+        what = (
+            f"{big.filename} would unpack to {big.file_size} bytes"
+            if big is not None
+            else f"it has {len(infos)} members"
+            if len(infos) > MAX_MEMBERS
+            else f"it would unpack to {total} bytes from {packed}"
+        )
+        raise BundleRefused(
+            f"{path.name} is refused before unpacking: {what}, more than a session bundle "
+            "can hold (a damaged or crafted file)"
+        )
+
+
+def _member_limit(name: str) -> int:
+    return MAX_MEMBER_BYTES if name.endswith(".bin") else MAX_JSON_BYTES
 
 
 def _session(members: dict[str, bytes], uuid: str) -> BundledSession:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from argon2 import PasswordHasher
 from console.core.access import UNATTRIBUTED, Access, Refused
 from console.core.accounts import AccountError, Accounts, Role
 from console.core.alarms import Condition
+from console.core.bundles import BundleRefused, open_bundle
 from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
 from console.core.safe_files import UnsafeDestination, check_destination
 from console.core.treatment import Treatment
@@ -253,3 +255,32 @@ def test_db_check_reports_dropped_and_changed_triggers(copy: Path) -> None:
     assert any("trigger audit_log_no_update was dropped" in p for p in problems), problems
     assert any("trigger sessions_signed_locked was dropped" in p for p in problems)
     assert any("trigger audit_log_no_delete was changed" in p for p in problems)
+
+
+# ---------------------------------------------------------------- 8: crafted bundles
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
+    bomb = _zip(tmp_path / "bomb.penbundle", {"manifest.json": b"\0" * (80 * 2**20)})
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(BundleRefused, match=r"refused before unpacking: manifest\.json"):
+        open_bundle(bomb)
+
+
+def test_a_flipped_byte_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "flip.penbundle", {"manifest.json": bytes(range(256)) * 400})
+    data = bytearray(path.read_bytes())
+    data[60] ^= 0xFF  # inside the deflated data of the only member
+    path.write_bytes(bytes(data))
+    with pytest.raises(BundleRefused, match="damaged"):
+        open_bundle(path)
+    shown = _cli("bundle", "show", str(path))
+    assert shown.returncode == 2, shown.stderr
+    assert "Traceback" not in shown.stderr and "damaged" in shown.stderr
