@@ -3,6 +3,7 @@
     bundle export [SESSION...] [--since DATE] [--unsent] --out FILE.penbundle
     bundle import FILE.penbundle       verify, then merge (idempotent; conflicts reported)
     bundle show FILE.penbundle         verify and list, read-only, no database needed
+    bundle trust FILE.penbundle|KEYFILE|FINGERPRINT   an administrator enrols a cart's key
 Exit codes: 0 done (or nothing new), 1 conflicts were reported, 2 a refused bundle or
 bad input, 4 not signed in or not permitted.
 """
@@ -10,6 +11,7 @@ bad input, 4 not signed in or not permitted.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 from pathlib import Path
 
@@ -32,7 +34,13 @@ from console.core.bundles import (
     open_bundle,
     sessions_to_export,
 )
-from console.core.installation_id import SigningKey
+from console.core.installation_id import (
+    Installation,
+    SigningKey,
+    enrol,
+    fingerprint,
+    installation_id,
+)
 from console.core.roles import Action
 from console.core.safe_files import UnsafeDestination, check_destination
 from console.store import StoreError
@@ -51,11 +59,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i.add_argument("bundle", metavar=f"FILE{SUFFIX}")
     s = actions.add_parser("show", help="verify a bundle and list what it holds (read-only)")
     s.add_argument("bundle", metavar=f"FILE{SUFFIX}")
+    t = actions.add_parser("trust", help="enrol another cart's bundle key (administrator)")
+    t.add_argument(
+        "key",
+        metavar="FILE|FINGERPRINT",
+        help="a bundle from that cart, a file holding its public key, or the key's fingerprint",
+    )
     for q in (e, i, s):
         q.add_argument("--json", action="store_true", help="machine-readable output")
-    for q in (e, i):
+    for q in (e, i, t):
         add_db_option(q)
         add_user_option(q)
+    t.set_defaults(func=run_trust)
     e.set_defaults(func=run_export)
     i.set_defaults(func=run_import)
     s.set_defaults(func=run_show)
@@ -139,10 +154,44 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"origin": bundle.origin.id, "sessions": rows}))
         return Exit.OK
-    print(f"bundle show: verified; made {bundle.created_utc} by installation {bundle.origin.id}")
+    print(
+        f"bundle show: verified; made {bundle.created_utc} by installation {bundle.origin.id} "
+        f"(key fingerprint {fingerprint(bundle.origin)})"
+    )
     for r in rows:
         print(
             f"  {r['uuid']}  {shown(r['patient'])}  {r['started_utc']}  {r['status']}  "
             f"{r['signatures']} signature(s)"
         )
+    return Exit.OK
+
+
+def _fingerprint_of(key: str) -> str:
+    """The fingerprint `bundle trust` was given: itself, or that of the key in a bundle
+    (verified) or in a file holding the base64 public key."""
+    path = Path(key)
+    if not path.is_file():
+        return key
+    if path.suffix == SUFFIX:
+        return fingerprint(_open(key).origin)
+    try:
+        raw = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{path} does not hold a base64 public key ({exc})") from exc
+    if len(raw) != 32:
+        raise CommandError(f"{path} does not hold an Ed25519 public key (32 bytes)")
+    return fingerprint(Installation(installation_id(raw), base64.b64encode(raw).decode()))
+
+
+def run_trust(args: argparse.Namespace) -> int:
+    fp = _fingerprint_of(args.key)
+    with store_for(args) as store:
+        access = sign_in(args, store, Action.MANAGE_USERS, f"installation:{fp}")
+        try:
+            new = enrol(fp, store.key_dir)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if new:
+            access.record("bundle.trust", f"installation:{fp}", None, {"fingerprint": fp})
+    print(f"bundle trust: bundles signed by the key {fp} are {'now' if new else 'already'} trusted")
     return Exit.OK

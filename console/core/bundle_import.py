@@ -26,7 +26,7 @@ from console.core.bundles import (
     ImportReport,
     SessionOutcome,
 )
-from console.core.installation_id import KeyMismatch, remember
+from console.core.installation_id import KeyMismatch, remember, require_enrolled
 from console.core.roles import Action
 from console.store import Store, bundle_rows
 from console.store.signatures import HASH_VERSION, Signature, content_hash
@@ -43,6 +43,7 @@ def import_bundle(
 ) -> ImportReport:
     access.require(Action.IMPORT, f"bundle:{bundle.origin.id}")
     try:
+        require_enrolled(bundle.origin, key_dir)
         remember(bundle.origin, key_dir)
     except KeyMismatch as exc:
         raise BundleRefused(str(exc)) from exc

@@ -13,6 +13,7 @@ from pathlib import Path
 from console.core.access import Access
 from console.core.bundle_import import import_bundle
 from console.core.bundles import Bundle, open_bundle
+from console.core.installation_id import enrol, fingerprint, trusted
 from console.store import Store
 
 
@@ -22,6 +23,11 @@ class BundleView:
         self._folder = tempfile.TemporaryDirectory(prefix="pen-console-bundle-")
         root = Path(self._folder.name)
         self.store = Store(root / "bundle.db", key_dir=root / "keys")
+        # Viewing trusts nothing: the throw-away database takes the bundle's key, and
+        # `enrolled` says whether this installation trusts it (import needs that).
+        key = fingerprint(self.bundle.origin)
+        self.enrolled = key in trusted()
+        enrol(key, root / "keys")
         import_bundle(self.store, Access(self.store, None), self.bundle, root / "keys")
 
     @property

@@ -5,6 +5,8 @@ on first use. The public key travels inside every bundle; its fingerprint (the f
 hex digits of the SHA-256 of the raw public key) is the installation id. A receiving
 console remembers the key of each installation id it has seen (`known-installations.json`
 in its key directory) and refuses a bundle that claims a known id with another key.
+Only keys an administrator enrolled (`pen-console bundle trust`, their SHA-256
+fingerprints in `trusted-bundle-keys.json`) and the installation's own are trusted.
 Uses `cryptography` (no home-made crypto).
 """
 
@@ -28,6 +30,7 @@ from console.store.keys import key_dir
 
 KEY_FILE = "bundle-signing.key"
 KNOWN_FILE = "known-installations.json"
+TRUSTED_FILE = "trusted-bundle-keys.json"  # the enrolled keys' fingerprints
 
 
 class KeyMismatch(ValueError):
@@ -98,16 +101,76 @@ class SigningKey:
         return self._load().sign(message)
 
 
+class NotEnrolled(KeyMismatch):
+    """A bundle signed by an installation whose key no administrator enrolled here."""
+
+
+def fingerprint(installation: Installation) -> str:
+    """The SHA-256 of the raw public key, 64 hex digits: what two clinics compare (read
+    aloud or on paper) before an administrator enrols a cart's key."""
+    return hashlib.sha256(base64.b64decode(installation.public_key_b64)).hexdigest()
+
+
+def _read_json(path: Path, empty: object) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return empty
+    except (OSError, ValueError) as exc:
+        raise KeyMismatch(f"{path} cannot be read ({exc}); fix or remove it") from exc
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+    os.replace(tmp, path)
+
+
+def trusted(directory: Path | None = None) -> set[str]:
+    data = _read_json((directory or key_dir()) / TRUSTED_FILE, [])
+    return {str(fp).lower() for fp in data} if isinstance(data, list) else set()
+
+
+def enrol(key_fingerprint: str, directory: Path | None = None) -> bool:
+    """Trust bundles signed by the key with this fingerprint (True when new). Only an
+    administrator calls this (`pen-console bundle trust`)."""
+    fp = key_fingerprint.strip().lower()
+    if len(fp) != 64 or any(c not in "0123456789abcdef" for c in fp):
+        raise ValueError(
+            f"{key_fingerprint!r} is not a key fingerprint: give the 64 hex digits "
+            "`pen-console bundle show` prints, or the bundle file itself"
+        )
+    known = trusted(directory)
+    if fp in known:
+        return False
+    _write_json((directory or key_dir()) / TRUSTED_FILE, sorted(known | {fp}))
+    return True
+
+
+def require_enrolled(installation: Installation, directory: Path | None = None) -> None:
+    """NotEnrolled unless the bundle's key is this installation's own or enrolled here."""
+    fp = fingerprint(installation)
+    own = SigningKey(directory)
+    if own.path.exists() and fingerprint(own.installation) == fp:
+        return
+    if fp not in trusted(directory):
+        raise NotEnrolled(
+            f"the bundle is signed by installation {installation.id}, whose key (fingerprint "
+            f"{fp}) is not enrolled here; compare the fingerprint with that cart's "
+            "(`pen-console bundle show` there) and have an administrator run "
+            f"`pen-console bundle trust {fp}`"
+        )
+
+
 def remember(installation: Installation, directory: Path | None = None) -> bool:
     """Trust on first use: record the key of a new installation id (True when new);
     KeyMismatch when the id is known with another key."""
     path = (directory or key_dir()) / KNOWN_FILE
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        known = {}
-    except (OSError, ValueError) as exc:
-        raise KeyMismatch(f"{path} cannot be read ({exc}); fix or remove it") from exc
+    data = _read_json(path, {})
+    known = data if isinstance(data, dict) else {}
     seen = known.get(installation.id)
     if seen == installation.public_key_b64:
         return False
@@ -117,10 +180,5 @@ def remember(installation: Installation, directory: Path | None = None) -> bool:
             "console knows that installation with another key: it was not made there"
         )
     known[installation.id] = installation.public_key_b64
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(known, f, indent=2)
-    os.replace(tmp, path)
+    _write_json(path, known)
     return True

@@ -23,7 +23,7 @@ from console.core.bundles import (
     open_bundle,
     sessions_to_export,
 )
-from console.core.installation_id import SigningKey
+from console.core.installation_id import SigningKey, enrol, fingerprint
 from console.core.signing import sign
 from console.core.trust import check_database
 from console.store import Store, bundle_rows
@@ -57,6 +57,8 @@ class Cart:
 @pytest.fixture
 def carts(tmp_path: Path) -> Iterator[tuple[Cart, Cart]]:
     a, b = Cart(tmp_path / "cart-a"), Cart(tmp_path / "desk-b")
+    enrol(fingerprint(a.key.installation), b.keys)  # what each clinic's admin did
+    enrol(fingerprint(b.key.installation), a.keys)
     yield a, b
     a.store.close()
     b.store.close()
@@ -224,6 +226,10 @@ def test_cli_export_import_show(tmp_path: Path) -> None:
     assert "no sessions match" in again.stdout  # already sent
     shown = cli("b", "bundle", "show", str(out))
     assert shown.returncode == 0 and s1 in shown.stdout
+    unknown = cli("b", "bundle", "import", str(out), "--db", str(b_db))
+    assert unknown.returncode == 2 and "not enrolled here" in unknown.stderr
+    trusted = cli("b", "bundle", "trust", str(out), "--db", str(b_db))
+    assert trusted.returncode == 0, trusted.stderr
     first = cli("b", "bundle", "import", str(out), "--db", str(b_db))
     assert first.returncode == 0, first.stderr
     assert f"{s1} added" in first.stdout

@@ -16,8 +16,10 @@ from argon2 import PasswordHasher
 from console.core.access import UNATTRIBUTED, Access, Refused
 from console.core.accounts import AccountError, Accounts, Role
 from console.core.alarms import Condition
-from console.core.bundles import BundleRefused, open_bundle
+from console.core.bundle_import import import_bundle
+from console.core.bundles import BundleRefused, export, open_bundle
 from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
+from console.core.installation_id import SigningKey, enrol, fingerprint
 from console.core.safe_files import UnsafeDestination, check_destination
 from console.core.treatment import Treatment
 from console.core.zones import available_maps
@@ -284,3 +286,27 @@ def test_a_flipped_byte_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
     shown = _cli("bundle", "show", str(path))
     assert shown.returncode == 2, shown.stderr
     assert "Traceback" not in shown.stderr and "damaged" in shown.stderr
+
+
+# ---------------------------------------------------------------- 5: bundle keys
+
+
+def test_only_enrolled_installations_bundles_are_imported(tmp_path: Path) -> None:
+    other_keys, here_keys = tmp_path / "evil-keys", tmp_path / "keys"
+    other = Store(tmp_path / "evil.db", key_dir=other_keys)
+    session = other.create_session("P-1", "dr.lee")
+    other.finish_session(session)
+    out = tmp_path / "evil.penbundle"
+    export(other, Access(other, None), [session], out, SigningKey(other_keys))
+    other.close()
+    key = fingerprint(SigningKey(other_keys).installation)
+    store = Store(tmp_path / "here.db", key_dir=here_keys)
+    try:
+        with pytest.raises(BundleRefused, match=f"fingerprint {key}.*not enrolled"):
+            import_bundle(store, Access(store, None), open_bundle(out), here_keys)
+        assert store.sessions() == []
+        enrol(key, here_keys)
+        report = import_bundle(store, Access(store, None), open_bundle(out), here_keys)
+        assert [o.uuid for o in report.outcomes] == [session]
+    finally:
+        store.close()

@@ -102,7 +102,7 @@ def _backup(access: Access, ctx: Ctx) -> object:
 def _import(access: Access, ctx: Ctx) -> object:
     from console.core.bundle_import import import_bundle
     from console.core.bundles import export, open_bundle
-    from console.core.installation_id import SigningKey
+    from console.core.installation_id import SigningKey, enrol, fingerprint
 
     other = Store(ctx.tmp / "other-cart.db", key_dir=ctx.tmp / "other-keys")
     try:
@@ -111,6 +111,7 @@ def _import(access: Access, ctx: Ctx) -> object:
         export(other, Access(other, None), [session], bundle, SigningKey(ctx.tmp / "other-keys"))
     finally:
         other.close()
+    enrol(fingerprint(SigningKey(ctx.tmp / "other-keys").installation), ctx.tmp / "keys")
     return import_bundle(access.store, access, open_bundle(bundle), ctx.tmp / "keys")
 
 
