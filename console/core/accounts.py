@@ -115,6 +115,7 @@ class Accounts:
         self.audit = store.audit
         self._hasher = _hasher()
         self.tampered: str | None = None  # why the last right password was still refused
+        self.locked_with_right_password = False  # only then is the lock told
 
     def count(self) -> int:
         return self.store.users.count()
@@ -255,6 +256,7 @@ class Accounts:
             row.locked_until_utc is not None and datetime.fromisoformat(row.locked_until_utc) > now
         )
         self.tampered = self._against_trail(row) if right else None
+        self.locked_with_right_password = right and locked
         if right and row.active and not locked and self.tampered is None:
             if row.failed_logins or row.locked_until_utc:
                 self.store.users.set_lockout(row.id, 0, None, row.lockouts)
@@ -335,11 +337,12 @@ class Accounts:
         return user
 
     def why_refused(self, name: str) -> str:
-        """The sentence to show after a failed sign-in (never says whether the name
-        exists, except that a known account is locked, which its owner must learn)."""
+        """The sentence to show after a failed sign-in. It never says whether the name
+        exists: that an account is locked is told only to whoever gave its right
+        password (its owner must learn it; a guesser must not)."""
         if self.tampered is not None:
             return self.tampered
-        until = self.locked_until(name)
+        until = self.locked_until(name) if self.locked_with_right_password else None
         if until is not None:
             return (
                 f"this account is locked after {LOCK_AFTER} failed sign-ins until "

@@ -310,3 +310,24 @@ def test_only_enrolled_installations_bundles_are_imported(tmp_path: Path) -> Non
         assert [o.uuid for o in report.outcomes] == [session]
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- 10: the lockout sentence
+
+
+def test_a_lock_is_told_only_to_whoever_has_the_right_password(copy: Path) -> None:
+    store = Store(copy)
+    try:
+        accounts = Accounts(store)
+        for _ in range(5):
+            assert accounts.login("nurse.kim", "not the password") is None
+        assert accounts.locked_until("nurse.kim") is not None
+        assert accounts.login("nurse.kim", "still not it") is None
+        guessed = accounts.why_refused("nurse.kim")
+        assert accounts.login("nobody.here", "still not it") is None
+        assert guessed == accounts.why_refused("nobody.here")
+        assert "locked" not in guessed
+        assert accounts.login("nurse.kim", "correct horse") is None
+        assert "locked" in accounts.why_refused("nurse.kim")
+    finally:
+        store.close()
