@@ -22,7 +22,7 @@ from console.commands._common import (
     sign_in,
     store_for,
 )
-from console.core.access import Access
+from console.core.access import Access, accounts_exist
 from console.core.accounts import AccountError, Accounts, Action, Role
 from console.core.credentials import (
     CredentialError,
@@ -92,7 +92,7 @@ def run_add(args: argparse.Namespace) -> int:
             raise CommandError(f"{exc}; nothing was created") from exc
     with store_for(args, create=True) as store:
         accounts = Accounts(store)
-        first = accounts.count() == 0
+        first = not accounts_exist(store)  # the audit trail decides, not the users table
         access = None if first else _admin(args, store, f"user:{args.name}", pw)
         role = args.role or (Role.ADMIN.value if first else None)
         if role is None:

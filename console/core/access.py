@@ -111,8 +111,8 @@ class Access:
                 NOBODY,
                 action,
                 obj,
-                f"this console has user accounts: sign in (--user NAME) as a "
-                f"{_or(roles_allowed(action))} to {verb(action)}.",
+                f"this console has user accounts: sign in (--user NAME) as "
+                f"{_a(_or(roles_allowed(action)))} to {verb(action)}.",
             )
         row = self.store.users.find(user.name)
         fresh = None if row is None else User(row.id, row.name, Role(row.role), row.active)
@@ -129,8 +129,8 @@ class Access:
                 user.name,
                 action,
                 obj,
-                f"{user.name} ({fresh.role}) may not {verb(action)}; ask a "
-                f"{_or(roles_allowed(action))} to do it.",
+                f"{user.name} ({fresh.role}) may not {verb(action)}; ask "
+                f"{_a(_or(roles_allowed(action)))} to do it.",
             )
         return Actor(fresh)
 
@@ -153,6 +153,10 @@ def accounts_exist(store: Store) -> bool:
     """Whether this database has (or ever had) accounts: a `user.add` row in its audit
     trail or a row in its users table."""
     return bool(store.audit.entries(action="user.add", limit=1)) or store.users.count() > 0
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _or(roles: list[Role]) -> str:

@@ -20,6 +20,7 @@ from console.core.bundle_import import import_bundle
 from console.core.bundles import BundleRefused, export, open_bundle
 from console.core.clinic_ceilings import checked_map, set_clinic_ceiling
 from console.core.installation_id import SigningKey, enrol, fingerprint
+from console.core.roles import Action
 from console.core.safe_files import UnsafeDestination, check_destination
 from console.core.treatment import Treatment
 from console.core.zones import available_maps
@@ -331,3 +332,23 @@ def test_a_lock_is_told_only_to_whoever_has_the_right_password(copy: Path) -> No
         assert "locked" in accounts.why_refused("nurse.kim")
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- 12: small ones
+
+
+def test_the_refusal_says_an_admin(copy: Path) -> None:
+    store = Store(copy)
+    try:
+        kim = Accounts(store).find("nurse.kim")
+        with pytest.raises(Refused, match="ask an admin to do it"):
+            Access(store, kim).require(Action.MANAGE_USERS, "user:x")
+    finally:
+        store.close()
+
+
+def test_users_add_on_a_missing_database_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.db"
+    said = _cli("users", "add", "bob", "--role", "practitioner", "--db", str(missing))
+    assert said.returncode == 2 and str(missing) in said.stderr
+    assert not missing.exists()
