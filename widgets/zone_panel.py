@@ -143,10 +143,10 @@ class ZonePanel(QWidget):
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
-            over = s.pass_no > s.target  # "pass 6 of 3": flagged in words and colour
+            over = s.over_target  # "pass 6 of 3": flagged in words and colour
             flag = " · OVER TARGET" if over else ""
             self.where.setText(
-                f"{s.active_label} · pass {s.pass_no} of {s.target}{flag} · "
+                f"{s.active_label} · {s.pass_word}{flag} · "
                 f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
             )
             if self.where.property("over") != over:
