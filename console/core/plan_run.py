@@ -117,7 +117,12 @@ class PlanRun:
         self.sync_plan()
         if "all" in (s.strip().casefold() for s in steps):
             return self.procedure.mark_all(user)
-        return [self.mark_done(s, user) for s in steps]
+        wanted = {self.procedure.state(s).spec.id for s in steps}
+        return [
+            self.mark_done(s.spec.id, user)
+            for s in self.procedure.states
+            if s.spec.id in wanted and not s.done
+        ]
 
     # ------------------------------------------------------------ the gate
 

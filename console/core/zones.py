@@ -183,6 +183,32 @@ def find_plan(name_or_id: str, plans: dict[str, Plan] | None = None) -> Plan:
     raise ValueError(f"no treatment plan called {name_or_id!r}; choose one of: {names}")
 
 
+def plan_row(plan: Plan) -> dict[str, Any]:
+    """A plan as `zones plans --json` lists it: zones with depth and passes, and steps."""
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "map": plan.map_id,
+        "note": plan.note,
+        "anaesthesia_above_um": plan.anaesthesia_above_um,
+        "zones": [
+            {
+                "zone": s.zone,
+                "depth_um": s.depth_um,
+                "target_passes": s.passes,
+                "prp_passes": s.prp_passes,
+                "note": s.note,
+            }
+            for s in plan.steps
+        ],
+        "steps": [s.row() for s in plan.procedure],
+        "presets": [
+            {"id": p.id, "label": p.label, "min_um": p.min_um, "max_um": p.max_um}
+            for p in plan.presets
+        ],
+    }
+
+
 def svg_shapes(svg: Path) -> dict[str, dict[str, Any]]:
     """Zone elements of a map SVG by id: polygons and ellipses with their geometry."""
     root = ET.parse(svg).getroot()
