@@ -173,7 +173,11 @@ class ZoneMapWidget(QGraphicsView):
     def _prp_mark(self, zone_id: str) -> str:
         """The PRP passes as a second mark, " P1/1", when the plan has them (issue 11)."""
         t = self.tracker
+        # Shown once the dry passes are done (or a PRP pass was made): small zones
+        # stay readable before then.
         if t is None or not t.prp_target(zone_id):
+            return ""
+        if t.passes_done(zone_id) < t.target(zone_id) and not t.prp_done(zone_id):
             return ""
         return f" P{t.prp_done(zone_id)}/{t.prp_target(zone_id)}"
 

@@ -76,6 +76,23 @@ class Preset:
         return min(max(plan_um, self.min_um), top)
 
 
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """One checklist line as the screen shows it."""
+
+    id: str
+    label: str
+    status: str  # "done", "current", "next" or "later"
+    done_at: str  # local HH:MM when done, else ""
+    done_by: str
+    required: bool
+    asks_lot: bool
+    lot: str
+    notes: str
+    countdown_s: float | None  # a running timer's seconds left
+    timer_label: str
+
+
 def parse_step(data: dict[str, Any]) -> StepSpec:
     known = set(StepSpec.__slots__)
     extra = {k: v for k, v in data.items() if k not in known}

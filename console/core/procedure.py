@@ -15,9 +15,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from console.core.plan_steps import ANAESTHESIA_KINDS, StepKind, StepSpec
+from console.core.plan_steps import ANAESTHESIA_KINDS, StepRow, StepSpec
 from console.store.rows import EventKind, utc_now
 
 StepEventHook = Callable[[EventKind, dict[str, Any]], None]
@@ -101,14 +102,43 @@ class Procedure:
                 out.append((s, left))
         return out
 
+    def rows(self) -> list[StepRow]:
+        current, after = self.current(), self.next_after_current()
+        out = []
+        for s in self.states:
+            status = (
+                "done"
+                if s.done
+                else "current"
+                if s is current
+                else "next"
+                if s is after
+                else "later"
+            )
+            left = self.remaining_s(s)
+            out.append(
+                StepRow(
+                    s.spec.id,
+                    s.spec.label,
+                    status,
+                    _local_hm(s.done_utc),
+                    s.done_by or "",
+                    s.spec.required,
+                    s.spec.lot,
+                    s.lot or "",
+                    s.spec.notes,
+                    left if left is not None and not s.timer_ended else None,
+                    s.spec.timer_label or s.spec.label,
+                )
+            )
+        return out
+
     # ------------------------------------------------------------ acting
 
     def mark_done(self, step: str, user: str | None, lot: str | None = None) -> StepState:
         s = self.state(step)
         if s.done:
             raise StepError(f"“{s.spec.label}” is already done")
-        if s.spec.lot and lot is not None and not lot.strip():
-            raise StepError(f"“{s.spec.label}” needs the lot: type or scan it")
         s.done_utc, s.done_by, s.lot = self._wall(), user, (lot or "").strip() or None
         data: dict[str, Any] = {**self._row(s), "user": user}
         if s.lot:
@@ -161,5 +191,7 @@ def timer_words(spec: StepSpec) -> str:
     return f"{name} complete"
 
 
-def is_prp_step(spec: StepSpec) -> bool:
-    return spec.kind in (StepKind.SPREAD, StepKind.PRP_PASSES, StepKind.PRP_PREP)
+def _local_hm(iso_utc: str | None) -> str:
+    if not iso_utc:
+        return ""
+    return datetime.fromisoformat(iso_utc).astimezone().strftime("%H:%M")
