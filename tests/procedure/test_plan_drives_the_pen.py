@@ -14,6 +14,7 @@ import pytest
 from console.core.alarms import Condition
 from console.core.export import session_record, write_csv
 from console.core.plan_run import StartRefused
+from console.core.review import SessionReview, step_words
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import EventKind, Store
@@ -143,7 +144,9 @@ def test_a_start_from_the_pens_button_raises_and_records_the_medium_alarm(
         treatment.close()
 
 
-def test_prp_passes_are_apart_in_csv_and_json(store: Store) -> None:
+def test_prp_passes_are_apart_in_csv_json_review_and_report(
+    store: Store, qapp: object, tmp_path: Path
+) -> None:
     treatment = _connected(store, FULL_FACE, scenario="treatment")
     try:
         session = treatment.start_session("P-PRP", "Dr PRP")
@@ -166,5 +169,15 @@ def test_prp_passes_are_apart_in_csv_and_json(store: Store) -> None:
         assert [p["pass"] for p in passes][:3] == ["1", "2", "prp1"]
         assert [p["prp"] for p in passes][:3] == [False, False, True]
         assert len(passes) == 4  # the pass still open at the end was closed
+        review = SessionReview(store, session)
+        (forehead,) = review.zone_summary()
+        assert (forehead["passes"], forehead["prp_passes"]) == (2, 2)
+        assert [e["kind"] for e in review.steps()] == [EventKind.START_OVERRIDE]
+        assert step_words(review.steps()[0]).startswith("started without consent")
+        from console.gui.report import write_report
+
+        assert qapp is not None
+        pdf = write_report(review, tmp_path / "prp.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF")
     finally:
         treatment.close()
