@@ -101,3 +101,14 @@ def test_ctrl_c_ends_the_session_like_end_session(demo_db: Path) -> None:
         e["kind"] is EventKind.ALARM and e["data"]["condition"] == "started_before_steps"  # type: ignore[index]
         for e in events
     )
+
+
+def test_zones_plans_json_lists_zones_prp_passes_and_steps(cli: Cli) -> None:
+    listed = cli("zones", "plans", "--json")
+    assert listed.code == 0, listed.err
+    plans = {p["id"]: p for p in map(json.loads, listed.out.splitlines())}
+    full = plans["full_face_prp"]
+    assert all(z["target_passes"] == 2 and z["prp_passes"] == 1 for z in full["zones"])
+    assert [s["id"] for s in full["steps"]][:3] == ["consent", "cleanse", "anaesthetic"]
+    cheeks = plans["acne_scars_cheeks"]["zones"]
+    assert {z["depth_um"] for z in cheeks} == {1500}
