@@ -164,6 +164,7 @@ class PlanRun:
 
     def depth_cap_um(self) -> int | None:
         """The deepest setting allowed now by the plan's anaesthesia rule (None: no cap)."""
+        self.sync_plan()  # a plan just chosen: its steps, not the last plan's, decide
         plan = self.plan
         if plan is None or not self.procedure.missing_for_depth():
             return None

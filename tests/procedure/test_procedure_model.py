@@ -196,3 +196,11 @@ def test_plans_listing_has_zones_with_prp_passes_and_steps() -> None:
     }
     assert [s["kind"] for s in row["steps"]] == SEED_KINDS
     assert {p["id"] for p in row["presets"]} == {"light", "deep"}
+
+
+def test_a_plan_chosen_later_gates_its_depths_at_once() -> None:
+    zones = ZoneSession(available_maps()["face"], None, None)
+    run = PlanRun(zones, clock=Clock())
+    zones.plan = find_plan("Acne scars — cheeks")  # as use_plan sets it, before any tick
+    held = run.target_for("cheek_left")
+    assert held is not None and held.requested_um == 1000 and held.held
