@@ -34,7 +34,8 @@ class ProcedureView:
         had_steps = bool(self.checklist.rows)
         self.checklist.refresh()
         rows = self.checklist.rows
-        if rows and not had_steps:  # a plan with steps was chosen: show them first
+        waiting = any(r.required and r.status != "done" for r in rows)
+        if rows and not had_steps and waiting:  # a plan chosen, steps to do: show them
             self.tabs.setCurrentWidget(self.checklist)
         running = [r.countdown_s for r in rows if r.countdown_s is not None]
         title = f"{TAB_TITLE} {countdown_words(min(running))}" if running else TAB_TITLE
