@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--telemetry-hz", type=telemetry_hz, metavar="HZ")
     p.add_argument("--plan", metavar="NAME", help="treatment plan template, by name or id")
+    p.add_argument("--preset", metavar="ID", help="the plan's depth preset (e.g. light, deep)")
     p.add_argument(
         "--done",
         action="append",
@@ -129,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = find_plan(args.plan) if args.plan else None
         check_done(args.done, plan)
+        if args.preset and plan is None:
+            raise ValueError("--preset needs --plan: the presets are the plan's")
+        if args.preset and plan is not None:
+            plan.preset(args.preset)  # ValueError names the plan's presets
     except ValueError as exc:
         print(f"record: {exc}", file=sys.stderr)
         store.close()
@@ -170,6 +175,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"record: {exc}", file=sys.stderr)
             return 2
         treatment.plan_run.mark_listed(args.done, treatment.user)
+        if args.preset:
+            treatment.plan_run.select_preset(args.preset)
         started = time.monotonic()
         _run_until(stop, started + args.seconds, treatment)
     finally:

@@ -151,6 +151,14 @@ class PenController(QObject):
     def undo_step(self, step: str) -> None:
         self.treatment.undo_step(step)
 
+    def presets(self) -> list[tuple[str, str]]:
+        """(id, label) of the plan's depth presets."""
+        plan = self.treatment.zones.plan
+        return [(p.id, p.label) for p in plan.presets] if plan is not None else []
+
+    def select_preset(self, preset_id: str | None) -> None:
+        self.treatment.plan_run.select_preset(preset_id)
+
     def override_words(self) -> str | None:
         return self.treatment.plan_run.override_confirmation()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox, QTabWidget
+from PySide6.QtWidgets import QComboBox, QMessageBox, QTabWidget
 
 from console.core.plan_run import StartRefused
 from widgets.checklist import ROW_PX, Checklist, countdown_words
@@ -26,11 +26,38 @@ class ProcedureView:
         self.controller: PenController = window.controller
         self.tabs = tabs
         self.checklist = Checklist(self.controller)
+        # The plan's depth presets ("light", "deep"), above the steps.
+        self.preset_choice = QComboBox()
+        self.preset_choice.setMinimumHeight(ROW_PX)
+        self.preset_choice.setToolTip(
+            "Hold every zone's plan depth in a band, never above its ceiling"
+        )
+        self.preset_choice.activated.connect(self._on_preset)
+        self._presets: list[tuple[str, str]] = []
+        self.checklist.layout().insertWidget(0, self.preset_choice)
         tabs.insertTab(0, self.checklist, TAB_TITLE)
         self.override_box: QMessageBox | None = None  # for tests
         self.controller.command_answered.connect(self._on_answer)
 
+    def _on_preset(self, index: int) -> None:
+        try:
+            self.controller.select_preset(self.preset_choice.itemData(index))
+        except ValueError as exc:
+            self.window.notice.setText(str(exc))
+
+    def _sync_presets(self) -> None:
+        presets = self.controller.presets()
+        if presets == self._presets:
+            return
+        self._presets = presets
+        self.preset_choice.clear()
+        self.preset_choice.addItem("Depth: the plan's, zone by zone", None)
+        for preset_id, label in presets:
+            self.preset_choice.addItem(f"Depth: {label}", preset_id)
+        self.preset_choice.setVisible(bool(presets))
+
     def refresh(self) -> None:
+        self._sync_presets()
         had_steps = bool(self.checklist.rows)
         self.checklist.refresh()
         rows = self.checklist.rows

@@ -72,3 +72,19 @@ def test_start_before_the_steps_asks_for_an_override_and_starts(
     controller.toggle_motor()  # refused at once: the window asks for the override
     qtbot.waitUntil(lambda: pen.motor_on, timeout=5000)
     assert controller.treatment.plan_run.overridden_by is not None
+
+
+def test_a_preset_from_the_steps_tab_holds_the_plan_depth(
+    qtbot, window: MainWindow, controller: PenController, stream
+) -> None:
+    pen = stream("idle")
+    _choose_full_face(window)
+    choice = window.procedure_view.preset_choice
+    assert choice.isVisibleTo(window) and choice.minimumHeight() >= 44
+    labels = [choice.itemText(i) for i in range(choice.count())]
+    assert labels[1] == "Depth: Light, 0.25–0.5 mm"
+    controller.zones.tracker.select("cheek_left", how="touch")  # plan 1.0 mm there
+    qtbot.waitUntil(lambda: pen.depth_set_um == 1000, timeout=5000)
+    choice.setCurrentIndex(1)
+    choice.activated.emit(1)
+    qtbot.waitUntil(lambda: pen.depth_set_um == 500, timeout=5000)
