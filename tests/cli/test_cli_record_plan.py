@@ -114,31 +114,23 @@ def test_zones_plans_json_lists_zones_prp_passes_and_steps(cli: Cli) -> None:
     assert {z["depth_um"] for z in cheeks} == {1500}
 
 
+def _plan_depths(db: Path, *extra: str) -> list[dict[str, object]]:
+    """Record 1.5 s of acne_scars_cheeks on an idle pen; its plan_depth events' data."""
+    ran = subprocess.run(
+        _record(db, "virtual://idle?telemetry_hz=500", "--seconds", "1.5",
+                "--plan", "acne_scars_cheeks", *extra),
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    events = _events(db, json.loads(ran.stdout)["session_id"])
+    return [e["data"] for e in events if e["kind"] is EventKind.PLAN_DEPTH]  # type: ignore[misc]
+
+
 def test_a_preset_and_the_anaesthesia_rule_headless(cli: Cli, demo_db: Path) -> None:
     bad = cli("record", "--port", "virtual://idle", "--seconds", "1", "--db", demo_db,
               "--plan", "acne_scars_cheeks", "--preset", "extreme")  # fmt: skip
     assert bad.code == 2 and "presets: light, deep" in bad.one_sentence()
-    held = subprocess.run(
-        _record(demo_db, "virtual://idle?telemetry_hz=500", "--seconds", "1.5",
-                "--plan", "acne_scars_cheeks", "--done", "consent"),
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert held.returncode == 0, held.stderr
-    depths = [
-        e["data"]
-        for e in _events(demo_db, json.loads(held.stdout)["session_id"])
-        if e["kind"] is EventKind.PLAN_DEPTH
-    ]
-    assert depths[0]["plan_um"] == 1500 and depths[0]["acked_um"] == 1000  # no anaesthetic yet
-    light = subprocess.run(
-        _record(demo_db, "virtual://idle?telemetry_hz=500", "--seconds", "1.5",
-                "--plan", "acne_scars_cheeks", "--done", "all", "--preset", "light"),
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert light.returncode == 0, light.stderr
-    depths = [
-        e["data"]
-        for e in _events(demo_db, json.loads(light.stdout)["session_id"])
-        if e["kind"] is EventKind.PLAN_DEPTH
-    ]
-    assert depths[-1]["acked_um"] == 500  # the light band, 0.25–0.5 mm
+    held = _plan_depths(demo_db, "--done", "consent")
+    assert held[0]["plan_um"] == 1500 and held[0]["acked_um"] == 1000  # no anaesthetic yet
+    light = _plan_depths(demo_db, "--done", "all", "--preset", "light")
+    assert light[-1]["acked_um"] == 500  # the light band, 0.25–0.5 mm
