@@ -12,7 +12,7 @@ import time
 
 from console.commands._common import add_db_option, open_store
 from console.core.recorder import Recorder
-from console.store import StoreError
+from console.store import StoreError, spill
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
 
@@ -41,6 +41,11 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     if store is None:
         return 2
+    for r in spill.recover_all(store):
+        print(
+            f"record: merged {r.samples} spilled samples of session {r.session} back from {r.path}",
+            file=sys.stderr,
+        )
     try:
         interrupted = store.mark_interrupted()
     except sqlite3.Error as exc:
@@ -126,6 +131,14 @@ def run(args: argparse.Namespace) -> int:
             f"recorded session {session}: {summary['samples']} samples, "
             f"{summary['events']} events, {summary['seq_gaps']} gaps"
         )
+    if recorder.spilled is not None:
+        print(
+            f"record: the disk refused writes; the rest of session {session} was saved to "
+            f"{recorder.spilled}. Free space, then run `pen-console db recover-spill` (or "
+            "start again) to merge it back.",
+            file=sys.stderr,
+        )
+        return 2
     if not recorder.storage_ok:  # the storage messages were printed as they happened
         print(
             f"record: the disk refused writes; session {session} is incomplete on disk and "

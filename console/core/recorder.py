@@ -18,15 +18,18 @@ import queue
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from console.store import Store, StoreError
+from console.store import Store, StoreError, spill
 from console.store.backlog import DiskWriter, SessionBuffer
+from console.store.liveness import RecordingLock
 from console.store.packing import Columns
 from drivers.link import CommandResult, LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
@@ -84,6 +87,11 @@ class Recorder:
         # through `store` waits for the recorder's fsync (WAL readers see a snapshot).
         self.writer_store = store.open_another()
         self._disk = DiskWriter(self.writer_store, self._notify)  # writer thread only
+        # Liveness locks (console/store/liveness.py), held until each session's status is
+        # final, so readers can tell a live recording from a dead recorder's.
+        self._live: dict[str, RecordingLock] = {}
+        self._disk.on_finished = self._release_live
+        self.spilled: Path | None = None  # where an unwritable backlog went at close
         self._info: Info | None = None
         self._events = 0
         self._gaps = 0
@@ -152,17 +160,21 @@ class Recorder:
                     "gauge": info.gauge,
                 }
             zone_ids = getattr(self.annotator, "zone_ids", None)
+            session = str(uuid.uuid4())
             try:
-                session = self.store.create_session(
+                self._live[session] = RecordingLock(self.store.path, session)
+                self.store.create_session(
                     patient_code.strip(),
                     practitioner.strip(),
                     plan_name=plan_name,
                     notes=notes,
                     pen=pen,
+                    session=session,
                 )
                 if zone_ids:
                     self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
+                self._release_live(session)
                 raise StoreError(
                     f"the database refuses writes ({exc}), so no session was started. Free "
                     "disk space or check the drive, then start again."
@@ -210,6 +222,13 @@ class Recorder:
         self._thread.join(timeout=15)
         if not self._thread.is_alive():
             self.writer_store.close()
+            for session in list(self._live):  # unwritten ones now read as interrupted
+                self._release_live(session)
+
+    def _release_live(self, session: str) -> None:
+        lock = self._live.pop(session, None)
+        if lock is not None:
+            lock.release()
 
     # ------------------------------------------------------------ link listener
 
@@ -311,7 +330,7 @@ class Recorder:
             try:
                 if kind == "stop":
                     self._disk.commit_all(final=True)
-                    self._disk.report_unwritten()
+                    self._spill_or_report()
                     return
                 commit_now = self._take(kind, payload, flushes)
                 now = time.monotonic()
@@ -328,6 +347,21 @@ class Recorder:
                 if kind == "stop":
                     for f in flushes:
                         f.set()
+
+    def _spill_or_report(self) -> None:
+        """What the disk still refuses at the end goes to a spill file elsewhere; only if
+        no place takes it is the loss reported (console/store/spill.py)."""
+        saved = spill.spill_unwritten(self._disk)
+        if saved is None:
+            self._disk.report_unwritten()
+            return
+        self.spilled, samples = saved
+        self._notify(
+            "on_storage_problem",
+            f"the disk still refuses writes, so {samples} samples and the last events were "
+            f"saved to {self.spilled}. They are merged back into the database at the next "
+            "start, or now with `pen-console db recover-spill` once there is space.",
+        )
 
     def _take(self, kind: str, payload: Any, flushes: list[threading.Event]) -> bool:
         """Apply one queued item; True when it calls for a commit right away."""

@@ -1,4 +1,4 @@
-"""`db check` and `db backup`: integrity, schema, orphans, stuck sessions, audit chain."""
+"""`db check` and `db backup`: integrity, schema, orphans, audit chain; live or dead recordings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from console.core.audit import AuditLog
-from console.store import packing
+from console.store import liveness, packing
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
@@ -23,7 +23,6 @@ def check(store: Store) -> list[str]:
         ("the schema version", _schema),
         ("the orphan search", _orphans),
         ("the telemetry chunks", lambda s: _damaged_chunks(s.conn)),
-        ("the session statuses", _stuck),
         ("the audit trail", _audit),
         ("the signatures", _signatures),
     ]
@@ -65,13 +64,22 @@ def _orphans(store: Store) -> list[str]:
     return problems
 
 
-def _stuck(store: Store) -> list[str]:
-    stuck = store.conn.execute("SELECT uuid FROM sessions WHERE status = 'recording'").fetchall()
-    return [
-        f"session {uuid} is still marked recording: it was interrupted, or it is being "
-        "recorded right now. Starting the console marks it interrupted."
-        for (uuid,) in stuck
-    ]
+def notes(store: Store) -> list[str]:
+    """What `db check` reports without failing: sessions marked `recording`, each either
+    being recorded right now or left by a dead recorder (its liveness lock is free)."""
+    with store.lock:
+        rows = store.conn.execute("SELECT uuid FROM sessions WHERE status = 'recording'")
+        recording = [uuid for (uuid,) in rows]
+    out = []
+    for uuid in recording:
+        if liveness.is_live(store.path, uuid):
+            out.append(f"session {uuid} is being recorded right now")
+        else:
+            out.append(
+                f"session {uuid} was interrupted: its recorder is gone. Its data is kept; "
+                "it is marked interrupted by `pen-console sessions` or the next start."
+            )
+    return out
 
 
 def _audit(store: Store) -> list[str]:

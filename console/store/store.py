@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from console.store import packing
+from console.store import liveness, packing
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 from drivers.messages import Status
 
@@ -172,8 +172,10 @@ class Store:
         plan_name: str | None = None,
         notes: str = "",
         pen: dict[str, Any] | None = None,
+        session: str | None = None,
     ) -> str:
-        session = str(uuidlib.uuid4())
+        # The recorder passes the uuid it already holds the liveness lock for.
+        session = session or str(uuidlib.uuid4())
         pen = pen or {}
         patient = self.patient_id(patient_code)
         practitioner_id = self.practitioner_id(practitioner)
@@ -212,9 +214,13 @@ class Store:
         self.update_session(session, status=status, ended_utc=utc_now())
 
     def mark_interrupted(self) -> list[dict[str, Any]]:
-        """Sessions left `recording` by a crash become `interrupted`; returns them."""
+        """Sessions left `recording` by a dead recorder become `interrupted`; returns them.
+
+        A session whose recorder still holds its liveness lock (another process recording
+        into the same file) is left alone."""
         with self.lock:
-            stuck = self.sessions(SessionFilter(status="recording"))
+            marked = self._session_rows("WHERE s.status = 'recording'", [])
+            stuck = [s for s in marked if s["status"] == "interrupted"]  # recorder is dead
             for s in stuck:
                 last = self.conn.execute(
                     "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
@@ -233,6 +239,7 @@ class Store:
                         None,
                         {"last_t_us": last, "found_utc": utc_now()},
                     )
+                liveness.forget(self.path, s["uuid"])
         return stuck
 
     def resolve_session(self, prefix: str) -> str:
@@ -260,7 +267,6 @@ class Store:
             ("s.started_utc < ?", f.until_utc),
             ("pr.display_name = ?", f.practitioner),
             ("pa.code = ?", f.patient_code),
-            ("s.status = ?", f.status),
         ):
             if value:
                 where.append(clause)
@@ -277,7 +283,12 @@ class Store:
                 "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
                 " AND e.kind IN ('link_gap', 'seq_gap'))"
             )
-        return self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
+        if f.status:  # a dead recorder's `recording` reads as interrupted (liveness)
+            statuses = ("interrupted", "recording") if f.status == "interrupted" else (f.status,)
+            where.append(f"s.status IN ({', '.join('?' * len(statuses))})")
+            args += statuses
+        rows = self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
+        return [r for r in rows if not f.status or r["status"] == f.status]
 
     def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
         sql = (
@@ -292,7 +303,10 @@ class Store:
         with self.lock:
             cur = self.conn.execute(sql, args)
             names = [d[0] for d in cur.description]
-            return [dict(zip(names, row, strict=True)) for row in cur]
+            rows = [dict(zip(names, row, strict=True)) for row in cur]
+        for r in rows:  # a dead recorder's session reads as interrupted at once
+            r["status"] = liveness.effective_status(self.path, r["uuid"], r["status"])
+        return rows
 
     # ------------------------------------------------------------ telemetry
 
@@ -379,6 +393,13 @@ class Store:
             ).fetchall()
         for (blob,) in rows:
             yield blob
+
+    def chunk_numbers(self, session: str) -> list[int]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT chunk_no FROM telemetry_chunks WHERE session_uuid = ?", (session,)
+            ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def load_telemetry(self, session: str) -> packing.Columns:
         """The whole session's samples as numpy columns (telemetry + zone + pass_no)."""

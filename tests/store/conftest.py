@@ -68,3 +68,13 @@ class StorageListener:
 
     def on_storage_recovered(self, message: str) -> None:
         self.recovered.append(message)
+
+
+@pytest.fixture(autouse=True)
+def _spill_dirs_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Spill files (console/store/spill.py) go under the test's tmp_path, never /tmp."""
+    spare = tmp_path / "spare"
+    monkeypatch.setenv("PEN_CONSOLE_SPILL_DIR", str(spare))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return spare
