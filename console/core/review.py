@@ -191,7 +191,7 @@ def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
             {
                 "uuid": r["uuid"],
                 "started_utc": r["started_utc"],
-                "status": r["status"],
+                "status": r["status_now"],  # as shown: a dead recording is interrupted
                 "days_since_previous": None if days is None else round(days, 1),
                 "too_soon": days is not None and days < SERIES_MIN_INTERVAL_DAYS,
             }

@@ -298,7 +298,7 @@ class Store:
         into the same file) is left alone."""
         with self.lock:
             marked = self._session_rows("WHERE s.status = 'recording'", [])
-            stuck = [s for s in marked if s["status"] == "interrupted"]  # recorder is dead
+            stuck = [s for s in marked if s["status_now"] == "interrupted"]  # recorder dead
             for s in stuck:
                 last = self.conn.execute(
                     "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
@@ -367,7 +367,7 @@ class Store:
             where.append(f"s.status IN ({', '.join('?' * len(statuses))})")
             args += statuses
         rows = self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
-        return [r for r in rows if not f.status or r["status"] == f.status]
+        return [r for r in rows if not f.status or r["status_now"] == f.status]
 
     def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
         sql = (
@@ -383,8 +383,8 @@ class Store:
             cur = self.conn.execute(sql, args)
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, row, strict=True)) for row in cur]
-        for r in rows:  # a dead recorder's session reads as interrupted at once
-            r["status"] = liveness.effective_status(self.path, r["uuid"], r["status"])
+        for r in rows:  # what to show: a dead recorder's session is interrupted at once
+            r["status_now"] = liveness.effective_status(self.path, r["uuid"], r["status"])
         return rows
 
     # ------------------------------------------------------------ telemetry

@@ -71,6 +71,7 @@ def _batch(start: int, n: int) -> TelemetryBatch:
 
 def test_a_live_recording_and_a_kill_9d_one_are_told_apart(tmp_path: Path) -> None:
     db = tmp_path / "live.db"
+    Store(db).close()  # `record` never creates a database
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -156,7 +157,7 @@ def test_a_full_disk_at_the_end_spills_and_the_next_start_merges(
     assert str(recorder.spilled) in listener.problems[-1]
     assert "recover-spill" in listener.problems[-1]
     assert spill.find(store.path) == [recorder.spilled]
-    assert store.session(session)["status"] == "interrupted"  # until merged
+    assert store.session(session)["status_now"] == "interrupted"  # until merged
     merged = spill.recover_all(store)  # what the console and `record` do on start
     assert [(m.session, m.path) for m in merged] == [(session, recorder.spilled)]
     assert np.array_equal(store.load_telemetry(session)["seq"], np.arange(25_000) & 0xFFFF)

@@ -187,7 +187,7 @@ def test_closing_while_the_disk_is_full_and_nowhere_takes_a_spill_says_what_was_
     assert unwritten > 15_000
     assert f"{unwritten} samples" in listener.problems[-1] and session in listener.problems[-1]
     assert recorder.spilled is None
-    assert store.session(session)["status"] == "interrupted"  # its recorder is gone
+    assert store.session(session)["status_now"] == "interrupted"  # its recorder is gone
     assert [s["uuid"] for s in store.mark_interrupted()] == [session]
 
 

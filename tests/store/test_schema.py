@@ -204,7 +204,7 @@ def test_db_check_and_backup_commands(store: Store, record, tmp_path: Path) -> N
     assert not Path(f"{dest}-wal").exists() and not Path(f"{dest}.partial").exists()
     copy = Store(dest)
     try:
-        assert copy.session(session)["status"] == "interrupted"  # no recorder holds the copy
+        assert copy.session(session)["status_now"] == "interrupted"  # no recorder holds it
         assert len(copy.load_telemetry(session)["seq"]) > 0
     finally:
         copy.close()
