@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from console.store import liveness, packing
+from console.store import liveness, packing, summaries
 from console.store.audit import AuditTrail
 from console.store.ceilings import CeilingTable
 from console.store.db import Db
@@ -350,18 +350,17 @@ class Store:
             if value:
                 where.append(clause)
                 args.append(value)
-        if f.text:
-            where.append("s.notes LIKE ?")
-            args.append(f"%{f.text}%")
+        if f.text:  # the trigram index answers LIKE from 3 characters on
+            like = f"%{f.text}%"
+            if len(f.text) >= 3:
+                where.append("s.uuid IN (SELECT uuid FROM session_notes WHERE notes LIKE ?)")
+            else:
+                where.append("s.notes LIKE ?")
+            args.append(like)
         if f.has_alarms:
-            where.append(
-                "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid AND e.kind = 'alarm')"
-            )
+            where.append("t.alarms > 0")
         if f.has_link_gaps:
-            where.append(
-                "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
-                " AND e.kind IN ('link_gap', 'seq_gap'))"
-            )
+            where.append("t.link_gaps > 0")
         if f.status:  # a dead recorder's `recording` reads as interrupted (liveness)
             statuses = ("interrupted", "recording") if f.status == "interrupted" else (f.status,)
             where.append(f"s.status IN ({', '.join('?' * len(statuses))})")
@@ -372,11 +371,10 @@ class Store:
     def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
         sql = (
             "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
-            " (SELECT coalesce(sum(samples), 0) FROM telemetry_chunks c"
-            "  WHERE c.session_uuid = s.uuid) AS samples,"
-            " (SELECT count(*) FROM events e WHERE e.session_uuid = s.uuid) AS events"
+            " coalesce(t.samples, 0) AS samples, coalesce(t.events, 0) AS events"
             " FROM sessions s LEFT JOIN patients pa ON pa.id = s.patient_id"
-            f" LEFT JOIN practitioners pr ON pr.id = s.practitioner_id {where}"
+            " LEFT JOIN practitioners pr ON pr.id = s.practitioner_id"
+            f" LEFT JOIN session_totals t ON t.session_uuid = s.uuid {where}"
             " ORDER BY s.started_utc"
         )
         with self.lock:
@@ -423,6 +421,7 @@ class Store:
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
+                summaries.insert(self.conn, rows)  # the review's overview and zoom levels
             for t_us, source, kind, code, arg, data in events:
                 self._insert_event(session, t_us, source, kind, code, arg, data)
             for row, undone in passes:
