@@ -53,6 +53,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="HEAD",
         help="a chain head written down earlier (NUMBER:HASH, as in a backup's manifest)",
     )
+    c.add_argument(
+        "--quick",
+        action="store_true",
+        help="structure, audit chain and signatures; unpack only the chunks of signed sessions",
+    )
     add_db_option(c)
     c.set_defaults(func=run_check)
     b = actions.add_parser("backup", help="consistent copy, safe while recording")
@@ -91,7 +96,8 @@ def run_check(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
     with store_for(args) as store:
-        problems = check_database(store, anchor)
+        progress = None if args.quick else _progress
+        problems = check_database(store, anchor, quick=args.quick, progress=progress)
         head = store.audit.head()
         remarks = notes(store)
     for p in problems:
@@ -101,6 +107,10 @@ def run_check(args: argparse.Namespace) -> int:
     if not problems:
         print(f"db check: {store.path} is sound; chain head {head_words(head)}")
     return Exit.PROBLEMS if problems else Exit.OK
+
+
+def _progress(line: str) -> None:
+    print(f"db check: {line}", file=sys.stderr, flush=True)
 
 
 def run_backup(args: argparse.Namespace) -> int:
