@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,12 +96,7 @@ def overview(store: Store, session: str) -> Overview | None:
 
 def fine(store: Store, session: str, first_chunk: int, last_chunk: int) -> tuple[I64, I32, I32]:
     """(t_us, mins, maxs) of the fine level for chunks first_chunk..last_chunk."""
-    with store.lock:
-        rows = store.conn.execute(
-            "SELECT t_first_us, fine FROM chunk_summaries WHERE session_uuid = ?"
-            " AND chunk_no BETWEEN ? AND ? ORDER BY chunk_no",
-            (session, first_chunk, last_chunk),
-        ).fetchall()
+    rows = _between(store, "t_first_us, fine", "chunk_summaries", session, first_chunk, last_chunk)
     k = len(SUMMARY_COLUMNS)
     parts = [np.frombuffer(r[1], np.int32).reshape(-1, 1 + 2 * k) for r in rows]
     if not parts:
@@ -117,10 +112,16 @@ def samples_between(
     store: Store, session: str, first_chunk: int, last_chunk: int
 ) -> packing.Columns:
     """The samples of chunks first_chunk..last_chunk (the finest level)."""
-    with store.lock:
-        rows = store.conn.execute(
-            "SELECT data FROM telemetry_chunks WHERE session_uuid = ?"
-            " AND chunk_no BETWEEN ? AND ? ORDER BY chunk_no",
-            (session, first_chunk, last_chunk),
-        ).fetchall()
+    rows = _between(store, "data", "telemetry_chunks", session, first_chunk, last_chunk)
     return packing.unpack_many([r[0] for r in rows])
+
+
+def _between(
+    store: Store, columns: str, table: str, session: str, first: int, last: int
+) -> list[tuple[Any, ...]]:
+    with store.lock:
+        return store.conn.execute(
+            f"SELECT {columns} FROM {table} WHERE session_uuid = ?"
+            " AND chunk_no BETWEEN ? AND ? ORDER BY chunk_no",
+            (session, first, last),
+        ).fetchall()

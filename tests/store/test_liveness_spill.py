@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
-from conftest import StorageListener
+from conftest import StorageListener, chunks_in, run_cli, start_record
 
 from console.core.recorder import Recorder
 from console.store import Store, liveness, spill
@@ -24,30 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli(*args, env={**os.environ, **(env or {})})
 
 
 def _statuses(db: Path) -> dict[str, str]:
     out = _cli("sessions", "--json", "--db", str(db))
     assert out.returncode == 0, out.stderr
     return {r["uuid"]: r["status"] for r in map(json.loads, out.stdout.splitlines())}
-
-
-def _chunks(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            return int(conn.execute("SELECT count(*) FROM telemetry_chunks").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 def _batch(start: int, n: int) -> TelemetryBatch:
@@ -72,25 +53,9 @@ def _batch(start: int, n: int) -> TelemetryBatch:
 def test_a_live_recording_and_a_kill_9d_one_are_told_apart(tmp_path: Path) -> None:
     db = tmp_path / "live.db"
     Store(db).close()  # `record` never creates a database
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "console",
-            "record",
-            "--port",
-            "virtual://treatment",
-            "--seconds",
-            "60",
-            "--db",
-            str(db),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_record(db, "virtual://treatment")
     try:
-        assert wait_until(lambda: _chunks(db) >= 1, 30), "recording never began"
+        assert wait_until(lambda: chunks_in(db) >= 1, 30), "recording never began"
         (session,) = _statuses(db)
         assert _statuses(db)[session] == "recording"
         live = _cli("db", "check", "--db", str(db))
