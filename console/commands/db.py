@@ -228,13 +228,9 @@ def _set_aside(db: Path, access: Access, source: Path) -> Path:
             Access(current, access.user).record(
                 "db.restore", "database", None, {"from": str(source), "kept_as": str(aside)}
             )
+            current.checkpoint()
         finally:
             current.close()
-        conn = sqlite3.connect(db)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
     except (sqlite3.Error, StoreError) as exc:
         raise CommandError(
             f"the current database could not be set aside ({exc}); nothing was changed."

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import uuid as uuidlib
 from pathlib import Path
 
 
@@ -82,3 +83,28 @@ def effective_status(db_path: str | Path, session: str, status: str) -> str:
     if status == "recording" and not is_live(db_path, session):
         return "interrupted"
     return status
+
+
+class LiveSessions:
+    """The recorder's locks: one per session it records, until the status is final."""
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.db_path = Path(db_path)
+        self._locks: dict[str, RecordingLock] = {}
+
+    def new_session(self) -> str:
+        """A new session uuid, locked before any row of it exists (no reader can see it
+        `recording` without a lock). OSError when the lock file cannot be made."""
+        session = str(uuidlib.uuid4())
+        self._locks[session] = RecordingLock(self.db_path, session)
+        return session
+
+    def release(self, session: str) -> None:
+        lock = self._locks.pop(session, None)
+        if lock is not None:
+            lock.release()
+
+    def release_all(self) -> None:
+        """The recorder stops: what it could not finish now reads as interrupted."""
+        for session in list(self._locks):
+            self.release(session)

@@ -19,7 +19,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,8 @@ from typing import Any
 import platformdirs
 
 from console.store.backlog import DiskWriter
-from console.store.store import ChunkRow, EventRow, Store
+from console.store.rows import ChunkRow, EventKind, EventRow
+from console.store.store import Store
 
 SPILL_DIR_ENV = "PEN_CONSOLE_SPILL_DIR"
 SUFFIX = ".spill"
@@ -150,7 +151,7 @@ def recover(store: Store, path: Path) -> list[Recovered]:
         chunks = conn.execute("SELECT * FROM chunks ORDER BY rowid").fetchall()
         events = conn.execute("SELECT * FROM events ORDER BY rowid").fetchall()
         passes = conn.execute("SELECT * FROM passes ORDER BY rowid").fetchall()
-    except (sqlite3.Error, KeyError, json.JSONDecodeError) as exc:
+    except (sqlite3.Error, KeyError, ValueError) as exc:  # ValueError: bad JSON
         raise ValueError(f"{path} is not a Pen Console spill file ({exc})") from exc
     finally:
         conn.close()
@@ -158,13 +159,13 @@ def recover(store: Store, path: Path) -> list[Recovered]:
     for session, status in sessions:
         done = set(store.chunk_numbers(session))
         rows: list[ChunkRow] = [c for c in chunks if c[0] == session and c[1] not in done]
-        evs: list[EventRow] = [
-            (t_us, source, kind, code, arg, json.loads(data))
+        evs = [
+            EventRow(t_us, source, EventKind(kind), code, arg, json.loads(data))
             for s, t_us, source, kind, code, arg, data in events
             if s == session
         ]
         note = {"file": str(path), "chunks": len(rows)}
-        evs.append((None, "console", "spill_recovered", None, None, note))
+        evs.append(EventRow(None, "console", EventKind.SPILL_RECOVERED, None, None, note))
         ps = [(json.loads(row), bool(undone)) for s, row, undone in passes if s == session]
         store.write_packed(session, rows, evs, ps)
         if status != "recording":
@@ -183,9 +184,9 @@ def recover_all(store: Store) -> list[Recovered]:
     return out
 
 
-def spill_unwritten(disk: DiskWriter) -> tuple[Path, int] | None:
-    """Moves what `disk` could not write into a spill file: (its path, samples in it), or
-    None when there was nothing to move or no place took it (`disk` then keeps it all)."""
+def spill_or_report(disk: DiskWriter, notify: Callable[[str, str], None]) -> Path | None:
+    """At the recorder's stop: what the disk still refuses goes to a spill file, and the
+    user is told where; only if no place takes it is the loss reported as before."""
     backlogs = [
         Backlog(o.session, o.status, list(o.packed), list(o.pending_events), list(o.pending_passes))
         for o in disk.sessions()
@@ -193,9 +194,16 @@ def spill_unwritten(disk: DiskWriter) -> tuple[Path, int] | None:
     ]
     path = write(disk.store.path, backlogs)
     if path is None:
+        disk.report_unwritten()
         return None
     moved = {b.session for b in backlogs}
     disk.closing = [o for o in disk.closing if o.session not in moved]
     if disk.open is not None and disk.open.session in moved:
         disk.open = None
-    return path, sum(b.samples for b in backlogs)
+    notify(
+        "on_storage_problem",
+        f"the disk still refuses writes, so {sum(b.samples for b in backlogs)} samples and "
+        f"the last events were saved to {path}. They are merged back into the database at "
+        "the next start, or now with `pen-console db recover-spill` once there is space.",
+    )
+    return path

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_cli
+from record_process import run_cli
 
 from console.core.export import CSV_COLUMNS
 from drivers.virtual.endpoints import PtyServer, wait_until

@@ -9,8 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
-from conftest import StorageListener as _Listener
-from conftest import chunks_in, start_record
+from record_process import chunks_in, start_record
+from storage_listener import StorageListener as _Listener
 
 from console.core.recorder import Recorder
 from console.core.trust import check_database as check

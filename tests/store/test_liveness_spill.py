@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-from conftest import StorageListener, chunks_in, run_cli, start_record
+from record_process import chunks_in, run_cli, start_record
+from storage_listener import StorageListener
 
 from console.core.recorder import Recorder
 from console.store import Store, liveness, spill

@@ -1,0 +1,207 @@
+"""Sessions, patients and practitioners: the SQL behind a session's life (create,
+update, end and seal, interrupted at the next start, find, list). A mixin of Store."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+
+from console.store import liveness
+from console.store.base import StoreBase
+from console.store.rows import (
+    EventKind,
+    EventRow,
+    SessionFilter,
+    StoreError,
+    local_tz_name,
+    utc_now,
+)
+from console.store.signatures import HASH_VERSION, content_hash
+
+
+class SessionsMixin(StoreBase):
+    # ------------------------------------------------------------ people
+
+    def practitioner_id(self, display_name: str) -> int:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO practitioners (display_name) VALUES (?)", (display_name,)
+            )
+            row = self.conn.execute(
+                "SELECT id FROM practitioners WHERE display_name = ?", (display_name,)
+            ).fetchone()
+        return int(row[0])
+
+    def patient_id(self, code: str, **details: Any) -> int:
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO patients (code) VALUES (?)", (code,))
+            if details:
+                sets = ", ".join(f"{k} = ?" for k in details)
+                self.conn.execute(
+                    f"UPDATE patients SET {sets} WHERE code = ?", (*details.values(), code)
+                )
+            row = self.conn.execute("SELECT id FROM patients WHERE code = ?", (code,)).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------ sessions
+
+    def create_session(
+        self,
+        patient_code: str,
+        practitioner: str,
+        *,
+        plan_name: str | None = None,
+        notes: str = "",
+        pen: dict[str, Any] | None = None,
+        session: str | None = None,
+    ) -> str:
+        # The recorder passes the uuid it already holds the liveness lock for.
+        session = session or str(uuidlib.uuid4())
+        pen = pen or {}
+        patient = self.patient_id(patient_code)
+        practitioner_id = self.practitioner_id(practitioner)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO sessions (uuid, patient_id, practitioner_id, pen_serial, pen_model,"
+                " pen_firmware, cartridge_needles, cartridge_gauge, started_utc, tz, status,"
+                " plan_name, notes) VALUES (?,?,?,?,?,?,?,?,?,?,'recording',?,?)",
+                (
+                    session,
+                    patient,
+                    practitioner_id,
+                    pen.get("serial"),
+                    pen.get("model"),
+                    pen.get("firmware"),
+                    pen.get("needles"),
+                    pen.get("gauge"),
+                    utc_now(),
+                    local_tz_name(),
+                    plan_name,
+                    notes,
+                ),
+            )
+        return session
+
+    def update_session(self, session: str, **fields: Any) -> None:
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction():
+            self.conn.execute(
+                f"UPDATE sessions SET {sets} WHERE uuid = ?", (*fields.values(), session)
+            )
+
+    def finish_session(self, session: str, status: str = "complete") -> None:
+        """The session's status and end time, and its seal in the audit trail."""
+        with self.transaction():
+            self.update_session(session, status=status, ended_utc=utc_now())
+            self.seal(session, status)
+
+    def seal(self, session: str, reason: str, by: str = "console") -> str:
+        """Write the session's content hash into the audit trail (`session.seal`): from
+        now on `db check` reports any change to it that has no later seal."""
+        with self.transaction():
+            digest = content_hash(self, session)
+            self.audit.append(
+                by,
+                "session.seal",
+                f"session:{session}",
+                None,
+                {"sha256": digest, "hash_version": HASH_VERSION, "reason": reason},
+            )
+        return digest
+
+    def mark_interrupted(self) -> list[dict[str, Any]]:
+        """Sessions left `recording` by a dead recorder become `interrupted`; returns them.
+
+        A session whose recorder still holds its liveness lock (another process recording
+        into the same file) is left alone."""
+        with self.lock:
+            marked = self._session_rows("WHERE s.status = 'recording'", [])
+            stuck = [s for s in marked if s["status_now"] == "interrupted"]  # recorder dead
+            for s in stuck:
+                last = self.conn.execute(
+                    "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
+                    (s["uuid"],),
+                ).fetchone()[0]
+                with self.transaction():
+                    self.conn.execute(
+                        "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
+                    )
+                    self._insert_event(
+                        s["uuid"],
+                        EventRow(
+                            None,
+                            "console",
+                            EventKind.SESSION_INTERRUPTED,
+                            None,
+                            None,
+                            {"last_t_us": last, "found_utc": utc_now()},
+                        ),
+                    )
+                    self.seal(s["uuid"], "interrupted")
+                liveness.forget(self.path, s["uuid"])
+        return stuck
+
+    def resolve_session(self, prefix: str) -> str:
+        rows = self.conn.execute(
+            "SELECT uuid FROM sessions WHERE uuid LIKE ? ORDER BY started_utc",
+            (prefix.lower() + "%",),
+        ).fetchall()
+        if not rows:
+            raise StoreError(f"no session starts with {prefix!r}; list them with `sessions`")
+        if len(rows) > 1:
+            raise StoreError(f"{prefix!r} matches {len(rows)} sessions; give more characters")
+        return str(rows[0][0])
+
+    def session(self, session: str) -> dict[str, Any]:
+        rows = self._session_rows("WHERE s.uuid = ?", [session])
+        if not rows:
+            raise StoreError(f"no session {session}")
+        return rows[0]
+
+    def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]:
+        f = filt or SessionFilter()
+        where, args = [], []
+        for clause, value in (
+            ("s.started_utc >= ?", f.since_utc),
+            ("s.started_utc < ?", f.until_utc),
+            ("pr.display_name = ?", f.practitioner),
+            ("pa.code = ?", f.patient_code),
+        ):
+            if value:
+                where.append(clause)
+                args.append(value)
+        if f.text:  # the trigram index (session_notes) answers LIKE from 3 characters on
+            if len(f.text) >= 3:
+                where.append("s.uuid IN (SELECT uuid FROM session_notes WHERE notes LIKE ?)")
+            else:
+                where.append("s.notes LIKE ?")
+            args.append(f"%{f.text}%")
+        if f.has_alarms:  # session_totals is kept by triggers (scale_schema.py)
+            where.append("t.alarms > 0")
+        if f.has_link_gaps:
+            where.append("t.link_gaps > 0")
+        if f.status:  # a dead recorder's `recording` reads as interrupted (liveness)
+            statuses = ("interrupted", "recording") if f.status == "interrupted" else (f.status,)
+            where.append(f"s.status IN ({', '.join('?' * len(statuses))})")
+            args += statuses
+        rows = self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
+        return [r for r in rows if not f.status or r["status_now"] == f.status]
+
+    def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
+            " coalesce(t.samples, 0) AS samples, coalesce(t.events, 0) AS events"
+            " FROM sessions s LEFT JOIN patients pa ON pa.id = s.patient_id"
+            " LEFT JOIN practitioners pr ON pr.id = s.practitioner_id"
+            f" LEFT JOIN session_totals t ON t.session_uuid = s.uuid {where}"
+            " ORDER BY s.started_utc"
+        )
+        with self.lock:
+            cur = self.conn.execute(sql, args)
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cur]
+        for r in rows:  # what to show: a dead recorder's session is interrupted at once
+            r["status_now"] = liveness.effective_status(self.path, r["uuid"], r["status"])
+        return rows
