@@ -51,7 +51,7 @@ def _short_rows(store, n_chunks: int = 3, rate_hz: int = 2000):
 def generate(db: Path, sessions: int, long_hours: float, rate_hz: int) -> tuple[str, list[str]]:
     from console.core.access import Access
     from console.core.accounts import Accounts, Role
-    from console.store import Store
+    from console.store import EventKind, EventRow, Store
 
     store = Store(db)
     store.conn.execute("PRAGMA synchronous=OFF")
@@ -72,9 +72,9 @@ def generate(db: Path, sessions: int, long_hours: float, rate_hz: int) -> tuple[
         store.update_session(session, started_utc=when.isoformat(timespec="milliseconds"))
         events = []
         if i % 10 == 3:
-            events.append((None, "console", "alarm", None, None, {"condition": "depth"}))
+            events.append(EventRow(None, "console", EventKind.ALARM, None, None, {"c": "depth"}))
         if i % 20 == 7:
-            events.append((None, "console", "link_gap", None, None, {"gap_s": 2.5}))
+            events.append(EventRow(None, "console", EventKind.LINK_GAP, None, None, {"gap_s": 2.5}))
         rows = [(session, *r[1:]) for r in template]
         store.write_packed(session, rows, events)
         store.finish_session(session)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from console.core.review import SessionReview
-from console.store import SessionFilter, Store
+from console.store import EventKind, EventRow, SessionFilter, Store
 
 RATE_HZ = 100
 
@@ -47,7 +47,7 @@ def long_session(tmp_path: Path) -> Iterator[tuple[Store, str, dict[str, np.ndar
         (no, {k: v[no * RATE_HZ : (no + 1) * RATE_HZ] for k, v in cols.items()})
         for no in range(400)
     ]
-    store.write_batch(session, chunks, [(None, "console", "alarm", None, None, {})])
+    store.write_batch(session, chunks, [EventRow(None, "console", EventKind.ALARM, None, None, {})])
     yield store, session, cols
     store.close()
 
