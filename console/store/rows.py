@@ -36,6 +36,8 @@ class EventKind(enum.StrEnum):
     SAMPLES_DROPPED = "samples_dropped"
     SESSION_INTERRUPTED = "session_interrupted"
     # from the treatment
+    NEW_PEN = "new_pen"  # continuity.BreakKind: INFO named another serial
+    PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     SPILL_RECOVERED = "spill_recovered"  # a full disk's backlog merged back
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from qt_reach import qt_paths, worker_threads
 
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 
 
-@pytest.mark.xfail(
-    hasattr(PenController, "zone_alarm"),
-    reason="the controller before the Qt-free Treatment (treatment branch) hands the link "
-    "thread bound methods and closures of itself (zones.audit, the pass tracker's hooks)",
-    strict=True,
-)
 def test_no_worker_thread_reaches_a_qt_object_while_recording(
     qtbot, window: MainWindow, controller: PenController, stream
 ) -> None:
