@@ -182,11 +182,37 @@ def bench_review(db: Path, session: str, runs: int) -> dict[str, float]:
     plot.close()
     out = {
         f"open longest session + overview ({review.samples:,} samples)": median(opens) * 1000,
+        **_core_only(db, session, runs),
     }
     for label in zooms:
         out[f"zoom to {label}"] = median(zooms[label]) * 1000
         out[f"pan at {label}"] = median(pans[label]) * 1000
     return out
+
+
+def _core_only(db: Path, session: str, runs: int) -> dict[str, float]:
+    """The same without drawing: what the review model itself costs (three columns, as
+    the plot asks for them)."""
+    from console.core.review import SessionReview
+    from console.store import Store
+
+    store = Store(db)
+    columns = ("depth_set_um", "depth_meas_um", "rate_dhz")
+    try:
+        review = SessionReview(store, session)
+        out = {"open, model only": timed(lambda: SessionReview(store, session), runs)}
+        for label, width in (("10 s", 10), ("10 min", 600), ("1 h", 3600)):
+            spans = [(c - width / 2, c + width / 2) for c in np.linspace(600, 6000, runs)]
+
+            def zoom(spans: list[tuple[float, float]] = spans) -> None:
+                span = spans.pop()
+                for column in columns:
+                    review.envelope(column, 1400, span)
+
+            out[f"zoom to {label}, model only"] = timed(zoom, runs)
+        return out
+    finally:
+        store.close()
 
 
 def bench_check(db: Path) -> dict[str, float]:
