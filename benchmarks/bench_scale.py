@@ -29,7 +29,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, git_rev, machine, median, treatment_columns
+from _common import (
+    ROOT,
+    drawn_range,
+    git_rev,
+    machine,
+    median,
+    open_drawn,
+    treatment_columns,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -146,8 +154,6 @@ def bench_list(db: Path, runs: int) -> dict[str, float]:
 def bench_review(db: Path, session: str, runs: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
-    from console.core.review import SessionReview
-    from console.store import Store
     from widgets.review_plot import ReviewPlot
 
     app = QApplication.instance() or QApplication([])
@@ -158,26 +164,15 @@ def bench_review(db: Path, session: str, runs: int) -> dict[str, float]:
     opens, zooms = [], {"10 s": [], "10 min": [], "1 h": []}
     pans = {"10 s": [], "10 min": [], "1 h": []}
     for _ in range(runs):
-        store = Store(db)
-        t0 = time.perf_counter()
-        review = SessionReview(store, session)
-        plot.show_review(review)
-        plot.view.repaint()
-        app.processEvents()
-        opens.append(time.perf_counter() - t0)
+        review, store, took = open_drawn(app, plot, db, session)
+        opens.append(took)
         for label, width in (("10 s", 10), ("10 min", 600), ("1 h", 3600)):
             for i in range(5):
                 centre = review.duration_s * (i + 1) / 7
-                t0 = time.perf_counter()
-                plot.depth.setXRange(centre - width / 2, centre + width / 2, padding=0)
-                plot.view.repaint()
-                app.processEvents()
-                zooms[label].append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                plot.depth.setXRange(centre - width / 3, centre + 2 * width / 3, padding=0)
-                plot.view.repaint()
-                app.processEvents()
-                pans[label].append(time.perf_counter() - t0)
+                zooms[label].append(drawn_range(app, plot, centre - width / 2, centre + width / 2))
+                pans[label].append(
+                    drawn_range(app, plot, centre - width / 3, centre + 2 * width / 3)
+                )
         store.close()
     plot.close()
     out = {
