@@ -27,6 +27,7 @@ from console.commands._common import (
 )
 from console.core.access import Access
 from console.core.accounts import Action
+from console.core.db_admin import authorize_restore, backup
 from console.core.safe_files import (
     UnsafeDestination,
     check_destination,
@@ -36,7 +37,7 @@ from console.core.safe_files import (
 from console.core.trust import check_database, head_words
 from console.store import Store, StoreError, spill
 from console.store.keys import ChainHead, HeadFile, InstallationKey
-from console.store.maintenance import backup, notes
+from console.store.maintenance import notes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,14 +120,13 @@ def run_backup(args: argparse.Namespace) -> int:
         access = sign_in(args, store, Action.BACKUP, "database")
         try:
             check_destination(dest, db=store.path, force=False)
-            written = backup(store, dest)
+            written, head = backup(access, dest.resolve())  # audited, with the chain head
         except (UnsafeDestination, FileExistsError) as exc:
             raise CommandError(str(exc)) from exc
         except (OSError, sqlite3.Error) as exc:
             raise CommandError(f"the backup failed ({exc}); nothing was kept") from exc
         make_private(written)
-        access.record("db.backup", "database", None, {"dest": str(written.resolve())})
-    print(f"db backup: wrote {written}")
+    print(f"db backup: wrote {written}; chain head {head_words(head)}")
     return 0
 
 
@@ -209,7 +209,9 @@ def _admin(args: argparse.Namespace, db: Path, restored: Store) -> Access:
     if not db.exists():
         return sign_in(args, restored, Action.RESTORE, "database")
     with store_for(args) as current:
-        return sign_in(args, current, Action.RESTORE, "database")
+        access = sign_in(args, current, Action.RESTORE, "database")
+        authorize_restore(access, args.backup)  # audited in the database to be replaced
+        return access
 
 
 def _anchor(path: Path) -> HeadFile:

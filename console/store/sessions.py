@@ -4,7 +4,7 @@ update, end and seal, interrupted at the next start, find, list). A mixin of Sto
 from __future__ import annotations
 
 import uuid as uuidlib
-from typing import Any
+from typing import Any, cast
 
 from console.store import liveness
 from console.store.base import StoreBase
@@ -12,6 +12,7 @@ from console.store.rows import (
     EventKind,
     EventRow,
     SessionFilter,
+    SessionRecord,
     StoreError,
     local_tz_name,
     utc_now,
@@ -111,7 +112,7 @@ class SessionsMixin(StoreBase):
             )
         return digest
 
-    def mark_interrupted(self) -> list[dict[str, Any]]:
+    def mark_interrupted(self) -> list[SessionRecord]:
         """Sessions left `recording` by a dead recorder become `interrupted`; returns them.
 
         A session whose recorder still holds its liveness lock (another process recording
@@ -154,13 +155,13 @@ class SessionsMixin(StoreBase):
             raise StoreError(f"{prefix!r} matches {len(rows)} sessions; give more characters")
         return str(rows[0][0])
 
-    def session(self, session: str) -> dict[str, Any]:
+    def session(self, session: str) -> SessionRecord:
         rows = self._session_rows("WHERE s.uuid = ?", [session])
         if not rows:
             raise StoreError(f"no session {session}")
         return rows[0]
 
-    def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]:
+    def sessions(self, filt: SessionFilter | None = None) -> list[SessionRecord]:
         f = filt or SessionFilter()
         where, args = [], []
         for clause, value in (
@@ -189,7 +190,7 @@ class SessionsMixin(StoreBase):
         rows = self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
         return [r for r in rows if not f.status or r["status_now"] == f.status]
 
-    def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
+    def _session_rows(self, where: str, args: list[Any]) -> list[SessionRecord]:
         sql = (
             "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
             " coalesce(t.samples, 0) AS samples, coalesce(t.events, 0) AS events"
@@ -201,7 +202,7 @@ class SessionsMixin(StoreBase):
         with self.lock:
             cur = self.conn.execute(sql, args)
             names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cur]
+            rows = [cast(SessionRecord, dict(zip(names, row, strict=True))) for row in cur]
         for r in rows:  # what to show: a dead recorder's session is interrupted at once
             r["status_now"] = liveness.effective_status(self.path, r["uuid"], r["status"])
         return rows
