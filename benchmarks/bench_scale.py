@@ -83,7 +83,7 @@ def generate(db: Path, sessions: int, long_hours: float, rate_hz: int) -> tuple[
             events.append(EventRow(None, "console", EventKind.ALARM, None, None, {"c": "depth"}))
         if i % 20 == 7:
             events.append(EventRow(None, "console", EventKind.LINK_GAP, None, None, {"gap_s": 2.5}))
-        rows = [(session, *r[1:]) for r in template]
+        rows = [r._replace(session_uuid=session) for r in template]
         store.write_packed(session, rows, events)
         store.finish_session(session)
         uuids.append(session)

@@ -36,7 +36,9 @@ class TelemetryLevels:
         self.session = session
         self.ov = overview
         self._raw: tuple[tuple[int, int], Columns] | None = None  # the last range read
-        self._fine: tuple[tuple[int, int], tuple[npt.NDArray[np.int64], ...]] | None = None
+        self._fine: (
+            tuple[tuple[int, int], tuple[summaries.I64, summaries.I32, summaries.I32]] | None
+        ) = None
 
     @classmethod
     def of(cls, store: Store, session: str) -> TelemetryLevels | None:

@@ -158,7 +158,7 @@ def recover(store: Store, path: Path) -> list[Recovered]:
     out = []
     for session, status in sessions:
         done = set(store.chunk_numbers(session))
-        rows: list[ChunkRow] = [c for c in chunks if c[0] == session and c[1] not in done]
+        rows = [ChunkRow(*c) for c in chunks if c[0] == session and c[1] not in done]
         evs = [
             EventRow(t_us, source, EventKind(kind), code, arg, json.loads(data))
             for s, t_us, source, kind, code, arg, data in events

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from console.store import packing
+from console.store.rows import ChunkRow
 
 if TYPE_CHECKING:
     from console.store.store import Store
@@ -50,14 +51,13 @@ def summarise(cols: packing.Columns) -> tuple[bytes, bytes]:
     return coarse.tobytes(), fine.tobytes()
 
 
-def insert(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+def insert(conn: sqlite3.Connection, rows: Iterable[ChunkRow]) -> None:
     """Summaries of telemetry_chunks rows (as Store.pack_chunk makes them), inside the
     caller's transaction. The blob is unpacked once more: ~0.3 ms for a 2 kHz chunk."""
     out = []
     for r in rows:
-        session, chunk_no, _, _, t_first, t_last, samples = r[:7]
-        coarse, fine = summarise(packing.unpack(bytes(r[-1])))  # type: ignore[arg-type]
-        out.append((session, chunk_no, t_first, t_last, samples, coarse, fine))
+        coarse, fine = summarise(packing.unpack(bytes(r.data)))
+        out.append((r.session_uuid, r.chunk_no, r.t_first_us, r.t_last_us, r.samples, coarse, fine))
     conn.executemany("INSERT OR REPLACE INTO chunk_summaries VALUES (?,?,?,?,?,?,?)", out)
 
 
