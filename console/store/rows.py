@@ -35,9 +35,9 @@ class EventKind(enum.StrEnum):
     COMMAND = "command"
     SAMPLES_DROPPED = "samples_dropped"
     SESSION_INTERRUPTED = "session_interrupted"
-    # from the treatment
-    NEW_PEN = "new_pen"  # continuity.BreakKind: INFO named another serial
+    NEW_PEN = "new_pen"  # another pen's INFO mid-session (console.core.continuity)
     PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
+    # from the treatment
     SPILL_RECOVERED = "spill_recovered"  # a full disk's backlog merged back
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
