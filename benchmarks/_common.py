@@ -105,7 +105,7 @@ def open_drawn(app: Any, plot: Any, db: Path, session: str) -> tuple[Any, Any, f
 def drawn_range(app: Any, plot: Any, lo_s: float, hi_s: float) -> float:
     """Seconds to show lo_s..hi_s in the review `plot`, drawn."""
     t0 = time.perf_counter()
-    plot.depth.setXRange(lo_s, hi_s, padding=0)
+    plot.depth_plot.setXRange(lo_s, hi_s, padding=0)
     plot.view.repaint()
     app.processEvents()
     return time.perf_counter() - t0
