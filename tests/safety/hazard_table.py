@@ -69,9 +69,7 @@ def hazard_table(text: str) -> tuple[Table | None, list[str]]:
     table = candidates[0]
     # Re-key each row by the canonical column names.
     names = {c: table.column(c) or c for c in COLUMNS}
-    table.rows = [
-        Row(r.line, {c: r.get(names[c]) for c in COLUMNS}, r.width) for r in table.rows
-    ]
+    table.rows = [Row(r.line, {c: r.get(names[c]) for c in COLUMNS}, r.width) for r in table.rows]
     return table, []
 
 

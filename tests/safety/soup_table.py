@@ -18,11 +18,10 @@ import sqlite3
 import tomllib
 from pathlib import Path
 
+from md_tables import Table, backticked, tables
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-
-from md_tables import Table, backticked, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 SOUP_MD = ROOT / "docs" / "soup.md"
@@ -92,7 +91,7 @@ def check_pins(text: str, pins: dict[Pin, str]) -> list[str]:
 def check_installed(pins: dict[Pin, str]) -> list[str]:
     """Every pin that applies to this interpreter is what is installed."""
     problems = []
-    for (name, spec, _), text in pins.items():
+    for (name, _spec, _), text in pins.items():
         r = Requirement(text)
         if r.marker is not None and not r.marker.evaluate():
             continue
@@ -162,7 +161,9 @@ def check_platform(text: str) -> list[str]:
         problems.append("scripts/bootstrap.sh names no apt packages (apt_...=(...)): parse error?")
     for package in apt:
         if not re.search(rf"`{re.escape(package)}`", named):
-            problems.append(f"scripts/bootstrap.sh installs {package}; docs/soup.md does not name it")
+            problems.append(
+                f"scripts/bootstrap.sh installs {package}; docs/soup.md does not name it"
+            )
     sqlite_rows = [r for r in table.rows if r.get("component").lower().startswith("sqlite")]
     minimums = [t for r in sqlite_rows for t in backticked(r.get("version")) if t.startswith(">=")]
     if len(minimums) != 1:

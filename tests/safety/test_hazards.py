@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 from hazard_table import HAZARDS_MD, MIN_ROWS, check, collected_node_ids, hazard_table
-
 from md_tables import split_row, tables
 
 
@@ -38,8 +37,8 @@ BROKEN = """\
 
 | id | hazard | cause | harm | severity | mitigation | tests | status |
 |---|---|---|---|---|---|---|---|
-| H-01 | fine | c | h | serious | `console/core/alarms.py` raises it | `tests/a.py::test_x` | closed |
-| H-02 | ghost test | c | h | serious | `console/core/alarms.py` | `tests/a.py::test_gone` | closed |
+| H-01 | fine | c | h | serious | `console/core/alarms.py` | `tests/a.py::test_x` | closed |
+| H-02 | ghost | c | h | serious | `console/core/alarms.py` | `tests/a.py::test_gone` | closed |
 | H-03 | untested | c | h | serious | `console/core/alarms.py` |  | closed |
 | H-04 | no mitigation | c | h | minor | none |  | open |
 | H-05 | bad module | c | h | minor | `console/core/nosuch.py` | `tests/a.py::test_p` | closed |

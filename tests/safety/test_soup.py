@@ -41,7 +41,7 @@ def test_a_changed_missing_or_extra_pin_is_named() -> None:
     }
     text = _soup_with(
         "| numpy | `numpy==2.4.5` | arrays |\n"
-        "| PySide6 | `PySide6-Essentials==6.11.3; python_version < \"3.12\"` | Qt |\n"
+        '| PySide6 | `PySide6-Essentials==6.11.3; python_version < "3.12"` | Qt |\n'
         "| extra | `zxcvbn==4.5.0` | nothing |\n"
         "| empty | no pin here | - |"
     )
@@ -74,4 +74,3 @@ def test_the_platform_table_needs_every_bootstrap_library_and_a_sqlite_minimum()
     assert "SQLite row must give its minimum" in words
     too_new = text.replace("| 3 |", "| `>=99.0.0` |")
     assert "below the >=99.0.0" in "\n".join(check_platform(too_new))
-
