@@ -231,6 +231,10 @@ def check_migrations() -> list[Result]:
     return results
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 else f"{value:g}"
+
+
 def judge(text: str, targets: list[Target]) -> tuple[bool, list[str]]:
     ok, figures = True, []
     for t in targets:
@@ -240,15 +244,15 @@ def judge(text: str, targets: list[Target]) -> tuple[bool, list[str]]:
             figures.append(f"{t.label}: not found in the output")
             continue
         value = (max(values) if t.op != ">=" else min(values)) if t.worst else values[0]
-        shown = f"{value:,.0f}" if value >= 1000 else f"{value:g}"
+        unit = f" {t.unit}" if t.unit else ""
+        shown = f"{t.label} {_number(value)}{unit}"
         if not t.op:
-            figures.append(f"{t.label} {shown} {t.unit}".rstrip())
+            figures.append(shown)
             continue
         met = value <= t.limit if t.op == "<=" else value >= t.limit
         ok = ok and met
-        limit = f"{t.limit:,.0f}" if t.limit >= 1000 else f"{t.limit:g}"
         verdict = "" if met else " MISSED"
-        figures.append(f"{t.label} {shown} {t.unit} (target {t.op} {limit}){verdict}")
+        figures.append(f"{shown} (target {t.op} {_number(t.limit)}){verdict}")
     return ok, figures
 
 
