@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import importlib.util
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -278,18 +280,21 @@ def check_bundle() -> Result:
     script = ROOT / "scripts" / "bundle.sh"
     if not script.exists():
         return Result("offline bundle", "SKIP", "scripts/bundle.sh does not exist yet (issue 14)")
-    since = time.time()
-    code, out = run("bundle", ["bash", str(script)], timeout_s=1800)
-    built = [
-        p
-        for p in ROOT.rglob("pen-console-offline-*.tar.gz")
-        if ".venv" not in p.parts and p.stat().st_mtime >= since - 1
-    ]
-    if code != 0 or not built:
+    out_dir = LOGS / "bundle"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    code, out = run("bundle", ["bash", str(script), str(out_dir)], timeout_s=1800)
+    built = sorted(out_dir.glob("pen-console-offline-*.tar.gz"))
+    if code != 0 or len(built) != 1:
         return Result("offline bundle", "FAIL", f"exit {code}: {last_line(out)}")
-    newest = max(built, key=lambda p: p.stat().st_mtime)
-    size = f"{newest.stat().st_size / 1e6:.0f} MB"
-    return Result("offline bundle", "PASS", f"{newest.relative_to(ROOT)} ({size})")
+    tarball = built[0]
+    figures = f"{tarball.name} ({tarball.stat().st_size / 1e6:.0f} MB)"
+    recorded = tarball.with_name(tarball.name + ".sha256")
+    if recorded.exists():
+        digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+        if recorded.read_text().split()[0] != digest:
+            return Result("offline bundle", "FAIL", f"{figures}: its .sha256 does not match")
+        figures += ", .sha256 matches"
+    return Result("offline bundle", "PASS", figures)
 
 
 # ------------------------------------------------------------------ main
