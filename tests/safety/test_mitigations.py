@@ -8,8 +8,12 @@ import numpy as np
 from console.core.alarms import AlarmModel, Condition, Priority
 from console.core.ceilings import CeilingController
 from console.core.passes import PassTracker
+from console.core.zone_session import build_zone_session
 from console.core.zones import available_maps
-from drivers.messages import Event, EventCode, Status, TelemetryBatch
+from drivers.link import Link, LinkState
+from drivers.messages import Event, EventCode, MsgType, Status, TelemetryBatch
+from drivers.virtual.endpoints import TcpServer, wait_until
+from drivers.virtual.pen import PenConfig, VirtualPen
 
 RUNNING = Status.MOTOR_RUNNING | Status.SKIN_CONTACT | Status.CARTRIDGE_PRESENT
 
@@ -84,3 +88,27 @@ def test_a_clamp_reported_by_the_pen_raises_the_alarm_with_the_refused_depth() -
     top = alarms.highest()
     assert top is not None and top.condition is Condition.DEPTH_ABOVE_CEILING
     assert "0.80 mm" in top.detail and "0.50 mm" in top.detail
+
+
+def test_a_reconnected_pen_gets_the_active_zones_ceiling_again() -> None:
+    """A pen that rebooted has forgotten the host's limit: the console must send it again."""
+    pen = VirtualPen(PenConfig(), "treatment")
+    server = TcpServer(pen)
+    link = Link(server.url)
+    zones = build_zone_session("Full face — PRP", link)  # the plan starts on the forehead
+    zones.attach(link, None)
+    try:
+        link.start()
+        assert link.wait_for_state(LinkState.STREAMING, 5)
+        zones.start()
+        assert wait_until(lambda: pen.depth_limit_um == 500, 3)
+        sent = len(pen.commands_of(MsgType.SET_DEPTH_LIMIT))
+        pen.depth_limit_um = 0  # what a reboot does to the pen's limit
+        server.drop_client()
+        assert link.wait_for_state(LinkState.LOST, 3)
+        assert link.wait_for_state(LinkState.STREAMING, 5)
+        assert wait_until(lambda: pen.depth_limit_um == 500, 3)
+        assert len(pen.commands_of(MsgType.SET_DEPTH_LIMIT)) > sent
+    finally:
+        link.close()
+        server.close()
