@@ -121,10 +121,18 @@ def run(name: str, cmd: list[str], timeout_s: float = 3600) -> tuple[int, str]:
         )
         code, out = done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as exc:
-        code, out = 124, f"{exc.stdout or ''}{exc.stderr or ''}\ntimed out after {timeout_s} s"
+        partial = [_text(exc.stdout), _text(exc.stderr), f"timed out after {timeout_s} s"]
+        code, out = 124, "\n".join(partial)
+    except OSError as exc:  # the program is missing or cannot run
+        code, out = 127, f"cannot run {cmd[0]}: {exc}"
     with (LOGS / f"{name}.log").open("a", encoding="utf-8") as log:
         log.write(f"$ {' '.join(cmd)}\n{out}\n[exit {code}]\n")
     return code, out
+
+
+def _text(data: str | bytes | None) -> str:
+    """Partial output of a timed-out command (bytes, whatever the text mode)."""
+    return data.decode(errors="replace") if isinstance(data, bytes) else data or ""
 
 
 def last_line(text: str) -> str:
@@ -167,9 +175,7 @@ def check_imports() -> Result:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {})
     if "importlinter" not in config:
         return Result("import contracts", "SKIP", "no [tool.importlinter] in pyproject.toml")
-    code, out = run("imports", [PY, "-m", "importlinter.cli", "lint-imports"])
-    if code != 0 and "No module named" in out:
-        code, out = run("imports", [str(Path(PY).parent / "lint-imports")])
+    code, out = run("imports", [str(Path(PY).parent / "lint-imports")])
     return Result("import contracts", "PASS" if code == 0 else "FAIL", last_line(out))
 
 
@@ -349,7 +355,10 @@ def main() -> int:
             continue
         print(f"… {name}", flush=True)
         started = time.monotonic()
-        got = step()
+        try:
+            got = step()
+        except Exception as exc:  # a broken check is a failed check, never a traceback
+            got = Result(name, "FAIL", f"the check itself failed: {type(exc).__name__}: {exc}")
         for r in got if isinstance(got, list) else [got]:
             r.seconds = r.seconds or time.monotonic() - started
             results.append(r)
