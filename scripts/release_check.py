@@ -195,7 +195,7 @@ def check_safety_docs() -> Result:
     code, out = run("safety", cmd)
     table, _ = hazard_table(HAZARDS_MD.read_text(encoding="utf-8"))
     rows = len(table.rows) if table else 0
-    still_open = [h for h, _ in open_hazards(table)] if table else []
+    still_open = [h for h, _, _ in open_hazards(table)] if table else []
     figures = (
         f"{pytest_summary(out)}; {rows} hazards, {len(still_open)} open "
         f"({', '.join(still_open)}); {len(runtime_pins())} runtime pins in docs/soup.md"

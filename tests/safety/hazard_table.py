@@ -144,14 +144,15 @@ def check(
     return problems
 
 
-def open_hazards(table: Table) -> list[tuple[str, str]]:
-    """(id, hazard) of every row marked open."""
-    return [(h.id, h.cell("hazard")) for h in map(Hazard, table.rows) if h.status == "open"]
+def open_hazards(table: Table) -> list[tuple[str, str, str]]:
+    """(id, hazard, status as written) of every row marked open."""
+    rows = map(Hazard, table.rows)
+    return [(h.id, h.cell("hazard"), h.cell("status")) for h in rows if h.status == "open"]
 
 
 if __name__ == "__main__":  # `python tests/safety/hazard_table.py`: list the open hazards
     found, errors = hazard_table(HAZARDS_MD.read_text(encoding="utf-8"))
     if found is None:
         sys.exit("\n".join(errors))
-    for hazard_id, text in open_hazards(found):
-        print(f"{hazard_id}  {text}")
+    for hazard_id, text, status in open_hazards(found):
+        print(f"{hazard_id}  {text}  [{status}]")
