@@ -90,7 +90,7 @@ def collected_node_ids(root: Path = ROOT) -> set[str]:
     return ids
 
 
-def _is_collected(node_id: str, collected: set[str]) -> bool:
+def is_collected(node_id: str, collected: set[str]) -> bool:
     if node_id in collected:
         return True
     # A parametrised test named without its parameters selects all of them.
@@ -137,7 +137,7 @@ def check(
         for token in h.tests:
             if not _NODE_ID.match(token):
                 problems.append(f"{where}: {token!r} in the tests column is not a pytest node id")
-            elif not _is_collected(token, collected):
+            elif not is_collected(token, collected):
                 problems.append(f"{where}: the test {token} is not collected by pytest")
         if not h.tests and h.status != "open":
             problems.append(f"{where}: the hazard has no test and is not marked open")

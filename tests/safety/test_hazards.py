@@ -7,14 +7,8 @@ table's node ids are compared with what it lists.
 
 from __future__ import annotations
 
-import pytest
-from hazard_table import HAZARDS_MD, MIN_ROWS, check, collected_node_ids, hazard_table
+from hazard_table import HAZARDS_MD, MIN_ROWS, check, hazard_table
 from md_tables import split_row, tables
-
-
-@pytest.fixture(scope="module")
-def collected() -> set[str]:
-    return collected_node_ids()
 
 
 def test_every_hazard_is_traced_to_a_mitigation_and_collected_tests(collected) -> None:

@@ -4,7 +4,11 @@ transitive runtime packages and Qt's system libraries are all named."""
 
 from __future__ import annotations
 
+import re
+
+from hazard_table import is_collected
 from soup_table import (
+    SOUP_MD,
     check,
     check_pins,
     check_platform,
@@ -74,3 +78,10 @@ def test_the_platform_table_needs_every_bootstrap_library_and_a_sqlite_minimum()
     assert "SQLite row must give its minimum" in words
     too_new = text.replace("| 3 |", "| `>=99.0.0` |")
     assert "below the >=99.0.0" in "\n".join(check_platform(too_new))
+
+
+def test_every_test_the_soup_names_is_collected(collected) -> None:
+    named = re.findall(r"`(tests/[^`]+::[^`]+)`", SOUP_MD.read_text(encoding="utf-8"))
+    assert len(named) >= 10
+    missing = [n for n in named if not is_collected(n, collected)]
+    assert not missing, f"docs/soup.md names tests pytest does not collect: {missing}"
