@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from drivers.link import Link, LinkState
-from drivers.transport import Port, open_serial
+from drivers.transport import Port, open_port
 
 
 class StampedPort:
@@ -85,7 +85,7 @@ LOADS: dict[str, tuple[list[Callable[[threading.Event], None]], bool]] = {
 
 def one_run(pty: str, seconds: float, workers: list, slow: bool) -> tuple[np.ndarray, float]:
     stamps: list[float] = []
-    link = Link(lambda: StampedPort(open_serial(pty), stamps), name=pty)
+    link = Link(pty, opener=lambda url: StampedPort(open_port(url), stamps))
     if slow:
         link.subscribe(SlowSubscriber())
     link.start()

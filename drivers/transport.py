@@ -1,26 +1,25 @@
-"""Byte transports for the link: any pyserial URL or device path, or the virtual pen.
+"""Byte transports for the link: any pyserial URL or device path, opened the same way.
 
 - `/dev/ttyACM0`, `COM3`, a pty path, `socket://127.0.0.1:PORT`, `loop://`: pyserial's
   serial_for_url, opened at 921600 8N1 with a short read timeout.
-- `virtual://SCENARIO?telemetry_hz=N&seed=S&noise=F&...`: the in-process virtual pen, no
-  OS resources at all; any PenConfig field may be given (t_us0, strokes0, seq0,
-  protocol_major, keep_logs=0, ...).
+- `virtual://SCENARIO?...`: the simulated pen, which is one more pyserial URL handler
+  (drivers/virtual/protocol_virtual.py). `open_port` only puts the package's name on
+  pyserial's list of handler packages; pyserial imports it when, and only when, a
+  virtual:// URL is opened, so a real link loads no simulator code.
 
 `find_pens()` lists every plugged-in pen (VID 0x1209, PID 0x0001) with its serial number.
-Never imports Qt.
+Imports nothing from drivers.virtual, and never Qt.
 """
 
 from __future__ import annotations
 
 import array
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urlsplit
 
 import serial
 from serial.tools import list_ports
-
-from drivers.virtual.endpoints import InProcessPort
 
 try:  # POSIX: ask the kernel how many bytes a socket holds
     import fcntl
@@ -29,24 +28,26 @@ try:  # POSIX: ask the kernel how many bytes a socket holds
     _HAVE_FIONREAD = True
 except ImportError:  # Windows: pyserial's own socket in_waiting (0 or 1) it is
     _HAVE_FIONREAD = False
-from drivers.virtual.pen import PenConfig, VirtualPen
 
 PEN_VID = 0x1209
 PEN_PID = 0x0001
 BAUDRATE = 921600
 READ_TIMEOUT_S = 0.02
 WRITE_TIMEOUT_S = 0.2
-VIRTUAL_SCHEME = "virtual://"
+URL_HANDLER_PACKAGES = ("drivers.virtual",)  # searched after pyserial's own handlers
 
 
 class Port(Protocol):
-    """What the link needs from a port (pyserial's Serial and InProcessPort both fit)."""
+    """What the link needs from a port (pyserial's Serial fits, and so do test doubles)."""
 
     @property
     def in_waiting(self) -> int: ...
     def read(self, size: int = 1) -> bytes: ...
     def write(self, data: bytes, /) -> int | None: ...
     def close(self) -> None: ...
+
+
+Opener = Callable[[str], Port]  # URL -> open port; raises OSError or ValueError with words
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +73,12 @@ def find_pens() -> list[PenPort]:
     return sorted(pens, key=lambda p: p.device)
 
 
-def is_virtual(url: str) -> bool:
-    return url.startswith(VIRTUAL_SCHEME)
-
-
-def virtual_pen_from_url(url: str) -> VirtualPen:
-    """Build the virtual pen a `virtual://SCENARIO?key=value` URL describes."""
-    parts = urlsplit(url)
-    scenario_name = parts.netloc or parts.path.strip("/") or "treatment"
-    known = {f.name: f.type for f in fields(PenConfig)}
-    kwargs: dict[str, object] = {}
-    for key, values in parse_qs(parts.query).items():
-        if key not in known:
-            raise ValueError(f"unknown virtual pen option {key!r} in {url!r}")
-        value = values[-1]
-        if key in ("noise", "battery_pct"):
-            kwargs[key] = float(value)
-        elif key == "keep_logs":
-            kwargs[key] = value.lower() not in ("0", "false", "no")
-        else:
-            kwargs[key] = _int_or_str(value)
-    return VirtualPen(PenConfig(**kwargs), scenario_name)  # type: ignore[arg-type]
-
-
-def _int_or_str(value: str) -> int | str:
-    try:
-        return int(value, 0)
-    except ValueError:
-        return value
+def register_url_handlers() -> None:
+    """Let serial_for_url find our URL schemes; registers names only, imports nothing."""
+    packages: list[str] = serial.protocol_handler_packages
+    for package in URL_HANDLER_PACKAGES:
+        if package not in packages:
+            packages.append(package)
 
 
 class _SocketPort:
@@ -131,8 +110,13 @@ class _SocketPort:
         self._inner.close()
 
 
-def open_serial(url: str) -> Port:
-    """Open a real or pyserial-URL port; raises OSError/SerialException with the reason."""
+def open_port(url: str) -> Port:
+    """Open a device path or any URL pyserial knows (ours included).
+
+    Raises SerialException (an OSError) when the port is there but cannot be opened, and
+    ValueError when the URL itself is wrong; both carry words fit for the user.
+    """
+    register_url_handlers()
     port = serial.serial_for_url(
         url,
         baudrate=BAUDRATE,
@@ -145,15 +129,3 @@ def open_serial(url: str) -> Port:
     if url.startswith("socket://") and _HAVE_FIONREAD:
         return _SocketPort(port)
     return port  # type: ignore[no-any-return]
-
-
-def open_virtual(pen: VirtualPen) -> Port:
-    """A serial-like port wired straight to `pen`, in-process (a thread, no OS resources)."""
-    return InProcessPort(pen, timeout=READ_TIMEOUT_S)
-
-
-def open_transport(url: str) -> Port:
-    """Open any URL the console accepts: a device path, a pyserial URL or virtual://."""
-    if is_virtual(url):
-        return open_virtual(virtual_pen_from_url(url))
-    return open_serial(url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import tempfile
 import threading
 import time
 
@@ -17,6 +18,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a test touch the user's real database or settings.
 os.environ.setdefault("PEN_CONSOLE_DB", os.path.join(os.devnull, "unset-by-tests.db"))
+# ... nor the installation key and chain heads in the user's data directory.
+os.environ.setdefault("PEN_CONSOLE_KEY_DIR", tempfile.mkdtemp(prefix="pen-console-keys-"))
 # Cycles are collected on the main thread only, after each test (as the GUI does on its
 # timer): a collection on a link or virtual-pen thread that finalises a leftover Qt
 # object deadlocks against the main thread. See console/core/gc_policy.py.

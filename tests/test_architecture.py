@@ -1,4 +1,5 @@
-"""The direction of travel: drivers/ is usable with no Qt at all."""
+"""The direction of travel: drivers/ is usable with no Qt at all, and a real link loads no
+simulator code (virtual:// is a pyserial URL handler, imported only when opened)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_importing_every_driver_module_loads_no_qt() -> None:
-    modules = [f"drivers.{m.name}" for m in pkgutil.iter_modules(drivers.__path__)]
-    assert "drivers.codec" in modules
+    modules = [m.name for m in pkgutil.walk_packages(drivers.__path__, "drivers.")]
+    assert "drivers.codec" in modules and "drivers.virtual.protocol_virtual" in modules
     code = (
         "import importlib, json, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -39,3 +40,51 @@ def test_drivers_source_never_names_qt() -> None:
         )
     ]
     assert offenders == []
+
+
+def _virtual_modules_after(code: str) -> list[str]:
+    """Run `code` in a fresh interpreter; the drivers.virtual modules it ended up loading."""
+    script = (
+        "import json, sys, time\n"
+        "from drivers.link import Link, LinkState\n"
+        f"{code}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('drivers.virtual'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+OPEN_AND_HANDSHAKE = """
+link = Link(URL)
+link.start()
+assert link.wait_for_state(LinkState.HANDSHAKING, 5), link.state
+import serial
+assert "drivers.virtual" in serial.protocol_handler_packages  # registered, not imported
+link.close()
+"""
+
+
+def test_a_real_link_loads_no_simulator_code() -> None:
+    loop = OPEN_AND_HANDSHAKE.replace("URL", "'loop://'")
+    assert _virtual_modules_after(loop) == []
+    pty = "import os, tty\nmaster, slave = os.openpty()\ntty.setraw(slave)\n" + (
+        OPEN_AND_HANDSHAKE.replace("URL", "os.ttyname(slave)")
+    )
+    assert _virtual_modules_after(pty) == []
+
+
+def test_a_virtual_url_is_what_loads_the_simulator() -> None:
+    """The check above can fail: the same script with a virtual:// URL loads it."""
+    virtual = OPEN_AND_HANDSHAKE.replace("URL", "'virtual://idle'")
+    assert "drivers.virtual.protocol_virtual" in _virtual_modules_after(virtual)
+
+
+def test_the_link_and_transport_import_nothing_from_the_simulator() -> None:
+    for name in ("link.py", "transport.py", "heartbeat.py", "link_commands.py"):
+        lines = (ROOT / "drivers" / name).read_text().splitlines()
+        runtime = [  # an indented import is one under `if TYPE_CHECKING:`
+            line for line in lines if line.startswith(("import ", "from ")) and "virtual" in line
+        ]
+        assert runtime == [], (name, runtime)

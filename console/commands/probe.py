@@ -73,6 +73,7 @@ class _Watcher:
         self.changed = threading.Event()
         self.message = ""
         self.open_failed = False
+        self.streamed = False
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
         self.samples += len(batch)
@@ -80,12 +81,16 @@ class _Watcher:
     def on_state(self, change: StateChange) -> None:
         if change.state is not LinkState.OPENING:
             self.message = change.message
-        if change.previous is LinkState.OPENING and change.state in (
+        failed_to_open = change.previous is LinkState.OPENING and change.state in (
             LinkState.DISCONNECTED,
             LinkState.LOST,
-        ):
-            self.open_failed = True
-        if self.echo:
+        )
+        first_failure = failed_to_open and not self.streamed
+        self.open_failed = self.open_failed or failed_to_open
+        self.streamed = self.streamed or change.state is LinkState.STREAMING
+        # A port that never opens ends the run with one line (printed by run()), so
+        # neither the attempt nor its failure is echoed on top of it.
+        if self.echo and change.state is not LinkState.OPENING and not first_failure:
             print(f"[{change.state}] {change.message}", file=sys.stderr, flush=True)
         self.changed.set()
 

@@ -10,37 +10,97 @@ import sys
 import threading
 import time
 
-from console.commands._common import add_db_option, open_store
+from console.commands._common import (
+    CommandError,
+    add_db_option,
+    add_user_option,
+    open_store,
+    shown,
+    sign_in,
+)
+from console.core.access import Access
+from console.core.accounts import Action
 from console.core.recorder import Recorder
-from console.store import StoreError
+from console.core.records import operate_pen, start_session
+from console.store import Store, StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("record", help="record a session without the window")
+    p = sub.add_parser("record", help="record a session without the window (needs sign-in)")
     p.add_argument("--port", help="device, pty path or URL (default: first pen found)")
-    p.add_argument("--seconds", type=float, required=True, metavar="N")
+    p.add_argument("--seconds", type=seconds, required=True, metavar="N")
     add_db_option(p)
-    p.add_argument("--patient", default="BENCH", metavar="CODE")
-    p.add_argument("--practitioner", default="bench", metavar="NAME")
-    p.add_argument("--telemetry-hz", type=int, metavar="HZ")
+    add_user_option(p)
+    p.add_argument("--patient", default="BENCH", type=code, metavar="CODE")
+    p.add_argument(
+        "--practitioner",
+        type=code,
+        metavar="NAME",
+        help="free text, on a demo database only (default: bench); with accounts the "
+        "session is recorded as the signed-in user",
+    )
+    p.add_argument("--telemetry-hz", type=telemetry_hz, metavar="HZ")
     p.add_argument("--plan", metavar="NAME", help="treatment plan template, by name or id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
+MAX_SECONDS = 24 * 3600.0  # a day: far beyond any treatment, within what timers take
+_CODE_CHARS = 64
+
+
+def seconds(text: str) -> float:
+    """--seconds: a finite number above 0, at most a day (argparse says it in one line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= MAX_SECONDS:  # also false for nan; inf is above the limit
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_SECONDS:.0f} (a day)"
+        )
+    return value
+
+
+def telemetry_hz(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of Hz") from None
+    if not 1 <= value <= 0xFFFF:
+        raise argparse.ArgumentTypeError(f"{value} Hz is not between 1 and 65535")
+    return value
+
+
+def code(text: str) -> str:
+    """A patient code or practitioner name: printable, one line, at most 64 characters."""
+    value = text.strip()
+    if value != shown(value) or not value.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)} holds control characters; type it again as plain text"
+        )
+    if len(value) > _CODE_CHARS:
+        raise argparse.ArgumentTypeError(f"it is longer than {_CODE_CHARS} characters")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        access = _signed_in(args, store)
+    except BaseException:
+        store.close()
+        raise
     port = args.port
     if not port:
         pens = find_pens()
         if not pens:
+            store.close()
             print("record: no pen found; plug one in or pass --port", file=sys.stderr)
             return 2
         port = pens[0].device
-    store = open_store(args)
-    if store is None:
-        return 2
     try:
         interrupted = store.mark_interrupted()
     except sqlite3.Error as exc:
@@ -49,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for s in interrupted:
         print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+    try:
+        operate_pen(access, port)
+    except BaseException:
+        store.close()
+        raise
     link = Link(port)
     plan = None
     if args.plan:
@@ -86,9 +151,11 @@ def run(args: argparse.Namespace) -> int:
             if answer.value != args.telemetry_hz:
                 print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
         try:
-            session = recorder.start_session(
+            session = start_session(
+                access,
+                recorder,
                 args.patient,
-                args.practitioner,
+                practitioner=args.practitioner or "",
                 plan_name=plan.plan.name if plan and plan.plan else args.plan,
             )
         except ValueError as exc:  # an empty --patient or --practitioner
@@ -134,3 +201,16 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     return 0
+
+
+def _signed_in(args: argparse.Namespace, store: Store) -> Access:
+    """The signed-in practitioner (or nobody, on a demo database, where --practitioner is
+    free text); the core refuses a user whose role may not record."""
+    access = sign_in(args, store, Action.RECORD_SESSION, "session:new")
+    if access.user is not None and args.practitioner not in (None, access.user.name):
+        raise CommandError(
+            "--practitioner is for a demo database only; this console has accounts, so the "
+            f"session is recorded as the signed-in user ({access.user.name}). Drop "
+            "--practitioner, or sign in as that practitioner with --user."
+        )
+    return access

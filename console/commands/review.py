@@ -1,44 +1,73 @@
-"""`pen-console review`: the supervisor's window over recorded sessions."""
+"""`pen-console review`: the supervisor's window over recorded sessions.
+
+It asks who is signing in (the same dialog and idle lock as the live screen); a
+database without accounts is a demo database and opens unsigned ("unattributed").
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from console.commands._common import add_db_option, open_store
+from console.commands._common import CommandError, Exit, add_db_option, open_store
+from console.core.idle_lock import DEFAULT_IDLE_LOCK_S
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="open the review window (find, replay, sign, export)")
     add_db_option(p)
     p.add_argument("--session", help="open this session (uuid or unique prefix)")
+    p.add_argument(
+        "--idle-lock-minutes",
+        type=float,
+        default=DEFAULT_IDLE_LOCK_S / 60,
+        metavar="M",
+        help="lock the screen after M minutes without input (default 15)",
+    )
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.idle_lock_minutes > 0:
+        raise CommandError("--idle-lock-minutes must be above 0")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from console.core.access import Access
+    from console.core.accounts import Accounts, Action
     from console.gui.review_window import ReviewWindow
+    from console.gui.sign_in import ScreenLock, ask_who
     from console.store import StoreError
     from resources import RESOURCES_DIR
 
     store = open_store(args)
-    if store is None:
-        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from console.gui.gc_timer import collect_on_gui_thread
 
     gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
     app.setStyleSheet((RESOURCES_DIR / "styles" / "light.qss").read_text())
-    window = ReviewWindow(store)
-    if args.session:
-        try:
-            window.open_session(store.resolve_session(args.session))
-        except StoreError as exc:
-            print(f"review: {exc}", file=sys.stderr)
-            return 2
+    try:
+        accounts = Accounts(store)
+        signed_in, user = ask_who(accounts, None, first_start=False)
+        if not signed_in:
+            raise CommandError("nobody signed in; the review window needs a user.", Exit.REFUSED)
+        Access(store, user).require(Action.REVIEW, "review")
+        window = ReviewWindow(store, user)
+        if user is not None:
+            # The live screen's idle lock: same timeout, same unlock rule, audited.
+            window.screen_lock = ScreenLock(
+                window, accounts, user, timeout_s=args.idle_lock_minutes * 60
+            )
+            window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+        if args.session:
+            try:
+                window.open_session(store.resolve_session(args.session))
+            except StoreError as exc:
+                raise CommandError(str(exc)) from exc
+    except BaseException:
+        store.close()
+        raise
     window.show()
     if args.screenshot:
 
@@ -49,5 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
         QTimer.singleShot(1500, shoot)
     code = app.exec()
+    lock = getattr(window, "screen_lock", None)
+    if lock is not None:
+        lock.stop()
     store.close()
     return int(code)

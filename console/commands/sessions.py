@@ -5,45 +5,54 @@ from __future__ import annotations
 import argparse
 import json
 
-from console.commands._common import DAMAGE, add_db_option, damaged, open_store
+from console.commands._common import (
+    DAMAGE,
+    add_db_option,
+    add_user_option,
+    damaged,
+    shown,
+    sign_in,
+    store_for,
+)
+from console.core.accounts import Action
+from console.core.records import list_sessions
+
+KEYS = (
+    "uuid",
+    "status",
+    "started_utc",
+    "ended_utc",
+    "patient_code",
+    "practitioner",
+    "pen_serial",
+    "plan_name",
+    "samples",
+    "events",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("sessions", help="list recorded sessions")
+    p = sub.add_parser("sessions", help="list recorded sessions (needs sign-in)")
     add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    if store is None:
-        return 2
-    try:
-        rows = store.sessions()
-    except DAMAGE as exc:
-        return damaged("sessions", exc)
-    finally:
-        store.close()
-    keys = (
-        "uuid",
-        "status",
-        "started_utc",
-        "ended_utc",
-        "patient_code",
-        "practitioner",
-        "pen_serial",
-        "plan_name",
-        "samples",
-        "events",
-    )
+    with store_for(args) as store:
+        access = sign_in(args, store, Action.REVIEW, "sessions")
+        try:
+            rows = list_sessions(access)
+        except DAMAGE as exc:
+            raise damaged(exc) from exc
     for row in rows:
-        if args.json:
-            print(json.dumps({k: row[k] for k in keys}))
+        if args.json:  # json.dumps escapes control characters itself
+            print(json.dumps({k: row[k] for k in KEYS}))
         else:
             print(
                 f"{row['uuid']}  {row['status']:<11} {row['started_utc']}  "
-                f"{row['patient_code'] or '-':<10} {row['practitioner'] or '-':<14} "
+                f"{shown(row['patient_code']):<10} {shown(row['practitioner']):<14} "
                 f"{row['samples']:>9} samples"
             )
     return 0

@@ -1,7 +1,10 @@
 """`pen-console simulate`: serve the virtual pen over a pty or TCP, for bench tests.
 
-With --pty, SIGUSR1 pulls the cable (the device path vanishes) and SIGUSR2 plugs it back,
-so a console's unplug handling can be tried by hand.
+The pen is described by --scenario and --telemetry-hz, or by a whole virtual:// URL with
+--pen (`--pen 'virtual://faults?telemetry_hz=2000&noise=0.01'`, see drivers/virtual/url.py);
+a wrong one is one sentence and exit 2. With --pty, SIGUSR1 pulls the cable (the device
+path vanishes) and SIGUSR2 plugs it back, so a console's unplug handling can be tried by
+hand.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ import argparse
 import signal
 import sys
 import threading
+from dataclasses import replace
 from types import FrameType
 
+from drivers.virtual import url
 from drivers.virtual.endpoints import PtyServer, TcpServer
-from drivers.virtual.pen import PenConfig, VirtualPen
+from drivers.virtual.pen import VirtualPen
 from drivers.virtual.scenarios import SCENARIOS
 
 EXIT_OK = 0
@@ -25,11 +30,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--pty", metavar="PATH", help="make PATH a symlink to a new pty")
     where.add_argument("--tcp", metavar="HOST:PORT", help="listen on HOST:PORT (port 0: any)")
-    p.add_argument("--scenario", default="treatment", choices=sorted(SCENARIOS))
+    p.add_argument(
+        "--scenario", default="treatment", metavar="NAME", help=", ".join(sorted(SCENARIOS))
+    )
     p.add_argument("--telemetry-hz", type=int, default=500, metavar="N", help="50..2000")
     p.add_argument("--seconds", type=float, default=None, metavar="N", help="then exit")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--protocol-major", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--pen", metavar="URL", help="a virtual:// URL for the pen (instead of the options above)"
+    )
     p.set_defaults(func=run)
 
 
@@ -44,13 +54,16 @@ def run(args: argparse.Namespace) -> int:
     if not 50 <= args.telemetry_hz <= 2000:
         print("simulate: --telemetry-hz must be between 50 and 2000", file=sys.stderr)
         return EXIT_USAGE
-    config = PenConfig(
-        telemetry_hz=args.telemetry_hz,
-        seed=args.seed,
-        protocol_major=args.protocol_major,
-        keep_logs=False,  # a server may run for hours
+    described = args.pen or (
+        f"virtual://{args.scenario}?telemetry_hz={args.telemetry_hz}&seed={args.seed}"
+        f"&protocol_major={args.protocol_major}"
     )
-    pen = VirtualPen(config, args.scenario)
+    try:
+        scenario, config = url.parse(described)
+    except ValueError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    pen = VirtualPen(replace(config, keep_logs=False), scenario)  # a server may run for hours
     server: PtyServer | TcpServer
     try:
         if args.pty:
@@ -62,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"simulate: cannot serve the virtual pen: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"virtual pen ({args.scenario}, {args.telemetry_hz} Hz) at {where}", flush=True)
+    print(f"virtual pen ({scenario}, {pen.telemetry_hz} Hz) at {where}", flush=True)
     done = threading.Event()
 
     def _stop(_sig: int, _frame: FrameType | None) -> None:

@@ -1,13 +1,25 @@
-"""`pen-console zones list|plans|set-ceiling`: the maps, the plans, the clinic's ceilings."""
+"""`pen-console zones list|plans|set-ceiling`: the maps, the plans, the clinic's ceilings.
+
+`set-ceiling` changes a safety setting: a supervisor or administrator signs in (--user)
+and is recorded as who changed it. The value must sit on the pen's depth step, and a
+value above the zone's published range needs --confirm-above-range, which is recorded.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from console.commands._common import add_db_option, open_store
+from console.commands._common import (
+    CommandError,
+    add_db_option,
+    add_user_option,
+    shown,
+    sign_in,
+    store_for,
+)
+from console.core.accounts import Action
 from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
-from console.core.zones import available_maps, available_plans
+from console.core.zones import ZoneMap, available_maps, available_plans
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,34 +31,36 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.set_defaults(func=run_list)
     plans = actions.add_parser("plans", help="treatment plan templates")
     plans.set_defaults(func=run_plans)
-    edit = actions.add_parser("set-ceiling", help="change a zone's default ceiling (audited)")
+    edit = actions.add_parser(
+        "set-ceiling", help="change a zone's default ceiling (supervisor or admin; audited)"
+    )
     edit.add_argument("zone")
     edit.add_argument("depth_um", type=int, metavar="DEPTH_UM")
     edit.add_argument("--map", default="face")
-    edit.add_argument("--by", required=True, metavar="NAME", help="who decided (audit trail)")
+    edit.add_argument(
+        "--confirm-above-range",
+        action="store_true",
+        help="needed for a ceiling above the zone's published depth range (recorded)",
+    )
     add_db_option(edit)
+    add_user_option(edit)
     edit.set_defaults(func=run_set)
 
 
-def _map(name: str):  # type: ignore[no-untyped-def]
+def _map(name: str) -> ZoneMap:
     maps = available_maps()
     if name not in maps:
-        raise SystemExit(f"zones: no map {name!r}; maps: {', '.join(sorted(maps))}")
+        raise CommandError(f"there is no map {name!r}; maps: {', '.join(sorted(maps))}")
     return maps[name]
 
 
 def run_list(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    if store is None:
-        return 2
-    try:
+    with store_for(args) as store:
         zone_map = effective_map(store, _map(args.map))
-    finally:
-        store.close()
     for z in zone_map.zones:
         print(
-            f"{z.id:<20} {z.label:<18} {z.depth_min_um:>5}–{z.depth_max_um:<5} µm "
-            f"{z.target_passes} passes   {z.source}"
+            f"{z.id:<20} {shown(z.label):<18} {z.depth_min_um:>5}–{z.depth_max_um:<5} µm "
+            f"{z.target_passes} passes   {shown(z.source)}"
         )
     return 0
 
@@ -54,20 +68,25 @@ def run_list(args: argparse.Namespace) -> int:
 def run_plans(args: argparse.Namespace) -> int:
     for p in available_plans().values():
         zones = ", ".join(f"{s.zone}×{s.passes}" for s in p.steps)
-        print(f"{p.id:<34} {p.name}  [{p.map_id}]  {zones}")
+        print(f"{p.id:<34} {shown(p.name)}  [{p.map_id}]  {zones}")
     return 0
 
 
 def run_set(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    if store is None:
-        return 2
-    try:
-        old = set_clinic_ceiling(store, _map(args.map), args.zone, args.depth_um, args.by)
-    except (ValueError, KeyError) as exc:
-        print(f"zones: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    zone_map = _map(args.map)
+    with store_for(args) as store:
+        access = sign_in(
+            args, store, Action.EDIT_CEILING_DEFAULTS, f"map:{zone_map.id}/{args.zone}"
+        )
+        try:
+            old = set_clinic_ceiling(
+                access,
+                zone_map,
+                args.zone,
+                args.depth_um,
+                confirm_above_range=args.confirm_above_range,
+            )
+        except (ValueError, KeyError) as exc:
+            raise CommandError(str(exc).strip("\"'")) from exc
     print(f"zones: {args.zone} ceiling {old} → {args.depth_um} µm (logged)")
     return 0

@@ -1,108 +1,59 @@
-"""Local user accounts, roles and what each role may do.
+"""Local user accounts: adding, changing and signing in, with lockout and audit.
 
-Passwords are stored only as argon2id hashes (argon2-cffi). Every login, failed login and
-user change is written to the audit trail. Qt-free; the store creates the table
-(ACCOUNTS_SCHEMA_SQL).
+Passwords are stored only as argon2id hashes (argon2-cffi). Every sign-in, failed
+sign-in and user change is written to the audit trail; a failed sign-in under a name
+that does not exist records that the name was unknown, never the typed text (people
+type passwords into the name field). An unknown name costs the same time as a known
+one: it is verified against a dummy hash. `LOCK_AFTER` failures in a row lock the
+account, for `LOCK_BASE_S` the first time and twice as long each time after; an
+administrator can unlock it. Once accounts exist, adding or changing one needs an
+administrator (checked through console/core/access.py). Qt-free; the SQL is in
+console/store/users.py.
 """
 
 from __future__ import annotations
 
-import enum
-import sqlite3
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from console.core.audit import AuditLog
+from console.core.credentials import (
+    MIN_PASSWORD_CHARS,
+    CredentialError,
+    check_display_name,
+    check_login,
+    check_password,
+    normalise_login,
+)
+from console.core.roles import PERMISSIONS, Action, Role, User
+from console.store import Store
+from console.store.users import UserRow
 
-ACCOUNTS_SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    role TEXT NOT NULL CHECK (role IN ('practitioner', 'supervisor', 'admin')),
-    password_hash TEXT NOT NULL,
-    active INTEGER NOT NULL DEFAULT 1,
-    created_utc TEXT NOT NULL
-);
-"""
+if TYPE_CHECKING:
+    from console.core.access import Access
 
-MIN_PASSWORD_CHARS = 8
+__all__ = [
+    "MIN_PASSWORD_CHARS",
+    "PERMISSIONS",
+    "AccountError",
+    "Accounts",
+    "Action",
+    "PermissionDenied",
+    "Role",
+    "User",
+    "require",
+]
 
-
-class Role(enum.StrEnum):
-    PRACTITIONER = "practitioner"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-
-class Action(enum.StrEnum):
-    OPERATE_PEN = "operate_pen"
-    RECORD_SESSION = "record_session"
-    EDIT_NOTES = "edit_notes"
-    EDIT_PLAN = "edit_plan"
-    OVERRIDE_CEILING = "override_ceiling"
-    REVIEW = "review"
-    SIGN = "sign"
-    EXPORT = "export"
-    EDIT_CEILING_DEFAULTS = "edit_ceiling_defaults"
-    MANAGE_USERS = "manage_users"
+LOCK_AFTER = 5
+LOCK_BASE_S = 5 * 60
+UNKNOWN_USER = "(unknown name)"  # the audit's user for a sign-in under a name not on file
 
 
-PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.PRACTITIONER: frozenset(
-        {
-            Action.OPERATE_PEN,
-            Action.RECORD_SESSION,
-            Action.EDIT_NOTES,
-            Action.EDIT_PLAN,
-            Action.OVERRIDE_CEILING,
-            Action.REVIEW,
-            Action.EXPORT,
-        }
-    ),
-    Role.SUPERVISOR: frozenset(
-        {
-            Action.OPERATE_PEN,
-            Action.RECORD_SESSION,
-            Action.EDIT_NOTES,
-            Action.EDIT_PLAN,
-            Action.OVERRIDE_CEILING,
-            Action.REVIEW,
-            Action.SIGN,
-            Action.EXPORT,
-            Action.EDIT_CEILING_DEFAULTS,
-        }
-    ),
-    # The first account of a cart is its admin, often the medical director: it may run
-    # the pen and record, but signing needs a supervisor account.
-    Role.ADMIN: frozenset(
-        {
-            Action.OPERATE_PEN,
-            Action.RECORD_SESSION,
-            Action.REVIEW,
-            Action.EXPORT,
-            Action.MANAGE_USERS,
-            Action.EDIT_CEILING_DEFAULTS,
-        }
-    ),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: int
-    name: str
-    role: Role
-    active: bool
-
-    def may(self, action: Action) -> bool:
-        return self.active and action in PERMISSIONS[self.role]
-
-
-class AccountError(ValueError):
-    """A bad name, role or password: the message says what to change."""
+AccountError = CredentialError  # a bad name, role or password: the message says what to change
 
 
 class PermissionDenied(PermissionError):
@@ -116,103 +67,238 @@ class PermissionDenied(PermissionError):
 
 
 def require(user: User, action: Action) -> None:
+    """The role check alone (no audit): use `Access.require` for actions on records."""
     if not user.may(action):
         raise PermissionDenied(user, action)
 
 
+def _hasher() -> PasswordHasher:
+    # argon2id with the library's RFC 9106 low-memory profile: ~50 ms per check here.
+    return PasswordHasher()
+
+
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password, verified when the name is unknown (equal timing)."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher().hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+def fingerprint(password_hash: str) -> str:
+    """What the audit trail keeps of a password hash: enough for `db check` to tell
+    that the stored hash changed, and nothing that helps guess the password."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.name, Role(row.role), row.active, row.display_name or row.name)
+
+
 class Accounts:
-    def __init__(self, conn: sqlite3.Connection, audit: AuditLog | None = None) -> None:
-        self._conn = conn
-        self.audit = audit or AuditLog(conn)
-        # argon2id with the library's RFC 9106 low-memory profile: ~50 ms per check here.
-        self._hasher = PasswordHasher()
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.audit = store.audit
+        self._hasher = _hasher()
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT count(*) FROM users").fetchone()[0])
+        return self.store.users.count()
 
-    def add(self, name: str, role: Role | str, password: str, *, by: str) -> User:
-        name = name.strip()
-        if not name:
-            raise AccountError("the user name is empty; give a name such as 'dr.lee'")
+    def find(self, name: str) -> User | None:
+        row = self.store.users.find(normalise_login(name))
+        return None if row is None else _user(row)
+
+    def list(self) -> list[User]:
+        return [_user(r) for r in self.store.users.all()]
+
+    # ------------------------------------------------------------ changes
+
+    def add(
+        self,
+        name: str,
+        role: Role | str,
+        password: str,
+        *,
+        access: Access | None = None,
+        display_name: str = "",
+    ) -> User:
+        """Add an account. The first account of a database must be its admin and needs
+        no sign-in; every later one needs `access` of an administrator."""
+        login = check_login(name)
         try:
             role = Role(role)
         except ValueError:
             choices = ", ".join(r.value for r in Role)
             raise AccountError(f"unknown role {role!r}; choose one of: {choices}") from None
-        _check_password(password)
-        if self.find(name) is not None:
-            raise AccountError(f"a user named {name!r} already exists")
-        with self._conn:
-            cur = self._conn.execute(
-                "INSERT INTO users (name, role, password_hash, active, created_utc)"
-                " VALUES (?, ?, ?, 1, ?)",
-                (name, role.value, self._hasher.hash(password), _now()),
+        display = check_display_name(display_name, login)
+        check_password(password, login)
+        first = self.count() == 0
+        if first and role is not Role.ADMIN:
+            raise AccountError(
+                "the first account of a console is its administrator: add it with "
+                "--role admin, then sign in as it to add the others"
             )
-        self.audit.append(by, "user.add", f"user:{name}", None, {"role": role.value})
-        return User(int(cur.lastrowid or 0), name, role, True)
+        by = "setup"
+        if not first:
+            if access is None:
+                raise AccountError("only a signed-in administrator can add users")
+            by = access.require(Action.MANAGE_USERS, f"user:{login}").name
+        if self.store.users.find(login) is not None:
+            raise AccountError(f"a user named {login!r} already exists")
+        password_hash = self._hasher.hash(password)
+        with self.store.transaction():
+            user_id = self.store.users.insert(login, display, role.value, password_hash, _now())
+            self.audit.append(
+                by,
+                "user.add",
+                f"user:{login}",
+                None,
+                {"role": role.value, "display_name": display, "pw": fingerprint(password_hash)},
+            )
+        return User(user_id, login, role, True, display)
 
-    def find(self, name: str) -> User | None:
-        row = self._conn.execute(
-            "SELECT id, name, role, active FROM users WHERE name = ?", (name.strip(),)
-        ).fetchone()
-        return None if row is None else User(row[0], row[1], Role(row[2]), bool(row[3]))
+    def set_password(self, name: str, password: str, *, access: Access) -> None:
+        """An administrator resets anyone's password; a user changes their own."""
+        row = self._existing(name)
+        own = access.user is not None and access.user.id == row.id
+        actor = access.actor if own else access.require(Action.MANAGE_USERS, f"user:{row.name}")
+        check_password(password, row.name)
+        password_hash = self._hasher.hash(password)
+        with self.store.transaction():
+            self.store.users.update(row.id, password_hash=password_hash)
+            self.audit.append(
+                actor.name,
+                "user.password",
+                f"user:{row.name}",
+                None,
+                {"pw": fingerprint(password_hash)},
+            )
 
-    def list(self) -> list[User]:
-        rows = self._conn.execute("SELECT id, name, role, active FROM users ORDER BY name")
-        return [User(r[0], r[1], Role(r[2]), bool(r[3])) for r in rows]
+    def set_active(self, name: str, active: bool, *, access: Access) -> None:
+        row = self._existing(name)
+        actor = access.require(Action.MANAGE_USERS, f"user:{row.name}")
+        with self.store.transaction():
+            self.store.users.update(row.id, active=active)
+            self.audit.append(
+                actor.name,
+                "user.active",
+                f"user:{row.name}",
+                {"active": row.active},
+                {"active": active},
+            )
 
-    def check_password(self, name: str, password: str) -> User | None:
-        """The user when the password is right (and the account active), else None.
+    def set_role(self, name: str, role: Role | str, *, access: Access) -> None:
+        row = self._existing(name)
+        actor = access.require(Action.MANAGE_USERS, f"user:{row.name}")
+        new = Role(role)
+        with self.store.transaction():
+            self.store.users.update(row.id, role=new.value)
+            self.audit.append(
+                actor.name,
+                "user.role",
+                f"user:{row.name}",
+                {"role": row.role},
+                {"role": new.value},
+            )
 
-        Does not write to the audit trail: use `login` for that.
-        """
-        row = self._conn.execute(
-            "SELECT id, name, role, active, password_hash FROM users WHERE name = ?",
-            (name.strip(),),
-        ).fetchone()
-        if row is None or not row[3]:
+    def unlock(self, name: str, *, access: Access) -> None:
+        row = self._existing(name)
+        actor = access.require(Action.MANAGE_USERS, f"user:{row.name}")
+        with self.store.transaction():
+            self.store.users.set_lockout(row.id, 0, None, 0)
+            self.audit.append(actor.name, "user.unlock", f"user:{row.name}")
+
+    def _existing(self, name: str) -> UserRow:
+        row = self.store.users.find(normalise_login(name))
+        if row is None:
+            raise AccountError(
+                f"no user named {normalise_login(name)!r}; list them with `users list`"
+            )
+        return row
+
+    # ------------------------------------------------------------ signing in
+
+    def locked_until(self, name: str) -> datetime | None:
+        row = self.store.users.find(normalise_login(name))
+        if row is None or row.locked_until_utc is None:
             return None
-        try:
-            self._hasher.verify(row[4], password)
-        except (VerificationError, InvalidHashError):
+        until = datetime.fromisoformat(row.locked_until_utc)
+        return until if until > datetime.now(UTC) else None
+
+    def check_password(self, name: str, password: str, *, purpose: str = "login") -> User | None:
+        """The user when the name and password are right, the account active and not
+        locked; else None. Failures are counted toward the lockout and audited."""
+        login = normalise_login(name)
+        row = self.store.users.find(login)
+        right = self._verify(row.password_hash if row else _dummy_hash(), password)
+        now = datetime.now(UTC)
+        if row is None:
+            self.audit.append(
+                UNKNOWN_USER,
+                f"{purpose}.failed",
+                "user:(unknown)",
+                None,
+                {"reason": "unknown name"},
+            )
             return None
-        return User(row[0], row[1], Role(row[2]), True)
+        locked = (
+            row.locked_until_utc is not None and datetime.fromisoformat(row.locked_until_utc) > now
+        )
+        if right and row.active and not locked:
+            if row.failed_logins or row.locked_until_utc:
+                self.store.users.set_lockout(row.id, 0, None, row.lockouts)
+            return _user(row)
+        reason = "locked" if locked else "disabled" if not row.active else "wrong password"
+        with self.store.transaction():
+            if reason == "wrong password":
+                self._count_failure(row, now)
+            self.audit.append(
+                row.name, f"{purpose}.failed", f"user:{row.name}", None, {"reason": reason}
+            )
+        return None
+
+    def _count_failure(self, row: UserRow, now: datetime) -> None:
+        failures = row.failed_logins + 1
+        if failures < LOCK_AFTER:
+            self.store.users.set_lockout(row.id, failures, row.locked_until_utc, row.lockouts)
+            return
+        until = now + timedelta(seconds=LOCK_BASE_S * 2**row.lockouts)
+        self.store.users.set_lockout(
+            row.id, 0, until.isoformat(timespec="seconds"), row.lockouts + 1
+        )
+        self.audit.append(
+            row.name,
+            "user.locked",
+            f"user:{row.name}",
+            None,
+            {"failures": failures, "until_utc": until.isoformat(timespec="seconds")},
+        )
 
     def login(self, name: str, password: str) -> User | None:
         user = self.check_password(name, password)
-        if user is None:
-            self.audit.append(name.strip() or "?", "login.failed", f"user:{name.strip()}")
-        else:
+        if user is not None:
             self.audit.append(user.name, "login", f"user:{user.name}")
         return user
 
-    def set_password(self, name: str, password: str, *, by: str) -> None:
-        _check_password(password)
-        with self._conn:
-            cur = self._conn.execute(
-                "UPDATE users SET password_hash = ? WHERE name = ?",
-                (self._hasher.hash(password), name.strip()),
+    def why_refused(self, name: str) -> str:
+        """The sentence to show after a failed sign-in (never says whether the name
+        exists, except that a known account is locked, which its owner must learn)."""
+        until = self.locked_until(name)
+        if until is not None:
+            return (
+                f"this account is locked after {LOCK_AFTER} failed sign-ins until "
+                f"{until:%H:%M} UTC; an administrator can unlock it (users unlock NAME)"
             )
-        if cur.rowcount == 0:
-            raise AccountError(f"no user named {name!r}")
-        self.audit.append(by, "user.password", f"user:{name.strip()}")
+        return "wrong user name or password (or the account is disabled); try again"
 
-    def set_active(self, name: str, active: bool, *, by: str) -> None:
-        user = self.find(name)
-        if user is None:
-            raise AccountError(f"no user named {name!r}")
-        with self._conn:
-            self._conn.execute(
-                "UPDATE users SET active = ? WHERE id = ?", (1 if active else 0, user.id)
-            )
-        self.audit.append(
-            by, "user.active", f"user:{user.name}", {"active": user.active}, {"active": active}
-        )
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(password_hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def _now() -> str:

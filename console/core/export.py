@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 from typing import Any, TextIO
 
 import numpy as np
@@ -104,5 +105,8 @@ def session_record(
             }
             for s in signatures(store, session)
         ],
-        "amendments": amendments(store, session),
+        "amendments": [
+            {k: v for k, v in asdict(a).items() if k not in ("id", "session")}
+            for a in amendments(store, session)
+        ],
     }

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from console.core.ceilings import CeilingController
+from console.core.access import Access
+from console.core.ceilings import CeilingController, Override
 from console.core.passes import PassRecord, PassTracker
 from console.core.recorder import Recorder
+from console.core.roles import Action
 from console.core.zones import Plan, ZoneMap, available_maps, find_plan
 from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Event, Info, TelemetryBatch
@@ -34,7 +36,10 @@ class ZoneSession:
         self.ceilings.on_alarm = self._alarm
         self.tracker.on_pass.append(self._on_pass)
         self._annotate_here = True
-        # (user-facing action, object, old, new) -> the audit trail; set by the console
+        # The signed-in user's door (EDIT_PLAN, OVERRIDE_CEILING are checked and audited
+        # through it); None in tests and benchmarks that have no store.
+        self.access: Access | None = None
+        # (user-facing action, object, old, new) -> the audit trail, when `access` is None
         self.audit: Callable[[str, str, object, object], None] = lambda *a: None
 
     # ------------------------------------------------------------ wiring
@@ -53,8 +58,10 @@ class ZoneSession:
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
         """Switch plan (or none) and start over at its first zone; passes are kept."""
         old = self.plan
+        if edited and plan is not None and self.access is not None:
+            self.access.require(Action.EDIT_PLAN, f"plan:{plan.id}")  # Refused if not
         if edited and old is not None and plan is not None:
-            self.audit(
+            self._audit(
                 "plan.edit",
                 f"plan:{plan.id}",
                 [(s.zone, s.passes) for s in old.steps],
@@ -64,9 +71,21 @@ class ZoneSession:
         self.tracker.plan = plan
         self.tracker.start()
 
+    def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> Override:
+        """A deeper ceiling for one zone in this session: OVERRIDE_CEILING, audited."""
+        if self.access is not None:
+            self.access.require(Action.OVERRIDE_CEILING, f"zone:{zone}")  # Refused if not
+        return self.ceilings.override(zone, ceiling_um, confirmation)
+
+    def _audit(self, action: str, obj: str, old: object, new: object) -> None:
+        if self.access is not None:
+            self.access.record(action, obj, old, new)
+        else:
+            self.audit(action, obj, old, new)
+
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "ceiling_override":
-            self.audit(
+            self._audit(
                 "zone.ceiling_override",
                 f"zone:{data['zone']}",
                 {"ceiling_um": data.get("default_um")},

@@ -84,7 +84,7 @@ class PenController(QObject):
 
     @property
     def simulated(self) -> bool:
-        return self.link is not None and self.link.virtual_pen is not None
+        return self.link is not None and self.link.url.startswith("virtual://")
 
     def connect_to(self, url: str) -> None:
         self.disconnect()
@@ -206,11 +206,11 @@ class PenController(QObject):
     def _audit_zones(self, action: str, obj: str, old: object, new: object) -> None:
         if self.store is not None:
             where = f"{obj} session:{self.session}" if self.session else obj
-            AuditLog(self.store.conn).append(self.user or "console", action, where, old, new)
+            AuditLog(self.store).append(self.user or "console", action, where, old, new)
 
     def _audit(self, user: str, action: str, new: object) -> None:
         if self.store is not None and self.session is not None:
-            AuditLog(self.store.conn).append(user, action, f"session:{self.session}", None, new)
+            AuditLog(self.store).append(user, action, f"session:{self.session}", None, new)
 
     def _on_zone_alarm(self, active: bool, detail: str) -> None:
         self.alarms.set_condition(Condition.DEPTH_ABOVE_CEILING, active, detail)

@@ -33,11 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.accounts import Accounts
-from console.core.audit import AuditLog
+from console.core.access import Access, Refused
+from console.core.accounts import Accounts, User
 from console.core.export import write_csv
+from console.core.records import exported, list_sessions, save_notes
+from console.core.records import open_session as open_for_review
 from console.core.review import SessionReview, patient_series
-from console.core.signing import MEANINGS, SigningError, amend, sign, signatures
+from console.core.signing import MEANINGS, SigningError, sign, signatures
 from console.core.zones import available_maps
 from console.gui.report import write_report
 from console.store import SessionFilter, Store
@@ -88,10 +90,10 @@ class SignDialog(QDialog):
 
 
 class ReviewWindow(QMainWindow):
-    def __init__(self, store: Store, user: str = "reviewer") -> None:
+    def __init__(self, store: Store, user: User | None = None) -> None:
         super().__init__()
         self.store = store
-        self.user = user
+        self.access = Access(store, user)  # every disclosure and change goes through it
         self.review: SessionReview | None = None
         self.setWindowTitle("Pen Console — review")
         self.resize(1400, 880)
@@ -209,7 +211,11 @@ class ReviewWindow(QMainWindow):
         )
 
     def refresh_list(self) -> None:
-        self._rows = self.store.sessions(self.current_filter())
+        try:
+            self._rows = list_sessions(self.access, self.current_filter())
+        except Refused as exc:
+            self._rows = []
+            self.statusBar().showMessage(str(exc))
         _fill(
             self.sessions,
             [
@@ -232,7 +238,12 @@ class ReviewWindow(QMainWindow):
 
     # ------------------------------------------------------------ one session
 
-    def open_session(self, session: str) -> SessionReview:
+    def open_session(self, session: str) -> SessionReview | None:
+        try:
+            open_for_review(self.access, session)
+        except Refused as exc:
+            QMessageBox.warning(self, "Not opened", str(exc))
+            return None
         review = SessionReview(self.store, session)
         self.review = review
         m = review.meta
@@ -315,16 +326,12 @@ class ReviewWindow(QMainWindow):
     def _on_save_notes(self) -> None:
         if self.review is None:
             return
-        text = self.notes.toPlainText()
         session = self.review.session
-        if self.review.meta["status"] == "signed":
-            amend(self.store, session, self.user, "notes", text)
-        else:
-            old = self.review.meta["notes"]
-            self.store.update_session(session, notes=text)
-            AuditLog(self.store.conn).append(
-                self.user, "session.notes", f"session:{session}", old, text
-            )
+        try:
+            save_notes(self.access, session, self.notes.toPlainText())
+        except Refused as exc:
+            QMessageBox.warning(self, "Not saved", str(exc))
+            return
         self.open_session(session)
 
     def _on_sign(self) -> None:
@@ -333,16 +340,17 @@ class ReviewWindow(QMainWindow):
         dialog = SignDialog(self.review.session, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        signer = Accounts(self.store).find(dialog.name.text())
         try:
+            if signer is None:
+                raise SigningError("the name or password is wrong; the session was not signed")
             sign(
-                self.store,
-                Accounts(self.store.conn),
+                Access(self.store, signer),
                 self.review.session,
-                dialog.name.text(),
-                dialog.password.text(),
                 dialog.meaning.currentText(),
+                dialog.password.text(),
             )
-        except SigningError as exc:
+        except (SigningError, Refused) as exc:
             QMessageBox.warning(self, "Not signed", str(exc))
             return
         self.open_session(self.review.session)
@@ -384,6 +392,11 @@ class ReviewWindow(QMainWindow):
             )
             if not path:
                 return None
+        try:
+            exported(self.access, review.session, suffix, path)
+        except Refused as exc:
+            QMessageBox.warning(self, "Not exported", str(exc))
+            return None
         progress = QProgressDialog(f"Writing the {label}…", "", 0, 100, self)
         progress.setCancelButton(None)
         progress.setMinimumDuration(0)
@@ -395,7 +408,4 @@ class ReviewWindow(QMainWindow):
         finally:
             progress.setValue(100)
             progress.close()
-        AuditLog(self.store.conn).append(
-            self.user, action, f"session:{review.session}", None, {"format": suffix, "out": path}
-        )
         return Path(path)

@@ -40,7 +40,7 @@ def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> Use
             dialog.show_error("The two passwords differ.")
             continue
         try:
-            return accounts.add(name, Role.ADMIN, password, by="first-start")
+            return accounts.add(name, Role.ADMIN, password)
         except AccountError as exc:
             dialog.show_error(str(exc))
     return None
@@ -65,17 +65,33 @@ def who_is_at_the_console(
     except in automated runs (`--quit-after`, benchmarks), which then run unsigned.
     Once signed in, the screen locks after the idle timeout.
     """
-    accounts = Accounts(store.conn)
+    accounts = Accounts(store)
+    signed_in, user = ask_who(accounts, window, automated=automated)
+    if user is not None:
+        window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
+    return signed_in, user
+
+
+def ask_who(
+    accounts: Accounts,
+    parent: QWidget | None,
+    *,
+    automated: bool = False,
+    first_start: bool = True,
+) -> tuple[bool, User | None]:
+    """(True, user) once someone signed in; (False, None) when nobody did.
+
+    With no accounts yet: the live screen's first start (`first_start`) creates the
+    administrator; the review window, or an automated run, opens a demo database
+    unsigned: (True, None).
+    """
     if accounts.count() == 0:
-        if automated:
+        if automated or not first_start:
             return True, None
-        user = create_first_admin(accounts, window)
+        user = create_first_admin(accounts, parent)
     else:
-        user = sign_in(accounts, window)
-    if user is None:
-        return False, None
-    window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
-    return True, user
+        user = sign_in(accounts, parent)
+    return (False, None) if user is None else (True, user)
 
 
 class ScreenLock(QObject):
@@ -125,8 +141,7 @@ class ScreenLock(QObject):
 
     def unlock_with(self, name: str, password: str) -> bool:
         who = self.lock.unlock(self.accounts, name, password)
-        if who is None:
-            self.accounts.audit.append(name or "?", "screen.unlock.failed", "console")
+        if who is None:  # check_password audited the failure, without the typed name
             return False
         self.window.centralWidget().setEnabled(True)  # type: ignore[attr-defined]
         self._on_lock(False)

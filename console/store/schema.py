@@ -6,8 +6,8 @@ transaction. docs/data-model.md documents every table and column.
 
 from __future__ import annotations
 
-from console.core.accounts import ACCOUNTS_SCHEMA_SQL
-from console.core.audit import AUDIT_SCHEMA_SQL
+from console.store.audit import AUDIT_SCHEMA_SQL
+from console.store.users import ACCOUNTS_SCHEMA_SQL, USERS_V5_SQL
 
 MIGRATIONS: list[str] = [
     # 1: sessions, patients, practitioners, telemetry chunks, events, zone passes
@@ -145,4 +145,11 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 5 (store branch, issue 10): login names with a separate display name, and the
+    # sign-in lockout state. The audit chain becomes keyed (HMAC) without a schema change.
+    USERS_V5_SQL
+)
+
+SEALS_SINCE = 5  # opening an older database seals its ended sessions once
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,13 @@ import numpy as np
 import sqlite_utils
 
 from console.store import packing
-from console.store.schema import MIGRATIONS, SCHEMA_VERSION
+from console.store.audit import AuditTrail
+from console.store.ceilings import CeilingTable
+from console.store.db import Db
+from console.store.keys import ChainHead, HeadFile
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
+from console.store.signatures import HASH_VERSION, SignatureTable, content_hash
+from console.store.users import UserTable
 from drivers.messages import Status
 
 SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
@@ -28,6 +34,16 @@ SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
 ChunkRow = tuple[Any, ...]  # a telemetry_chunks row, in insert order; [6] is `samples`
 # (t_us, source, kind, code, arg, data) of one events row
 EventRow = tuple[int | None, str, str, int | None, int | None, dict[str, Any]]
+
+
+# The chunk summary columns a session's content hash covers (version 2).
+SUMMARY_COLUMNS = (
+    "depth_meas_min_um",
+    "depth_meas_max_um",
+    "depth_meas_mean_um",
+    "strokes_delta",
+    "contact_ms",
+)
 
 
 class StoreError(RuntimeError):
@@ -63,8 +79,11 @@ def local_tz_name() -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, key_dir: Path | None = None) -> None:
+        """`key_dir` holds the installation key and chain heads (default: the per-user
+        data directory, or $PEN_CONSOLE_KEY_DIR)."""
         self.path = Path(path)
+        self.key_dir = key_dir
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
@@ -73,8 +92,13 @@ class Store:
                 f"cannot open the database {self.path}: {exc}. Check the folder exists and "
                 "is writable, or pass another file with --db."
             ) from exc
+        self._db = Db(self.path, conn, key_dir)
         self.conn = conn
-        self.lock = threading.RLock()  # one connection, shared by the writer and readers
+        self.lock = self._db.lock  # one connection, shared by the writer and readers
+        self.users = UserTable(self._db)
+        self.audit = AuditTrail(self._db)
+        self.signatures = SignatureTable(self._db)
+        self.ceilings = CeilingTable(self._db)
         try:
             self._refuse_unusable()  # before any PRAGMA that would rewrite the file header
             conn.execute("PRAGMA journal_mode=WAL")
@@ -99,7 +123,19 @@ class Store:
     def open_another(self) -> Store:
         """A second Store on the same file with a connection of its own (for a writer
         thread whose transactions must not mix with other threads' on `conn`)."""
-        return Store(self.path)
+        return Store(self.path, key_dir=self.key_dir)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction for several store calls (a change and its audit row)."""
+        return self._db.transaction()
+
+    def anchor_copy(self, copy: Path, head: ChainHead | None) -> None:
+        """Record `head` as the chain head of the database copy at `copy` (a backup)."""
+        HeadFile(copy, self._db.key).reset(head)
+
+    def chain_head_file(self) -> tuple[ChainHead | None, str | None]:
+        """This database's chain head as kept outside it, or a sentence why not."""
+        return self._db.head.read()
 
     def close(self) -> None:
         with self.lock:
@@ -138,11 +174,22 @@ class Store:
             self.conn.executescript(
                 f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"
             )
+        if 0 < version < SEALS_SINCE <= SCHEMA_VERSION:
+            self.audit.mark_keyed()
+            self._seal_ended("upgrade")
+
+    def _seal_ended(self, reason: str) -> None:
+        """Seal the ended sessions of a database from before seals (once, at upgrade)."""
+        rows = self.conn.execute(
+            "SELECT uuid FROM sessions WHERE status IN ('complete', 'interrupted', 'signed')"
+        ).fetchall()
+        for (session,) in rows:
+            self.seal(str(session), reason)
 
     # ------------------------------------------------------------ people
 
     def practitioner_id(self, display_name: str) -> int:
-        with self.lock, self.conn:
+        with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO practitioners (display_name) VALUES (?)", (display_name,)
             )
@@ -152,7 +199,7 @@ class Store:
         return int(row[0])
 
     def patient_id(self, code: str, **details: Any) -> int:
-        with self.lock, self.conn:
+        with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO patients (code) VALUES (?)", (code,))
             if details:
                 sets = ", ".join(f"{k} = ?" for k in details)
@@ -177,7 +224,7 @@ class Store:
         pen = pen or {}
         patient = self.patient_id(patient_code)
         practitioner_id = self.practitioner_id(practitioner)
-        with self.lock, self.conn:
+        with self.transaction():
             self.conn.execute(
                 "INSERT INTO sessions (uuid, patient_id, practitioner_id, pen_serial, pen_model,"
                 " pen_firmware, cartridge_needles, cartridge_gauge, started_utc, tz, status,"
@@ -203,13 +250,44 @@ class Store:
         if not fields:
             return
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self.lock, self.conn:
+        with self.transaction():
             self.conn.execute(
                 f"UPDATE sessions SET {sets} WHERE uuid = ?", (*fields.values(), session)
             )
 
     def finish_session(self, session: str, status: str = "complete") -> None:
-        self.update_session(session, status=status, ended_utc=utc_now())
+        """The session's status and end time, and its seal in the audit trail."""
+        with self.transaction():
+            self.update_session(session, status=status, ended_utc=utc_now())
+            self.seal(session, status)
+
+    def seal(self, session: str, reason: str, by: str = "console") -> str:
+        """Write the session's content hash into the audit trail (`session.seal`): from
+        now on `db check` reports any change to it that has no later seal."""
+        with self.transaction():
+            digest = content_hash(self, session)
+            self.audit.append(
+                by,
+                "session.seal",
+                f"session:{session}",
+                None,
+                {"sha256": digest, "hash_version": HASH_VERSION, "reason": reason},
+            )
+        return digest
+
+    def chunk_digest_rows(
+        self, session: str, *, summaries: bool = True
+    ) -> list[tuple[list[object], bytes]]:
+        """Per chunk: its numbers (no, seqs, times, samples, and the summary columns
+        unless `summaries` is false) and its blob, for hashing."""
+        extra = SUMMARY_COLUMNS if summaries else ()
+        rows = self._db.query(
+            "SELECT data, chunk_no, first_seq, last_seq, t_first_us, t_last_us, samples"
+            + "".join(f", {c}" for c in extra)
+            + " FROM telemetry_chunks WHERE session_uuid = ? ORDER BY chunk_no",
+            (session,),
+        )
+        return [(list(r[1:]), bytes(r[0])) for r in rows]
 
     def mark_interrupted(self) -> list[dict[str, Any]]:
         """Sessions left `recording` by a crash become `interrupted`; returns them."""
@@ -220,7 +298,7 @@ class Store:
                     "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
                     (s["uuid"],),
                 ).fetchone()[0]
-                with self.conn:
+                with self.transaction():
                     self.conn.execute(
                         "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
                     )
@@ -233,6 +311,7 @@ class Store:
                         None,
                         {"last_t_us": last, "found_utc": utc_now()},
                     )
+                    self.seal(s["uuid"], "interrupted")
         return stuck
 
     def resolve_session(self, prefix: str) -> str:
@@ -321,7 +400,7 @@ class Store:
 
         The recorder packs each chunk once and retries only this step while the disk
         refuses writes."""
-        with self.lock, self.conn:
+        with self.transaction():
             if rows:
                 self.conn.executemany(
                     "INSERT INTO telemetry_chunks (session_uuid, chunk_no, first_seq, last_seq,"
@@ -413,7 +492,7 @@ class Store:
         arg: int | None = None,
         data: dict[str, Any] | None = None,
     ) -> None:
-        with self.lock, self.conn:
+        with self.transaction():
             self._insert_event(session, t_us, source, kind, code, arg, data or {})
 
     def events(self, session: str) -> list[dict[str, Any]]:
@@ -430,7 +509,7 @@ class Store:
         return rows
 
     def add_pass(self, session: str, row: dict[str, Any]) -> int:
-        with self.lock, self.conn:
+        with self.transaction():
             return self._insert_pass(session, row)
 
     def _insert_pass(self, session: str, row: dict[str, Any]) -> int:
@@ -452,7 +531,7 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def undo_pass(self, pass_id: int) -> None:
-        with self.lock, self.conn:
+        with self.transaction():
             self.conn.execute("UPDATE zone_passes SET undone = 1 WHERE id = ?", (pass_id,))
 
     def passes(self, session: str, include_undone: bool = False) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
-"""Ways to reach a VirtualPen: in-process (no OS resources), over a pty, or over TCP.
+"""Ways to reach a VirtualPen from another process: over a pty, or over loopback TCP.
 
-Each endpoint runs the pen's clock on one thread that moves bytes both ways every few
-milliseconds. The pty endpoint can be unplugged and replugged like a USB cable: the
-device node vanishes (the symlink is removed and the pty closed) and comes back. The TCP
-endpoint serves one client at a time on loopback. Never imports Qt.
+(In-process it is a pyserial URL: see protocol_virtual and inprocess.) Each endpoint runs
+the pen's clock on one thread that moves bytes both ways every few milliseconds. The pty
+endpoint can be unplugged and replugged like a USB cable: the device node vanishes (the
+symlink is removed and the pty closed) and comes back. The TCP endpoint serves one client
+at a time on loopback. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -13,109 +14,16 @@ import os
 import select
 import socket
 import threading
-import time
 import tty
-from collections.abc import Callable
 from pathlib import Path
 
+from drivers.virtual.clock import PenClock, wait_until
 from drivers.virtual.pen import VirtualPen
 
-TICK_S = 0.004
+__all__ = ["PtyServer", "TcpServer", "wait_until"]
 
 
-class _Clocked:
-    """Runs pen.advance() on a thread; subclasses move the bytes."""
-
-    def __init__(self, pen: VirtualPen, name: str) -> None:
-        self.pen = pen
-        self._stop = threading.Event()
-        self._t0 = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def now_s(self) -> float:
-        return time.monotonic() - self._t0
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._pump_in()
-            out = self.pen.advance(self.now_s())
-            if out:
-                self._pump_out(out)
-            self._stop.wait(TICK_S)
-
-    def _pump_in(self) -> None:
-        raise NotImplementedError
-
-    def _pump_out(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2)
-
-
-class InProcessPort(_Clocked):
-    """A serial-port look-alike wired straight to a VirtualPen (read/write/in_waiting)."""
-
-    def __init__(self, pen: VirtualPen, timeout: float = 0.02) -> None:
-        super().__init__(pen, "virtual-pen")
-        self.timeout = timeout
-        self._rx = bytearray()
-        self._tx = bytearray()
-        self._cond = threading.Condition()
-        self.is_open = True
-        self.port = "virtual"
-        self.start()
-
-    def _pump_in(self) -> None:
-        with self._cond:
-            data = bytes(self._tx)
-            self._tx.clear()
-        if data:
-            self.pen.receive(data)
-
-    def _pump_out(self, data: bytes) -> None:
-        with self._cond:
-            self._rx += data
-            self._cond.notify_all()
-
-    @property
-    def in_waiting(self) -> int:
-        with self._cond:
-            return len(self._rx)
-
-    def read(self, size: int = 1) -> bytes:
-        with self._cond:
-            if not self.is_open:
-                raise OSError("virtual pen port is closed")
-            if not self._rx:
-                self._cond.wait(self.timeout)
-            data = bytes(self._rx[:size])
-            del self._rx[:size]
-            return data
-
-    def write(self, data: bytes) -> int:
-        with self._cond:
-            if not self.is_open:
-                raise OSError("virtual pen port is closed")
-            self._tx += data
-        return len(data)
-
-    def flush(self) -> None:
-        """Writes are delivered on the pen's next tick; nothing to flush."""
-
-    def close(self) -> None:
-        with self._cond:
-            self.is_open = False
-            self._cond.notify_all()
-        self.stop()
-
-
-class PtyServer(_Clocked):
+class PtyServer(PenClock):
     """The pen behind a pseudo-terminal whose slave is reachable at `path` (a symlink)."""
 
     def __init__(self, pen: VirtualPen, path: str | Path) -> None:
@@ -180,7 +88,7 @@ class PtyServer(_Clocked):
         self.unplug()
 
 
-class TcpServer(_Clocked):
+class TcpServer(PenClock):
     """The pen on a loopback TCP port, one client at a time (`socket://HOST:PORT`)."""
 
     def __init__(self, pen: VirtualPen, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -238,13 +146,3 @@ class TcpServer(_Clocked):
         self.stop()
         self._drop_client()
         self._listener.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float, poll_s: float = 0.01) -> bool:
-    """Poll `condition` until it holds or the timeout passes (for scripts and tests)."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(poll_s)
-    return True

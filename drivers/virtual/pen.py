@@ -1,9 +1,10 @@
 """The virtual pen: the pen side of protocol 1.0, in software, for tests and `--simulate`.
 
 `VirtualPen` is a state machine driven by a clock: host bytes go in through `receive()`,
-pen bytes come out of `advance(now_s)`. drivers/pen_endpoints.py runs it on a thread
-behind an in-process port, a pty or TCP. Its scenario (drivers/scenarios.py) plays the
-practitioner; tests can also press its buttons, raise faults and pull its cartridge.
+pen bytes come out of `advance(now_s)`. A clock thread (clock.py) runs it behind an
+in-process port (a virtual:// URL, inprocess.py), a pty or TCP (endpoints.py). Its
+scenario (scenarios.py) plays the practitioner; tests can also press its buttons, raise
+faults, pull its cartridge, and jam its line.
 
 It logs everything it sent (telemetry rows with their seq, events, and whether each frame
 left intact: the `noise` option damages or drops a known fraction on purpose) and every
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import struct
 import threading
-from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,6 @@ import numpy.typing as npt
 from drivers import codec
 from drivers.messages import (
     COMMAND_PAYLOAD_BYTES,
-    TELEMETRY_WIRE_DTYPE,
     AckResult,
     Button,
     EventCode,
@@ -35,7 +34,8 @@ from drivers.messages import (
 )
 from drivers.virtual.physics import Drive, Handpiece
 from drivers.virtual.records import SENT_DTYPE, PenConfig, ReceivedCommand, SentEvent
-from drivers.virtual.scenarios import Action, Scenario, Step, scenario
+from drivers.virtual.scenarios import Scenario, ScenarioPlayer, play, scenario
+from drivers.virtual.telemetry import SampleGrid, wire_rows
 from drivers.virtual.wire import PenWire
 
 __all__ = ["SENT_DTYPE", "PenConfig", "ReceivedCommand", "SentEvent", "VirtualPen"]
@@ -50,15 +50,12 @@ class VirtualPen:
     def __init__(self, config: PenConfig | None = None, scenario_name: str = "idle") -> None:
         self.cfg = config or PenConfig()
         self.scenario: Scenario = scenario(scenario_name)
+        self._player = ScenarioPlayer(self.scenario)
         self._lock = threading.RLock()
         self._decoder = codec.HostStreamDecoder()
         self.wire = PenWire(self.cfg.seq0, self.cfg.noise, self.cfg.seed, self.cfg.keep_logs)
         self._now_s = 0.0
-        self._grid_origin_s = 0.0  # telemetry sample grid (restarted on a rate change)
-        self._grid_samples = 0
-        self.telemetry_hz = min(
-            max(self.cfg.telemetry_hz, TELEMETRY_MIN_HZ), self.cfg.telemetry_max_hz
-        )
+        self._grid = SampleGrid(self._telemetry_rate(self.cfg.telemetry_hz))
         self.depth_set_um = self.cfg.depth_um
         self.depth_wanted_um = self.cfg.depth_um  # what was last asked for, before the limit
         self.depth_limit_um = 0
@@ -71,8 +68,7 @@ class VirtualPen:
         self.last_host_s: float | None = None
         self.handpiece = Handpiece(self.cfg.seed, self.cfg.strokes0, self.cfg.battery_pct)
         self._working = False
-        self._script_index = 0
-        self._script_cycle = 0
+        self._jammed_until_s = 0.0
         self.logs = self.wire.logs
         self.unanswered: set[MsgType] = set()  # commands it hears but never answers (tests)
 
@@ -96,7 +92,45 @@ class VirtualPen:
         elif frame.type in self.unanswered:
             self._log_command(frame, None, 0)
         else:
-            _HANDLERS[MsgType(frame.type)](self, frame)
+            self._answer(MsgType(frame.type), frame)
+
+    def _answer(self, command: MsgType, frame: HostFrame) -> None:
+        match command:
+            case MsgType.HELLO:
+                self._log_command(frame, None, 0)
+                self._send_info()
+                if not self.streaming:
+                    self.streaming = True
+                    self._grid.restart(self._now_s)
+            case MsgType.GET_INFO:
+                self._log_command(frame, None, 0)
+                self._send_info()
+            case MsgType.PING:
+                self._ack(frame, AckResult.OK, 0)
+            case MsgType.SET_DEPTH:
+                self._ack(frame, AckResult.OK, self._apply_depth(self._u16(frame)))
+            case MsgType.SET_RATE:
+                rate = min(max(self._u16(frame), self.cfg.rate_min_dhz), self.cfg.rate_max_dhz)
+                self.rate_set_dhz = rate
+                self._ack(frame, AckResult.OK, rate)
+            case MsgType.MOTOR if frame.payload[0] > 1:
+                self._ack(frame, AckResult.BAD_ARGUMENT, int(self.motor_on))
+            case MsgType.MOTOR:
+                result = self._set_motor(frame.payload[0] == 1)
+                self._ack(frame, result, int(self.motor_on))
+            case MsgType.SET_DEPTH_LIMIT:
+                self._ack(frame, AckResult.OK, self._limit_depth(self._u16(frame)))
+            case MsgType.SET_TELEMETRY_RATE:
+                hz = self._telemetry_rate(self._u16(frame))
+                self._grid.restart(self._now_s, hz)
+                self._ack(frame, AckResult.OK, hz)
+            case MsgType.CLEAR_FAULT if self.faults & self.fault_causes:
+                self._ack(frame, AckResult.NOT_ALLOWED, len(self.faults))
+            case MsgType.CLEAR_FAULT:
+                self._clear_faults()
+                self._ack(frame, AckResult.OK, 0)
+            case _:  # a pen message type sent by the host
+                self._ack(frame, AckResult.UNKNOWN_COMMAND, 0)
 
     def _ack(self, frame: HostFrame, result: AckResult, value: int) -> None:
         self._log_command(frame, result, value)
@@ -112,56 +146,20 @@ class VirtualPen:
     def _u16(frame: HostFrame) -> int:
         return int(struct.unpack_from("<H", frame.payload)[0])
 
-    def _cmd_hello(self, frame: HostFrame) -> None:
-        self._log_command(frame, None, 0)
-        self._send_info()
-        if not self.streaming:
-            self.streaming = True
-            self._restart_grid()
+    # ------------------------------------------------------------ pen behaviour
 
-    def _cmd_get_info(self, frame: HostFrame) -> None:
-        self._log_command(frame, None, 0)
-        self._send_info()
+    def _telemetry_rate(self, hz: int) -> int:
+        return min(max(hz, TELEMETRY_MIN_HZ), self.cfg.telemetry_max_hz)
 
-    def _cmd_ping(self, frame: HostFrame) -> None:
-        self._ack(frame, AckResult.OK, 0)
+    @property
+    def telemetry_hz(self) -> int:
+        return self._grid.hz
 
-    def _cmd_set_depth(self, frame: HostFrame) -> None:
-        self._ack(frame, AckResult.OK, self._apply_depth(self._u16(frame)))
-
-    def _cmd_set_rate(self, frame: HostFrame) -> None:
-        rate = min(max(self._u16(frame), self.cfg.rate_min_dhz), self.cfg.rate_max_dhz)
-        self.rate_set_dhz = rate
-        self._ack(frame, AckResult.OK, rate)
-
-    def _cmd_motor(self, frame: HostFrame) -> None:
-        if frame.payload[0] > 1:
-            self._ack(frame, AckResult.BAD_ARGUMENT, int(self.motor_on))
-            return
-        result = self._set_motor(frame.payload[0] == 1)
-        self._ack(frame, result, int(self.motor_on))
-
-    def _cmd_set_depth_limit(self, frame: HostFrame) -> None:
-        asked = self._u16(frame)
-        self.depth_limit_um = 0 if asked == 0 else self._round_clamp(asked)
+    def _limit_depth(self, asked_um: int) -> int:
+        self.depth_limit_um = 0 if asked_um == 0 else self._round_clamp(asked_um)
         if self.depth_limit_um and self.depth_set_um > self.depth_limit_um:
             self.depth_set_um = self.depth_limit_um  # lowered at once
-        self._ack(frame, AckResult.OK, self.depth_limit_um)
-
-    def _cmd_set_telemetry_rate(self, frame: HostFrame) -> None:
-        hz = min(max(self._u16(frame), TELEMETRY_MIN_HZ), self.cfg.telemetry_max_hz)
-        self.telemetry_hz = hz
-        self._restart_grid()
-        self._ack(frame, AckResult.OK, hz)
-
-    def _cmd_clear_fault(self, frame: HostFrame) -> None:
-        if self.faults & self.fault_causes:
-            self._ack(frame, AckResult.NOT_ALLOWED, len(self.faults))
-            return
-        self._clear_faults()
-        self._ack(frame, AckResult.OK, 0)
-
-    # ------------------------------------------------------------ pen behaviour
+        return self.depth_limit_um
 
     def _round_clamp(self, depth_um: int) -> int:
         step = self.cfg.depth_step_um
@@ -215,15 +213,17 @@ class VirtualPen:
         button = Button(button)
         with self._lock:
             self._event(EventCode.BUTTON_LONG if long else EventCode.BUTTON_SHORT, button)
-            if long:
-                if button is Button.RUN_STOP:
+            match button, long:
+                case Button.RUN_STOP, True:
                     self._clear_faults()
-            elif button is Button.RUN_STOP:
-                self._set_motor(not self.motor_on)
-            elif button is Button.DEPTH_UP:
-                self._apply_depth(self.depth_wanted_um + self.cfg.depth_step_um)
-            elif button is Button.DEPTH_DOWN:
-                self._apply_depth(self.depth_set_um - self.cfg.depth_step_um)
+                case Button.RUN_STOP, False:
+                    self._set_motor(not self.motor_on)
+                case Button.DEPTH_UP, False:
+                    self._apply_depth(self.depth_wanted_um + self.cfg.depth_step_um)
+                case Button.DEPTH_DOWN, False:
+                    self._apply_depth(self.depth_set_um - self.cfg.depth_step_um)
+                case _:  # mark, and long presses other than run/stop: reported only
+                    pass
 
     def raise_fault(self, fault: Fault | int) -> None:
         """The cause of a fault appears: the motor stops and FAULT_RAISED goes out."""
@@ -276,12 +276,18 @@ class VirtualPen:
 
     # ------------------------------------------------------------ pen side out
 
+    def jam(self, seconds: float) -> None:
+        """The line goes bad for `seconds` of the pen's clock: bytes keep flowing, but none
+        of them is a frame delimiter, so nothing decodes (each frame is logged not intact)."""
+        with self._lock:
+            self._jammed_until_s = self._now_s + seconds
+
     def advance(self, now_s: float) -> bytes:
         """Run the pen up to `now_s` seconds after power-on; return the bytes it sent."""
         with self._lock:
-            for at_s, step in self._due_steps(now_s):
+            for at_s, step in self._player.due(now_s):
                 self._run_until(at_s)
-                self._play(step)
+                play(step, self)
             heard_s = self.last_host_s
             if self.streaming and heard_s is not None and now_s - heard_s > INTERLOCK_S:
                 self._run_until(heard_s + INTERLOCK_S)
@@ -289,43 +295,18 @@ class VirtualPen:
                 self._event(EventCode.HOST_LINK_LOST, 0)
                 self.streaming = False
             self._run_until(now_s)
+            self.wire.jammed = now_s < self._jammed_until_s
             return self.wire.take()
-
-    def _due_steps(self, now_s: float) -> list[tuple[float, Step]]:
-        steps, cycle_s = self.scenario.steps, self.scenario.cycle_s
-        due: list[tuple[float, Step]] = []
-        while steps:
-            if self._script_index >= len(steps):
-                if cycle_s is None:
-                    break
-                self._script_index = 0
-                self._script_cycle += 1
-            step = steps[self._script_index]
-            at_s = step.at_s + self._script_cycle * (cycle_s or 0.0)
-            if at_s > now_s:
-                break
-            due.append((at_s, step))
-            self._script_index += 1
-        return due
-
-    def _play(self, step: Step) -> None:
-        _ACTIONS[step.action](self, step.arg)
 
     def _run_until(self, now_s: float) -> None:
         """Emit the telemetry samples due up to now_s, then move the clock there."""
         now_s = max(now_s, self._now_s)
+        self.wire.jammed = self._now_s < self._jammed_until_s
         if self.streaming:
-            due = int((now_s - self._grid_origin_s) * self.telemetry_hz + 1e-6)  # float fuzz
-            if due > self._grid_samples:
-                first = self._grid_samples + 1
-                self._grid_samples = due
-                t_s = self._grid_origin_s + np.arange(first, due + 1) / self.telemetry_hz
+            t_s = self._grid.due(now_s)
+            if len(t_s):
                 self.wire.telemetry(self._simulate(t_s))
         self._now_s = now_s
-
-    def _restart_grid(self) -> None:
-        self._grid_origin_s = self._now_s
-        self._grid_samples = 0
 
     def _simulate(self, t_s: npt.NDArray[np.float64]) -> npt.NDArray[np.void]:
         drive = Drive(
@@ -336,7 +317,7 @@ class VirtualPen:
             overheating=Fault.OVER_TEMPERATURE in self.fault_causes,
         )
         battery_before = self.handpiece.battery_pct
-        s = self.handpiece.run(t_s, 1.0 / self.telemetry_hz, drive)
+        s = self.handpiece.run(t_s, 1.0 / self._grid.hz, drive)
         if int(self.handpiece.battery_pct) != int(battery_before):
             drained = self.handpiece.battery_pct
             self.handpiece.battery_pct = battery_before
@@ -348,21 +329,7 @@ class VirtualPen:
             flags |= Status.DEPTH_LIMITED
         if self.faults:
             flags |= Status.FAULT_ACTIVE
-        status = np.full(len(t_s), int(flags), np.uint16)
-        status |= np.where(s.running, int(Status.MOTOR_RUNNING), 0).astype(np.uint16)
-        status |= np.where(s.contact, int(Status.SKIN_CONTACT), 0).astype(np.uint16)
-        rows = np.zeros(len(t_s), TELEMETRY_WIRE_DTYPE)
-        rows["t_us"] = (self.cfg.t_us0 + np.round(t_s * 1e6).astype(np.int64)) & 0xFFFFFFFF
-        rows["depth_set_um"] = self.depth_set_um
-        rows["depth_meas_um"] = s.depth_meas_um
-        rows["rate_dhz"] = s.rate_dhz
-        rows["strokes"] = s.strokes & 0xFFFFFFFF
-        rows["motor_ma"] = s.motor_ma
-        rows["force_mn"] = s.force_mn
-        rows["battery_pct"] = s.battery_pct
-        rows["temp_dc"] = s.temp_dc
-        rows["status"] = status
-        return rows
+        return wire_rows(t_s, self.cfg.t_us0, self.depth_set_um, s, flags)
 
     # ------------------------------------------------------------ frames out and logs
 
@@ -406,41 +373,3 @@ class VirtualPen:
         """Every host command of that type the pen heard, with the ACK it gave."""
         with self._lock:
             return [c for c in self.logs.commands if c.type == msg_type]
-
-
-_HANDLERS: dict[MsgType, Callable[[VirtualPen, HostFrame], None]] = {
-    MsgType.HELLO: VirtualPen._cmd_hello,
-    MsgType.PING: VirtualPen._cmd_ping,
-    MsgType.SET_DEPTH: VirtualPen._cmd_set_depth,
-    MsgType.SET_RATE: VirtualPen._cmd_set_rate,
-    MsgType.MOTOR: VirtualPen._cmd_motor,
-    MsgType.SET_DEPTH_LIMIT: VirtualPen._cmd_set_depth_limit,
-    MsgType.SET_TELEMETRY_RATE: VirtualPen._cmd_set_telemetry_rate,
-    MsgType.GET_INFO: VirtualPen._cmd_get_info,
-    MsgType.CLEAR_FAULT: VirtualPen._cmd_clear_fault,
-}
-
-
-def _int(arg: object) -> int:
-    if not isinstance(arg, int | float):
-        raise TypeError(f"scenario step wants a number, got {arg!r}")
-    return int(arg)
-
-
-def _cartridge(arg: object) -> tuple[int, int] | None:
-    if arg is None:
-        return None
-    if not isinstance(arg, tuple) or len(arg) != 2:
-        raise TypeError(f"scenario cartridge wants (needles, gauge) or None, got {arg!r}")
-    return int(arg[0]), int(arg[1])
-
-
-_ACTIONS: dict[Action, Callable[[VirtualPen, object], None]] = {
-    Action.PRESS: lambda pen, arg: pen.press(_int(arg)),
-    Action.LONG_PRESS: lambda pen, arg: pen.press(_int(arg), long=True),
-    Action.WORK: lambda pen, arg: pen.set_working(bool(arg)),
-    Action.CARTRIDGE: lambda pen, arg: pen.set_cartridge(_cartridge(arg)),
-    Action.FAULT: lambda pen, arg: pen.raise_fault(_int(arg)),
-    Action.FAULT_GONE: lambda pen, arg: pen.remove_fault_cause(_int(arg)),
-    Action.BATTERY: lambda pen, arg: pen.set_battery(_int(arg)),
-}

@@ -10,13 +10,16 @@ since the pen powered on), optionally repeating every `cycle_s`. Actions:
 - FAULT: the cause of a fault appears (arg = Fault); FAULT_GONE: it goes away;
 - BATTERY: the battery reads arg percent.
 
-Shipped: idle, treatment, faults, zones (mark-button presses). Never imports Qt.
+Shipped: idle, treatment, faults, zones (mark-button presses). `ScenarioPlayer` plays one
+against anything with the practitioner's controls (`Practitioner`: the virtual pen).
+Never imports Qt.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Protocol
 
 from drivers.messages import Button, Fault
 
@@ -128,3 +131,73 @@ def scenario(name: str) -> Scenario:
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise ValueError(f"unknown scenario {name!r}; choose one of: {known}") from None
+
+
+class Practitioner(Protocol):
+    """What a scenario can do to a pen: the hands on it and the faults that befall it."""
+
+    def press(self, button: Button | int, long: bool = False) -> None: ...
+    def set_working(self, working: bool) -> None: ...
+    def set_cartridge(self, cartridge: tuple[int, int] | None) -> None: ...
+    def raise_fault(self, fault: Fault | int) -> None: ...
+    def remove_fault_cause(self, fault: Fault | int) -> None: ...
+    def set_battery(self, pct: float) -> None: ...
+
+
+class ScenarioPlayer:
+    """Which steps fall due as a pen's clock runs, and what each one does to the pen."""
+
+    def __init__(self, played: Scenario) -> None:
+        self.scenario = played
+        self._index = 0
+        self._cycle = 0
+
+    def due(self, now_s: float) -> list[tuple[float, Step]]:
+        """The steps due up to now_s, each with the pen-clock time it falls at, in order."""
+        steps, cycle_s = self.scenario.steps, self.scenario.cycle_s
+        due: list[tuple[float, Step]] = []
+        while steps:
+            if self._index >= len(steps):
+                if cycle_s is None:
+                    break
+                self._index = 0
+                self._cycle += 1
+            step = steps[self._index]
+            at_s = step.at_s + self._cycle * (cycle_s or 0.0)
+            if at_s > now_s:
+                break
+            due.append((at_s, step))
+            self._index += 1
+        return due
+
+
+def play(step: Step, pen: Practitioner) -> None:
+    match step.action:
+        case Action.PRESS:
+            pen.press(_number(step.arg))
+        case Action.LONG_PRESS:
+            pen.press(_number(step.arg), long=True)
+        case Action.WORK:
+            pen.set_working(bool(step.arg))
+        case Action.CARTRIDGE:
+            pen.set_cartridge(_cartridge(step.arg))
+        case Action.FAULT:
+            pen.raise_fault(_number(step.arg))
+        case Action.FAULT_GONE:
+            pen.remove_fault_cause(_number(step.arg))
+        case Action.BATTERY:
+            pen.set_battery(_number(step.arg))
+
+
+def _number(arg: object) -> int:
+    if not isinstance(arg, int | float):
+        raise TypeError(f"scenario step wants a number, got {arg!r}")
+    return int(arg)
+
+
+def _cartridge(arg: object) -> tuple[int, int] | None:
+    if arg is None:
+        return None
+    if not isinstance(arg, tuple) or len(arg) != 2:
+        raise TypeError(f"scenario cartridge wants (needles, gauge) or None, got {arg!r}")
+    return int(arg[0]), int(arg[1])

@@ -3,7 +3,9 @@
 Every frame the pen sends goes through here, so the log of what left (and whether it
 left intact) is complete by construction. With `noise` > 0 that fraction of frames is
 damaged (one bit flipped, caught by the CRC) or dropped, at random but reproducibly from
-the seed. Not thread-safe on its own: the pen calls it under its lock. Never imports Qt.
+the seed. While `jammed`, every byte that would have gone out is replaced by noise with
+no 0x00 in it, so the host sees bytes but no frame (a line fault). Not thread-safe on its
+own: the pen calls it under its lock. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class PenWire:
         self._rng = np.random.default_rng([seed, 1])
         self._keep_logs = keep_logs
         self._out = bytearray()
+        self.jammed = False
 
     def take(self) -> bytes:
         """The bytes sent since the last call."""
@@ -36,8 +39,15 @@ class PenWire:
         self._seq += 1
         return seq
 
+    def _garbage(self, size: int) -> bytes:
+        """Line noise: bytes 1..255, never a frame delimiter."""
+        return self._rng.integers(1, 256, size, dtype=np.uint8).tobytes()
+
     def _put(self, frame: bytes) -> bool:
         """Queue one encoded frame, maybe damaged or lost on the way; True if intact."""
+        if self.jammed:
+            self._out += self._garbage(len(frame))
+            return False
         if self._noise and self._rng.random() < self._noise:
             if self._rng.random() < 0.5:
                 return False  # lost on the wire
@@ -64,7 +74,10 @@ class PenWire:
         n = len(rows)
         first = self._seq
         self._seq += n
-        if not self._noise:
+        if self.jammed:
+            self._out += self._garbage(len(codec.encode_telemetry(rows, first & 0xFFFF)))
+            intact = np.zeros(n, bool)
+        elif not self._noise:
             self._out += codec.encode_telemetry(rows, first & 0xFFFF)
             intact = np.ones(n, bool)
         else:

@@ -10,6 +10,7 @@ import pytest
 from drivers.link import CommandResult, Link, LinkState, StateChange
 from drivers.messages import Event, Info, SeqGap, TelemetryBatch
 from drivers.virtual.endpoints import PtyServer, TcpServer
+from drivers.virtual.inprocess import opener_for
 from drivers.virtual.pen import PenConfig, VirtualPen
 
 
@@ -87,7 +88,10 @@ def connect() -> Iterator[Connect]:
     links: list[Link] = []
 
     def _connect(target: Target, expect: LinkState = LinkState.STREAMING) -> tuple[Link, Recording]:
-        link = Link.to_pen(target) if isinstance(target, VirtualPen) else Link(target)
+        if isinstance(target, VirtualPen):
+            link = Link("virtual pen", opener=opener_for(target))
+        else:
+            link = Link(target)
         rec = Recording()
         link.subscribe(rec)
         links.append(link)

@@ -8,8 +8,8 @@ import pytest
 
 from drivers.link import CommandResult, CommandTimeout, Link, LinkClosed, LinkState
 from drivers.messages import AckResult, Button, EventCode, Fault, Info, MsgType
-from drivers.transport import open_virtual
 from drivers.virtual.endpoints import wait_until
+from drivers.virtual.inprocess import InProcessPort
 from drivers.virtual.pen import PenConfig, VirtualPen
 
 TRANSPORTS = ["pty", "tcp", "inproc"]
@@ -147,7 +147,7 @@ def test_reads_take_whatever_is_waiting(connect) -> None:
 
     class Spy:
         def __init__(self) -> None:
-            self.port = open_virtual(pen)
+            self.port = InProcessPort(pen)
 
         @property
         def in_waiting(self) -> int:
@@ -164,7 +164,7 @@ def test_reads_take_whatever_is_waiting(connect) -> None:
         def close(self) -> None:
             self.port.close()
 
-    link = Link(Spy, name="spy")
+    link = Link("spy", opener=lambda _url: Spy())
     try:
         link.start()
         assert link.wait_for_state(LinkState.STREAMING, 5)

@@ -12,7 +12,8 @@ import pytest
 from drivers.codec import encode_command
 from drivers.link import LinkClosed, LinkState
 from drivers.messages import Command, EventCode, MsgType
-from drivers.virtual.endpoints import InProcessPort, wait_until
+from drivers.virtual.endpoints import wait_until
+from drivers.virtual.inprocess import InProcessPort
 from drivers.virtual.pen import PenConfig, VirtualPen
 
 
@@ -138,3 +139,39 @@ def test_close_is_idempotent_and_joins_its_threads(serve, connect) -> None:
     assert [s.state for s in rec.states].count(LinkState.DISCONNECTED) == 1
     with pytest.raises(LinkClosed):
         link.set_depth(500).result(1)
+
+
+def test_bytes_that_never_make_a_frame_are_silence_then_the_pen_comes_back(serve, connect) -> None:
+    """Issue 15: a line carrying only noise (no delimiter) for longer than the silence
+    timeout is a lost pen; the outage is reported with its true length, not as lost frames."""
+    target, pen, _ = serve("pty", telemetry_hz=2000)
+    link, rec = connect(target)
+    assert wait_until(lambda: rec.samples() > 200, 3)
+    jam_s = 2.5
+    pen.jam(jam_s)
+    jammed_at = time.monotonic()
+    assert link.wait_for_state(LinkState.LOST, 3)
+    lost = next(s for s in rec.states if s.state is LinkState.LOST)
+    assert "no valid frame" in lost.message and "bytes came" in lost.message
+    assert time.monotonic() - jammed_at >= 0.9  # it waited for the timeout, not less
+    assert link.wait_for_state(LinkState.STREAMING, 5)
+    back = next(s for s in rec.states if s.state is LinkState.STREAMING and s.gap_s)
+    assert jam_s - 0.3 <= back.gap_s <= jam_s + 2.0  # measured from the last valid frame
+    assert link.stats.reconnects == 1
+    assert link.stats.seq_gaps == 0 and rec.gaps == []  # a link gap, not lost frames
+    before = rec.samples()
+    assert wait_until(lambda: rec.samples() > before + 500, 3)
+    sent = pen.sent_telemetry()
+    assert not sent["intact"].all() and sent["intact"][-100:].all()  # jammed, then clean
+
+
+def test_a_jam_shorter_than_the_timeout_is_not_a_lost_link(serve, connect) -> None:
+    target, pen, _ = serve("inproc", telemetry_hz=1000)
+    link, rec = connect(target)
+    pen.jam(0.4)
+    jam_end = pen.now_s + 0.4
+    assert wait_until(lambda: pen.now_s > jam_end + 0.3, 3)
+    before = rec.samples()
+    assert wait_until(lambda: rec.samples() > before + 200, 2)
+    assert link.state is LinkState.STREAMING
+    assert all(s.state is not LinkState.LOST for s in rec.states)

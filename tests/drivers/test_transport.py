@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -10,9 +11,11 @@ import serial
 from serial.tools import list_ports
 
 from drivers.codec import StreamDecoder, encode_command
+from drivers.link import LinkState
 from drivers.messages import Command, Info
-from drivers.transport import find_pens, open_transport, virtual_pen_from_url
+from drivers.transport import find_pens, open_port, register_url_handlers
 from drivers.virtual.endpoints import wait_until
+from drivers.virtual.url import VirtualUrlError, parse
 
 
 def _port(device: str, vid: int | None, pid: int | None, serial_number: str = "") -> object:
@@ -48,27 +51,46 @@ def test_no_pen_plugged_in_is_an_empty_list(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_virtual_urls_configure_the_pen() -> None:
-    pen = virtual_pen_from_url("virtual://faults?telemetry_hz=2000&seed=9&noise=0.05&seq0=65000")
-    assert pen.scenario.name == "faults"
-    assert (pen.cfg.telemetry_hz, pen.cfg.seed, pen.cfg.noise, pen.cfg.seq0) == (
-        2000,
-        9,
-        0.05,
-        65000,
-    )
-    assert virtual_pen_from_url("virtual://").scenario.name == "treatment"
-    assert not virtual_pen_from_url("virtual://idle?keep_logs=0").cfg.keep_logs
+    name, cfg = parse("virtual://faults?telemetry_hz=2000&seed=9&noise=0.05&seq0=65000")
+    assert name == "faults"
+    assert (cfg.telemetry_hz, cfg.seed, cfg.noise, cfg.seq0) == (2000, 9, 0.05, 65000)
+    assert parse("virtual://")[0] == "treatment"
+    assert not parse("virtual://idle?keep_logs=0")[1].keep_logs
+    assert parse("virtual://idle?firmware=3.0.12&serial=VP-9")[1].firmware == (3, 0, 12)
 
 
-def test_bad_virtual_urls_say_what_is_wrong() -> None:
-    with pytest.raises(ValueError, match="unknown virtual pen option 'rate'"):
-        virtual_pen_from_url("virtual://idle?rate=5")
-    with pytest.raises(ValueError, match="choose one of: faults, idle, treatment, zones"):
-        virtual_pen_from_url("virtual://surgery")
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        (
+            "virtual://nosuch",
+            "unknown virtual pen scenario 'nosuch'; choose one of: faults, idle, treatment, zones",
+        ),
+        (
+            "virtual://treatment?telemetry_hz=abc",
+            "telemetry_hz wants a whole number from 0 to 65535, not 'abc'",
+        ),
+        (
+            "virtual://idle?rate=5",
+            "unknown virtual pen option 'rate'; the options are: battery_pct, ",
+        ),
+        ("virtual://idle?telemetry_hz=-5", "wants a whole number from 0 to 65535, not '-5'"),
+        ("virtual://idle?noise=2", "noise wants a fraction from 0 to 1, not '2'"),
+        ("virtual://idle?battery_pct=nan", "battery_pct wants a number, not 'nan'"),
+        ("virtual://idle?keep_logs=maybe", "keep_logs wants 1 or 0, not 'maybe'"),
+        ("virtual://idle?firmware=2.3", "firmware wants a version such as 2.3.1, not '2.3'"),
+    ],
+)
+def test_bad_virtual_urls_say_what_is_wrong_and_what_is_accepted(url: str, words: str) -> None:
+    with pytest.raises(VirtualUrlError) as caught:
+        parse(url)
+    assert words in str(caught.value)
+    with pytest.raises(ValueError, match="virtual pen"):  # and opening says the same
+        open_port(url)
 
 
 def test_loop_url_reads_whatever_is_waiting_in_one_call() -> None:
-    port = open_transport("loop://")
+    port = open_port("loop://")
     try:
         frames = b"".join(encode_command(Command.ping(), seq) for seq in range(50))
         port.write(frames)
@@ -80,11 +102,11 @@ def test_loop_url_reads_whatever_is_waiting_in_one_call() -> None:
 
 def test_opening_a_missing_device_names_it_and_the_reason(tmp_path) -> None:
     with pytest.raises(serial.SerialException, match=r"no-such-tty.*No such file"):
-        open_transport(str(tmp_path / "no-such-tty"))
+        open_port(str(tmp_path / "no-such-tty"))
 
 
 def test_virtual_transport_is_silent_until_hello_then_answers_info() -> None:
-    port = open_transport("virtual://idle?telemetry_hz=100")
+    port = open_port("virtual://idle?telemetry_hz=100")
     decoder = StreamDecoder()
     got: list[object] = []
     try:
@@ -103,7 +125,7 @@ def test_virtual_transport_is_silent_until_hello_then_answers_info() -> None:
 
 def test_socket_urls_report_every_waiting_byte_so_reads_are_whole() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server:
-        port = open_transport(f"socket://127.0.0.1:{server.getsockname()[1]}")
+        port = open_port(f"socket://127.0.0.1:{server.getsockname()[1]}")
         peer, _ = server.accept()
         try:
             peer.sendall(bytes(range(1, 251)) * 2)
@@ -112,3 +134,42 @@ def test_socket_urls_report_every_waiting_byte_so_reads_are_whole() -> None:
         finally:
             peer.close()
             port.close()
+
+
+def test_virtual_is_a_pyserial_url_handler_whose_pen_outlives_a_reopen() -> None:
+    register_url_handlers()
+    port = serial.serial_for_url("virtual://idle?telemetry_hz=100&serial=VP-777", timeout=0.02)
+    try:
+        pen = port.pen
+        assert pen.cfg.serial == "VP-777" and pen.scenario.name == "idle"
+        port.write(encode_command(Command.hello(), 0))
+        assert wait_until(lambda: pen.streaming, 2)
+        port.close()
+        with pytest.raises(serial.PortNotOpenError):
+            port.read(1)
+        port.open()  # the same port object reaches the same pen, which ran on
+        assert port.pen is pen and pen.streaming
+        assert wait_until(lambda: port.in_waiting > 0, 2)
+    finally:
+        port.close()
+
+
+def test_link_reaches_the_virtual_pen_through_pyserial(connect) -> None:
+    link, rec = connect("virtual://zones?telemetry_hz=500&seed=4")
+    pen = link.virtual_pen
+    assert pen is not None and pen.cfg.seed == 4 and pen.scenario.name == "zones"
+    assert wait_until(lambda: rec.samples() > 100, 3)
+    assert len(pen.sent_telemetry()) >= rec.samples()
+
+
+def test_a_bad_url_stops_the_link_with_words_instead_of_retrying(connect) -> None:
+    link, rec = connect("virtual://treatment?telemetry_hz=abc", expect=LinkState.DISCONNECTED)
+    assert wait_until(
+        lambda: not any(t.name.startswith("pen-link-reader") for t in threading.enumerate()), 2
+    )
+    (failed,) = [s for s in rec.states if s.state is LinkState.DISCONNECTED]
+    assert failed.message == (
+        "cannot open virtual://treatment?telemetry_hz=abc: virtual pen option telemetry_hz "
+        "wants a whole number from 0 to 65535, not 'abc'"
+    )
+    assert [s.state for s in rec.states].count(LinkState.OPENING) == 1

@@ -68,7 +68,6 @@ def stream(qtbot, controller: PenController) -> Callable[..., VirtualPen]:
 
     def connect(scenario: str = "idle", telemetry_hz: int = 200) -> VirtualPen:
         controller.connect_to(f"virtual://{scenario}?telemetry_hz={telemetry_hz}")
-        assert controller.link is not None and controller.link.virtual_pen is not None
         qtbot.waitUntil(
             lambda: (
                 controller.live.state is LinkState.STREAMING
@@ -76,6 +75,7 @@ def stream(qtbot, controller: PenController) -> Callable[..., VirtualPen]:
             ),
             timeout=5000,
         )
+        assert controller.link is not None and controller.link.virtual_pen is not None
         return controller.link.virtual_pen
 
     return connect

@@ -6,32 +6,24 @@ import sqlite3
 
 import pytest
 
+from console.core.access import Access
 from console.core.accounts import (
-    ACCOUNTS_SCHEMA_SQL,
     AccountError,
     Accounts,
     Action,
     PermissionDenied,
     Role,
+    User,
     require,
 )
-from console.core.audit import AUDIT_SCHEMA_SQL, AuditLog
+from console.core.audit import AuditLog
 from console.core.idle_lock import IdleLock
+from console.store import Store
 
 
-@pytest.fixture
-def conn() -> sqlite3.Connection:
-    c = sqlite3.connect(":memory:")
-    c.executescript(AUDIT_SCHEMA_SQL + ACCOUNTS_SCHEMA_SQL)
-    yield c
-    c.close()
-
-
-def test_roles_are_enforced(conn: sqlite3.Connection) -> None:
-    accounts = Accounts(conn)
-    nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", by="admin")
-    director = accounts.add("dr.lee", "supervisor", "battery staple", by="admin")
-    admin = accounts.add("it", Role.ADMIN, "admin-pass-1", by="setup")
+def test_roles_are_enforced(store: Store, people: dict[str, User]) -> None:
+    accounts = Accounts(store)
+    nurse, director, admin = people["nurse.kim"], people["dr.lee"], people["it"]
     require(director, Action.SIGN)
     with pytest.raises(PermissionDenied, match=r"nurse\.kim \(practitioner\) may not sign"):
         require(nurse, Action.SIGN)
@@ -40,34 +32,37 @@ def test_roles_are_enforced(conn: sqlite3.Connection) -> None:
     require(admin, Action.MANAGE_USERS)
     with pytest.raises(PermissionDenied):
         require(nurse, Action.MANAGE_USERS)
-    accounts.set_active("nurse.kim", False, by="it")
+    accounts.set_active("nurse.kim", False, access=Access(store, admin))
     assert not accounts.find("nurse.kim").may(Action.OPERATE_PEN)  # type: ignore[union-attr]
 
 
-def test_passwords_are_argon2id_and_checked(conn: sqlite3.Connection) -> None:
-    accounts = Accounts(conn)
-    accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", by="admin")
-    stored = conn.execute("SELECT password_hash FROM users").fetchone()[0]
+def test_passwords_are_argon2id_and_checked(store: Store) -> None:
+    accounts = Accounts(store)
+    accounts.add("dr.lee", Role.ADMIN, "battery staple")
+    stored = store.conn.execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$") and "battery" not in stored
     assert accounts.login("dr.lee", "wrong password") is None
     assert accounts.login("DR.LEE", "battery staple") is not None
-    actions = [e.action for e in AuditLog(conn).entries()]
+    actions = [e.action for e in AuditLog(store).entries()]
     assert actions == ["user.add", "login.failed", "login"]
 
 
-def test_bad_account_values_get_clear_errors(conn: sqlite3.Connection) -> None:
-    accounts = Accounts(conn)
-    with pytest.raises(AccountError, match="at least 8 characters"):
-        accounts.add("a", Role.ADMIN, "short", by="x")
+def test_bad_account_values_get_clear_errors(store: Store) -> None:
+    accounts = Accounts(store)
+    with pytest.raises(AccountError, match="at least 10 characters"):
+        accounts.add("a", Role.ADMIN, "short")
     with pytest.raises(AccountError, match="unknown role 'nurse'"):
-        accounts.add("a", "nurse", "long enough", by="x")
-    accounts.add("a", Role.ADMIN, "long enough", by="x")
+        accounts.add("a", "nurse", "long enough")
+    with pytest.raises(AccountError, match=r"first account .* administrator"):
+        accounts.add("a", Role.SUPERVISOR, "long enough")
+    admin = accounts.add("a", Role.ADMIN, "long enough")
     with pytest.raises(AccountError, match="already exists"):
-        accounts.add("A", Role.ADMIN, "long enough", by="x")
+        accounts.add("A", Role.ADMIN, "long enough", access=Access(store, admin))
 
 
-def test_audit_log_rejects_update_and_delete(conn: sqlite3.Connection) -> None:
-    log = AuditLog(conn)
+def test_audit_log_rejects_update_and_delete(store: Store) -> None:
+    conn = store.conn
+    log = AuditLog(store)
     log.append("dr.lee", "session.notes", "session:abc", "old text", "new text")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE audit_log SET new_value = 'forged'")
@@ -77,8 +72,9 @@ def test_audit_log_rejects_update_and_delete(conn: sqlite3.Connection) -> None:
     assert (entry.user, entry.old_value, entry.new_value) == ("dr.lee", "old text", "new text")
 
 
-def test_hand_broken_chain_is_found_at_the_first_broken_row(conn: sqlite3.Connection) -> None:
-    log = AuditLog(conn)
+def test_hand_broken_chain_is_found_at_the_first_broken_row(store: Store) -> None:
+    conn = store.conn
+    log = AuditLog(store)
     for i in range(5):
         log.append("u", "edit", f"obj:{i}", i, i + 1)
     assert log.verify() is None
@@ -86,11 +82,12 @@ def test_hand_broken_chain_is_found_at_the_first_broken_row(conn: sqlite3.Connec
     conn.execute("UPDATE audit_log SET new_value = '99' WHERE id = 3")
     broken = log.verify()
     assert broken is not None and broken.entry_id == 3
-    assert "content changed" in str(broken)
+    assert "was changed" in str(broken)
 
 
-def test_removed_row_breaks_the_chain(conn: sqlite3.Connection) -> None:
-    log = AuditLog(conn)
+def test_removed_row_breaks_the_chain(store: Store) -> None:
+    conn = store.conn
+    log = AuditLog(store)
     for i in range(4):
         log.append("u", "edit", f"obj:{i}")
     conn.execute("DROP TRIGGER audit_log_no_delete")
@@ -99,12 +96,12 @@ def test_removed_row_breaks_the_chain(conn: sqlite3.Connection) -> None:
     assert broken is not None and broken.entry_id == 2
 
 
-def test_idle_lock_fires_and_needs_same_user_or_supervisor(conn: sqlite3.Connection) -> None:
+def test_idle_lock_fires_and_needs_same_user_or_supervisor(
+    store: Store, people: dict[str, User]
+) -> None:
     now = [0.0]
-    accounts = Accounts(conn)
-    nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", by="admin")
-    accounts.add("nurse.bo", Role.PRACTITIONER, "another pass", by="admin")
-    accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", by="admin")
+    accounts = Accounts(store)
+    nurse = people["nurse.kim"]
     lock = IdleLock(timeout_s=60, clock=lambda: now[0])
     lock.sign_in(nurse)
     now[0] = 59.0

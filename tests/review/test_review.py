@@ -95,7 +95,7 @@ def test_review_window_replays_and_exports(recorded: Path, qtbot, tmp_path: Path
 
     store = Store(recorded)
     try:
-        window = ReviewWindow(store)
+        window = ReviewWindow(store, "unattributed")
         qtbot.addWidget(window)
         assert window.sessions.rowCount() == 1
         window.sessions.selectRow(0)
@@ -136,8 +136,17 @@ def test_users_cli_provisions_from_stdin(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert run("add", "dr.lee", "--role", "supervisor", stdin="battery staple\n").returncode == 0
-    short = run("add", "x", "--role", "admin", stdin="short\n")
-    assert short.returncode == 2 and "at least 8" in short.stderr
-    listing = run("list")
+    # The first account is the admin (no sign-in); then the admin's password comes first,
+    # then the new user's, twice.
+    admin = "Admin-Battery-Staple-1"
+    assert run("add", "it.admin", stdin=f"{admin}\n{admin}\n").returncode == 0
+    lee = "Lee-Battery-Staple-2"
+    added = run("add", "dr.lee", "--role", "supervisor", "--user", "it.admin",
+                stdin=f"{admin}\n{lee}\n{lee}\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    short = run(
+        "add", "x", "--role", "admin", "--user", "it.admin", stdin=f"{admin}\nshort\nshort\n"
+    )
+    assert short.returncode == 2 and "at least" in short.stderr
+    listing = run("list", "--user", "it.admin", stdin=f"{admin}\n")
     assert "dr.lee" in listing.stdout and "supervisor" in listing.stdout

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import QLabel, QMainWindow
 
-from console.core.accounts import Accounts, Role
+from console.core.accounts import Accounts, User
 from console.core.recorder import Recorder
 from console.gui.sign_in import ScreenLock
 from console.store import Store
@@ -14,11 +12,11 @@ from drivers.link import Link, LinkState
 from drivers.messages import EventCode
 
 
-def test_idle_lock_fires_and_recording_continues(qtbot, tmp_path: Path, monkeypatch) -> None:
-    store = Store(tmp_path / "lock.db")
-    accounts = Accounts(store.conn)
-    nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", by="admin")
-    accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", by="admin")
+def test_idle_lock_fires_and_recording_continues(
+    qtbot, store: Store, people: dict[str, User], monkeypatch
+) -> None:
+    accounts = Accounts(store)
+    nurse = people["nurse.kim"]
     window = QMainWindow()
     window.setCentralWidget(QLabel("live screen"))
     qtbot.addWidget(window)
@@ -48,4 +46,3 @@ def test_idle_lock_fires_and_recording_continues(qtbot, tmp_path: Path, monkeypa
         lock.stop()
         link.close()
         recorder.close()
-        store.close()

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from console.core.accounts import Accounts, Role
+from console.core.access import Access, Refused
+from console.core.accounts import Accounts, User
 from console.core.export import session_record
 from console.core.signing import SigningError, amend, content_hash, sign, verify_signatures
+from console.core.trust import check_database as check
 from console.store import Store, packing
-from console.store.maintenance import check
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store(tmp_path / "sign.db")
-    yield s
-    s.close()
 
 
 def _session_with_data(store: Store) -> str:
@@ -43,16 +36,19 @@ def _session_with_data(store: Store) -> str:
 
 
 @pytest.fixture
-def accounts(store: Store) -> Accounts:
-    a = Accounts(store.conn)
-    a.add("dr.lee", Role.SUPERVISOR, "battery staple", by="admin")
-    a.add("nurse.kim", Role.PRACTITIONER, "correct horse", by="admin")
-    return a
+def accounts(store: Store, people: dict[str, User]) -> Accounts:
+    return Accounts(store)
+
+
+def _as(store: Store, name: str) -> Access:
+    user = Accounts(store).find(name)
+    assert user is not None
+    return Access(store, user)
 
 
 def test_signature_binds_the_content_and_locks_the_session(store, accounts) -> None:
     session = _session_with_data(store)
-    sig = sign(store, accounts, session, "dr.lee", "battery staple", "approved")
+    sig = sign(_as(store, "dr.lee"), session, "approved", "battery staple")
     assert sig.content_sha256 == content_hash(store, session)
     assert store.session(session)["status"] == "signed"
     assert verify_signatures(store) == []
@@ -68,18 +64,18 @@ def test_signature_binds_the_content_and_locks_the_session(store, accounts) -> N
 def test_wrong_password_or_role_cannot_sign(store, accounts) -> None:
     session = _session_with_data(store)
     with pytest.raises(SigningError, match="password is wrong"):
-        sign(store, accounts, session, "dr.lee", "nope", "reviewed")
-    with pytest.raises(SigningError, match="may not sign"):
-        sign(store, accounts, session, "nurse.kim", "correct horse", "reviewed")
+        sign(_as(store, "dr.lee"), session, "reviewed", "nope")
+    with pytest.raises(Refused, match="may not sign"):
+        sign(_as(store, "nurse.kim"), session, "reviewed", "correct horse")
     recording = store.create_session("P-8", "Dr A")
     with pytest.raises(SigningError, match="recording cannot be signed"):
-        sign(store, accounts, recording, "dr.lee", "battery staple", "reviewed")
+        sign(_as(store, "dr.lee"), recording, "reviewed", "battery staple")
     assert store.session(session)["status"] == "complete"
 
 
 def test_one_changed_byte_in_one_chunk_is_detected(store, accounts) -> None:
     session = _session_with_data(store)
-    sign(store, accounts, session, "dr.lee", "battery staple", "reviewed")
+    sign(_as(store, "dr.lee"), session, "reviewed", "battery staple")
     blob = bytearray(
         store.conn.execute("SELECT data FROM telemetry_chunks WHERE chunk_no = 1").fetchone()[0]
     )
@@ -94,10 +90,10 @@ def test_one_changed_byte_in_one_chunk_is_detected(store, accounts) -> None:
 
 def test_amendment_leaves_the_signed_record_byte_identical(store, accounts) -> None:
     session = _session_with_data(store)
-    sign(store, accounts, session, "dr.lee", "battery staple", "approved")
+    sign(_as(store, "dr.lee"), session, "approved", "battery staple")
     before = content_hash(store, session)
     rows_before = store.conn.execute("SELECT * FROM sessions").fetchall()
-    amend(store, session, "dr.lee", "notes", "Patient reported mild redness on day 2.")
+    amend(_as(store, "dr.lee"), session, "notes", "Patient reported mild redness on day 2.")
     assert content_hash(store, session) == before
     assert store.conn.execute("SELECT * FROM sessions").fetchall() == rows_before
     assert session_record(store, session)["amendments"][0]["text"].startswith("Patient")

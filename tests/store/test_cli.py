@@ -33,6 +33,12 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
+def _new_db(db: Path) -> Path:
+    """`record` and the others refuse a missing file (a mistyped --db): create it first."""
+    assert _run("db", "init", "--db", str(db)).returncode == 0
+    return db
+
+
 def _chunks(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=1) as conn:
@@ -42,7 +48,7 @@ def _chunks(db: Path) -> int:
 
 
 def test_record_then_list_and_export_the_session(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
+    db = _new_db(tmp_path / "cli.db")
     who = ["--patient", "P-7", "--practitioner", "Dr Cli"]
     rec = _run(
         "record",
@@ -91,7 +97,7 @@ def test_record_then_list_and_export_the_session(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_ends_the_recording_cleanly(tmp_path: Path) -> None:
-    db = tmp_path / "int.db"
+    db = _new_db(tmp_path / "int.db")
     db_args = ["--db", str(db), "--json"]
     with subprocess.Popen(
         [sys.executable, "-m", "console", "record", "--port", PEN, "--seconds", "60", *db_args],
@@ -119,7 +125,7 @@ def test_ctrl_c_ends_the_recording_cleanly(tmp_path: Path) -> None:
 
 
 def test_bad_port_and_bad_session_are_explained(tmp_path: Path) -> None:
-    db = tmp_path / "bad.db"
+    db = _new_db(tmp_path / "bad.db")
     rec = _run("record", "--port", str(tmp_path / "no-such-tty"), "--seconds", "1", "--db", str(db))
     assert rec.returncode == 2 and "Traceback" not in rec.stderr
     assert "did not answer" in rec.stderr
@@ -131,9 +137,12 @@ def test_bad_port_and_bad_session_are_explained(tmp_path: Path) -> None:
 
 
 def test_db_backup_command_and_refusal_to_overwrite(tmp_path: Path) -> None:
-    db = tmp_path / "live.db"
+    db = _new_db(tmp_path / "live.db")
     assert _run("record", "--port", PEN, "--seconds", "0.5", "--db", str(db)).returncode == 0
     dest = tmp_path / "backups" / "copy.db"
+    missing_folder = _run("db", "backup", str(dest), "--db", str(db))
+    assert missing_folder.returncode == 2 and "does not exist" in missing_folder.stderr
+    dest.parent.mkdir()
     first = _run("db", "backup", str(dest), "--db", str(db))
     assert first.returncode == 0, first.stderr
     assert _run("db", "check", "--db", str(dest)).returncode == 0
@@ -154,7 +163,7 @@ def _events(db: Path, kind: str) -> int:
 def test_record_survives_unplug_and_replug(tmp_path: Path) -> None:
     pen = VirtualPen(PenConfig(telemetry_hz=500), "treatment")
     server = PtyServer(pen, tmp_path / "ttyREC")
-    db = tmp_path / "replug.db"
+    db = _new_db(tmp_path / "replug.db")
     args = ["record", "--port", str(server.path), "--seconds", "60", "--db", str(db), "--json"]
     with subprocess.Popen(
         [sys.executable, "-m", "console", *args],

@@ -14,8 +14,8 @@ import numpy as np
 from conftest import StorageListener as _Listener
 
 from console.core.recorder import Recorder
+from console.core.trust import check_database as check
 from console.store import Store
-from console.store.maintenance import check
 from drivers.virtual.endpoints import PtyServer, wait_until
 from drivers.virtual.pen import PenConfig, VirtualPen
 
@@ -39,6 +39,7 @@ def test_kill_9_at_random_moments_keeps_all_but_the_last_second(tmp_path: Path) 
     try:
         for i in range(20):
             db = tmp_path / f"kill{i}.db"
+            Store(db).close()  # `record` never creates a database (a mistyped --db)
             proc = subprocess.Popen(
                 [
                     sys.executable,

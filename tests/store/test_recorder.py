@@ -272,7 +272,7 @@ def test_a_failing_recorder_write_never_takes_other_writes_with_it(
     _fill_disk(recorder.writer_store)  # only the recorder's connection is refused
     recorder.on_telemetry(_batch(0, 5000))
     assert wait_until(lambda: listener.problems, 3)
-    AuditLog(store.conn).append("Dr A", "session.notes", f"session:{session}", None, "ok")
+    AuditLog(store).append("Dr A", "session.notes", f"session:{session}", None, "ok")
     recorder.on_telemetry(_batch(5000, 5000))
     assert recorder.flush()
     check = sqlite3.connect(store.path)

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from console.core.trust import check_database as check
 from console.store import Store, StoreError, packing
-from console.store.maintenance import backup, check
+from console.store.maintenance import backup
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +125,9 @@ def test_db_check_finds_a_chunk_whose_bytes_changed(store: Store) -> None:
     with store.conn:
         store.conn.execute("UPDATE telemetry_chunks SET data = ?", (bytes(blob),))
     problems = check(store)
-    assert len(problems) == 1 and f"chunk 0 of session {session} is damaged" in problems[0]
+    assert f"chunk 0 of session {session} is damaged" in problems[0]
+    # ... and the session, sealed when it ended, no longer matches its seal.
+    assert len(problems) == 2 and "changed after it was sealed" in problems[1]
 
 
 def test_a_corrupt_file_gets_a_clear_error_and_is_not_changed(tmp_path: Path) -> None:

@@ -157,6 +157,8 @@ def test_override_needs_the_exact_confirmation_and_is_recorded(treatment) -> Non
 
 
 def test_clinic_ceiling_edits_are_used_and_audited(tmp_path: Path) -> None:
+    from console.core.access import Access
+    from console.core.accounts import Accounts, Role
     from console.core.audit import AuditLog
     from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
     from console.core.zones import available_maps
@@ -164,19 +166,24 @@ def test_clinic_ceiling_edits_are_used_and_audited(tmp_path: Path) -> None:
     store = Store(tmp_path / "clinic.db")
     try:
         face = available_maps()["face"]
-        assert set_clinic_ceiling(store, face, "cheek_left", 1200, by="dr.lee") == 1500
+        admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
+        lee = Accounts(store).add(
+            "dr.lee", Role.SUPERVISOR, "battery staple", access=Access(store, admin)
+        )
+        access = Access(store, lee)
+        assert set_clinic_ceiling(access, face, "cheek_left", 1250) == 1500
         with pytest.raises(ValueError, match="between 500 and 2500"):
-            set_clinic_ceiling(store, face, "cheek_left", 3000, by="dr.lee")
-        assert effective_map(store, face).zone("cheek_left").depth_max_um == 1200
+            set_clinic_ceiling(access, face, "cheek_left", 3000)
+        assert effective_map(store, face).zone("cheek_left").depth_max_um == 1250
         assert effective_map(store, face).zone("cheek_right").depth_max_um == 1500
-        entry = AuditLog(store.conn).entries(obj="map:face/cheek_left")[0]
+        entry = AuditLog(store).entries(obj="map:face/cheek_left", action="zone.ceiling")[0]
         assert (entry.user, entry.old_value, entry.new_value) == (
             "dr.lee",
             '{"depth_max_um": 1500}',
-            '{"depth_max_um": 1200}',
+            '{"depth_max_um": 1250}',
         )
         zones = build_zone_session(PLAN, None, store=store, map_id="face")
-        assert zones.map.zone("cheek_left").depth_max_um == 1200
+        assert zones.map.zone("cheek_left").depth_max_um == 1250
     finally:
         store.close()
 
@@ -189,7 +196,7 @@ def test_plan_edited_for_one_session_is_audited_and_the_template_kept(qtbot, tmp
     store = Store(tmp_path / "plan.db")
     try:
         zones = build_zone_session(PLAN, None)
-        zones.audit = lambda action, obj, old, new: AuditLog(store.conn).append(
+        zones.audit = lambda action, obj, old, new: AuditLog(store).append(
             "dr.lee", action, obj, old, new
         )
         editor = PlanEditor(zones.plan, zones.map)
@@ -202,7 +209,7 @@ def test_plan_edited_for_one_session_is_audited_and_the_template_kept(qtbot, tmp
         assert zones.tracker.target("forehead") == 4
         assert zones.tracker.active == "forehead"
         assert find_plan(PLAN).step("forehead").passes == 3  # the template is unchanged
-        entry = AuditLog(store.conn).entries()[-1]
+        entry = AuditLog(store).entries()[-1]
         assert entry.action == "plan.edit" and "periorbital_right" in entry.old_value
         assert "periorbital_right" not in entry.new_value
         assert passes.value() == 2

@@ -1,0 +1,369 @@
+"""Tamper evidence: what the keyed audit trail says the records must be, against what
+they are. Run by `db check` after the store's structural checks.
+
+The audit trail is an HMAC chain under the installation key, anchored by a chain head
+kept outside the database (console/store/keys.py), so an adversary who can edit the
+database but has neither the key nor a password cannot change, insert, delete or
+re-hash a row of it without `db check` saying so. Every other protected record is then
+checked against it by replaying it:
+- users: every `user.add`, `user.role`, `user.active`, `user.password` row gives the
+  expected accounts (name, role, active, display name, a fingerprint of the hash);
+- the clinic's ceilings: every `zone.ceiling` row gives the expected value per zone;
+- sessions: every ended session was sealed (`session.seal`, or `sign`) with its content
+  hash; the last seal must match the content now, a sealed session must still exist
+  and still be ended, and a signed one must still be signed;
+- signatures and amendments: each row must have its audit row and each audit row its
+  row; a signature by someone who was not a user with the SIGN role then is named.
+Each finding is one sentence naming the table and the row. Qt-free; no SQL here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from console.core.accounts import fingerprint
+from console.core.roles import PERMISSIONS, Action, Role
+from console.store import Store, StoreError, maintenance
+from console.store.audit import AuditEntry
+from console.store.keys import ChainHead
+from console.store.signatures import HASH_VERSION, content_hash
+
+ENDED = ("complete", "interrupted", "signed")
+
+
+@dataclass
+class _ExpectedUser:
+    role: str
+    active: bool = True
+    display_name: str | None = None
+    pw: str | None = None  # None: written by a console that did not fingerprint hashes
+
+
+def check(store: Store, anchor: ChainHead | None = None) -> list[str]:
+    """Every finding, in words; [] when the records agree with the trail."""
+    entries = store.audit.entries()
+    steps: list[Callable[[], list[str]]] = [
+        lambda: _chain(store, entries, anchor),
+        lambda: _users(store, entries),
+        lambda: _ceilings(store, entries),
+        lambda: _sessions(store, entries),
+        lambda: _signatures(store, entries),
+        lambda: _amendments(store, entries),
+    ]
+    problems: list[str] = []
+    for step in steps:
+        problems += step()
+    return problems
+
+
+# ---------------------------------------------------------------- the chain itself
+
+
+def _chain(store: Store, entries: list[AuditEntry], anchor: ChainHead | None) -> list[str]:
+    problems = [f"audit trail: {b}" for b in store.audit.breaks()]
+    last = entries[-1] if entries else None
+    head, unreadable = store.chain_head_file()
+    if unreadable:
+        problems.append(f"audit trail: {unreadable}")
+    elif head is None and last is not None:
+        problems.append(
+            "audit trail: no chain head is kept for this database file on this machine "
+            "(it was copied or moved here, or its head file was removed), so deleted last "
+            "rows cannot be ruled out; check it against a written-down head with --anchor"
+        )
+    for what, pin in (("the chain head kept outside the database", head), ("--anchor", anchor)):
+        if pin is not None:
+            problems += _against(entries, pin, what)
+    return problems
+
+
+def _against(entries: list[AuditEntry], pin: ChainHead, what: str) -> list[str]:
+    by_id = {e.id: e for e in entries}
+    if not entries:
+        return [
+            f"audit_log: the whole audit trail was deleted ({what} says it ran to row "
+            f"{pin.entry_id})"
+        ]
+    last = entries[-1]
+    row = by_id.get(pin.entry_id)
+    if row is None and last.id < pin.entry_id:
+        return [
+            f"audit_log: rows {last.id + 1} to {pin.entry_id} were deleted from the end of "
+            f"the audit trail ({what} says it ran to row {pin.entry_id})"
+        ]
+    if row is None:
+        return [f"audit_log: row {pin.entry_id}, named by {what}, is missing"]
+    if row.hash != pin.hash:
+        return [
+            f"audit_log row {pin.entry_id}: its hash differs from {what}: the trail was "
+            "rewritten from there on"
+        ]
+    return []
+
+
+# ---------------------------------------------------------------- users and ceilings
+
+
+def _user_name(obj: str) -> str:
+    return obj.removeprefix("user:")
+
+
+def _replay_users(entries: list[AuditEntry], upto: int | None = None) -> dict[str, _ExpectedUser]:
+    users: dict[str, _ExpectedUser] = {}
+    for e in entries:
+        if upto is not None and e.id >= upto:
+            break
+        new = e.new()
+        data = new if isinstance(new, dict) else {}
+        name = _user_name(e.object).lower()
+        match e.action:
+            case "user.add":
+                users[name] = _ExpectedUser(
+                    str(data.get("role")), True, data.get("display_name"), data.get("pw")
+                )
+            case "user.role" if name in users:
+                users[name].role = str(data.get("role"))
+            case "user.active" if name in users:
+                users[name].active = bool(data.get("active"))
+            case "user.password" if name in users:
+                users[name].pw = data.get("pw")
+    return users
+
+
+def _users(store: Store, entries: list[AuditEntry]) -> list[str]:
+    expected = _replay_users(entries)
+    problems: list[str] = []
+    actual = {u.name.lower(): u for u in store.users.all()}
+    for name, row in actual.items():
+        want = expected.get(name)
+        if want is None:
+            problems.append(
+                f"users row {row.id} ({row.name}, {row.role}): the account was inserted "
+                "behind the console's back (no user.add in the audit trail)"
+            )
+            continue
+        if row.role != want.role:
+            problems.append(
+                f"users row {row.id} ({row.name}): role is {row.role}, the audit trail says "
+                f"{want.role}"
+            )
+        if row.active != want.active:
+            state = "active" if row.active else "disabled"
+            problems.append(f"users row {row.id} ({row.name}): {state} without an audit row")
+        if want.pw is not None and fingerprint(row.password_hash) != want.pw:
+            problems.append(
+                f"users row {row.id} ({row.name}): the password hash was replaced without "
+                "an audit row"
+            )
+        if want.display_name is not None and row.display_name != want.display_name:
+            problems.append(
+                f"users row {row.id} ({row.name}): display name changed to "
+                f"{row.display_name!r} without an audit row"
+            )
+    for name in expected.keys() - actual.keys():
+        problems.append(f"users: the account {name} (in the audit trail) was deleted")
+    return problems
+
+
+def _ceilings(store: Store, entries: list[AuditEntry]) -> list[str]:
+    expected: dict[tuple[str, str], int] = {}
+    for e in entries:
+        if e.action == "zone.ceiling" and e.object.startswith("map:"):
+            map_id, _, zone = e.object.removeprefix("map:").partition("/")
+            new = e.new()
+            if isinstance(new, dict) and "depth_max_um" in new:
+                expected[(map_id, zone)] = int(new["depth_max_um"])
+    problems: list[str] = []
+    actual = {(r.map_id, r.zone): r for r in store.ceilings.all()}
+    for key, row in actual.items():
+        where = f"zone_ceilings {row.map_id}/{row.zone}"
+        if key not in expected:
+            problems.append(f"{where}: {row.depth_max_um} µm was set without an audit row")
+        elif row.depth_max_um != expected[key]:
+            problems.append(
+                f"{where}: {row.depth_max_um} µm, the audit trail says {expected[key]} µm"
+            )
+    for map_id, zone in expected.keys() - actual.keys():
+        problems.append(f"zone_ceilings {map_id}/{zone}: the clinic's ceiling was deleted")
+    return problems
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _session_of(e: AuditEntry) -> str | None:
+    return e.object.removeprefix("session:") if e.object.startswith("session:") else None
+
+
+def _sessions(store: Store, entries: list[AuditEntry]) -> list[str]:
+    seals: dict[str, AuditEntry] = {}
+    signed: dict[str, AuditEntry] = {}
+    for e in entries:
+        session = _session_of(e)
+        if session is None or e.action not in ("session.seal", "sign"):
+            continue
+        seals[session] = e
+        if e.action == "sign":
+            signed[session] = e
+    problems: list[str] = []
+    present = {str(s["uuid"]): str(s["status"]) for s in store.sessions()}
+    for session, status in present.items():
+        seal = seals.get(session)
+        if status not in ENDED:
+            if seal is not None:
+                problems.append(
+                    f"sessions {session}: marked {status}, but it was sealed as ended "
+                    f"at {seal.at_utc} (audit row {seal.id})"
+                )
+            continue
+        if seal is None:
+            problems.append(
+                f"sessions {session}: ended ({status}) but never sealed in the audit trail: "
+                "inserted or ended behind the console's back"
+            )
+            continue
+        if session in signed and status != "signed":
+            sig = signed[session]
+            problems.append(
+                f"sessions {session}: signed by {sig.user} at {sig.at_utc} (audit row "
+                f"{sig.id}) but now marked {status}: it was unsigned"
+            )
+        sealed, version = _sha(seal)
+        try:
+            now = content_hash(store, session, version)
+        except StoreError as exc:
+            problems.append(f"sessions {session}: cannot be read ({exc})")
+            continue
+        if sealed != now:
+            problems.append(
+                f"sessions {session} ({status}): its data (metadata, events, passes or "
+                f"telemetry) changed after it was sealed at {seal.at_utc} (audit row {seal.id})"
+            )
+    for session, seal in seals.items():
+        if session not in present:
+            problems.append(
+                f"sessions {session}: sealed at {seal.at_utc} (audit row {seal.id}) but the "
+                "session is missing: it was deleted"
+            )
+    return problems
+
+
+def _sha(e: AuditEntry) -> tuple[str | None, int]:
+    """The content hash a seal or sign row holds, and its version (1 before versions)."""
+    new = e.new()
+    if not isinstance(new, dict) or "sha256" not in new:
+        return None, HASH_VERSION
+    return str(new["sha256"]), int(new.get("hash_version", 1))
+
+
+# ---------------------------------------------------------------- signatures, amendments
+
+
+def _signatures(store: Store, entries: list[AuditEntry]) -> list[str]:
+    problems: list[str] = []
+    rows = store.signatures.all()
+    unmatched = list(rows)
+    versions: dict[int, int] = {}  # signature id -> hash version of its sign row
+    for e in entries:
+        session = _session_of(e)
+        if e.action != "sign" or session is None:
+            continue
+        new = e.new()
+        data = new if isinstance(new, dict) else {}
+        match = next(
+            (
+                s
+                for s in unmatched
+                if s.session == session
+                and s.signer == e.user
+                and s.meaning == data.get("meaning")
+                and s.content_sha256 == data.get("sha256")
+            ),
+            None,
+        )
+        if match is not None:
+            versions[match.id] = _sha(e)[1]
+        if match is None:
+            problems.append(
+                f"audit_log row {e.id}: {e.user} signed session {session} "
+                f"({data.get('meaning')}) but that signature is missing from signatures"
+            )
+        else:
+            unmatched.remove(match)
+    for s in unmatched:
+        who = _signer_words(entries, s.signer, s.signed_utc)
+        problems.append(
+            f"signatures row {s.id}: {s.signer} {s.meaning} session {s.session} at "
+            f"{s.signed_utc}, with no sign row in the audit trail (forged or inserted){who}"
+        )
+    for s in rows:
+        try:
+            version = versions.get(s.id, HASH_VERSION)
+            if content_hash(store, s.session, version) != s.content_sha256:
+                problems.append(
+                    f"signatures row {s.id}: session {s.session} changed after {s.signer} "
+                    f"signed it at {s.signed_utc} (content hash differs)"
+                )
+        except StoreError:
+            problems.append(f"signatures row {s.id}: names session {s.session}, which is missing")
+    return problems
+
+
+def _signer_words(entries: list[AuditEntry], signer: str, when: str) -> str:
+    before = [e for e in entries if e.at_utc <= when]
+    users = _replay_users(before)
+    user = users.get(signer.lower())
+    if user is None:
+        return f"; {signer} was not a user then"
+    try:
+        role = Role(user.role)
+    except ValueError:
+        return f"; {signer} had an unknown role"
+    if Action.SIGN not in PERMISSIONS[role] or not user.active:
+        return f"; {signer} ({role}) could not sign"
+    return ""
+
+
+def _amendments(store: Store, entries: list[AuditEntry]) -> list[str]:
+    logged: list[tuple[str, str, str, str]] = []
+    for e in entries:
+        session = _session_of(e)
+        new = e.new()
+        if e.action == "amend" and session is not None and isinstance(new, dict):
+            logged.append((session, e.user, str(new.get("field")), str(new.get("text"))))
+    problems: list[str] = []
+    for a in store.signatures.amendments():
+        key = (a.session, a.author, a.field, a.text)
+        if key in logged:
+            logged.remove(key)
+        else:
+            problems.append(
+                f"amendments row {a.id} (session {a.session}, by {a.author}): changed or "
+                "inserted without its audit row"
+            )
+    for session, author, field, _text in logged:
+        problems.append(
+            f"amendments: {author}'s amendment of {field} on session {session} (in the audit "
+            "trail) is missing"
+        )
+    return problems
+
+
+def head_words(head: ChainHead | None) -> str:
+    """The chain head as printed in manifests and reports."""
+    return "empty (no audit rows yet)" if head is None else str(head)
+
+
+def check_database(store: Store, anchor: ChainHead | None = None) -> list[str]:
+    """`db check`: the store's structural checks, then the trust checks above."""
+    problems = maintenance.check(store)
+    try:
+        problems += check(store, anchor)
+    except (sqlite3.DatabaseError, StoreError) as exc:
+        problems.append(
+            f"the records could not be checked against the audit trail: the database is "
+            f"damaged ({exc}). Restore it from a backup."
+        )
+    return problems

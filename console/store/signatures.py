@@ -1,0 +1,139 @@
+"""The signatures and amendments tables, and a session's content hash.
+
+A signature row records signer, UTC time, meaning and the SHA-256 of the session's
+canonical content (`content_hash`): its metadata, events, passes and every telemetry
+chunk byte. The same hash is written into the audit trail when a session ends (its
+seal) and when it is signed, so `db check` finds a changed byte anywhere in an ended
+session. Signing locks the session (triggers in the schema); corrections are
+amendments linked to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from console.store.db import Db
+
+if TYPE_CHECKING:
+    from console.store.store import Store
+
+METADATA_FIELDS = (
+    "uuid",
+    "patient_code",
+    "practitioner",
+    "pen_serial",
+    "pen_model",
+    "pen_firmware",
+    "cartridge_needles",
+    "cartridge_gauge",
+    "started_utc",
+    "ended_utc",
+    "tz",
+    "plan_name",
+    "notes",
+    "zone_ids",
+)
+_EVENT_FIELDS = ("id", "at_utc", "t_us", "source", "kind", "code", "arg", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    signer: str
+    signed_utc: str
+    meaning: str
+    content_sha256: str
+    id: int = 0
+    session: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    author: str
+    created_utc: str
+    field: str
+    text: str
+    id: int = 0
+    session: str = ""
+
+
+HASH_VERSION = 2  # 2 added the chunks' summary columns; 1 is what older consoles signed
+
+
+def content_hash(store: Store, session: str, version: int = HASH_VERSION) -> str:
+    """The SHA-256 of everything recorded for `session` (StoreError if it is missing).
+
+    `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
+    only to verify their seals and signatures."""
+    meta = store.session(session)
+    digest = hashlib.sha256()
+    canonical: dict[str, Any] = {
+        "session": {k: meta.get(k) for k in METADATA_FIELDS},
+        "events": [{k: e[k] for k in _EVENT_FIELDS} for e in store.events(session)],
+        "passes": store.passes(session, include_undone=True),
+    }
+    digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
+    for head, blob in store.chunk_digest_rows(session, summaries=version >= 2):
+        digest.update(json.dumps(head).encode())
+        digest.update(hashlib.sha256(blob).digest())
+    return digest.hexdigest()
+
+
+class SignatureTable:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def insert(self, signature: Signature, session: str) -> int:
+        """The signature, and the session's status set to signed, in one transaction."""
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO signatures (session_uuid, signer, signed_utc, meaning,"
+                " content_sha256) VALUES (?,?,?,?,?)",
+                (
+                    session,
+                    signature.signer,
+                    signature.signed_utc,
+                    signature.meaning,
+                    signature.content_sha256,
+                ),
+            )
+            conn.execute(
+                "UPDATE sessions SET status = 'signed' WHERE uuid = ? AND status != 'signed'",
+                (session,),
+            )
+            return int(cur.lastrowid or 0)
+
+    def for_session(self, session: str) -> list[Signature]:
+        return self._select("WHERE session_uuid = ?", (session,))
+
+    def all(self) -> list[Signature]:
+        return self._select("", ())
+
+    def _select(self, where: str, args: tuple[object, ...]) -> list[Signature]:
+        rows = self._db.query(
+            "SELECT signer, signed_utc, meaning, content_sha256, id, session_uuid"
+            f" FROM signatures {where} ORDER BY id",
+            args,
+        )
+        return [Signature(*r) for r in rows]
+
+    def amend(self, session: str, author: str, created_utc: str, field: str, text: str) -> int:
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO amendments (session_uuid, author, created_utc, field, text)"
+                " VALUES (?,?,?,?,?)",
+                (session, author, created_utc, field, text),
+            )
+            return int(cur.lastrowid or 0)
+
+    def amendments(self, session: str | None = None) -> list[Amendment]:
+        """One session's amendments, or every session's (None)."""
+        where, args = ("WHERE session_uuid = ?", (session,)) if session else ("", ())
+        rows = self._db.query(
+            "SELECT author, created_utc, field, text, id, session_uuid FROM amendments"
+            f" {where} ORDER BY id",
+            args,
+        )
+        return [Amendment(*r) for r in rows]
