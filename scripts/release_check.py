@@ -114,7 +114,13 @@ BENCHES: dict[str, Bench] = {
 def run(name: str, cmd: list[str], timeout_s: float = 3600) -> tuple[int, str]:
     """Run one command from the repository root; its output goes to the check's log."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        # Scratch databases sign their audit trail with a scratch key, never with this
+        # machine's installation key, and leave no chain heads beside it.
+        "PEN_CONSOLE_KEY_DIR": str(LOGS / "keys"),
+    }
     try:
         done = subprocess.run(
             cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, env=env
@@ -228,6 +234,7 @@ def check_migrations() -> list[Result]:
             build(db, version)
             code, out = run("migrations", [PY, "-m", "console", "db", "check", "--db", str(db)])
             words = last_line(out).replace(str(db), f"v{version}.db")
+            words = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", r"\1…", words)  # a chain hash
             results.append(
                 Result(
                     f"db check, v{version} → v{SCHEMA_VERSION}",
@@ -329,6 +336,7 @@ def main() -> int:
     if LOGS.exists():
         for old in LOGS.glob("*.log"):
             old.unlink()
+        shutil.rmtree(LOGS / "keys", ignore_errors=True)
     print(f"release check  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"logs: {LOGS.relative_to(ROOT)}/", flush=True)
