@@ -134,6 +134,8 @@ def check(
             problems.append(f"{where}: status {h.status!r} is not one of {', '.join(STATUSES)}")
         if h.status == "closed" and not h.paths:
             problems.append(f"{where}: a closed hazard must name the module that mitigates it")
+        if h.status == "closed" and "missing:" in mitigation.lower():
+            problems.append(f"{where}: it says what is missing, so it is not closed")
         for token in h.tests:
             if not _NODE_ID.match(token):
                 problems.append(f"{where}: {token!r} in the tests column is not a pytest node id")

@@ -39,6 +39,7 @@ BROKEN = """\
 | H-06 | bad words | c | h | awful | `console/core/alarms.py` | `test_x` | maybe |
 | H-07 | pipe in `a|b` code and a\\|b text | c | h | minor | `console/core/alarms.py` | | open |
 | H-07 | too | many | cells | minor | `console/core/alarms.py` | | open | extra |
+| H-08 | x | c | h | minor | `drivers/link.py` Missing: x | `tests/a.py::test_x` | closed |
 """
 
 
@@ -66,6 +67,9 @@ def test_the_check_fails_and_names_the_row_for_each_broken_rule() -> None:
     assert "'test_x' in the tests column is not a pytest node id" in words
     assert any("used twice" in p for p in found["H-07"])
     assert any("has 9 cells" in p for p in found["H-07"])
+    assert found["H-08"] == [
+        "H-08 (docs/hazards.md line 13): it says what is missing, so it is not closed"
+    ]
 
 
 def test_too_few_rows_or_a_second_table_fail() -> None:
