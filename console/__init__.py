@@ -1,5 +1,7 @@
-"""The application: session model, recorder, store, plans, alarms, review, CLI and windows.
+"""The application: `core` (Qt-free rules), `store` (all SQL), `gui` (windows) and
+`commands` (the CLI). See docs/architecture.md.
 
-Business rules live in Qt-free modules here; window modules only assemble widgets and
-models. Must never be imported by `drivers`.
+Rules live in `console.core`; windows and commands only assemble and call it. Must never
+be imported by `drivers` or `widgets` (widgets may use the Qt-free core models that do
+not reach the store).
 """

@@ -1,8 +1,14 @@
-"""Screenshots of the live screen in a real X window, mid-treatment with the zone map.
+"""Screenshots of the live screen in a real X window at a cart's 1280×800, mid-treatment:
+dark and light themes, an active alarm, the locked screen, and the link-lost state.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" \
-        .venv/bin/python scripts/shoot_live.py docs/screenshots 14
+    xvfb-run -a -s "-screen 0 1280x800x24" \\
+        .venv/bin/python scripts/shoot_live.py docs/screenshots 12
+
+The pen is a virtual pen behind a pty, so that the cable can be "pulled" for the
+link-lost picture exactly as a real unplug happens.
 """
+
+from __future__ import annotations
 
 import sys
 import tempfile
@@ -11,65 +17,105 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.core.access import Access
+from console.core.accounts import Accounts, Role
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 from console.gui.settings import ConsoleSettings
+from console.gui.sign_in import ScreenLock
 from console.gui.sound import AlarmSound
 from console.store import Store
+from drivers.link import LinkState
 from drivers.messages import Fault
+from drivers.virtual.endpoints import PtyServer
+from drivers.virtual.pen import PenConfig, VirtualPen
 
+SIZE = (1280, 800)
 out = Path(sys.argv[1])
-wait_s = float(sys.argv[2]) if len(sys.argv) > 2 else 25
+wait_s = float(sys.argv[2]) if len(sys.argv) > 2 else 20
+out.mkdir(parents=True, exist_ok=True)
 tmp = Path(tempfile.mkdtemp())
 app = QApplication(sys.argv[:1])
 settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
 store = Store(tmp / "s.db")
+accounts = Accounts(store)
+admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin))
+pen = VirtualPen(PenConfig(telemetry_hz=1000), "zones")
+pty = PtyServer(pen, tmp / "ttyPEN")
 c = PenController(store)
+c.sign_in(nurse)
 w = MainWindow(c, settings, sound=AlarmSound(c.alarms, audio=False))
-w.apply_theme("dark")
+w.attach_screen_lock(ScreenLock(w, accounts, nurse, timeout_s=3600))
+w.apply_theme("dark", remember=False)
 w.rescan()
-w.resize(1400, 860)
+w.resize(*SIZE)
 w.move(0, 0)
 w.show()
-c.connect_to("virtual://zones?telemetry_hz=1000")
+c.connect_to(str(pty.path))
+steps: list[tuple[float, object]] = []
 
 
-def start():
-    w.zone_panel.plan_choice.setCurrentIndex(w.zone_panel.plan_choice.findText("Full face — PRP"))
-    w.session_bar.patient.setText("P-0142")
-    w.session_bar.practitioner.setText("Dr A. Moreau")
-    w.session_bar.button.click()
-
-
-QTimer.singleShot(1500, start)
-
-
-def grab(name):
+def grab(name: str) -> None:
+    # The X server shows what was last painted: paint what just changed first.
+    w.repaint()
+    app.processEvents()
     w.screen().grabWindow(w.winId()).save(str(out / name))
     print("saved", name, flush=True)
 
 
-def dark():
+def start() -> None:
+    w.zone_panel.plan_choice.setCurrentIndex(w.zone_panel.plan_choice.findText("Full face — PRP"))
+    w.session_bar.patient.setText("P-0142")
+    w.session_bar.practitioner.setText("nurse.kim")
+    w.session_bar.button.click()
+
+
+def when(condition, then, tries: int = 400) -> None:
+    """Run `then` once `condition` holds (checked every 25 ms), or give up loudly."""
+    if condition():
+        then()
+    elif tries <= 0:
+        print("gave up waiting", then.__name__, flush=True)
+        then()
+    else:
+        QTimer.singleShot(25, lambda: when(condition, then, tries - 1))
+
+
+def dark() -> None:
     grab("live-dark.png")
-    w.apply_theme("light")
+    w.apply_theme("light", remember=False)
+    QTimer.singleShot(1500, light)
 
 
-def light():
+def light() -> None:
     grab("live-light.png")
-    w.apply_theme("dark")
-    c.link.virtual_pen.raise_fault(Fault.MOTOR_STALL)
+    w.apply_theme("dark", remember=False)
+    pen.raise_fault(Fault.MOTOR_STALL)
+    when(lambda: w.banner.level == "high", alarm)
 
 
-def alarm():
-    if w.banner.level != "high":
-        QTimer.singleShot(20, alarm)
-        return
+def alarm() -> None:
     grab("live-alarm.png")
+    w.lock_now()
+    QTimer.singleShot(800, locked)
+
+
+def locked() -> None:
+    grab("live-locked.png")
+    w.screen_lock.unlock_with("nurse.kim", "correct horse")
+    c.alarms.acknowledge_all("nurse.kim")
+    pty.unplug()
+    when(lambda: c.live.state is LinkState.LOST, lambda: QTimer.singleShot(4000, lost))
+
+
+def lost() -> None:
+    grab("live-link-lost.png")
     w.close()
 
 
+QTimer.singleShot(1500, start)
 QTimer.singleShot(int(wait_s * 1000), dark)
-QTimer.singleShot(int(wait_s * 1000) + 1500, light)
-QTimer.singleShot(int(wait_s * 1000) + 3000, alarm)
 app.exec()
+pty.close()
 store.close()

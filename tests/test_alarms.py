@@ -124,6 +124,7 @@ def test_flashing_rhythm_follows_the_highest_priority(clock: Clock) -> None:
     on = [alarms.visual_on() for clock.t in [base + i * 0.05 for i in range(40)]]
     edges = sum(1 for a, b in itertools.pairwise(on) if a != b)
     assert 7 <= edges <= 9  # 2 Hz: 4 cycles in 2 s
+    alarms.acknowledge(Condition.LINK_LOST)  # a high alarm latches until acknowledged
     alarms.set(Condition.LINK_LOST, False)
     alarms.set(Condition.BATTERY_LOW, False)
     alarms.set(Condition.LINK_QUALITY, True)
@@ -159,3 +160,68 @@ def test_visual_signal_survives_audio_pause(clock: Clock) -> None:
     alarms.pause_audio()
     lit = [alarms.visual_on() for clock.t in [100 + i * 0.05 for i in range(40)]]
     assert any(lit) and not all(lit)
+
+
+def test_a_high_alarm_latches_until_acknowledged(clock: Clock) -> None:
+    alarms = AlarmModel(clock)
+    cleared: list[Condition] = []
+    alarms.on_cleared.append(lambda a: cleared.append(a.condition))
+    alarms.set(Condition.DEPTH_ABOVE_CEILING, True, "measured 0.62 mm in forehead")
+    clock.t += 0.4
+    alarms.set(Condition.DEPTH_ABOVE_CEILING, False)  # the cause went in under a second
+    top = alarms.highest()
+    assert top is not None and top.condition is Condition.DEPTH_ABOVE_CEILING
+    assert top.latched and top.detail == "measured 0.62 mm in forehead"
+    assert alarms.due_burst() is not None  # it still sounds: nobody has seen it
+    assert cleared == []
+    alarms.acknowledge_all("nurse")
+    assert alarms.active() == [] and cleared == [Condition.DEPTH_ABOVE_CEILING]
+    # Acknowledged while the cause lasts: it ends with its cause, as before.
+    alarms.set(Condition.PEN_FAULT, True)
+    alarms.acknowledge(Condition.PEN_FAULT)
+    assert alarms.is_active(Condition.PEN_FAULT)
+    alarms.set(Condition.PEN_FAULT, False)
+    assert not alarms.is_active(Condition.PEN_FAULT)
+    # Medium and low alarms do not latch.
+    alarms.set(Condition.BATTERY_LOW, True)
+    alarms.set(Condition.BATTERY_LOW, False)
+    assert alarms.active() == []
+
+
+def test_a_latched_alarm_whose_cause_returns_is_live_again(clock: Clock) -> None:
+    alarms = AlarmModel(clock)
+    alarms.set(Condition.LINK_LOST, True, "first")
+    alarms.set(Condition.LINK_LOST, False)
+    assert alarms.active()[0].latched
+    alarms.set(Condition.LINK_LOST, True, "again")
+    again = alarms.active()[0]
+    assert not again.latched and again.detail == "again" and len(alarms.history) == 1
+
+
+def test_battery_alarm_follows_the_header(clock: Clock) -> None:
+    alarms = AlarmModel(clock)
+    monitor = LinkMonitor(alarms, clock)
+    event = Event(1, 0, EventCode.BATTERY_LOW, 13)
+    monitor.update(Drained(events=[event]), LinkState.STREAMING, _latest(clock, battery=13), 0)
+    assert alarms.active()[0].detail == "battery at 13 %"
+    monitor.update(Drained(), LinkState.STREAMING, _latest(clock, battery=12), 0)
+    assert alarms.active()[0].detail == "battery at 12 %"  # the header's number
+    monitor.update(Drained(), LinkState.STREAMING, _latest(clock, battery=59), 0)
+    assert not alarms.is_active(Condition.BATTERY_LOW)  # the header reads 59 %: no alarm
+    charging = _latest(clock, status=Status.TETHERED | Status.CHARGING, battery=10)
+    monitor.update(Drained(), LinkState.STREAMING, charging, 0)
+    assert not alarms.is_active(Condition.BATTERY_LOW)
+
+
+def test_motor_running_with_no_session_is_a_medium_alarm(clock: Clock) -> None:
+    alarms = AlarmModel(clock)
+    monitor = LinkMonitor(alarms, clock)
+    running = _latest(clock, status=Status.TETHERED | Status.MOTOR_RUNNING)
+    monitor.update(Drained(), LinkState.STREAMING, running, 0, recording=True)
+    assert not alarms.is_active(Condition.MOTOR_NO_SESSION)
+    monitor.update(Drained(), LinkState.STREAMING, running, 0, recording=False)
+    top = alarms.highest()
+    assert top is not None and top.condition is Condition.MOTOR_NO_SESSION
+    assert top.priority is Priority.MEDIUM and "no session" in top.detail
+    monitor.update(Drained(), LinkState.STREAMING, _latest(clock), 0, recording=False)
+    assert not alarms.is_active(Condition.MOTOR_NO_SESSION)  # stopped: nothing to record

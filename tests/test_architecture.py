@@ -1,5 +1,6 @@
-"""The direction of travel: drivers/ is usable with no Qt at all, and a real link loads no
-simulator code (virtual:// is a pyserial URL handler, imported only when opened)."""
+"""The direction of travel: drivers/ is usable with no Qt at all, a real link loads no
+simulator code (virtual:// is a pyserial URL handler, imported only when opened), and the
+import contracts in pyproject.toml hold."""
 
 from __future__ import annotations
 
@@ -88,3 +89,17 @@ def test_the_link_and_transport_import_nothing_from_the_simulator() -> None:
             line for line in lines if line.startswith(("import ", "from ")) and "virtual" in line
         ]
         assert runtime == [], (name, runtime)
+
+
+def test_import_contracts_hold() -> None:
+    """pyproject.toml's import-linter contracts: the rooms and one direction of travel."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run(
+        [str(lint_imports), "--no-logo", "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "4 kept, 0 broken" in out.stdout, out.stdout

@@ -2,17 +2,28 @@
 
 Bound to an AlarmModel; `refresh()` is called by the display timer and only restyles
 when something changed. Priority is visible across the room (colour and size); the
-condition is readable at 1 m.
+condition is readable at 1 m. Its height is fixed and the detail is one elided line (the
+whole text in the tooltip), so an alarm coming or going never moves the screen below.
+A latched alarm (cause gone, not yet acknowledged) says so.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.core.alarms import AlarmModel, Priority
 
 PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
+BANNER_HEIGHT_PX = 84
 
 
 class AlarmBanner(QFrame):
@@ -22,14 +33,18 @@ class AlarmBanner(QFrame):
         super().__init__(parent)
         self.alarms = alarms
         self.setObjectName("alarmBanner")
+        self.setFixedHeight(BANNER_HEIGHT_PX)
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 8, 14, 8)
+        row.setContentsMargins(14, 6, 14, 6)
         text = QVBoxLayout()
+        text.setSpacing(0)
         self.title = QLabel("No alarms")
         self.title.setObjectName("alarmTitle")
         self.detail = QLabel("")
         self.detail.setObjectName("alarmDetail")
-        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        for label in (self.title, self.detail):  # long words never widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         text.addWidget(self.title)
         text.addWidget(self.detail)
         row.addLayout(text, 1)
@@ -52,7 +67,8 @@ class AlarmBanner(QFrame):
         paused = self.alarms.audio_paused_s()
         active = self.alarms.active()
         key = (
-            top and (top.condition, top.detail, top.acknowledged_utc),
+            top and (top.condition, top.detail, top.acknowledged_utc, top.latched),
+            self.detail.width(),
             lit,
             int(paused),
             len(active),
@@ -66,8 +82,12 @@ class AlarmBanner(QFrame):
             self.more.setText("")
             level = "none"
         else:
-            self.title.setText(f"{PRIORITY_NAMES[top.priority].upper()} — {top.title}")
-            self.detail.setText(top.detail)
+            gone = "  (cause gone: acknowledge)" if top.latched else ""
+            self.title.setText(f"{PRIORITY_NAMES[top.priority].upper()} — {top.title}{gone}")
+            width = max(self.detail.width(), 200)
+            metrics = self.detail.fontMetrics()
+            self.detail.setText(metrics.elidedText(top.detail, Qt.TextElideMode.ElideRight, width))
+            self.detail.setToolTip(top.detail)
             others = len(active) - 1
             self.more.setText(f"+{others} more" if others else "")
             level = PRIORITY_NAMES[top.priority] + ("" if lit else "-dim")

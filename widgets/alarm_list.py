@@ -1,12 +1,23 @@
-"""Every alarm of this run with its times and acknowledgement, newest first."""
+"""Every alarm of this run with its times and acknowledgement, newest first.
+
+Times are the clinic's local time (the record keeps UTC); columns fit their contents,
+and the detail column takes what is left.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
-from console.core.alarms import AlarmModel
+from console.core.alarms import AlarmModel, local_clock
 
-HEADERS = ("Raised (UTC)", "Priority", "Alarm", "Detail", "Acknowledged", "Cleared")
+HEADERS = ("Raised", "Priority", "Alarm", "Acknowledged", "Cleared", "Detail")
+DETAIL_COLUMN = HEADERS.index("Detail")
 
 
 class AlarmList(QTableWidget):
@@ -16,7 +27,11 @@ class AlarmList(QTableWidget):
         self.setHorizontalHeaderLabels(HEADERS)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setStretchLastSection(True)
+        header = self.horizontalHeader()
+        for col in range(len(HEADERS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.setWordWrap(False)
         self._version = -1
         alarms.on_changed.append(self._mark_dirty)
         self._dirty = True
@@ -31,16 +46,21 @@ class AlarmList(QTableWidget):
         history = list(reversed(self.alarms.history))
         self.setRowCount(len(history))
         for row, a in enumerate(history):
-            ack = a.acknowledged_utc or ""
-            if a.acknowledged_by:
+            ack = local_clock(a.acknowledged_utc)
+            if ack and a.acknowledged_by:
                 ack += f" by {a.acknowledged_by}"
+            cleared = local_clock(a.cleared_utc) or (
+                "latched: acknowledge" if a.latched else "active"
+            )
             values = (
-                a.raised_utc[11:23],
+                local_clock(a.raised_utc),
                 a.priority.name.lower(),
                 a.title,
+                ack,
+                cleared,
                 a.detail,
-                ack[11:],
-                (a.cleared_utc or "active")[11:] if a.cleared_utc else "active",
             )
             for col, value in enumerate(values):
-                self.setItem(row, col, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.setItem(row, col, item)

@@ -4,7 +4,15 @@ the link state in colour and words, with the pen's identity, cartridge and batte
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from console.core.live import LiveModel
 from drivers.link import LinkState
@@ -35,11 +43,12 @@ class ConnectionBar(QFrame):
         super().__init__(parent)
         self.live = live
         self.setObjectName("connectionBar")
+        self.setFixedHeight(60)  # the pen's words wrap inside it; the screen never moves
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
         self.ports = QComboBox()
         self.ports.setEditable(True)
-        self.ports.setMinimumWidth(280)
+        self.ports.setMinimumWidth(220)
         self.ports.setMinimumHeight(44)
         self.ports.setToolTip("A detected pen, the virtual pen, or type a port or URL")
         self.rescan = QPushButton("Rescan")
@@ -56,6 +65,7 @@ class ConnectionBar(QFrame):
         self.pen_label = QLabel("")
         self.pen_label.setObjectName("penInfo")
         self.pen_label.setWordWrap(True)
+        self.pen_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.battery = QLabel("")
         self.battery.setObjectName("battery")
         for w in (self.ports, self.rescan, self.connect_button, self.indicator, self.state_label):
@@ -132,7 +142,10 @@ class ConnectionBar(QFrame):
                 if latest.rx_monotonic and not latest.has(Status.CARTRIDGE_PRESENT)
                 else f"{info.needles}\u00a0×\u00a0{info.gauge}G\u00a0cartridge"
             )
-            self.pen_label.setText(
+            # The serial and the cartridge first: they matter at the cart (a pen change
+            # shows here); the model and firmware are in the tooltip.
+            self.pen_label.setText(f"S/N\u00a0{info.serial}  ·  {cartridge}")
+            self.pen_label.setToolTip(
                 f"{info.model}  ·  S/N {info.serial}  ·  fw {info.firmware}  ·  {cartridge}"
             )
             charging = " ⚡ charging" if latest.has(Status.CHARGING) else ""

@@ -3,6 +3,8 @@ are console.core.accounts' and console.core.idle_lock's."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,15 +25,25 @@ class CredentialsDialog(QDialog):
         *,
         confirm: bool = False,
         name: str = "",
+        rule: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """`rule`: what a valid entry needs (e.g. the password length), said before typing."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(420)
         form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         intro_label = QLabel(intro)
         intro_label.setWordWrap(True)
         form.addRow(intro_label)
+        self.rule = QLabel(rule)
+        self.rule.setObjectName("passwordRule")
+        self.rule.setWordWrap(True)
+        self.rule.setVisible(bool(rule))
+        form.addRow(self.rule)
         self.name = QLineEdit(name)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -53,8 +65,17 @@ class CredentialsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         for w in (self.name, self.password, *(b for b in [self.again] if b)):
-            w.setMinimumHeight(40)
-        (self.password if name else self.name).setFocus()
+            w.setMinimumHeight(44)
+
+    def fields(self) -> list[QLineEdit]:
+        return [self.name, self.password, *([self.again] if self.again else [])]
+
+    def first_empty(self) -> QLineEdit:
+        return next((f for f in self.fields() if not f.text()), self.password)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.first_empty().setFocus()  # each time it shows: after an error, too
 
     def values(self) -> tuple[str, str]:
         return self.name.text().strip(), self.password.text()

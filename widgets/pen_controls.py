@@ -1,13 +1,17 @@
 """Pen controls: depth and rate steps, start/stop, clear fault, each with the value the pen
-applied (from its ACK). Big targets (≥ 44 px) and a keyboard shortcut for each."""
+applied (from its ACK). Big targets (≥ 44 px) and a keyboard shortcut for each.
+
+Handed `PenCommands` (the console's controller, or a fake in tests); the answers come
+back through `show_answer`, which the window connects to the controller's signal."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
-from console.gui.controller import PenController
 from drivers.link import CommandResult
 
 SHORTCUTS = {
@@ -20,8 +24,17 @@ SHORTCUTS = {
 }
 
 
+class PenCommands(Protocol):
+    """What the buttons ask for; the answer arrives later, through show_answer()."""
+
+    def step_depth(self, steps: int) -> None: ...
+    def step_rate(self, steps: int) -> None: ...
+    def toggle_motor(self) -> None: ...
+    def clear_fault(self) -> None: ...
+
+
 class PenControls(QWidget):
-    def __init__(self, controller: PenController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: PenCommands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         grid = QGridLayout(self)
@@ -53,9 +66,9 @@ class PenControls(QWidget):
         self.applied.setObjectName("appliedValue")
         self.applied.setWordWrap(True)
         grid.addWidget(self.applied, 2, 0, 1, 3)
-        controller.command_answered.connect(self._on_command_answered)
 
-    def _on_command_answered(self, name: str, outcome: object) -> None:
+    def show_answer(self, name: str, outcome: object) -> None:
+        """The pen's answer to a command (a CommandResult), or why it never got one."""
         if isinstance(outcome, CommandResult):
             result = getattr(outcome.result, "name", str(outcome.result))
             if name == "set_depth":

@@ -1,6 +1,7 @@
 """A whole-session plot for review: a peak-preserving overview, full resolution on zoom.
 
-Bound to a SessionReview. On every range change it asks the review for an envelope of
+Handed a `ReviewSource` (the console's SessionReview, or a fake in tests), never the
+store. On every range change it asks the review for an envelope of
 the visible span with about two points per pixel, so 3.6 million samples draw as fast
 as 4,000 and zooming in reveals every sample. Link gaps stay gaps (NaN). A vertical
 cursor shows the replay time.
@@ -8,17 +9,39 @@ cursor shows the replay time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import numpy as np
+import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from console.core.review import SessionReview
+Envelope = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+class GapSpan(Protocol):
+    @property
+    def t_s(self) -> float: ...
+    @property
+    def length_s(self) -> float: ...
+
+
+class ReviewSource(Protocol):
+    """A recorded session as the plot reads it: seconds from the session's start."""
+
+    @property
+    def samples(self) -> int: ...
+    @property
+    def duration_s(self) -> float: ...
+    def gaps(self) -> Sequence[GapSpan]: ...
+    def envelope(self, column: str, bins: int, t_range: tuple[float, float]) -> Envelope: ...
 
 
 class ReviewPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.review: SessionReview | None = None
+        self.review: ReviewSource | None = None
         self.view = pg.GraphicsLayoutWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -41,7 +64,7 @@ class ReviewPlot(QWidget):
         self._gap_items: list[pg.LinearRegionItem] = []
         self.depth.sigXRangeChanged.connect(self._on_range)
 
-    def show_review(self, review: SessionReview) -> None:
+    def show_review(self, review: ReviewSource) -> None:
         self.review = review
         for item in self._gap_items:
             self.depth.removeItem(item)

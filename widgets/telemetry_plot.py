@@ -3,8 +3,13 @@
 Bound to a LiveModel. `refresh()` (called by the display timer) pulls the newest window
 from the model's ring buffer and calls setData on curves made once. The x-axis is fixed
 and relative (seconds before now), so nothing re-ranges per frame; NaN rows break the
-curves at link gaps. Paused, the view freezes and can be panned back over the buffer
-while data keeps arriving underneath.
+curves at link gaps. Paused, the view freezes (and says so) and can be panned back over
+the buffer while data keeps arriving underneath.
+
+The set depth is drawn as a step line over the measured trace (it only changes when the
+practitioner changes it, so its change points are all it needs), the active zone's
+ceiling as a dashed red line, outages as grey "link lost" bands, and a legend under the
+plots names each kind of event line: faults and alarms have different colours.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
-from console.core.live import LiveModel, Marker, peak_decimate
+from console.core.live import LiveModel, Marker, Outage, peak_decimate
 
 WINDOWS_S = (10, 30, 60)
 # Per theme: background, axis/text, then curves (set, measured, rate, force).
@@ -41,14 +46,18 @@ THEME_COLOURS = {
     },
 }
 MARKER_COLOURS = {
-    "button": "#90a4ae",
-    "fault": "#ef5350",
-    "gap": "#ffb300",
-    "alarm": "#ef5350",
+    "fault": "#e53935",
+    "alarm": "#ff8f00",
+    "gap": "#9e9e9e",
+    "pen": "#f06292",
+    "button": "#b0bec5",
     "cartridge": "#ab47bc",
-    "zone": "#26a69a",
+    "zone": "#26c6da",
     "pass": "#66bb6a",
 }
+CEILING_COLOUR = "#ff5252"
+OUTAGE_BRUSH = (120, 130, 140, 70)
+MAX_OUTAGES = 8
 MAX_MARKERS = 60
 LIVE_MARGIN_S = 0.5
 LEFT_AXIS_PX = 64
@@ -79,7 +88,25 @@ class TelemetryPlot(QWidget):
         self._view = _PaintHookView(self._painted)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._view)
+        layout.setSpacing(2)
+        self.paused_label = QLabel(
+            "⏸  PAUSED: the view is frozen; recording goes on. Drag to look back."
+        )
+        self.paused_label.setObjectName("pausedBand")
+        self.paused_label.setVisible(False)
+        layout.addWidget(self.paused_label)
+        layout.addWidget(self._view, 1)
+        self.marker_legend = QLabel(
+            "  ".join(
+                f'<span style="color:{c}">┃</span>&nbsp;{kind}'
+                for kind, c in MARKER_COLOURS.items()
+            )
+            + f'  <span style="color:{CEILING_COLOUR}">╌╌</span>&nbsp;ceiling'
+        )
+        self.marker_legend.setObjectName("markerLegend")
+        self.marker_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.marker_legend.setWordWrap(True)
+        layout.addWidget(self.marker_legend)
         self.depth_plot = self._view.addPlot(row=0, col=0)
         self.rate_plot = self._view.addPlot(row=1, col=0)
         self.force_plot = self._view.addPlot(row=2, col=0)
@@ -106,7 +133,16 @@ class TelemetryPlot(QWidget):
         self.meas_curve = self.depth_plot.plot(name="measured", connect="finite")
         self.rate_curve = self.rate_plot.plot(connect="finite")
         self.force_curve = self.force_plot.plot(connect="finite")
-        self.set_curve.setZValue(1)  # the set depth stays visible over the measured trace
+        # The set depth is drawn after and above the measured trace, thicker, from its few
+        # change points only (cheap at any width), so it is never hidden under it.
+        self.set_curve.setZValue(5)
+        self.ceiling_line = pg.InfiniteLine(angle=0, movable=False)
+        self.ceiling_line.setPen(pg.mkPen(CEILING_COLOUR, width=2, style=Qt.PenStyle.DashLine))
+        self.ceiling_line.setZValue(4)
+        self.ceiling_line.setVisible(False)
+        self.depth_plot.addItem(self.ceiling_line, ignoreBounds=True)
+        self.ceiling_mm: float | None = None
+        self._bands: list[tuple[pg.LinearRegionItem, pg.LinearRegionItem, pg.TextItem]] = []
         self._markers: list[pg.InfiniteLine] = []
         self.show_force(False)
         self.set_window(self.window_s)
@@ -128,6 +164,7 @@ class TelemetryPlot(QWidget):
         }
         for key, curve in curves.items():
             curve.setPen(pg.mkPen(colours[key], width=1))  # width 1: wider is ~12x slower
+        self.set_curve.setPen(pg.mkPen(colours["set"], width=3))  # a few points: cheap
         self.legend.setLabelTextColor(colours["fg"])
         for _sample, label in self.legend.items:
             label.setText(label.text, color=colours["fg"])
@@ -145,6 +182,7 @@ class TelemetryPlot(QWidget):
     def set_paused(self, paused: bool) -> None:
         """Paused: the picture stops; pan with the mouse to look back. Recording goes on."""
         self.paused = paused
+        self.paused_label.setVisible(paused)
         for plot in (self.depth_plot, self.rate_plot, self.force_plot):
             plot.setMouseEnabled(x=paused, y=False)
         now_t = self.live.ring.last_t()
@@ -160,7 +198,7 @@ class TelemetryPlot(QWidget):
         self._fit_y_to_pen()
         if self.paused:
             return
-        now_t = self.live.ring.last_t()
+        now_t = self.live.now_t()  # later than the newest sample while the link is lost
         if now_t is None:
             return
         # Only the visible window (plus a sliver) goes to the curves while live: setData
@@ -177,12 +215,56 @@ class TelemetryPlot(QWidget):
         t, cols = peak_decimate(first, t, cols, max_points)
         x = t - now_t
         self.shown_now_t = now_t
-        self.set_curve.setData(x, cols["depth_set_mm"])
+        self.set_curve.setData(*_steps(x, cols["depth_set_mm"]))
         self.meas_curve.setData(x, cols["depth_meas_mm"])
         self.rate_curve.setData(x, cols["rate_hz"])
         if self.force_plot.isVisible():
             self.force_curve.setData(x, cols["force_n"])
         self._place_markers(now_t, since_t)
+        self._place_outages(now_t, since_t)
+
+    def set_ceiling(self, ceiling_mm: float | None) -> None:
+        """The active zone's ceiling as a line on the depth plot (None: no zone, no line)."""
+        if ceiling_mm == self.ceiling_mm:
+            return
+        self.ceiling_mm = ceiling_mm
+        self.ceiling_line.setVisible(ceiling_mm is not None)
+        if ceiling_mm is not None:
+            self.ceiling_line.setPos(ceiling_mm)
+            self._ranged_for = None  # the depth scale must show the line
+
+    def _place_outages(self, now_t: float, since_t: float) -> None:
+        shown: list[Outage] = [
+            o for o in self.live.outages if o.end_t is None or o.end_t >= since_t
+        ][-MAX_OUTAGES:]
+        while len(self._bands) < len(shown):
+            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*OUTAGE_BRUSH))
+            region.setZValue(-5)
+            for line in region.lines:
+                line.setPen(pg.mkPen(None))
+            label = pg.TextItem("", color="#cfd8dc", anchor=(1, 0))
+            self.depth_plot.addItem(region, ignoreBounds=True)
+            self.depth_plot.addItem(label, ignoreBounds=True)
+            # The rate plot gets the same band, without its words.
+            twin = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*OUTAGE_BRUSH))
+            twin.setZValue(-5)
+            for line in twin.lines:
+                line.setPen(pg.mkPen(None))
+            self.rate_plot.addItem(twin, ignoreBounds=True)
+            self._bands.append((region, twin, label))
+        top = self.depth_plot.viewRange()[1][1]
+        for (region, twin, label), outage in zip(self._bands, shown, strict=False):
+            lo = outage.start_t - now_t
+            hi = (outage.end_t if outage.end_t is not None else now_t) - now_t
+            for r in (region, twin):
+                r.setRegion((lo, hi))
+                r.setVisible(True)
+            label.setText(outage.label.upper())
+            label.setPos(hi, top)  # inside the band, at its newest end
+            label.setVisible(True)
+        for band in self._bands[len(shown) :]:
+            for item in band:
+                item.setVisible(False)
 
     def _fit_y_to_pen(self) -> None:
         """Steady y scales, no re-ranging per frame: rate over the pen's own range, depth
@@ -193,6 +275,8 @@ class TelemetryPlot(QWidget):
         set_mm = self.live.latest.depth_set_um / 1000
         depth_max_mm = info.depth_max_um / 1000
         top_mm = min(depth_max_mm, max(1.0, math.ceil(set_mm * 1.6 / 0.5) * 0.5))
+        if self.ceiling_mm is not None:
+            top_mm = max(top_mm, min(depth_max_mm, self.ceiling_mm + 0.25))
         key = (info.depth_max_um, info.rate_max_dhz, top_mm)
         if key == self._ranged_for:
             return
@@ -232,3 +316,13 @@ class TelemetryPlot(QWidget):
         self.painted_at_ns = time.monotonic_ns()
         for listener in self.paint_listeners:
             listener(self.painted_at_ns)
+
+
+def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A piecewise-constant column reduced to its change points (and both ends): the same
+    picture drawn with connect="finite" steps, in a handful of points."""
+    if len(y) < 3:
+        return x, y
+    change = np.flatnonzero((y[1:] != y[:-1]) & ~(np.isnan(y[1:]) & np.isnan(y[:-1]))) + 1
+    keep = np.unique(np.concatenate(([0], change - 1, change, [len(y) - 1])))
+    return x[keep], y[keep]

@@ -5,6 +5,11 @@ target passes done, on the cividis scale (readable with every common colour-visi
 deficiency), and labelled with passes done/target and strokes. The active zone has a
 thick outline. In read-only mode (review) clicks do nothing and `show_state` paints any
 moment of a recorded session. The scene is vector, so it stays crisp at any size.
+
+At the cart: labels are drawn at a fixed screen size (13 px, whatever the map's scale),
+a zone is hit by a touch inside it or within 22 px of its centre (so even the glabella
+has a target at least 44 px across), a zone past its target passes ("5/3") is flagged in
+orange with a "+" mark, and in the dark theme the map sits on the dark background.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSceneHoverEvent,
@@ -30,11 +36,22 @@ SCALE = [QColor(c) for c in ("#fde737", "#c9b865", "#938f77", "#5f6b76", "#2a457
 ACTIVE_PEN = QPen(QColor("#00b8d4"), 5)
 HOVER_PEN = QPen(QColor("#5e35b1"), 3)
 EDGE_PEN = QPen(QColor("#5d6b78"), 1.5)
+OVER_TARGET = QColor("#ff6d00")  # more passes than the plan's target: worth a look
+OVER_PEN = QPen(OVER_TARGET, 4)
+LABEL_PX = 13  # on screen, at any scale
+TOUCH_RADIUS_PX = 22  # a touch this close to a zone's centre picks it: >= 44 px targets
+BACKGROUNDS = {"dark": "#0f1419", "light": "#ffffff"}
+
+
+def over_target(done: int, target: int) -> bool:
+    return target > 0 and done > target
 
 
 def fill_for(done: int, target: int) -> QColor:
     if done <= 0 or target <= 0:
         return UNTREATED
+    if over_target(done, target):
+        return OVER_TARGET
     share = min(1.0, done / target)
     return SCALE[min(len(SCALE) - 1, round(share * (len(SCALE) - 1)))]
 
@@ -101,8 +118,9 @@ class ZoneMapWidget(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumSize(160, 200)
-        self.setStyleSheet("background: #ffffff; border: none;")
+        self.setMinimumSize(200, 260)
+        self.setObjectName("zoneMap")
+        self.set_theme("light")
         self.scene_ = QGraphicsScene(self)
         self.setScene(self.scene_)
         self.backdrop = QGraphicsSvgItem(str(zone_map.svg_path))
@@ -110,7 +128,8 @@ class ZoneMapWidget(QGraphicsView):
         self.shapes = svg_shapes(zone_map.svg_path)
         self.items: dict[str, _ZoneItem] = {}
         self.labels: dict[str, QGraphicsSimpleTextItem] = {}
-        font = QFont("DejaVu Sans", 9)
+        font = QFont("DejaVu Sans")
+        font.setPixelSize(LABEL_PX)
         font.setBold(True)
         for zone in zone_map.zones:
             item = _ZoneItem(zone.id, shape_path(self.shapes[zone.id]), self)
@@ -122,6 +141,8 @@ class ZoneMapWidget(QGraphicsView):
             label = QGraphicsSimpleTextItem("")
             label.setFont(font)
             label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            # Screen-sized text: readable however small the map is drawn.
+            label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
             self.scene_.addItem(label)
             self.labels[zone.id] = label
         self.scene_.setSceneRect(self.backdrop.boundingRect())
@@ -160,22 +181,57 @@ class ZoneMapWidget(QGraphicsView):
         target = self.target(zone_id)
         colour = fill_for(done, target)
         item.setBrush(QBrush(colour))
-        pen = ACTIVE_PEN if zone_id == self.active else HOVER_PEN if item.hovered else EDGE_PEN
+        over = over_target(done, target)
+        pen = (
+            ACTIVE_PEN
+            if zone_id == self.active
+            else HOVER_PEN
+            if item.hovered
+            else OVER_PEN
+            if over
+            else EDGE_PEN
+        )
         item.setPen(pen)
         item.setZValue(2 if zone_id == self.active else 1)
         label = self.labels[zone_id]
         strokes = self._strokes.get(zone_id, 0)
-        label.setText(f"{done}/{target}" + (f"\n{strokes}" if strokes else ""))
+        mark = "+" if over else ""
+        label.setText(f"{done}/{target}{mark}" + (f"\n{strokes}" if strokes else ""))
         label.setBrush(QBrush(QColor("#ffffff" if colour.lightness() < 130 else "#1b2430")))
+        self._place_label(zone_id)
+        label.setZValue(3)
+
+    def _place_label(self, zone_id: str, scale: float | None = None) -> None:
+        """Centre a screen-sized label on its zone (its offset is in device pixels, at
+        `scale` device pixels per scene unit: the view's own by default)."""
+        label = self.labels[zone_id]
         c = centroid(self.shapes[zone_id])
         rect = label.boundingRect()
-        label.setPos(c.x() - rect.width() / 2, c.y() - rect.height() / 2)
-        label.setZValue(3)
+        scale = scale or self.transform().m11() or 1.0
+        label.setPos(c.x() - rect.width() / 2 / scale, c.y() - rect.height() / 2 / scale)
+
+    def set_theme(self, theme: str) -> None:
+        self.setStyleSheet(f"#zoneMap {{ background: {BACKGROUNDS[theme]}; border: none; }}")
 
     # ------------------------------------------------------------ input and size
 
     def zone_at(self, scene_pos: QPointF) -> str | None:
-        for zone_id, item in self.items.items():
+        """The zone a touch at `scene_pos` means: the one whose centre is nearest within
+        TOUCH_RADIUS_PX on screen, else the one the point is inside."""
+        scale = self.transform().m11() or 1.0
+        radius = TOUCH_RADIUS_PX / scale
+        near: list[tuple[float, str]] = []
+        for zone_id in self.items:
+            c = centroid(self.shapes[zone_id])
+            d = ((c.x() - scene_pos.x()) ** 2 + (c.y() - scene_pos.y()) ** 2) ** 0.5
+            if d <= radius:
+                near.append((d, zone_id))
+        if near:
+            return min(near)[1]
+        # Small zones drawn over big ones come first (the glabella over the forehead).
+        for zone_id, item in sorted(
+            self.items.items(), key=lambda kv: kv[1].boundingRect().width()
+        ):
             if item.shape().contains(scene_pos):
                 return zone_id
         return None
@@ -193,13 +249,21 @@ class ZoneMapWidget(QGraphicsView):
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self.fitInView(self.scene_.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        for zone_id in self.labels:
+            self._place_label(zone_id)
 
     def render_image(self, width: int, height: int) -> QImage:
         """The map as an image (for the report and the image-regression test)."""
         image = QImage(width, height, QImage.Format.Format_ARGB32)
         image.fill(QColor("#ffffff"))
+        scene = self.scene_.sceneRect()
+        scale = min(width / scene.width(), height / scene.height())
+        for zone_id in self.labels:  # centred for the image's scale, then back for the view
+            self._place_label(zone_id, scale)
         painter = QPainter(image)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing)
-        self.scene_.render(painter, QRectF(0, 0, width, height), self.scene_.sceneRect())
+        self.scene_.render(painter, QRectF(0, 0, width, height), scene)
         painter.end()
+        for zone_id in self.labels:
+            self._place_label(zone_id)
         return image

@@ -1,11 +1,16 @@
 """The zone panel beside the live readouts: plan choice, the map, where we are in the plan,
-the ceiling in force, and the pass buttons (the pen's mark button does the same)."""
+the ceiling in force, and the pass buttons (the pen's mark button does the same).
+
+Handed a `ZoneWork` (the console's ZoneSession, or a fake in tests) and the plans to
+offer; it never loads plans or reaches into the session's parts itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,30 +25,59 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
 
-from console.core.ceilings import confirmation_text
-from console.core.zone_session import ZoneSession
-from console.core.zones import Plan, PlanStep, ZoneMap, available_plans
+from console.core.ceilings import ZoneStatus, confirmation_text
+from console.core.passes import PassTracker
+from console.core.zones import Plan, PlanStep, ZoneMap
 from widgets.zone_map import ZoneMapWidget
 
 
+class ZoneWork(Protocol):
+    """The zone side of a treatment, as the panel uses it."""
+
+    @property
+    def map(self) -> ZoneMap: ...
+    @property
+    def plan(self) -> Plan | None: ...
+    @property
+    def tracker(self) -> PassTracker: ...  # the map draws passes from it
+    def status(self) -> ZoneStatus: ...
+    # use_plan and override_ceiling raise PermissionError when the user may not.
+    def use_plan(self, plan: Plan | None, edited: bool = False) -> None: ...
+    def mark_pass(self) -> None: ...
+    def undo_pass(self) -> None: ...
+    def next_zone(self) -> None: ...
+    def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> object: ...
+
+
 class ZonePanel(QWidget):
-    def __init__(self, zones: ZoneSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, zones: ZoneWork, plans: Sequence[Plan], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.zones = zones
-        self.plans: dict[str, Plan] = {
-            p.id: p for p in available_plans().values() if p.map_id == zones.map.id
-        }
+        self.plans: dict[str, Plan] = {p.id: p for p in plans if p.map_id == zones.map.id}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.plan_choice = QComboBox()
         self.plan_choice.addItem("No plan: touch a zone", None)
         for p in self.plans.values():
             self.plan_choice.addItem(p.name, p.id)
+        # A styled delegate honours the rows' size (the combo's own ignores it): drop-down
+        # rows as big as buttons.
+        self.plan_choice.setItemDelegate(QStyledItemDelegate(self.plan_choice))
+        for row in range(self.plan_choice.count()):
+            self.plan_choice.setItemData(row, QSize(0, 44), Qt.ItemDataRole.SizeHintRole)
         self.plan_choice.setMinimumHeight(44)
+        # The longest plan name must not set the column's width: it is elided instead.
+        self.plan_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.plan_choice.setMinimumContentsLength(10)
         self.edit_button = QPushButton("Edit plan…")
         self.edit_button.setMinimumHeight(44)
         self.edit_button.setToolTip("Change zones and passes for this session only")
@@ -73,10 +107,9 @@ class ZonePanel(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             grid.addWidget(b, 0, i)
         layout.addLayout(grid)
-        t = zones.tracker
-        self.pass_button.clicked.connect(lambda: t.mark_pass(t.last_t_us))
-        self.undo_button.clicked.connect(t.undo)
-        self.next_button.clicked.connect(lambda: t.advance(how="touch"))
+        self.pass_button.clicked.connect(zones.mark_pass)
+        self.undo_button.clicked.connect(zones.undo_pass)
+        self.next_button.clicked.connect(zones.next_zone)
         self.override_button.clicked.connect(self.ask_override)
         self.edit_button.clicked.connect(self.edit_plan)
         self.plan_choice.currentIndexChanged.connect(self._on_plan)
@@ -86,36 +119,50 @@ class ZonePanel(QWidget):
 
     def _on_plan(self, index: int) -> None:
         plan_id = self.plan_choice.itemData(index)
-        self.zones.use_plan(self.plans.get(plan_id) if plan_id else None)
+        if not self._allowed(self.zones.use_plan, self.plans.get(plan_id) if plan_id else None):
+            current = self.zones.plan.id if self.zones.plan else None
+            self.plan_choice.blockSignals(True)  # back to the plan still in force, no echo
+            self.plan_choice.setCurrentIndex(max(0, self.plan_choice.findData(current)))
+            self.plan_choice.blockSignals(False)
         self.refresh()
+
+    def _allowed(self, action: Callable[..., None], *args: object, **kwargs: object) -> bool:
+        """Run `action`; a refusal is shown in its one sentence and changes nothing."""
+        try:
+            action(*args, **kwargs)
+        except PermissionError as refused:
+            QMessageBox.warning(self, "Not allowed", str(refused))
+            return False
+        return True
 
     def refresh(self) -> None:
         self.map.refresh()
-        t = self.zones.tracker
-        c = self.zones.ceilings
-        if t.active is None:
+        s = self.zones.status()
+        if s.active is None:
             self.where.setText("Touch the zone you are treating")
         else:
-            label = t.map.zone(t.active).label
-            ceiling = c.ceiling_um() or 0
-            pen = f" (pen: {c.in_effect_um / 1000:.2f})" if c.in_effect_um is not None else ""
-            override = " OVERRIDDEN" if t.active in c.overrides else ""
+            pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
+            override = " OVERRIDDEN" if s.overridden else ""
+            over = s.pass_no > s.target  # "pass 6 of 3": flagged in words and colour
+            flag = " · OVER TARGET" if over else ""
             self.where.setText(
-                f"{label} · pass {t.current_pass()} of {t.target(t.active)} · "
-                f"ceiling {ceiling / 1000:.2f} mm{pen}{override}"
+                f"{s.active_label} · pass {s.pass_no} of {s.target}{flag} · "
+                f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
             )
-        if t.plan is None:
+            if self.where.property("over") != over:
+                self.where.setProperty("over", over)
+                self.where.style().unpolish(self.where)
+                self.where.style().polish(self.where)
+        if not s.has_plan:
             self.plan_state.setText("No plan: each zone's passes count against its default.")
         else:
-            done, planned = t.progress()
-            nxt = t.next_zone()
-            todo = [t.map.zone(z).label for z in t.remaining()]
             self.plan_state.setText(
-                f"Plan {done}/{planned} passes · next: {t.map.zone(nxt).label if nxt else '—'}"
-                f" · {len(todo)} zone(s) to do"
+                f"Plan {s.done}/{s.planned} passes · next: {s.next_label or '—'}"
+                f" · {len(s.todo)} zone(s) to do"
             )
-            self.plan_state.setToolTip("To do: " + (", ".join(todo) or "none"))
-        self.undo_button.setEnabled(bool(t.done))
+            self.plan_state.setToolTip("To do: " + (", ".join(s.todo) or "none"))
+        self.undo_button.setEnabled(s.can_undo)
+        self.edit_button.setEnabled(s.has_plan)  # nothing to edit without a plan
 
     def edit_plan(self) -> None:
         """This session's copy of the plan: include or drop zones, change their passes."""
@@ -126,14 +173,14 @@ class ZonePanel(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             edited = dialog.edited_plan()
             if edited.steps:
-                self.zones.use_plan(edited, edited=True)
+                self._allowed(self.zones.use_plan, edited, edited=True)
                 self.refresh()
 
     def ask_override(self) -> None:
-        t = self.zones.tracker
-        if t.active is None:
+        active = self.zones.status().active
+        if active is None:
             return
-        zone = t.map.zone(t.active)
+        zone = self.zones.map.zone(active)
         mm, ok = QInputDialog.getDouble(
             self,
             "Override ceiling",
@@ -155,7 +202,7 @@ class ZonePanel(QWidget):
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.zones.ceilings.override(zone.id, ceiling_um, words)
+            self._allowed(self.zones.override_ceiling, zone.id, ceiling_um, words)
             self.refresh()
 
 

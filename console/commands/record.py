@@ -20,8 +20,9 @@ from console.commands._common import (
 )
 from console.core.access import Access
 from console.core.accounts import Action
-from console.core.recorder import Recorder
-from console.core.records import operate_pen, start_session
+from console.core.records import operate_pen
+from console.core.treatment import Treatment
+from console.core.zones import find_plan
 from console.store import Store, StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
@@ -114,21 +115,21 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         store.close()
         raise
+    try:
+        plan = find_plan(args.plan) if args.plan else None
+    except ValueError as exc:
+        print(f"record: {exc}", file=sys.stderr)
+        store.close()
+        return 2
+    # The same treatment as the live window's, with no screen: no live model, no alarm
+    # monitor; zones only with a plan (a bench recording without one has none).
+    treatment = Treatment(
+        store, plan=plan, watch=False, track_zones=plan is not None, user=access.user
+    )
     link = Link(port)
-    plan = None
-    if args.plan:
-        from console.core.zone_session import build_zone_session  # the zone-map model
-
-        try:
-            plan = build_zone_session(args.plan, link, store=store)
-        except ValueError as exc:
-            print(f"record: {exc}", file=sys.stderr)
-            store.close()
-            return 2
-    recorder = Recorder(store, annotator=plan.tracker if plan else None)
-    if plan:
-        plan.attach(link, recorder)
-    link.subscribe(recorder)
+    treatment.attach(link)
+    recorder = treatment.recorder
+    assert recorder is not None  # a store was given
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -151,29 +152,18 @@ def run(args: argparse.Namespace) -> int:
             if answer.value != args.telemetry_hz:
                 print(f"record: the pen streams at {answer.value} Hz", file=sys.stderr)
         try:
-            session = start_session(
-                access,
-                recorder,
-                args.patient,
-                practitioner=args.practitioner or "",
-                plan_name=plan.plan.name if plan and plan.plan else args.plan,
-            )
+            session = treatment.start_session(args.patient, args.practitioner or "")
         except ValueError as exc:  # an empty --patient or --practitioner
             print(f"record: {exc}", file=sys.stderr)
             return 2
         except StoreError as exc:
             print(f"record: {exc}", file=sys.stderr)
             return 2
-        if plan:
-            plan.start(session)
         started = time.monotonic()
         stop.wait(args.seconds)
     finally:
-        if session is not None:
-            recorder.end_session()
         stats = link.stats
-        link.close()
-        recorder.close()
+        treatment.close()  # ends the session, closes the link and the recorder
         store.close()
     if session is None:
         return 2

@@ -4,6 +4,9 @@ Conditions are switched on and off by whoever observes them (the link monitor, t
 recorder, the zone ceilings). The model decides priority, the visual rhythm (flash rate
 and duty) and when a sound burst is due; the banner and the speaker only render it.
 Pausing audio silences bursts for two minutes and never hides the visual signal.
+A high-priority alarm latches: when its cause goes away before anyone acknowledged it,
+it stays shown (marked "cause gone") until acknowledged, so a one-second excursion above
+a ceiling cannot pass unseen.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class Condition(enum.StrEnum):
     TELEMETRY_STALLED = "telemetry_stalled"
     PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
     LINK_QUALITY = "link_quality"
+    MOTOR_NO_SESSION = "motor_no_session"
 
 
 AlarmCondition = Condition  # the name the zone map and others import
@@ -42,6 +46,7 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.BATTERY_LOW: Priority.MEDIUM,
     Condition.TELEMETRY_STALLED: Priority.MEDIUM,
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
+    Condition.MOTOR_NO_SESSION: Priority.MEDIUM,
     Condition.LINK_QUALITY: Priority.LOW,
 }
 
@@ -54,6 +59,7 @@ TITLES: dict[Condition, str] = {
     Condition.TELEMETRY_STALLED: "No telemetry",
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",
     Condition.LINK_QUALITY: "Link quality",
+    Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
 }
 
 
@@ -85,6 +91,7 @@ class Alarm:
     cleared_utc: str | None = None
     acknowledged_utc: str | None = None
     acknowledged_by: str | None = None
+    cause_ended_utc: str | None = None  # a latched alarm: shown until acknowledged
     next_sound_s: float = field(default=0.0)
 
     @property
@@ -94,6 +101,11 @@ class Alarm:
     @property
     def active(self) -> bool:
         return self.cleared_utc is None
+
+    @property
+    def latched(self) -> bool:
+        """Its cause went away, but nobody has acknowledged it yet."""
+        return self.active and self.cause_ended_utc is not None
 
     @property
     def title(self) -> str:
@@ -123,13 +135,24 @@ class AlarmModel:
             self._active[condition] = alarm
             self.history.append(alarm)
             self._emit(self.on_raised, alarm)
-        elif active and current is not None and detail and detail != current.detail:
-            current.detail = detail
-            self._changed()
+        elif active and current is not None:
+            changed = current.cause_ended_utc is not None or (detail and detail != current.detail)
+            current.cause_ended_utc = None  # the cause is back: no longer only latched
+            current.detail = detail or current.detail
+            if changed:
+                self._changed()
         elif not active and current is not None:
-            current.cleared_utc = _utc()
-            del self._active[condition]
-            self._emit(self.on_cleared, current)
+            if current.priority is Priority.HIGH and current.acknowledged_utc is None:
+                if current.cause_ended_utc is None:  # latch: clears on acknowledgement
+                    current.cause_ended_utc = _utc()
+                    self._changed()
+                return
+            self._clear(current)
+
+    def _clear(self, alarm: Alarm) -> None:
+        alarm.cleared_utc = _utc()
+        del self._active[alarm.condition]
+        self._emit(self.on_cleared, alarm)
 
     def set_condition(self, condition: Condition, active: bool, detail: str = "") -> None:
         """Raise (active=True) or clear a condition; e.g. the zone map calls
@@ -145,19 +168,27 @@ class AlarmModel:
         return condition in self._active
 
     def active(self) -> list[Alarm]:
-        return sorted(self._active.values(), key=lambda a: (-a.priority, a.raised_s))
+        # Within a priority, what nobody has acknowledged yet comes first.
+        return sorted(
+            self._active.values(),
+            key=lambda a: (-a.priority, a.acknowledged_utc is not None, a.raised_s),
+        )
 
     def highest(self) -> Alarm | None:
         alarms = self.active()
         return alarms[0] if alarms else None
 
     def acknowledge(self, condition: Condition, user: str = "") -> None:
-        """The operator has seen it: its sound stops; the visual stays while it is active."""
+        """The operator has seen it: its sound stops; the visual stays while it is active.
+        A latched alarm (cause gone) ends here."""
         alarm = self._active.get(condition)
         if alarm is not None and alarm.acknowledged_utc is None:
             alarm.acknowledged_utc = _utc()
             alarm.acknowledged_by = user or None
-            self._changed()
+            if alarm.latched:
+                self._clear(alarm)  # its cause had already gone: seen, so it ends
+            else:
+                self._changed()
 
     def acknowledge_all(self, user: str = "") -> None:
         for condition in list(self._active):
@@ -210,3 +241,10 @@ class AlarmModel:
 
 def _utc() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def local_clock(iso_utc: str | None) -> str:
+    """An alarm time for the screen: the clinic's local wall-clock time, to the second."""
+    if not iso_utc:
+        return ""
+    return datetime.fromisoformat(iso_utc).astimezone().strftime("%H:%M:%S")

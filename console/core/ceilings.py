@@ -35,6 +35,25 @@ class Override:
     confirmation: str
 
 
+@dataclass(frozen=True, slots=True)
+class ZoneStatus:
+    """What the zone panel shows: where we are, the ceiling in force, the plan's progress."""
+
+    active: str | None
+    active_label: str
+    pass_no: int
+    target: int
+    ceiling_um: int
+    pen_ceiling_um: int | None  # what the pen's ACK said is in effect
+    overridden: bool
+    has_plan: bool
+    done: int
+    planned: int
+    next_label: str | None
+    todo: tuple[str, ...]  # labels of zones with passes still to do
+    can_undo: bool
+
+
 def confirmation_text(zone_label: str, ceiling_um: int) -> str:
     """The exact words the operator confirms; they name the zone and the new ceiling."""
     return f"Raise the {zone_label} ceiling to {ceiling_um / 1000:.2f} mm for this session"
@@ -99,8 +118,12 @@ class CeilingController:
     def _on_zone(self, zone: str, how: str) -> None:
         self.in_effect_um = None
         self.send()
+        self.record_zone(zone, how)
+
+    def record_zone(self, zone: str, how: str) -> None:
+        """The session record's zone_change event, with the ceiling now in force."""
         self.record_event(
-            "zone_change", {"zone": zone, "how": how, "ceiling_um": self.ceiling_um()}
+            "zone_change", {"zone": zone, "how": how, "ceiling_um": self.ceiling_um(zone)}
         )
 
     def override(self, zone: str, ceiling_um: int, confirmation: str) -> Override:
@@ -121,6 +144,27 @@ class CeilingController:
         if zone == self.tracker.active:
             self.send()
         return o
+
+    def status(self) -> ZoneStatus:
+        t = self.tracker
+        active = t.active
+        done, planned = t.progress() if t.plan is not None else (0, 0)
+        nxt = t.next_zone() if t.plan is not None else None
+        return ZoneStatus(
+            active=active,
+            active_label=t.map.zone(active).label if active is not None else "",
+            pass_no=t.current_pass() if active is not None else 0,
+            target=t.target(active) if active is not None else 0,
+            ceiling_um=self.ceiling_um() or 0,
+            pen_ceiling_um=self.in_effect_um,
+            overridden=active is not None and active in self.overrides,
+            has_plan=t.plan is not None,
+            done=done,
+            planned=planned,
+            next_label=t.map.zone(nxt).label if nxt else None,
+            todo=tuple(t.map.zone(z).label for z in t.remaining()) if t.plan else (),
+            can_undo=bool(t.done),
+        )
 
     # ------------------------------------------------------------ watching the pen
 

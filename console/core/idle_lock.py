@@ -41,6 +41,13 @@ class IdleLock:
     def seconds_left(self) -> float:
         return max(0.0, self.timeout_s - (self._clock() - self._last_activity))
 
+    def lock_now(self) -> bool:
+        """Lock at once (the operator walks away); True when this call locked it."""
+        if self.locked or self.user is None:
+            return False
+        self.locked = True
+        return True
+
     def poll(self) -> bool:
         """Lock when the timeout has passed; True when this call locked it."""
         if self.locked or self.user is None or self.seconds_left() > 0:

@@ -4,6 +4,11 @@ Link callbacks (on the link's thread) only put items on a thread-safe queue. The
 display timer calls `drain()`, which moves new samples into a ring buffer sized for the
 longest plot window, and returns what arrived. Lost frames and link outages become NaN
 rows, so the plots show gaps instead of lines drawn across them. Qt-free.
+
+Numbers are only shown while they are current: `current()` is False once the link is lost
+or closed, and the screen then greys its readouts and shows the outage as a band
+(`outages`) that grows with the wall clock until the pen is heard again. The rate column
+is the rate the pen is stroking at (0 while the motor is stopped, as the readout says).
 """
 
 from __future__ import annotations
@@ -12,110 +17,35 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from console.core.continuity import Break, BreakKind
+from console.core.ring import RingBuffer
+from console.core.ring import peak_decimate as peak_decimate  # the plot's, re-exported
 from drivers.link import LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, Status, TelemetryBatch
 
 PLOT_COLUMNS = ("depth_set_mm", "depth_meas_mm", "rate_hz", "force_n")
 MAX_WINDOW_S = 60.0
 MAX_RATE_HZ = 2000
-
-
-class RingBuffer:
-    """Append-only columns with a contiguous view of the newest `capacity` rows."""
-
-    def __init__(self, capacity: int, columns: tuple[str, ...]) -> None:
-        self.capacity = capacity
-        self._t = np.full(2 * capacity, np.nan)
-        self._cols = {c: np.full(2 * capacity, np.nan, np.float32) for c in columns}
-        self._end = 0
-        self.total = 0  # rows ever appended: gives each row a stable absolute index
-
-    def __len__(self) -> int:
-        return min(self._end, self.capacity)
-
-    def append(self, t_s: npt.NDArray[np.float64], cols: dict[str, npt.NDArray[Any]]) -> None:
-        n = len(t_s)
-        if n > self.capacity:
-            t_s = t_s[-self.capacity :]
-            cols = {k: v[-self.capacity :] for k, v in cols.items()}
-            n = self.capacity
-        if self._end + n > 2 * self.capacity:  # slide the newest rows back to the front
-            keep = min(self._end, self.capacity - n) if n < self.capacity else 0
-            src = slice(self._end - keep, self._end)
-            self._t[:keep] = self._t[src]
-            for arr in self._cols.values():
-                arr[:keep] = arr[src]
-            self._end = keep
-        self._t[self._end : self._end + n] = t_s
-        for name, arr in self._cols.items():
-            arr[self._end : self._end + n] = cols[name]
-        self._end += n
-        self.total += n
-
-    def last_t(self) -> float | None:
-        return float(self._t[self._end - 1]) if self._end else None
-
-    def view(
-        self, since_t: float, until_t: float | None = None
-    ) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
-        _, t, cols = self.view_indexed(since_t, until_t)
-        return t, cols
-
-    def view_indexed(
-        self, since_t: float, until_t: float | None = None
-    ) -> tuple[int, npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
-        """Like view(), plus the absolute index (see `total`) of the first row returned."""
-        start = max(0, self._end - self.capacity)
-        t = self._t[start : self._end]
-        lo = int(np.searchsorted(t, since_t, side="left")) if len(t) else 0
-        hi = int(np.searchsorted(t, until_t, side="right")) if until_t is not None else len(t)
-        first = self.total - self._end + start + lo
-        return first, t[lo:hi], {k: v[start + lo : start + hi] for k, v in self._cols.items()}
-
-
-def peak_decimate(
-    first_index: int,
-    t: npt.NDArray[np.float64],
-    cols: dict[str, npt.NDArray[np.float32]],
-    max_points: int,
-) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
-    """At most ~max_points per column, keeping each bin's peak and trough.
-
-    Bins are aligned to absolute row indices, so a bin's picture does not shimmer as the
-    window slides; the newest rows (the incomplete bin, at least the newest row) are
-    passed through untouched, so the curve always ends at the newest sample. A NaN
-    anywhere in a bin makes the bin NaN, so gaps survive decimation.
-    """
-    n = len(t)
-    k = -(-2 * n // max(max_points, 2))  # rows per bin; each bin becomes two points
-    if k <= 2:
-        return t, cols
-    skip = (-first_index) % k  # rows before the first aligned bin (< k, at the far left)
-    bins = max(0, (n - skip - 1) // k)  # the newest row always stays in the tail
-    full = slice(skip, skip + bins * k)
-    tail = slice(skip + bins * k, n)
-    t_bins = t[full].reshape(bins, k)[:, k // 2]
-    t_out = np.concatenate([np.repeat(t_bins, 2), t[tail]])
-    out = {}
-    for name, y in cols.items():
-        y2 = y[full].reshape(bins, k)
-        pair = np.empty((bins, 2), np.float32)
-        pair[:, 0] = y2.max(axis=1)  # max/min (not nanmax): a NaN keeps the gap
-        pair[:, 1] = y2.min(axis=1)
-        out[name] = np.concatenate([pair.reshape(-1), y[tail]])
-    return t_out, out
+STALE_S = 1.0  # a reading older than this is not shown as current
 
 
 @dataclass(frozen=True, slots=True)
 class Marker:
     t_s: float
-    kind: str  # button, fault, gap, zone, pass, alarm, cartridge
+    kind: str  # button, fault, gap, zone, pass, alarm, cartridge, pen
     label: str
+
+
+@dataclass
+class Outage:
+    """A stretch of the plot clock with no pen: link lost, or a pen change."""
+
+    start_t: float
+    end_t: float | None = None  # None: still going on
+    label: str = "link lost"
 
 
 @dataclass
@@ -147,7 +77,7 @@ class Latest:
         return bool(self.status & flag)
 
 
-_MARKED_EVENTS = {
+_MARKED_EVENTS: dict[EventCode | int, str] = {
     EventCode.BUTTON_SHORT: "button",
     EventCode.BUTTON_LONG: "button",
     EventCode.FAULT_RAISED: "fault",
@@ -159,11 +89,34 @@ _MARKED_EVENTS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Command:
+    name: str
+    requested: int | None
+    outcome: object
+
+
+@dataclass(frozen=True, slots=True)
+class _Storage:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    kind: str
+    label: str
+
+
+# What the link thread hands the screen, in stream order.
+_Item = TelemetryBatch | Event | StateChange | Info | SeqGap | _Command | _Storage | _Mark | Break
+
+
 class LiveModel:
     """A link subscriber (any thread) and the GUI's source of truth (GUI thread)."""
 
     def __init__(self, max_rate_hz: int = MAX_RATE_HZ, max_window_s: float = MAX_WINDOW_S):
-        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.ring = RingBuffer(int(max_rate_hz * max_window_s * 1.2), PLOT_COLUMNS)
         self.latest = Latest()
         self.info: Info | None = None
@@ -171,34 +124,45 @@ class LiveModel:
         self.state_message = ""
         self.markers: deque[Marker] = deque(maxlen=500)
         self.session_strokes0: int | None = None
+        self._session_pending = False  # a session started before any sample came
         self._t0_us: int | None = None
         self._pending_gap = False
+        self.outages: deque[Outage] = deque(maxlen=50)
+        self._lost_at: float | None = None  # monotonic time of the last sample before a loss
 
     # ------------------------------------------------------------ link side (any thread)
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
-        self._queue.put(("telemetry", batch))
+        self._queue.put(batch)
 
     def on_event(self, event: Event) -> None:
-        self._queue.put(("event", event))
+        self._queue.put(event)
 
     def on_state(self, change: StateChange) -> None:
-        self._queue.put(("state", change))
+        self._queue.put(change)
 
     def on_info(self, info: Info) -> None:
-        self._queue.put(("info", info))
+        self._queue.put(info)
 
     def on_gap(self, gap: SeqGap) -> None:
-        self._queue.put(("gap", gap))
+        self._queue.put(gap)
 
     def on_command(self, name: str, requested: int | None, outcome: object) -> None:
-        self._queue.put(("command", (name, requested, outcome)))
+        self._queue.put(_Command(name, requested, outcome))
 
     def on_storage_problem(self, message: str) -> None:
-        self._queue.put(("storage", (False, message)))
+        self._queue.put(_Storage(False, message))
 
     def on_storage_recovered(self, message: str) -> None:
-        self._queue.put(("storage", (True, message)))
+        self._queue.put(_Storage(True, message))
+
+    def on_marker(self, kind: str, label: str) -> None:
+        """A console-side mark (zone change, pass), placed at the samples before it."""
+        self._queue.put(_Mark(kind, label))
+
+    def on_break(self, found: Break) -> None:
+        """A new pen or a restarted one (console.core.continuity), from the link thread."""
+        self._queue.put(found)
 
     # ------------------------------------------------------------ GUI side
 
@@ -213,35 +177,37 @@ class LiveModel:
         batches: list[TelemetryBatch] = []
         for _ in range(limit):
             try:
-                kind, item = self._queue.get_nowait()
+                item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if kind == "telemetry":
+            if isinstance(item, TelemetryBatch):
                 batches.append(item)
                 continue
             if batches:  # keep order: samples before this item go in first
                 self._take(batches, out)
                 batches = []
-            if kind == "event":
-                out.events.append(item)
-                self._on_event(item)
-            elif kind == "state":
-                out.states.append(item)
-                self._on_state(item)
-            elif kind == "info":
-                self.info = item
-            elif kind == "gap":
-                out.gaps.append(item)
-                self._pending_gap = True
-                self.markers.append(
-                    Marker(
-                        self.t_s(item.t_us_before or 0), "gap", f"{item.frames_lost} frames lost"
-                    )
-                )
-            elif kind == "command":
-                out.commands.append(item)
-            elif kind == "storage":
-                out.storage.append(item)
+            match item:
+                case Event():
+                    out.events.append(item)
+                    self._on_event(item)
+                case StateChange():
+                    out.states.append(item)
+                    self._on_state(item)
+                case Info():
+                    self.info = item
+                case SeqGap():
+                    out.gaps.append(item)
+                    self._pending_gap = True
+                    at_s = self.t_s(item.t_us_before or 0)
+                    self.markers.append(Marker(at_s, "gap", f"{item.frames_lost} frames lost"))
+                case _Command(name, requested, outcome):
+                    out.commands.append((name, requested, outcome))
+                case _Storage(ok, message):
+                    out.storage.append((ok, message))
+                case _Mark(kind, label):
+                    self.add_marker(kind, label)
+                case Break():
+                    self._on_break(item)
         if batches:
             self._take(batches, out)
         return out
@@ -258,7 +224,8 @@ class LiveModel:
             "depth_meas_mm": np.where(
                 batch.depth_meas_um > 0, batch.depth_meas_um / 1000.0, np.nan
             ),
-            "rate_hz": batch.rate_dhz / 10.0,
+            # The rate the pen strokes at: 0 while stopped, as the readout shows it.
+            "rate_hz": np.where(batch.status & Status.MOTOR_RUNNING, batch.rate_dhz / 10.0, 0.0),
             "force_n": batch.force_mn / 1000.0,
         }
         if self._pending_gap:  # a NaN row breaks the line where frames were lost
@@ -266,6 +233,9 @@ class LiveModel:
             gap_t = np.array([t[0] - 1e-6 if last is None else (last + t[0]) / 2])
             self.ring.append(gap_t, {k: np.array([np.nan]) for k in PLOT_COLUMNS})
             self._pending_gap = False
+        if self.outages and self.outages[-1].end_t is None:
+            self.outages[-1].end_t = float(t[0])
+            self._lost_at = None
         self.ring.append(t, cols)
         i = n - 1
         self.latest = Latest(
@@ -280,10 +250,13 @@ class LiveModel:
             t_us=int(batch.t_us[i]),
             rx_monotonic=time.monotonic(),
         )
+        if self._session_pending:
+            self.session_strokes0 = int(batch.strokes[0])
+            self._session_pending = False
         out.samples += n
 
     def _on_event(self, event: Event) -> None:
-        kind = _MARKED_EVENTS.get(event.code)  # type: ignore[call-overload]
+        kind = _MARKED_EVENTS.get(event.code)
         if kind is not None:
             name = getattr(event.code, "name", str(event.code)).replace("_", " ").lower()
             self.markers.append(Marker(self.t_s(event.t_us), kind, name))
@@ -296,6 +269,9 @@ class LiveModel:
             last = self.ring.last_t()
             if last is not None:
                 self.markers.append(Marker(last, "gap", "link lost"))
+                if not self.outages or self.outages[-1].end_t is not None:
+                    self.outages.append(Outage(last))
+                    self._lost_at = self.latest.rx_monotonic or time.monotonic()
         if change.state is LinkState.STREAMING and change.gap_s:
             self._pending_gap = True
 
@@ -305,10 +281,50 @@ class LiveModel:
         if last is not None:
             self.markers.append(Marker(last, kind, label))
 
-    def session_strokes(self) -> int:
+    def _on_break(self, found: Break) -> None:
+        self._pending_gap = True
+        words = (
+            f"new pen {found.serial} (was {found.previous_serial})"
+            if found.kind is BreakKind.NEW_PEN
+            else f"pen {found.serial or ''} restarted".replace("  ", " ")
+        )
+        t = self.t_s(found.t_us)
+        self.markers.append(Marker(t, "pen", words))
+        if self.outages and self.outages[-1].end_t is None:
+            self.outages[-1].label = words
+        elif found.gap_us > 0:
+            self.outages.append(Outage(t - found.gap_us / 1e6, t, words))
+
+    def current(self, now: float | None = None) -> bool:
+        """Whether the newest reading may be shown as the pen's present state."""
+        if self.state is not LinkState.STREAMING or not self.latest.rx_monotonic:
+            return False
+        now = time.monotonic() if now is None else now
+        return now - self.latest.rx_monotonic <= STALE_S
+
+    def now_t(self, now: float | None = None) -> float | None:
+        """The plot clock's "now": the newest sample, or later while the link is lost (the
+        outage band grows with the wall clock)."""
+        last = self.ring.last_t()
+        if last is None or self._lost_at is None or self.state is not LinkState.LOST:
+            return last
+        now = time.monotonic() if now is None else now
+        return last + max(0.0, now - self._lost_at)
+
+    def session_strokes(self) -> int | None:
+        """Strokes since the session started; None with no session. Never negative."""
         if self.session_strokes0 is None:
-            return 0
-        return self.latest.strokes - self.session_strokes0
+            return None
+        return max(0, self.latest.strokes - self.session_strokes0)
 
     def mark_session_start(self) -> None:
-        self.session_strokes0 = self.latest.strokes
+        if self.latest.rx_monotonic:
+            self.session_strokes0 = self.latest.strokes
+        else:  # no sample yet: count from the first one
+            self.session_strokes0 = 0
+            self._session_pending = True
+
+    def end_session(self) -> None:
+        """Session counters go back to nothing; the next session starts from zero."""
+        self.session_strokes0 = None
+        self._session_pending = False

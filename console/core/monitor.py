@@ -29,10 +29,17 @@ class LinkMonitor:
         self._problems: deque[tuple[float, int]] = deque()
         self._last_discards = 0
         self._fault_code: int | None = None
+        self._battery_low_pct = BATTERY_LOW_PCT  # the pen's own threshold, once it said
 
     def update(
-        self, drained: Drained, state: LinkState, latest: Latest, discards_total: int
+        self,
+        drained: Drained,
+        state: LinkState,
+        latest: Latest,
+        discards_total: int,
+        recording: bool | None = None,
     ) -> None:
+        """`recording`: whether a session is being recorded (None: not known, no rule)."""
         now = self._clock()
         a = self.alarms
         for change in drained.states:
@@ -51,6 +58,7 @@ class LinkMonitor:
             if event.code == EventCode.FAULT_RAISED:
                 self._fault_code = event.arg
             elif event.code == EventCode.BATTERY_LOW:
+                self._battery_low_pct = max(BATTERY_LOW_PCT, int(event.arg))
                 a.set(Condition.BATTERY_LOW, True, f"battery at {event.arg} %")
         for ok, message in drained.storage:
             a.set(Condition.STORAGE_FAILING, not ok, message)
@@ -66,10 +74,21 @@ class LinkMonitor:
         if streaming and latest.rx_monotonic:
             fault = latest.has(Status.FAULT_ACTIVE)
             a.set(Condition.PEN_FAULT, fault, _fault_words(self._fault_code))
+            # The alarm follows the battery the header shows: its words carry the same
+            # number, and it clears once the pen is charging or above the threshold.
             charging = latest.has(Status.CHARGING)
-            low = latest.battery_pct <= BATTERY_LOW_PCT and not charging
-            if low or not a.is_active(Condition.BATTERY_LOW) or charging:
-                a.set(Condition.BATTERY_LOW, low, f"battery at {latest.battery_pct} %")
+            low = latest.battery_pct <= self._battery_low_pct and not charging
+            a.set(Condition.BATTERY_LOW, low, f"battery at {latest.battery_pct} %")
+            if recording is not None:
+                running = latest.has(Status.MOTOR_RUNNING) and not recording
+                a.set(
+                    Condition.MOTOR_NO_SESSION,
+                    running,
+                    "the pen is running but no session is being recorded: start a session "
+                    "(Ctrl+R) or stop the pen (F5)",
+                )
+        elif recording is not None:
+            a.set(Condition.MOTOR_NO_SESSION, False)
 
         fresh = len(drained.gaps) + max(0, discards_total - self._last_discards)
         self._last_discards = discards_total

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from console.core.access import Access
-from console.core.ceilings import CeilingController, Override
+from console.core.ceilings import CeilingController, Override, ZoneStatus
 from console.core.passes import PassRecord, PassTracker
 from console.core.recorder import Recorder
 from console.core.roles import Action
-from console.core.zones import Plan, ZoneMap, available_maps, find_plan
+from console.core.zones import Plan, ZoneMap, available_maps, available_plans, find_plan
 from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Event, Info, TelemetryBatch
 
@@ -36,30 +36,39 @@ class ZoneSession:
         self.ceilings.on_alarm = self._alarm
         self.tracker.on_pass.append(self._on_pass)
         self._annotate_here = True
-        # The signed-in user's door (EDIT_PLAN, OVERRIDE_CEILING are checked and audited
-        # through it); None in tests and benchmarks that have no store.
+        # The signed-in user's door: choosing or editing a plan (EDIT_PLAN) and overriding
+        # a ceiling (OVERRIDE_CEILING) are checked and audited through it. None in tests
+        # and benchmarks that have no store.
         self.access: Access | None = None
         # (user-facing action, object, old, new) -> the audit trail, when `access` is None
         self.audit: Callable[[str, str, object, object], None] = lambda *a: None
 
     # ------------------------------------------------------------ wiring
 
-    def attach(self, link: Link, recorder: Recorder | None) -> None:
-        """Subscribe to `link`; with a recorder, samples are attributed as it stores them."""
+    def attach(self, link: Link, recorder: Recorder | None, source: Any = None) -> None:
+        """Subscribe to `link` (or to `source`, a relay of it such as the session clock);
+        with a recorder, samples are attributed as it stores them."""
         self.link = link
         self.ceilings.link = link
         self.recorder = recorder
         self._annotate_here = recorder is None or recorder.annotator is not self.tracker
-        link.subscribe(self)
+        (source if source is not None else link).subscribe(self)
 
     def start(self, session: str | None = None) -> None:
         self.tracker.start()
 
+    def record_zone(self) -> None:
+        """Record the zone already in force, for a session opened after it was chosen."""
+        active = self.tracker.active
+        if active is not None:
+            self.ceilings.record_zone(active, "start")
+
     def use_plan(self, plan: Plan | None, edited: bool = False) -> None:
-        """Switch plan (or none) and start over at its first zone; passes are kept."""
+        """Switch plan (or none) and start over at its first zone; passes are kept.
+        Raises Refused (a PermissionError) when the signed-in user may not."""
+        if self.access is not None:
+            self.access.require(Action.EDIT_PLAN, f"plan:{plan.id if plan else 'none'}")
         old = self.plan
-        if edited and plan is not None and self.access is not None:
-            self.access.require(Action.EDIT_PLAN, f"plan:{plan.id}")  # Refused if not
         if edited and old is not None and plan is not None:
             self._audit(
                 "plan.edit",
@@ -71,11 +80,32 @@ class ZoneSession:
         self.tracker.plan = plan
         self.tracker.start()
 
+    # ------------------------------------------------------------ the zone panel's actions
+
+    def status(self) -> ZoneStatus:
+        return self.ceilings.status()
+
+    def mark_pass(self) -> None:
+        self.tracker.mark_pass(self.tracker.last_t_us)
+
+    def undo_pass(self) -> None:
+        self.tracker.undo()
+
+    def next_zone(self) -> None:
+        self.tracker.advance(how="touch")
+
     def override_ceiling(self, zone: str, ceiling_um: int, confirmation: str) -> Override:
-        """A deeper ceiling for one zone in this session: OVERRIDE_CEILING, audited."""
+        """A deeper ceiling for one zone in this session: OVERRIDE_CEILING, audited.
+        Raises ValueError unless `confirmation` is the exact confirmation_text()."""
         if self.access is not None:
             self.access.require(Action.OVERRIDE_CEILING, f"zone:{zone}")  # Refused if not
         return self.ceilings.override(zone, ceiling_um, confirmation)
+
+    def plans(self) -> list[Plan]:
+        """The plan templates drawn on this session's map."""
+        return [p for p in available_plans().values() if p.map_id == self.map.id]
+
+    # ------------------------------------------------------------ the record
 
     def _audit(self, action: str, obj: str, old: object, new: object) -> None:
         if self.access is not None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from drivers.virtual.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
+    from console.gui.main_window import MainWindow
     from drivers.transport import PenPort
 
 THEMES = ("dark", "light")  # console.gui.settings.THEMES, without importing Qt here
@@ -31,9 +32,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--scenario", default="treatment", choices=sorted(SCENARIOS))
     g.add_argument("--telemetry-hz", type=int, default=1000, help="virtual pen telemetry rate")
     g.add_argument("--db", metavar="PATH", help="session database (default: $PEN_CONSOLE_DB)")
-    g.add_argument("--theme", choices=THEMES, help="dark (treatment room) or light")
+    g.add_argument(
+        "--theme",
+        choices=THEMES,
+        help="dark (treatment room) or light, for this run only (View menu: remembered)",
+    )
     g.add_argument("--perf-log", metavar="FILE", help="write one JSON line per second")
     g.add_argument("--quit-after", type=float, metavar="SECONDS", help="exit cleanly after")
+    g.add_argument(
+        "--geometry",
+        type=geometry,
+        metavar="WxH",
+        help="window size in pixels for this run, e.g. 1280x800",
+    )
+    g.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        help="save the window as PNG after --quit-after seconds (default 10), then quit",
+    )
+    g.add_argument(
+        "--patient",
+        metavar="CODE",
+        help="start recording a session for this patient at once (kiosk set-ups, benchmarks)",
+    )
     g.add_argument(
         "--idle-lock-minutes",
         type=float,
@@ -41,6 +62,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="M",
         help="lock the screen after M minutes without input (default 15)",
     )
+
+
+def geometry(text: str) -> tuple[int, int]:
+    """`WxH` as two positive integers; anything else is one clear sentence (exit 2)."""
+    w, sep, h = text.lower().partition("x")
+    if sep and w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0:
+        return int(w), int(h)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a size: give width x height, e.g. 1280x800")
 
 
 def virtual_url(scenario: str, telemetry_hz: int) -> str:
@@ -91,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         store_problem = f"Recording is off: {exc}"
     controller = PenController(store)
     window = MainWindow(controller, settings)
-    window.apply_theme(theme)
+    window.apply_theme(theme, remember=False)  # --theme is for this run only
+    if args.geometry:
+        window.resize(*args.geometry)
     if store_problem:
         window.session_bar.disable(store_problem)
     window.report_interrupted(interrupted)  # type: ignore[arg-type]
@@ -100,7 +131,10 @@ def run(args: argparse.Namespace) -> int:
         from console.gui.sign_in import who_is_at_the_console
 
         signed_in, user = who_is_at_the_console(
-            store, window, automated=bool(args.quit_after), idle_s=args.idle_lock_minutes * 60
+            store,
+            window,
+            automated=bool(args.quit_after or args.screenshot),
+            idle_s=args.idle_lock_minutes * 60,
         )
         if not signed_in:
             print("pen-console: nobody signed in; the console needs a user.", file=sys.stderr)
@@ -109,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         if user is not None:
             from console.core.accounts import Action
 
-            controller.user = user.name
+            controller.sign_in(user)  # the treatment checks and audits as this user
             # What this role may not do is not offered (the checks also stand behind it).
             window.controls.setEnabled(user.may(Action.OPERATE_PEN))
             if not user.may(Action.RECORD_SESSION):
@@ -117,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
             window.session_bar.practitioner.setText(user.name)
             window.session_bar.practitioner.setEnabled(False)
             window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+        lock = getattr(window, "screen_lock", None)
+        if lock is not None:
+            window.attach_screen_lock(lock)
     url = choose_url(args, window.rescan())
     if url:
         controller.connect_to(url)
@@ -135,11 +172,30 @@ def run(args: argparse.Namespace) -> int:
         perf_file.write(
             json.dumps({"startup_s": round(shown_s, 3), "shown_unix": time.time()}) + "\n"
         )
-    if args.quit_after:
-        QTimer.singleShot(int(args.quit_after * 1000), window.close)
+    if args.patient:
+        start_for_patient(window, args.patient, user.name if user else "")
+    quit_after = args.quit_after or (10.0 if args.screenshot else None)
+    if quit_after:
+
+        def finish() -> None:
+            if args.screenshot:
+                window.grab().save(args.screenshot)
+            window.close()
+
+        QTimer.singleShot(int(quit_after * 1000), finish)
     code = app.exec()  # type: ignore[union-attr]
     if perf_file is not None:
         perf_file.close()
     if store is not None:
         store.close()
     return int(code)
+
+
+def start_for_patient(window: MainWindow, patient: str, user: str) -> None:
+    """`--patient CODE`: a session starts at once, as if typed into the session bar, for
+    the signed-in user (else the last practitioner remembered, else "console")."""
+    bar = window.session_bar
+    practitioner = user or bar.practitioner.text().strip() or "console"
+    bar.patient.setText(patient)
+    bar.practitioner.setText(practitioner)
+    window.start_session(patient, practitioner)

@@ -1,8 +1,11 @@
 """The practitioner's live screen: assembles the widgets around one PenController.
 
-Layout, top to bottom: connection bar, alarm banner, then plots (left) beside the large
-readouts, the zone-map panel and the pen controls (right), then the session bar. The
-window holds no rules: it wires widgets to the controller and its models.
+Layout, top to bottom: connection bar with the REC indicator, alarm banner, then plots
+(left) beside the large readouts, the zone-map panel and the pen controls (right), then
+the session bar. It fits 1280×800 and 1366×768; the banner and the status lines have
+fixed heights, so nothing jumps when a message comes or goes. Locked, an overlay covers
+it (widgets/lock_overlay.py). The window holds no rules: it wires widgets to the
+controller and its models.
 """
 
 from __future__ import annotations
@@ -10,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -18,7 +28,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -27,17 +39,23 @@ from PySide6.QtWidgets import (
 
 from console.core.live import Drained
 from console.gui.controller import PenController
+from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList
 from widgets.connection_bar import ConnectionBar
+from widgets.lock_overlay import LockOverlay
 from widgets.pen_controls import PenControls
 from widgets.readouts import Readouts
+from widgets.rec_indicator import RecIndicator
 from widgets.session_bar import SessionBar
+from widgets.shortcut_help import ShortcutHelp
 from widgets.telemetry_plot import WINDOWS_S, TelemetryPlot
 from widgets.zone_panel import ZonePanel
+
+DEFAULT_SIZE = (1280, 800)  # the layout's own minimum fits 1280×800 and 1366×768
 
 
 class MainWindow(QMainWindow):
@@ -52,44 +70,62 @@ class MainWindow(QMainWindow):
         self.connection = ConnectionBar(c.live)
         self.banner = AlarmBanner(c.alarms)
         self.plot = TelemetryPlot(c.live)
-        self.readouts = Readouts(c.live)
+        self.readouts = Readouts(c.live, columns=2)
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
         self.session_bar = SessionBar(settings.target_minutes)
         self.session_bar.practitioner.setText(settings.practitioner)
         self.alarm_list = AlarmList(c.alarms)
         self.sound = sound if sound is not None else AlarmSound(c.alarms)
+        self.rec = RecIndicator()
+        self.screen_lock: Any = None  # console.gui.sign_in.ScreenLock once someone signed in
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._plot_page(), "Telemetry")
         self.tabs.addTab(self.alarm_list, "Alarm list")
+        # Three columns: plots, the zone map (as tall as the screen allows), and the
+        # numbers with the pen controls. This is what fits 1280×800 with a usable map.
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.readouts)
+        side_layout.addStretch(1)
+        side_layout.addWidget(self.controls)
+        side.setMinimumWidth(430)  # the pen controls' words, three to a row, unclipped
+        zone_column = QWidget()
         # The zone map and plan progress (zone-map issue) go here, via add_side_panel().
-        self.side_panel = QVBoxLayout()
-        side_layout.addLayout(self.side_panel, 1)
-        self.zone_panel = ZonePanel(controller.zones)
+        self.side_panel = QVBoxLayout(zone_column)
+        self.side_panel.setContentsMargins(0, 0, 0, 0)
+        self.zone_panel = ZonePanel(controller.zones, controller.zones.plans())
         self.add_side_panel(self.zone_panel)
         self._frames = 0
-        side_layout.addWidget(self.controls)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(zone_column)
         self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setChildrenCollapsible(False)
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(self.connection)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        top.addWidget(self.connection, 1)
+        top.addWidget(self.rec)
+        layout.addLayout(top)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.session_bar)
         self.setCentralWidget(central)
         self.notice = QLabel("")
         self.notice.setObjectName("notice")
+        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.statusBar().addWidget(self.notice, 1)
+        self.statusBar().setSizeGripEnabled(False)
+        self.lock_overlay = LockOverlay(c.alarms, self)
         if self.sound.notice:
             self.notice.setText(self.sound.notice)  # said once; the visual signal stays
         self._build_menu()
@@ -101,15 +137,17 @@ class MainWindow(QMainWindow):
         self.window_choice = QComboBox()
         for s in WINDOWS_S:
             self.window_choice.addItem(f"{s} s window", s)
-        self.pause_button = QPushButton("Pause view  [P]")
+        self.pause_button = QPushButton("Pause view [P]")
         self.pause_button.setCheckable(True)
         self.pause_button.setToolTip("Freeze the plots and drag to look back; recording goes on")
-        self.force_box = QCheckBox("Contact force")
+        self.force_box = QCheckBox("Force")
+        self.force_box.setToolTip("Show the contact force plot")
         for w in (self.window_choice, self.pause_button, self.force_box):
             w.setMinimumHeight(44)
             tools.addWidget(w)
         tools.addStretch(1)
         page = QWidget()
+        page.setObjectName("plotTools")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tools)
@@ -118,6 +156,20 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         view = self.menuBar().addMenu("&View")
+        full = QAction("Full screen", self)
+        full.setShortcut(QKeySequence(WINDOW_KEYS["full_screen"]))
+        full.triggered.connect(self.toggle_full_screen)
+        view.addAction(full)
+        lock = QAction("Lock screen", self)
+        lock.setShortcut(QKeySequence(WINDOW_KEYS["lock"]))
+        lock.triggered.connect(self.lock_now)
+        view.addAction(lock)
+        self.addActions([full, lock])  # keys work with the menu bar hidden (full screen)
+        view.addSeparator()
+        help_menu = self.menuBar().addMenu("&Help")
+        keys = QAction("Keyboard shortcuts", self)
+        keys.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(keys)
         group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for theme in THEMES:
@@ -141,13 +193,24 @@ class MainWindow(QMainWindow):
         self.session_bar.start_requested.connect(self.start_session)
         self.session_bar.end_requested.connect(self.end_session)
         self.session_bar.target_changed.connect(self._on_target_changed)
+        k = WINDOW_KEYS
+        self._operating_keys: list[QShortcut] = []
         for key, slot in (
-            ("F9", c.alarms.acknowledge_all),
-            ("F10", c.alarms.pause_audio),
-            ("P", self.pause_button.toggle),
+            (k["acknowledge"], c.alarms.acknowledge_all),
+            (k["pause_audio"], c.alarms.pause_audio),
+            (k["pause_view"], self.pause_button.toggle),
+            (k["next_zone"], self.zone_panel.next_button.click),
+            (k["start_session"], self._start_from_keys),
+            (k["end_session"], self._end_from_keys),
+            (k["help"], self.show_shortcuts),
         ):
-            QShortcut(QKeySequence(key), self, slot)
+            shortcut = QShortcut(QKeySequence(key), self, slot)
+            if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
+                self._operating_keys.append(shortcut)  # off while the screen is locked
+        self.pause_button.toggled.connect(self._on_paused)
+        c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
+        c.command_answered.connect(self.controls.show_answer)
 
     # ------------------------------------------------------------ actions
 
@@ -160,13 +223,64 @@ class MainWindow(QMainWindow):
         """Place a panel (zone map, plan progress) between the readouts and the controls."""
         self.side_panel.addWidget(widget, stretch)
 
-    def apply_theme(self, theme: str) -> None:
+    def apply_theme(self, theme: str, remember: bool = True) -> None:
+        """Restyle the window; `remember` saves the choice (the menu does, `--theme` not)."""
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(stylesheet(theme))
         self.plot.set_theme(theme)
+        self.zone_panel.map.set_theme(theme)
         self.theme_actions[theme].setChecked(True)
-        self.settings.theme = theme
+        if remember:
+            self.settings.theme = theme
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+            self.menuBar().show()
+        else:
+            self.showFullScreen()
+
+    def attach_screen_lock(self, lock: Any) -> None:
+        """Show the locked screen while `lock` (a ScreenLock) is locked; a touch on it asks
+        for the unlock, every time."""
+        self.screen_lock = lock
+        lock.locked_changed.connect(self.lock_overlay.set_locked)
+        lock.locked_changed.connect(self._on_locked)
+        self.lock_overlay.unlock_requested.connect(lock.ask_unlock)
+
+    def _on_locked(self, locked: bool) -> None:
+        """Locked, only the alarm keys (and the list of keys) work; everything else would
+        operate the console, which needs the unlock."""
+        for shortcut in self._operating_keys:
+            shortcut.setEnabled(not locked)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.lock_overlay.locked:  # any key, wherever the focus was left
+            self.lock_overlay.unlock_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def lock_now(self) -> None:
+        if self.screen_lock is not None:
+            self.screen_lock.lock_now()
+        else:
+            self.notice.setText("Nobody is signed in, so there is nothing to lock.")
+
+    def show_shortcuts(self) -> None:
+        ShortcutHelp(shortcut_list(), self).exec()
+
+    def _start_from_keys(self) -> None:
+        if not self.session_bar.recording and self.session_bar.button.isEnabled():
+            self.session_bar.button.click()
+
+    def _end_from_keys(self) -> None:
+        if self.session_bar.recording:
+            self.end_session()
+
+    def _on_paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume view [P]" if paused else "Pause view [P]")
 
     def report_interrupted(self, sessions: list[dict[str, Any]]) -> None:
         """Sessions a crash or power cut left open, found at start-up."""
@@ -180,21 +294,43 @@ class MainWindow(QMainWindow):
         )
 
     def start_session(self, patient: str, practitioner: str) -> None:
+        warning = self.controller.series_warning(patient)  # against the previous session
         try:
             session = self.controller.start_session(patient, practitioner)
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, PermissionError) as exc:  # the one sentence
             self.session_bar.set_recording(None, str(exc))
             return
         self.settings.practitioner = practitioner.strip()
         self.readouts.start_timer()
-        warning = self.controller.series_warning(patient)
+        self.rec.set_recording(patient.strip())
         self.session_bar.set_recording(session, warning or "")
 
-    def end_session(self) -> None:
+    def confirm_end(self) -> bool:
+        """Ending a session is asked once: a stray touch must not stop the recording."""
+        self.confirm_box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "End the session?",
+            f"End the session for {self.rec.patient or 'this patient'}? Recording stops, and "
+            "the patient field is cleared for the next patient.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        self.confirm_box.button(QMessageBox.StandardButton.Yes).setText("End session")
+        self.confirm_box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        for b in self.confirm_box.buttons():
+            b.setMinimumSize(140, 48)
+        return self.confirm_box.exec() == QMessageBox.StandardButton.Yes
+
+    def end_session(self, confirmed: bool = False) -> None:
+        if not confirmed and not self.confirm_end():
+            return
         session = self.controller.session
         self.controller.end_session()
         self.readouts.stop_timer()
-        self.session_bar.set_recording(None, f"Session {(session or '')[:8]} saved")
+        self.rec.set_recording(None)
+        self.session_bar.ready_for_next_patient(
+            f"Session {(session or '')[:8]} saved. Ready for the next patient."
+        )
 
     def _on_target_changed(self, minutes: int) -> None:
         self.readouts.target_minutes = minutes
@@ -204,6 +340,7 @@ class MainWindow(QMainWindow):
         self.plot.refresh()
         self.readouts.refresh()
         self.banner.refresh()
+        self.lock_overlay.refresh()
         self.alarm_list.refresh()
         simulated = self.controller.simulated
         self.connection.refresh(simulated)
@@ -211,6 +348,9 @@ class MainWindow(QMainWindow):
         self._frames += 1
         if self._frames % 6 == 0:  # 10 Hz is plenty for the map and plan text
             self.zone_panel.refresh()
+            self.rec.refresh()
+            zone = self.controller.zones.status()
+            self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
         title = "Pen Console — SIMULATED PEN" if simulated else "Pen Console"
         if self.controller.user:
             title += f" — {self.controller.user}"
@@ -222,7 +362,8 @@ class MainWindow(QMainWindow):
     def restore_state(self) -> None:
         geometry = self.settings.window_state("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1400, 860)
+            self.resize(*DEFAULT_SIZE)
+            self.splitter.setSizes([440, 400, 430])
         splitter = self.settings.window_state("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -236,6 +377,8 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.screen_lock is not None:
+            self.screen_lock.stop()
         self.save_state()
         self.controller.close()
         self.sound.close()

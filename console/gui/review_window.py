@@ -1,10 +1,10 @@
 """The supervisor's review window: find a session, replay it, read its record, sign it,
-and export it. Assembly only; the rules live in review.py, signing.py and report.py."""
+and export it. Assembly only; the rules live in review.py, signing.py and report.py, and
+signing and export are the SessionActions panel (review_actions.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
@@ -13,16 +13,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -34,14 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Access, Refused
-from console.core.accounts import Accounts, User
-from console.core.export import write_csv
-from console.core.records import exported, list_sessions, save_notes
+from console.core.accounts import User
+from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
 from console.core.review import SessionReview, patient_series
-from console.core.signing import MEANINGS, SigningError, sign, signatures
+from console.core.signing import signatures
 from console.core.zones import available_maps
-from console.gui.report import write_report
+from console.gui.review_actions import SessionActions
 from console.store import SessionFilter, Store
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
@@ -65,28 +59,6 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     for r, cells in enumerate(rows):
         for c, value in enumerate(cells):
             table.setItem(r, c, QTableWidgetItem(value))
-
-
-class SignDialog(QDialog):
-    def __init__(self, session: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Sign session")
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Signing session {session[:8]}. Your signature binds its content."))
-        self.name = QLineEdit()
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.meaning = QComboBox()
-        self.meaning.addItems(list(MEANINGS))
-        form.addRow("Supervisor", self.name)
-        form.addRow("Password", self.password)
-        form.addRow("Meaning", self.meaning)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
 
 
 class ReviewWindow(QMainWindow):
@@ -156,14 +128,10 @@ class ReviewWindow(QMainWindow):
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
         tabs.addTab(self.series, "Patient series")
-        self.sign_button = QPushButton("Sign…")
-        self.pdf_button = QPushButton("Export PDF…")
-        self.csv_button = QPushButton("Export CSV…")
-        actions = QHBoxLayout()
-        for b in (self.sign_button, self.pdf_button, self.csv_button):
-            b.setMinimumHeight(44)
-            actions.addWidget(b)
-        actions.addStretch(1)
+        self.actions = SessionActions(self.access, self, self.zone_map)
+        self.sign_button = self.actions.sign_button
+        self.pdf_button = self.actions.pdf_button
+        self.csv_button = self.actions.csv_button
 
         detail = QWidget()
         d = QVBoxLayout(detail)
@@ -175,7 +143,7 @@ class ReviewWindow(QMainWindow):
         d.addWidget(self.replay)
         d.addWidget(self.replay_state)
         d.addWidget(tabs, 2)
-        d.addLayout(actions)
+        d.addWidget(self.actions)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.sessions)
         split.addWidget(detail)
@@ -189,9 +157,7 @@ class ReviewWindow(QMainWindow):
         apply.clicked.connect(self.refresh_list)
         self.sessions.itemSelectionChanged.connect(self._on_select)
         self.replay.position_changed.connect(self._on_position)
-        self.sign_button.clicked.connect(self._on_sign)
-        self.pdf_button.clicked.connect(lambda: self.export_pdf())
-        self.csv_button.clicked.connect(lambda: self.export_csv())
+        self.actions.signed.connect(self._on_signed)
         self.save_notes.clicked.connect(self._on_save_notes)
         self.refresh_list()
 
@@ -246,6 +212,7 @@ class ReviewWindow(QMainWindow):
             return None
         review = SessionReview(self.store, session)
         self.review = review
+        self.actions.show_review(review)
         m = review.meta
         sigs = signatures(self.store, session)
         signed = "; ".join(f"{s.meaning} by {s.signer} at {s.signed_utc[:16]}" for s in sigs)
@@ -334,78 +301,12 @@ class ReviewWindow(QMainWindow):
             return
         self.open_session(session)
 
-    def _on_sign(self) -> None:
-        if self.review is None:
-            return
-        dialog = SignDialog(self.review.session, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        signer = Accounts(self.store).find(dialog.name.text())
-        try:
-            if signer is None:
-                raise SigningError("the name or password is wrong; the session was not signed")
-            sign(
-                Access(self.store, signer),
-                self.review.session,
-                dialog.meaning.currentText(),
-                dialog.password.text(),
-            )
-        except (SigningError, Refused) as exc:
-            QMessageBox.warning(self, "Not signed", str(exc))
-            return
-        self.open_session(self.review.session)
+    def _on_signed(self, session: str) -> None:
+        self.open_session(session)
         self.refresh_list()
 
-    # ------------------------------------------------------------ export
-
     def export_pdf(self, path: str | None = None) -> Path | None:
-        return self._export("PDF", "pdf", "report.print", path, self._write_pdf)
+        return self.actions.export_pdf(self.review, path)
 
     def export_csv(self, path: str | None = None) -> Path | None:
-        return self._export("CSV", "csv", "export", path, self._write_csv)
-
-    def _write_pdf(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
-        self.zone_map.show_state(review.state_at(review.duration_s).passes_done, None)
-        image = self.zone_map.render_image(400, 520)
-        write_report(review, path, zone_map=image, progress=progress.setValue)
-
-    def _write_csv(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
-        progress.setValue(10)
-        with open(path, "w", newline="") as out:
-            write_csv(self.store, review.session, out)
-
-    def _export(
-        self,
-        label: str,
-        suffix: str,
-        action: str,
-        path: str | None,
-        write: Callable[[SessionReview, str, QProgressDialog], None],
-    ) -> Path | None:
-        """Ask where (unless told), write with a progress bar, and audit the export."""
-        review = self.review
-        if review is None:
-            return None
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, f"Export {label}", f"{review.session[:8]}.{suffix}", f"{label} (*.{suffix})"
-            )
-            if not path:
-                return None
-        try:
-            exported(self.access, review.session, suffix, path)
-        except Refused as exc:
-            QMessageBox.warning(self, "Not exported", str(exc))
-            return None
-        progress = QProgressDialog(f"Writing the {label}…", "", 0, 100, self)
-        progress.setCancelButton(None)
-        progress.setMinimumDuration(0)
-        try:
-            write(review, path, progress)
-        except OSError as exc:
-            QMessageBox.warning(self, "Not exported", f"Could not write {path}: {exc}")
-            return None
-        finally:
-            progress.setValue(100)
-            progress.close()
-        return Path(path)
+        return self.actions.export_csv(self.review, path)

@@ -1,18 +1,19 @@
 """Who is at the console: first-start administrator, sign-in, and the idle screen lock.
 
-The lock is an overlay on the window. The link, its heartbeat and the recorder run on
-their own threads and never consult it, so locking never interrupts a recording or the
-pen's interlock.
+The lock is an overlay on the window (widgets/lock_overlay.py) that keeps the alarms in
+sight and acknowledgeable; any touch or key on it asks for the unlock again, as often as
+it takes. The link, its heartbeat and the recorder run on their own threads and never
+consult it, so locking never interrupts a recording or the pen's interlock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from console.core.accounts import AccountError, Accounts, Role, User
+from console.core.accounts import MIN_PASSWORD_CHARS, AccountError, Accounts, Role, User
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
 from console.store import Store
 from widgets.login_dialog import CredentialsDialog
@@ -32,6 +33,7 @@ def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> Use
         "This console has no user accounts yet. Create the administrator, who then adds "
         "practitioners and supervisors (or: pen-console users add NAME --role ROLE).",
         confirm=True,
+        rule=f"The password needs at least {MIN_PASSWORD_CHARS} characters; type it twice.",
         parent=parent,
     )
     while dialog.exec() == QDialog.DialogCode.Accepted:
@@ -97,6 +99,8 @@ def ask_who(
 class ScreenLock(QObject):
     """Watches input application-wide; locks the window after the idle timeout."""
 
+    locked_changed = Signal(bool)
+
     def __init__(
         self,
         window: QWidget,
@@ -111,6 +115,7 @@ class ScreenLock(QObject):
         self.lock = IdleLock(timeout_s)
         self.lock.sign_in(user)
         self._on_lock = on_lock or (lambda locked: None)
+        self.dialog: CredentialsDialog | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.poll)
@@ -133,11 +138,19 @@ class ScreenLock(QObject):
 
     def poll(self) -> None:
         if self.lock.poll():
-            name = self.lock.user.name if self.lock.user else "?"
-            self.accounts.audit.append(name, "screen.lock", "console")
-            self.window.centralWidget().setEnabled(False)  # type: ignore[attr-defined]
-            self._on_lock(True)
-            QTimer.singleShot(0, self.ask_unlock)
+            self._locked()
+
+    def lock_now(self) -> None:
+        """Lock at once (View → Lock screen, Ctrl+L)."""
+        if self.lock.lock_now():
+            self._locked()
+
+    def _locked(self) -> None:
+        name = self.lock.user.name if self.lock.user else "?"
+        self.accounts.audit.append(name, "screen.lock", "console")
+        self.window.centralWidget().setEnabled(False)  # type: ignore[attr-defined]
+        self._on_lock(True)
+        self.locked_changed.emit(True)
 
     def unlock_with(self, name: str, password: str) -> bool:
         who = self.lock.unlock(self.accounts, name, password)
@@ -145,19 +158,46 @@ class ScreenLock(QObject):
             return False
         self.window.centralWidget().setEnabled(True)  # type: ignore[attr-defined]
         self._on_lock(False)
+        self.locked_changed.emit(False)
         self.accounts.audit.append(who.name, "screen.unlock", "console")
         return True
 
     def ask_unlock(self) -> None:
+        """Offer the unlock. Not modal: the alarm banner on the locked screen stays usable
+        while it is open. Cancelled, the screen stays locked and the next touch asks again."""
+        if not self.lock.locked:
+            return
+        if self.dialog is not None:
+            self.dialog.show()
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return
         user = self.lock.user
         dialog = CredentialsDialog(
             "Screen locked",
-            "The screen locked after inactivity. Recording and the pen link carry on. "
+            "The screen locked. Recording and the pen link carry on. "
             f"Sign in as {user.name if user else 'the same user'} or as a supervisor.",
             name=user.name if user else "",
             parent=self.window,
         )
-        while dialog.exec() == QDialog.DialogCode.Accepted:
-            if self.unlock_with(*dialog.values()):
-                return
-            dialog.show_error("Not unlocked: wrong password, or not this user or a supervisor.")
+        dialog.setModal(False)
+        dialog.accepted.connect(self._on_unlock_entered)
+        dialog.rejected.connect(self._forget_dialog)
+        self.dialog = dialog
+        dialog.show()
+
+    def _on_unlock_entered(self) -> None:
+        dialog = self.dialog
+        if dialog is None:
+            return
+        if self.unlock_with(*dialog.values()):
+            self._forget_dialog()
+            return
+        dialog.show_error("Not unlocked: wrong password, or not this user or a supervisor.")
+        dialog.show()
+
+    def _forget_dialog(self) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.hide()
+            dialog.deleteLater()

@@ -4,6 +4,7 @@ record; the live link's conditions surface on screen."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
@@ -71,6 +72,10 @@ def test_banner_shows_each_condition_in_its_priority_rhythm(
     assert "what happened" in banner.detail.text()
     alarms.set(condition, False)
     banner.refresh()
+    if lit == "high":  # latched: still shown, saying its cause is gone, until acknowledged
+        assert banner.level in ("high", "high-dim") and "cause gone" in banner.title.text()
+        alarms.acknowledge_all()
+        banner.refresh()
     assert banner.level == "none"
 
 
@@ -131,15 +136,30 @@ def test_alarm_list_has_times_and_acknowledgement(qtbot, alarms, clock) -> None:
     assert table.rowCount() == 2
     newest = [table.item(0, c).text() for c in range(table.columnCount())]
     oldest = [table.item(1, c).text() for c in range(table.columnCount())]
-    assert newest[1] == "high" and newest[5] == "active" and newest[4] == ""
-    assert oldest[1] == "medium" and "by dr. lee" in oldest[4] and oldest[5] != "active"
+    assert (newest[1] == "high" and newest[4] == "latched: acknowledge") or newest[4] == "active"
+    assert newest[3] == ""
+    assert oldest[1] == "medium" and "by dr. lee" in oldest[3] and oldest[4] != "active"
     assert oldest[0].count(":") == 2  # a time of day
+    # Local time, not UTC with "+00:00".
+    raised = alarms.history[0].raised_utc
+    assert oldest[0] == datetime.fromisoformat(raised).astimezone().strftime("%H:%M:%S")
+    assert not any("+00:00" in text for text in newest + oldest)
+    # No clipped headers or times: each column is at least as wide as its words.
+    table.resize(1200, 400)
+    table.show()
+    header = table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for col in range(table.columnCount() - 1):  # the last, the detail, takes what is left
+        words = [table.horizontalHeaderItem(col).text(), oldest[col], newest[col]]
+        widest = max(metrics.horizontalAdvance(w) for w in words)
+        assert header.sectionSize(col) >= widest, words
 
 
 def test_every_alarm_is_recorded_as_a_session_event(controller, store) -> None:
     session = controller.start_session("P-001", "Dr Lee")
     controller.alarms.set_condition(AlarmCondition.DEPTH_ABOVE_CEILING, True, "1.25 > 1.00 mm")
     controller.alarms.set_condition(AlarmCondition.DEPTH_ABOVE_CEILING, False)
+    controller.alarms.acknowledge_all("Dr Lee")  # latched until then
     controller.end_session()
     alarms = [e for e in store.events(session) if e["kind"] == "alarm"]
     assert [e["data"]["state"] for e in alarms] == ["raised", "cleared"]
@@ -152,9 +172,9 @@ def test_storage_trouble_from_the_recorder_raises_the_high_alarm(qtbot, controll
     qtbot.waitUntil(lambda: controller.alarms.is_active(Condition.STORAGE_FAILING), timeout=2000)
     assert controller.alarms.highest().priority.name == "HIGH"
     controller.live.on_storage_recovered("written")
-    qtbot.waitUntil(
-        lambda: not controller.alarms.is_active(Condition.STORAGE_FAILING), timeout=2000
-    )
+    qtbot.waitUntil(lambda: controller.alarms.highest().latched, timeout=2000)
+    controller.alarms.acknowledge(Condition.STORAGE_FAILING)
+    assert not controller.alarms.is_active(Condition.STORAGE_FAILING)
 
 
 def test_pen_fault_on_the_live_link_raises_a_high_alarm(qtbot, window, stream) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.commands.cli import build_parser
 from console.gui import app as console_app
@@ -49,7 +50,9 @@ def test_no_pen_says_so_and_offers_the_virtual_pen(qtbot, window, monkeypatch) -
     qtbot.waitUntil(lambda: "SIMULATED" in window.connection.state_label.text(), timeout=5000)
     assert "SIMULATED" in window.windowTitle()
     assert not window.connection.virtual_button.isVisible()
-    assert window.connection.pen_label.text().startswith(window.controller.info.model)
+    info = window.controller.info
+    assert window.connection.pen_label.text().startswith(f"S/N\u00a0{info.serial}")
+    assert info.model in window.connection.pen_label.toolTip()
 
 
 @pytest.fixture
@@ -72,7 +75,10 @@ def run_console(argv: list[str], inspect_after_s: float = 0.6) -> tuple[int, dic
                 seen["state"] = w.connection.state_label.text()
                 seen["session"] = w.session_bar.status.text()
                 seen["session_enabled"] = str(w.session_bar.button.isEnabled())
-                seen["theme"] = w.settings.theme
+                seen["theme"] = w.settings.theme  # what is remembered
+                seen["applied_theme"] = next(t for t, a in w.theme_actions.items() if a.isChecked())
+                seen["size"] = f"{w.width()}x{w.height()}"
+                seen["rec"] = w.rec.text()
 
     QTimer.singleShot(int(inspect_after_s * 1000), inspect)
     code = console_app.run(parse(*argv, "--quit-after", str(inspect_after_s + 0.3)))
@@ -85,7 +91,33 @@ def test_start_up_with_no_pen(qtbot, tmp_path, monkeypatch, restore_app_style) -
     assert code == 0
     assert seen["pen"] == NO_PEN_WORDS
     assert seen["state"] == "Not connected"
-    assert seen["theme"] == "light"
+    assert seen["applied_theme"] == "light"  # --theme is for this run
+    assert seen["theme"] == "dark"  # ... and does not overwrite the saved choice
+
+
+def test_geometry_patient_and_screenshot_options(
+    qtbot, tmp_path, monkeypatch, restore_app_style
+) -> None:
+    monkeypatch.setattr("console.gui.main_window.find_pens", lambda: [])
+    shot = tmp_path / "live.png"
+    db = tmp_path / "s.db"
+    argv = ["--db", str(db), "--geometry", "1280x800", "--patient", "P-0042"]
+    code, seen = run_console([*argv, "--screenshot", str(shot)])
+    assert code == 0
+    assert seen["size"] == "1280x800"
+    assert seen["rec"].startswith("● REC  P-0042")  # recording from the start
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 800)
+    store = Store(db)
+    assert [s["patient_code"] for s in store.sessions()] == ["P-0042"]
+    store.close()
+
+
+def test_a_bad_geometry_is_one_sentence_and_exit_2(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse("--geometry", "big")
+    assert exc.value.code == 2
+    assert "give width x height, e.g. 1280x800" in capsys.readouterr().err
 
 
 def test_interrupted_session_is_reported(qtbot, tmp_path, monkeypatch, restore_app_style) -> None:
@@ -160,7 +192,7 @@ def test_window_state_is_remembered(qtbot, controller, settings: ConsoleSettings
 
 
 def test_session_from_the_session_bar(qtbot, window, store, stream) -> None:
-    stream()
+    stream("treatment")
     bar = window.session_bar
     qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     assert "patient" in bar.status.text().lower()  # the recorder's own words
@@ -174,8 +206,29 @@ def test_session_from_the_session_bar(qtbot, window, store, stream) -> None:
     assert session is not None and session[:8] in bar.status.text()
     assert window.readouts.session_started is not None
 
+    assert window.rec.recording and "P-042" in window.rec.text()
+    qtbot.waitUntil(lambda: window.readouts.strokes.value.text() not in ("—", "0"), timeout=5000)
+
+    # Ending asks first: Cancel keeps recording.
+    QTimer.singleShot(
+        0, lambda: window.confirm_box.button(QMessageBox.StandardButton.Cancel).click()
+    )
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    assert bar.recording and window.controller.session == session
+    QTimer.singleShot(0, lambda: window.confirm_box.button(QMessageBox.StandardButton.Yes).click())
     qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     assert not bar.recording and "saved" in bar.status.text()
+    assert bar.patient.text() == ""  # cleared for the next patient
+    assert not window.rec.recording and window.rec.text() == "NOT RECORDING"
+    window.controller.tick()
+    assert window.readouts.strokes.value.text() == "—"  # no stale count after the end
+    # The next session counts from zero.
+    qtbot.keyClicks(bar.patient, "P-043")
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    window.controller.tick()
+    assert window.controller.live.session_strokes() is not None
+    assert window.controller.live.session_strokes() < 200  # not the last session's count
+    window.end_session(confirmed=True)
     row = store.session(session)
     assert row["status"] == "complete" and row["patient_code"] == "P-042"
     assert window.settings.practitioner == "Dr Lee"

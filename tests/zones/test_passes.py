@@ -12,7 +12,9 @@ import pytest
 from console.core.ceilings import confirmation_text
 from console.core.export import write_csv
 from console.core.recorder import Recorder
+from console.core.treatment import Treatment
 from console.core.zone_session import build_zone_session
+from console.core.zones import find_plan
 from console.store import Store
 from drivers.link import Link, LinkState
 from drivers.messages import Button, EventCode, MsgType
@@ -24,23 +26,21 @@ PRESSES = ["s", "s", "s", "L", "s", "s", "L", "s", "s"]
 
 @pytest.fixture
 def treatment(tmp_path: Path):
+    """A headless treatment, as `pen-console record --plan` runs one."""
     store = Store(tmp_path / "zones.db")
+    treatment = Treatment(store, plan=find_plan(PLAN), watch=False)
     link = Link("virtual://treatment?telemetry_hz=2000")
-    zones = build_zone_session(PLAN, link)
-    recorder = Recorder(store, annotator=zones.tracker)
-    zones.attach(link, recorder)
-    link.subscribe(recorder)
+    treatment.attach(link)
     link.start()
     try:
         assert link.wait_for_state(LinkState.STREAMING, 5)
         pen = link.virtual_pen
         assert wait_until(lambda: pen.motor_on, 3)
-        session = recorder.start_session("P-Z", "Dr Zone")
-        zones.start(session)
-        yield store, link, recorder, zones, session
+        session = treatment.start_session("P-Z", "Dr Zone")
+        assert treatment.recorder is not None
+        yield store, link, treatment.recorder, treatment.zones, session
     finally:
-        link.close()
-        recorder.close()
+        treatment.close()
         store.close()
 
 
@@ -138,6 +138,17 @@ def test_each_zone_change_sends_its_ceiling_and_a_deeper_request_is_clamped_and_
     pen.press(Button.MARK, long=True)  # long press: next zone, from the pen itself
     assert wait_until(lambda: limits() == [500, 300, 300], 2)
     assert zones.tracker.active == "periorbital_left"
+    assert recorder.flush()
+    changes = [
+        (e["data"]["zone"], e["data"]["how"])
+        for e in store.events(session)
+        if e["kind"] == "zone_change"
+    ]
+    assert changes == [
+        ("forehead", "start"),  # chosen before the session opened, written once it did
+        ("periorbital_right", "test"),
+        ("periorbital_left", "pen"),
+    ]
 
 
 def test_override_needs_the_exact_confirmation_and_is_recorded(treatment) -> None:

@@ -1,0 +1,324 @@
+"""One treatment at the console: the facade the live window and `pen-console record` share.
+
+A `Treatment` owns the pen link it is given, the session record (the recorder), the zone
+work (plan, zones, passes and ceilings, in a ZoneSession), and, when something watches
+the screen, the live model and the alarm monitor. Every rule about a treatment lives
+here or in the models it holds: how far a depth or rate step may go, what is audited
+when a session starts or ends, which alarms become session events, when a patient's
+series is too close together.
+
+Every listener hears the link through one SessionClock, so a new pen, or the same pen
+after a reboot, carries the session on with continuous time and strokes (issue 13).
+
+Threads: link callbacks arrive on the link's thread. Anything they change that the
+screen reads (the ceiling alarm, zone and pass marks) goes through a queue and is
+applied by `tick()`, which the screen calls at display rate on its own thread. Command
+answers come back as futures, so a GUI turns them into its own queued signals. Qt-free.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+
+from console.core.access import Access, Refused
+from console.core.alarms import Alarm, AlarmModel, Condition
+from console.core.clinic_ceilings import effective_map
+from console.core.continuity import SessionClock
+from console.core.live import Drained, LiveModel
+from console.core.monitor import LinkMonitor
+from console.core.recorder import Recorder
+from console.core.records import start_session
+from console.core.review import too_soon_warning
+from console.core.roles import Action, User
+from console.core.zone_session import ZoneSession
+from console.core.zones import Plan, ZoneMap, available_maps
+from console.store import Store
+from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
+from drivers.messages import Info, Status
+
+RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
+DEFAULT_MAP = "face"
+
+
+def depth_target_um(current_um: int, steps: int, info: Info) -> int:
+    """The set depth after `steps` whole steps of the pen's own size, within its range."""
+    target = current_um + steps * info.depth_step_um
+    return min(max(target, info.depth_min_um), info.depth_max_um)
+
+
+def rate_target_dhz(current_dhz: int, steps: int, info: Info) -> int:
+    """The rate after `steps` steps of 5 Hz, from the pen's minimum when it reports none."""
+    current = current_dhz or info.rate_min_dhz
+    return min(max(current + steps * RATE_STEP_DHZ, info.rate_min_dhz), info.rate_max_dhz)
+
+
+def failed(error: Exception) -> Future[CommandResult]:
+    """A command that never left: its future already holds the reason."""
+    future: Future[CommandResult] = Future()
+    future.set_exception(error)
+    return future
+
+
+class Treatment:
+    """The session, the plan and its zones, the ceilings, the alarms and the recorder.
+
+    `watch=True` (the live window) adds the live model and the alarm monitor, and the
+    alarm model records every alarm in the session; `watch=False` (the headless
+    recorder) has neither, and the ceiling alarm is recorded by the zone session itself.
+    `track_zones=False` (a bench recording with no plan) leaves zones out of the record.
+    """
+
+    def __init__(
+        self,
+        store: Store | None,
+        *,
+        plan: Plan | None = None,
+        zone_map: ZoneMap | None = None,
+        watch: bool = True,
+        track_zones: bool = True,
+        user: User | None = None,
+    ) -> None:
+        self.store = store
+        # Who acts: the permission checks and the audit rows go through this one door.
+        self.access = Access(store, user) if store is not None else None
+        self.recorder = Recorder(store) if store is not None else None
+        self.link: Link | None = None
+        self.session: str | None = None
+        shipped = zone_map or available_maps()[plan.map_id if plan else DEFAULT_MAP]
+        self.zones = ZoneSession(effective_map(store, shipped), plan, None, record_alarms=not watch)
+        self.track_zones = track_zones
+        if self.recorder is not None and track_zones:
+            self.recorder.annotator = self.zones.tracker
+        self.zones.access = self.access
+        self.clock = SessionClock()
+        self.on_notice: list[Callable[[str], None]] = []  # one sentence for the status line
+        if self.recorder is not None:
+            self.clock.subscribe(self.recorder)
+            recorder = self.recorder  # the hook runs on the link thread
+            self.clock.on_break.append(
+                lambda b: recorder.add_console_event(b.kind.value, b.data(), t_us=b.t_us)
+            )
+        self.watched = watch
+        self.live = LiveModel()
+        self.alarms = AlarmModel()
+        self.monitor = LinkMonitor(self.alarms)
+        self._ceiling_alarms: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        if watch:
+            self._watch()
+
+    def _watch(self) -> None:
+        live = self.live
+        self.clock.subscribe(live)
+        self.clock.on_break.append(live.on_break)
+        if self.recorder is not None:
+            self.recorder.add_listener(live)
+        self.zones.alarm_hooks.append(
+            lambda active, detail: self._ceiling_alarms.put((active, detail))
+        )
+        zone_map = self.zones.map
+        self.zones.tracker.on_zone.append(
+            lambda zone, how: live.on_marker("zone", zone_map.zone(zone).label)
+        )
+        self.zones.tracker.on_pass.append(
+            lambda rec, undone: live.on_marker(
+                "pass", f"{'undo ' if undone else ''}{rec.zone} pass {rec.pass_no}"
+            )
+        )
+        self.alarms.on_raised.append(self._record_alarm)
+        self.alarms.on_cleared.append(self._record_alarm)
+
+    # ------------------------------------------------------------ who acts
+
+    def sign_in(self, user: User | None) -> None:
+        """From now on, actions are checked against and recorded under `user`."""
+        if self.store is not None:
+            self.access = self.zones.access = Access(self.store, user)
+
+    @property
+    def user(self) -> str | None:
+        """The signed-in user's name (None in a demo database or with nobody signed in)."""
+        access = self.access
+        return access.user.name if access is not None and access.user is not None else None
+
+    def _require(self, action: Action, obj: str) -> None:
+        """Raises Refused (audited) unless the signed-in user may; no store, no accounts."""
+        if self.access is not None:
+            self.access.require(action, obj)
+
+    def _record(self, event: str, obj: str, old: object, new: object) -> None:
+        if self.access is not None:
+            self.access.record(event, obj, old, new)
+
+    # ------------------------------------------------------------ the link
+
+    @property
+    def state(self) -> LinkState:
+        return self.link.state if self.link else LinkState.DISCONNECTED
+
+    @property
+    def info(self) -> Info | None:
+        return self.link.info if self.link else None
+
+    @property
+    def simulated(self) -> bool:
+        # By its URL: the virtual pen is a pyserial URL handler like any other port.
+        return self.link is not None and self.link.url.startswith("virtual://")
+
+    def attach(self, link: Link) -> None:
+        """Listen to `link` (not yet started) through the session clock: the live model,
+        the recorder, then the zone work."""
+        self.detach()
+        self.link = link
+        link.subscribe(self.clock)
+        if self.track_zones:
+            self.zones.attach(link, self.recorder, source=self.clock)
+
+    def connect_to(self, url: str) -> Link:
+        self.attach(Link(url))
+        assert self.link is not None
+        self.link.start()
+        return self.link
+
+    def detach(self) -> Link | None:
+        """Close the link, if any; the screen hears that it went on purpose."""
+        link, self.link = self.link, None
+        if link is not None:
+            link.close()
+            if self.watched:
+                self.live.on_state(
+                    StateChange(
+                        LinkState.DISCONNECTED, link.state, f"disconnected from {link.name}", 0
+                    )
+                )
+        return link
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.end_session()
+        self.detach()
+        if self.recorder is not None:
+            self.recorder.close()
+
+    # ------------------------------------------------------------ commands
+
+    def _command(
+        self, send: Callable[[Link, Info], Future[CommandResult]]
+    ) -> Future[CommandResult]:
+        """`send` on a streaming link with the pen's ranges, when the user may operate the
+        pen; else a future holding why not."""
+        link, info = self.link, self.info
+        if link is None:
+            return failed(LinkClosed("no pen is connected: connect one first"))
+        if info is None or link.state is not LinkState.STREAMING:
+            return failed(LinkClosed(f"the pen link is {link.state}; wait until it is connected"))
+        try:
+            self._require(Action.OPERATE_PEN, "pen")
+        except Refused as refused:
+            return failed(refused)
+        return send(link, info)
+
+    def step_depth(self, steps: int) -> Future[CommandResult]:
+        """Move the set depth by whole steps of the pen's own size (from INFO), never up
+        past the active zone's ceiling: a press that would is clamped, and said so."""
+        depth_um = self.live.latest.depth_set_um
+        return self._command(
+            lambda link, info: link.set_depth(self.depth_step_target(depth_um, steps, info))
+        )
+
+    def depth_step_target(self, depth_um: int, steps: int, info: Info) -> int:
+        """The depth a step asks for: the pen's range, then the active zone's ceiling."""
+        target = depth_target_um(depth_um, steps, info)
+        ceiling = self.zones.ceilings.ceiling_um()
+        if ceiling is not None and target > ceiling and steps > 0:
+            zone = self.zones.tracker.active
+            label = self.zones.map.zone(zone).label.lower() if zone else "zone"
+            target = max(ceiling - ceiling % info.depth_step_um, info.depth_min_um)
+            for notice in self.on_notice:
+                notice(f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm.")
+        return target
+
+    def step_rate(self, steps: int) -> Future[CommandResult]:
+        rate_dhz = self.live.latest.rate_dhz
+        return self._command(
+            lambda link, info: link.set_rate(rate_target_dhz(rate_dhz, steps, info))
+        )
+
+    def toggle_motor(self) -> Future[CommandResult]:
+        running = self.live.latest.has(Status.MOTOR_RUNNING)
+        return self._command(lambda link, _: link.motor(not running))
+
+    def clear_fault(self) -> Future[CommandResult]:
+        return self._command(lambda link, _: link.clear_fault())
+
+    # ------------------------------------------------------------ sessions
+
+    def series_warning(self, patient_code: str) -> str | None:
+        """Ask before starting: the warning when the patient's last session is too recent."""
+        if self.store is None:
+            return None
+        return too_soon_warning(self.store, patient_code.strip(), datetime.now(UTC))
+
+    def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
+        """Start recording; returns the session's uuid.
+
+        Raises RuntimeError with no database, Refused when the user may not record,
+        ValueError for an empty code or name, StoreError when the database refuses."""
+        if self.recorder is None or self.access is None:
+            raise RuntimeError("no database is open, so nothing can be recorded")
+        if self.session is not None:
+            raise RuntimeError("a session is already being recorded; end it first")
+        plan = plan or (self.zones.plan.name if self.zones.plan else None)
+        # The plan's first zone is in force before the session opens, so its very first
+        # sample is attributed to it; the zone is then written into the opened record.
+        self.zones.tracker.reset()  # a new session starts with no passes
+        self.zones.start()
+        # With accounts, the session's practitioner is the signed-in user (records' rule).
+        self.session = start_session(
+            self.access, self.recorder, patient_code, practitioner=practitioner, plan_name=plan
+        )
+        self.zones.record_zone()
+        self.live.mark_session_start()
+        return self.session
+
+    def end_session(self) -> str | None:
+        session = self.session
+        if self.recorder is not None and session is not None:
+            self.recorder.end_session()
+            self._record("session.end", f"session:{session}", None, None)
+        self.session = None
+        self.live.end_session()
+        return session
+
+    def _record_alarm(self, alarm: Alarm) -> None:
+        if self.recorder is not None and self.session is not None:
+            t_us = self.live.latest.t_us
+            self.recorder.add_console_event(
+                "alarm",
+                {
+                    "condition": alarm.condition.value,
+                    "priority": alarm.priority.name.lower(),
+                    "detail": alarm.detail,
+                    "state": "raised" if alarm.active else "cleared",
+                },
+                t_us=t_us or None,
+            )
+
+    # ------------------------------------------------------------ display tick
+
+    def tick(self) -> Drained:
+        """What arrived since the last tick; the alarms brought up to date. Screen thread."""
+        while True:
+            try:
+                active, detail = self._ceiling_alarms.get_nowait()
+            except queue.Empty:
+                break
+            self.alarms.set_condition(Condition.DEPTH_ABOVE_CEILING, active, detail)
+        drained = self.live.drain()
+        stats = self.link.stats if self.link else None
+        discards = stats.discarded.get("total", 0) if stats else 0
+        recording = self.session is not None
+        self.monitor.update(drained, self.state, self.live.latest, discards, recording)
+        return drained

@@ -1,0 +1,70 @@
+"""The locked screen (issue 13, item 1): it says it is locked, a touch or key asks for the
+unlock every time (a cancelled dialog never leaves the console locked for good), and the
+alarms stay in sight, acknowledgeable and silenceable by anyone."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from console.core.access import Access
+from console.core.accounts import Accounts, Role
+from console.core.alarms import Condition
+from console.gui.sign_in import ScreenLock
+
+PASSWORD = "correct horse"
+
+
+@pytest.mark.qt_log_ignore("does not support raise", "propagateSizeHints")  # offscreen
+def test_a_locked_screen_offers_the_unlock_every_time(qtbot, window, store) -> None:
+    accounts = Accounts(store)
+    admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+    nurse = accounts.add("nurse.kim", Role.PRACTITIONER, PASSWORD, access=Access(store, admin))
+    lock = ScreenLock(window, accounts, nurse, timeout_s=3600)
+    window.attach_screen_lock(lock)
+    window.resize(1280, 800)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    overlay = window.lock_overlay
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert lock.lock.locked and overlay.isVisible() and overlay.geometry() == window.rect()
+    assert "locked" in overlay.title.text().lower()
+    assert not window.centralWidget().isEnabled()
+
+    for _ in range(3):  # a touch asks; Cancel leaves it locked; the next touch asks again
+        qtbot.mouseClick(overlay, Qt.MouseButton.LeftButton, pos=QPoint(600, 500))
+        qtbot.waitUntil(lambda: lock.dialog is not None and lock.dialog.isVisible(), timeout=2000)
+        lock.dialog.reject()
+        assert lock.lock.locked and overlay.isVisible()
+    # Keys that would operate the console do nothing but ask for the unlock.
+    zone_before = window.controller.zones.status().active_label
+    session_keys = [Qt.Key.Key_F12, Qt.Key.Key_P]
+    for key in session_keys:
+        qtbot.keyClick(window, key)
+    assert window.controller.zones.status().active_label == zone_before
+    assert not window.plot.paused
+    qtbot.keyClick(overlay, Qt.Key.Key_Space)  # any key too
+    qtbot.waitUntil(lambda: lock.dialog is not None and lock.dialog.isVisible(), timeout=2000)
+
+    # While locked (even with the dialog open, it is not modal): alarms are shown, and
+    # anyone may acknowledge them and pause their audio.
+    alarms = window.controller.alarms
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    window.controller.tick()
+    assert overlay.banner.title.text().startswith("HIGH — PEN FAULT")
+    qtbot.mouseClick(overlay.banner.pause, Qt.MouseButton.LeftButton)
+    assert alarms.audio_paused_s() > 100
+    qtbot.mouseClick(overlay.banner.ack, Qt.MouseButton.LeftButton)
+    assert alarms.active()[0].acknowledged_utc is not None
+    assert lock.lock.locked
+
+    # A wrong password keeps it locked and says so; the right one unlocks.
+    lock.dialog.password.setText("wrong")
+    lock.dialog.accept()
+    assert lock.lock.locked and lock.dialog.isVisible() and lock.dialog.error.text()
+    lock.dialog.password.setText(PASSWORD)
+    lock.dialog.accept()
+    assert not lock.lock.locked and not overlay.isVisible() and lock.dialog is None
+    assert window.centralWidget().isEnabled()

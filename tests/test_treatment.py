@@ -1,0 +1,171 @@
+"""The Treatment facade with no window: the rules the live screen and `record` share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console.core.access import Access, Refused
+from console.core.accounts import Accounts, Role
+from console.core.audit import AuditLog
+from console.core.ceilings import confirmation_text
+from console.core.treatment import Treatment, depth_target_um, rate_target_dhz
+from console.core.zones import find_plan
+from console.store import Store
+from drivers.link import LinkClosed
+from drivers.messages import Info
+
+INFO = Info(
+    seq=0,
+    protocol_major=1,
+    protocol_minor=0,
+    fw_major=1,
+    fw_minor=0,
+    fw_patch=0,
+    serial="SN",
+    model="M",
+    depth_min_um=0,
+    depth_max_um=2500,
+    depth_step_um=50,
+    rate_min_dhz=300,
+    rate_max_dhz=1500,
+    telemetry_hz=200,
+    telemetry_max_hz=2000,
+    needles=12,
+    gauge=33,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "treatment.db")
+    yield s
+    s.close()
+
+
+def test_depth_steps_are_the_pens_own_and_stay_in_its_range() -> None:
+    assert depth_target_um(1000, +1, INFO) == 1050
+    assert depth_target_um(1000, -3, INFO) == 850
+    assert depth_target_um(2480, +1, INFO) == 2500
+    assert depth_target_um(20, -1, INFO) == 0
+
+
+def test_rate_steps_are_5_hz_from_the_pens_minimum_when_it_reports_none() -> None:
+    assert rate_target_dhz(1000, +1, INFO) == 1050
+    assert rate_target_dhz(0, +1, INFO) == 350  # stopped: from the minimum
+    assert rate_target_dhz(1480, +1, INFO) == 1500
+    assert rate_target_dhz(320, -1, INFO) == 300
+
+
+def test_commands_without_a_pen_fail_at_once_with_the_reason(store: Store) -> None:
+    treatment = Treatment(store)
+    try:
+        for future in (treatment.step_depth(1), treatment.step_rate(-1), treatment.toggle_motor()):
+            assert future.done()
+            error = future.exception()
+            assert isinstance(error, LinkClosed) and "connect one first" in str(error)
+    finally:
+        treatment.close()
+
+
+def test_session_is_audited_and_the_series_warning_is_one_rule(store: Store) -> None:
+    earlier = store.create_session("P-T", "Dr A")
+    when = datetime.now(UTC) - timedelta(days=20)
+    store.update_session(earlier, started_utc=when.isoformat(timespec="milliseconds"))
+    admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
+    lee = Accounts(store).add(
+        "dr.lee", Role.PRACTITIONER, "battery staple", access=Access(store, admin)
+    )
+    treatment = Treatment(store, plan=find_plan("Full face — PRP"), user=lee)
+    try:
+        assert treatment.user == "dr.lee"
+        warning = treatment.series_warning(" P-T ")
+        assert warning is not None and "20 days ago" in warning
+        assert treatment.series_warning("P-NEW") is None
+        session = treatment.start_session("P-T", "Dr Lee")
+        assert store.session(session)["plan_name"] == "Full face — PRP"
+        assert treatment.end_session() == session
+        rows = [
+            (e.user, e.action, e.object)
+            for e in AuditLog(store).entries()
+            if e.action.startswith("session.") and e.action != "session.seal"
+        ]
+        assert rows == [
+            ("dr.lee", "session.start", f"session:{session}"),
+            ("dr.lee", "session.end", f"session:{session}"),
+        ]
+    finally:
+        treatment.close()
+
+
+def test_what_the_role_may_not_do_is_refused_and_audited(store: Store) -> None:
+    admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
+    nobody = Treatment(store)  # accounts exist, nobody signed in
+    treatment = Treatment(store, plan=find_plan("Full face — PRP"), user=admin)
+    try:
+        with pytest.raises(Refused, match="sign in"):
+            nobody.start_session("P-1", "Dr A")
+        zones = treatment.zones
+        zones.tracker.start()
+        with pytest.raises(Refused, match="may not choose or change the treatment plan"):
+            zones.use_plan(None)
+        assert zones.plan is not None and zones.plan.name == "Full face — PRP"
+        zone = zones.status().active
+        assert zone is not None
+        words = confirmation_text(zones.map.zone(zone).label, 900)
+        with pytest.raises(Refused, match="may not override"):
+            zones.override_ceiling(zone, 900, words)
+        assert not zones.status().overridden
+        refused = [e for e in AuditLog(store).entries() if e.action == "refused"]
+        assert [e.user for e in refused] == ["(not signed in)", "it", "it"]
+    finally:
+        nobody.close()
+        treatment.close()
+
+
+def test_no_database_means_nothing_is_recorded() -> None:
+    treatment = Treatment(None)
+    try:
+        with pytest.raises(RuntimeError, match="no database"):
+            treatment.start_session("P-1", "Dr A")
+        assert treatment.series_warning("P-1") is None
+    finally:
+        treatment.close()
+
+
+def test_zone_status_follows_the_plan(store: Store) -> None:
+    treatment = Treatment(store, plan=find_plan("Fine lines — forehead and periorbital"))
+    try:
+        zones = treatment.zones
+        assert zones.status().active is None
+        zones.tracker.start()
+        status = zones.status()
+        assert (status.active, status.pass_no, status.target) == ("forehead", 1, 3)
+        assert status.has_plan and status.planned == 7 and status.done == 0
+        assert status.ceiling_um == zones.map.zone("forehead").depth_max_um
+        assert not status.can_undo
+        zones.mark_pass()
+        assert zones.status().done == 1 and zones.status().can_undo
+        zones.next_zone()
+        assert zones.status().active == "periorbital_right"
+    finally:
+        treatment.close()
+
+
+def test_a_step_up_past_the_zone_ceiling_is_clamped_and_said(store: Store) -> None:
+    treatment = Treatment(store, plan=find_plan("Fine lines — forehead and periorbital"))
+    said: list[str] = []
+    treatment.on_notice.append(said.append)
+    try:
+        treatment.zones.tracker.start()  # forehead
+        ceiling = treatment.zones.status().ceiling_um
+        assert treatment.depth_step_target(ceiling - 50, +1, INFO) == ceiling
+        assert said == []
+        assert treatment.depth_step_target(ceiling, +1, INFO) == ceiling
+        assert said == [f"Depth clamped to the forehead ceiling, {ceiling / 1000:.2f} mm."]
+        assert treatment.depth_step_target(ceiling + 200, -1, INFO) == ceiling + 150  # down
+    finally:
+        treatment.close()

@@ -1,0 +1,95 @@
+"""The locked screen: says it is locked, keeps the alarms in sight, and unlocks on a touch.
+
+A child of the main window laid over everything in it, opaque, so no patient data shows
+while nobody is signed in at the cart. It carries its own alarm banner
+(bound to the same AlarmModel), so anyone may acknowledge an alarm or pause its audio on a
+locked screen, as on any medical monitor; everything else needs the unlock. Any touch or
+key elsewhere on it asks for the unlock (`unlock_requested`), every time.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from console.core.alarms import AlarmModel
+from widgets.alarm_banner import AlarmBanner
+
+
+class LockOverlay(QFrame):
+    unlock_requested = Signal()
+
+    def __init__(self, alarms: AlarmModel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        self.banner = AlarmBanner(alarms)
+        self.banner.acknowledge_requested.connect(alarms.acknowledge_all)
+        layout.addWidget(self.banner)
+        layout.addStretch(1)
+        self.title = QLabel("Screen locked")
+        self.title.setObjectName("lockTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = QLabel(
+            "Touch anywhere or press any key to unlock.\n"
+            "Recording and the pen link carry on. Alarms can be acknowledged (F9) "
+            "and their audio paused (F10) without unlocking."
+        )
+        self.hint.setObjectName("lockHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.hint)
+        layout.addStretch(2)
+        parent.installEventFilter(self)
+        self.hide()
+
+    @property
+    def locked(self) -> bool:
+        return self.isVisible()
+
+    def set_locked(self, locked: bool) -> None:
+        if locked:
+            self._cover()
+            self.banner.refresh()
+            self.show()
+            self.raise_()
+            self.setFocus()
+        else:
+            self.hide()
+
+    def refresh(self) -> None:
+        if self.isVisible():
+            self.banner.refresh()
+
+    def _cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self._cover()
+        return False
+
+    # ------------------------------------------------------------ any touch or key
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        event.accept()
+        self.unlock_requested.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        event.accept()
+        self.unlock_requested.emit()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.TouchBegin:
+            event.accept()
+            self.unlock_requested.emit()
+            return True
+        return super().event(event)
