@@ -71,9 +71,13 @@ def test_measured_depth_above_the_ceiling_raises_the_high_alarm_without_a_clamp(
     assert top.priority is Priority.HIGH
     assert "0.70 mm" in top.detail and "0.50 mm" in top.detail and "forehead" in top.detail
     ceilings.telemetry(_batch(480, RUNNING, t0_us=100_000))
+    assert [active for active, _ in seen] == [True, False]  # the cause has gone...
+    latched = alarms.highest()  # ...but a high alarm nobody saw stays up
+    assert latched is not None and latched.condition is Condition.DEPTH_ABOVE_CEILING
+    assert latched.latched
+    alarms.acknowledge(Condition.DEPTH_ABOVE_CEILING, "nurse.kim")
     assert not alarms.is_active(Condition.DEPTH_ABOVE_CEILING)
-    assert [active for active, _ in seen] == [True, False]
-    assert alarms.history[0].condition is Condition.DEPTH_ABOVE_CEILING  # kept in the list
+    assert alarms.history[0].acknowledged_by == "nurse.kim"  # kept in the list
 
 
 def test_a_stopped_motor_never_counts_as_needling_too_deep() -> None:
