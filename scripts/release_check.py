@@ -233,7 +233,12 @@ def check_migrations() -> list[Result]:
             db = Path(tmp) / f"v{version}.db"
             build(db, version)
             code, out = run("migrations", [PY, "-m", "console", "db", "check", "--db", str(db)])
-            words = last_line(out).replace(str(db), f"v{version}.db")
+            verdicts = [ln for ln in out.splitlines() if ln.startswith("db check:")]
+            words = (verdicts[-1] if verdicts else last_line(out)).replace(
+                str(db), f"v{version}.db"
+            )
+            if "before the upgrade" in out:
+                words += "; pre-upgrade copy kept"
             words = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", r"\1…", words)  # a chain hash
             results.append(
                 Result(
