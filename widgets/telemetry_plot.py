@@ -23,7 +23,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
-from console.core.live import LiveModel, Marker, Outage, peak_decimate
+from console.core.live import LiveModel, Outage, peak_decimate
+from widgets.plot_grid import PlotGrid
 
 WINDOWS_S = (10, 30, 60)
 # Per theme: background, axis/text, then curves (set, measured, rate, force).
@@ -69,6 +70,10 @@ class _PaintHookView(pg.GraphicsLayoutWidget):
     def __init__(self, on_paint: Callable[[], None]) -> None:
         super().__init__()
         self._on_paint = on_paint
+        # One dirty rectangle per frame, not a region: the curves dirty nearly the whole
+        # view anyway, and every thin moving line added to a region makes Qt clip each
+        # item (and blit each cached axis) through that region: ~2x the paint cost.
+        self.setViewportUpdateMode(self.ViewportUpdateMode.BoundingRectViewportUpdate)
 
     def paintEvent(self, event: object) -> None:
         super().paintEvent(event)
@@ -117,14 +122,15 @@ class TelemetryPlot(QWidget):
         for plot in (self.depth_plot, self.rate_plot, self.force_plot):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
             plot.getAxis("left").setWidth(LEFT_AXIS_PX)  # plots line up one above the other
             for side in ("left", "bottom"):
                 # A curve's clip keeps one sample past the view's edge, so every frame's
-                # dirty rect touches the axes; replaying their text costs ~6 ms each.
+                # dirty rect touches the axes; replaying their text costs ~6 ms each. The
+                # grid is not theirs (widgets/plot_grid.py), so their caches stay strips.
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.grids = [PlotGrid(p) for p in (self.depth_plot, self.rate_plot, self.force_plot)]
         self.rate_plot.setXLink(self.depth_plot)
         self.force_plot.setXLink(self.depth_plot)
         self.legend = self.depth_plot.addLegend(offset=(10, 5))
@@ -143,7 +149,12 @@ class TelemetryPlot(QWidget):
         self.depth_plot.addItem(self.ceiling_line, ignoreBounds=True)
         self.ceiling_mm: float | None = None
         self._bands: list[tuple[pg.LinearRegionItem, pg.LinearRegionItem, pg.TextItem]] = []
-        self._markers: list[pg.InfiniteLine] = []
+        # Event lines sit at their own plot-clock time in a group that is shifted by -now
+        # each frame: one curve per kind, re-made only when an event comes, not per frame.
+        self._marker_group = pg.ItemGroup()
+        self.depth_plot.addItem(self._marker_group, ignoreBounds=True)
+        self._marker_curves: dict[str, pg.PlotCurveItem] = {}
+        self._markers_for: object = None
         self.show_force(False)
         self.set_window(self.window_s)
         self.set_theme("dark")
@@ -156,6 +167,8 @@ class TelemetryPlot(QWidget):
                 axis = plot.getAxis(side)
                 axis.setPen(colours["fg"])
                 axis.setTextPen(colours["fg"])
+        for grid in self.grids:
+            grid.set_colour(colours["fg"])
         curves = {
             "set": self.set_curve,
             "meas": self.meas_curve,
@@ -259,7 +272,8 @@ class TelemetryPlot(QWidget):
             for r in (region, twin):
                 r.setRegion((lo, hi))
                 r.setVisible(True)
-            label.setText(outage.label.upper())
+            if label.toPlainText() != outage.label.upper():
+                label.setText(outage.label.upper())
             label.setPos(hi, top)  # inside the band, at its newest end
             label.setVisible(True)
         for band in self._bands[len(shown) :]:
@@ -285,23 +299,36 @@ class TelemetryPlot(QWidget):
         self.rate_plot.setYRange(0, info.rate_max_hz * 1.08, padding=0)
 
     def _place_markers(self, now_t: float, since_t: float) -> None:
-        recent = [m for m in self.live.markers if m.t_s >= since_t][-MAX_MARKERS:]
-        while len(self._markers) < len(recent):
-            line = pg.InfiniteLine(angle=90, movable=False)
-            self.depth_plot.addItem(line)
-            self._markers.append(line)
-        for line, marker in zip(self._markers, recent, strict=False):
-            self._style_marker(line, marker)
-            line.setPos(marker.t_s - now_t)
-            line.setVisible(True)
-        for line in self._markers[len(recent) :]:
-            line.setVisible(False)
+        self._marker_group.setPos(-now_t, 0.0)
+        markers = self.live.markers
+        (y_lo, y_hi) = self.depth_plot.viewRange()[1]
+        key = (markers[-1] if markers else None, len(markers), y_lo, y_hi)
+        if key == self._markers_for:
+            return
+        self._markers_for = key
+        by_kind: dict[str, list[float]] = {}
+        for marker in list(markers)[-MAX_MARKERS:]:
+            by_kind.setdefault(marker.kind, []).append(marker.t_s)
+        for kind in by_kind.keys() - self._marker_curves.keys():
+            colour = MARKER_COLOURS.get(kind, "#bdbdbd")
+            curve = pg.PlotCurveItem(pen=pg.mkPen(colour, width=1), connect="pairs")
+            curve.setParentItem(self._marker_group)
+            self._marker_curves[kind] = curve
+        for kind, curve in self._marker_curves.items():
+            t_s = np.repeat(np.asarray(by_kind.get(kind, ()), float), 2)
+            y = np.tile(np.array([y_lo, y_hi]), len(t_s) // 2)
+            curve.setData(t_s, y)
+            curve.setVisible(len(t_s) > 0)
 
-    @staticmethod
-    def _style_marker(line: pg.InfiniteLine, marker: Marker) -> None:
-        colour = MARKER_COLOURS.get(marker.kind, "#bdbdbd")
-        line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
-        line.setToolTip(marker.label)
+    def marker_positions(self) -> list[float]:
+        """Where event lines are drawn, in seconds before now (for tests and checks)."""
+        shift = self._marker_group.pos().x()
+        out: list[float] = []
+        for curve in self._marker_curves.values():
+            x, _ = curve.getData()
+            if curve.isVisible() and x is not None:
+                out += [float(v) + shift for v in x[::2]]
+        return sorted(out)
 
     def curve_data(self, displayed: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The measured-depth curve's (x, y): as handed over, or as drawn (clipped and

@@ -139,8 +139,7 @@ def test_event_markers_on_the_time_axis(plot: TelemetryPlot, live: LiveModel) ->
     live.drain()
     live.add_marker("pass", "pass 1 closed")
     plot.refresh()
-    shown = [line for line in plot._markers if line.isVisible()]
-    positions = sorted(round(line.value(), 3) for line in shown)
+    positions = [round(x, 3) for x in plot.marker_positions()]
     assert positions == [round(1.0 - 2.999, 3), round(2.0 - 2.999, 3), 0.0]
 
 
