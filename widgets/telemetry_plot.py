@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from console.core.live import LiveModel, Outage, peak_decimate
+from console.core.ring import PeakCache
 from widgets.plot_grid import PlotGrid
 
 WINDOWS_S = (10, 30, 60)
@@ -148,6 +149,7 @@ class TelemetryPlot(QWidget):
         self.ceiling_line.setVisible(False)
         self.depth_plot.addItem(self.ceiling_line, ignoreBounds=True)
         self.ceiling_mm: float | None = None
+        self._decimator = PeakCache()
         self._bands: list[tuple[pg.LinearRegionItem, pg.LinearRegionItem, pg.TextItem]] = []
         # Event lines sit at their own plot-clock time in a group that is shifted by -now
         # each frame: one curve per kind, re-made only when an event comes, not per frame.
@@ -225,7 +227,12 @@ class TelemetryPlot(QWidget):
         # Paused, the whole buffer is handed over once, at the same detail per second.
         span_windows = max(1.0, float(t[-1] - t[0]) / self.window_s) if len(t) else 1.0
         max_points = int(2 * max(self._view.width(), 200) * span_windows)
-        t, cols = peak_decimate(first, t, cols, max_points)
+        if not self.force_plot.isVisible():
+            cols = {k: v for k, v in cols.items() if k != "force_n"}  # not drawn: not binned
+        if self.paused:
+            t, cols = peak_decimate(first, t, cols, max_points)
+        else:  # the window slides: only the bins finished since the last frame are new
+            t, cols = self._decimator.decimate(first, t, cols, max_points)
         x = t - now_t
         self.shown_now_t = now_t
         self.set_curve.setData(*_steps(x, cols["depth_set_mm"]))
