@@ -25,15 +25,25 @@ class PlotGrid:
         self.lines.setZValue(-10)
         plot.addItem(self.lines, ignoreBounds=True)
         self._for: object = None
-        plot.getViewBox().sigRangeChanged.connect(self.update)
-        plot.getViewBox().sigResized.connect(self.update)
+        self.stale = True
+        # Ranges change many times while the window is built: only note it here, and
+        # draw the lines once, on the next display tick (`refresh`).
+        plot.getViewBox().sigRangeChanged.connect(self._note)
+        plot.getViewBox().sigResized.connect(self._note)
+
+    def _note(self, *_: object) -> None:
+        self.stale = True
 
     def set_colour(self, colour: str) -> None:
         c = QColor(colour)
         c.setAlpha(GRID_ALPHA)
         self.lines.setPen(pg.mkPen(c, width=1))
 
-    def update(self, *_: object) -> None:
+    def refresh(self) -> None:
+        """Draw the lines again if the range or size changed since they were drawn."""
+        if not self.stale:
+            return
+        self.stale = False
         box = self.plot.getViewBox()
         (x0, x1), (y0, y1) = box.viewRange()
         w, h = box.width(), box.height()

@@ -211,6 +211,8 @@ class TelemetryPlot(QWidget):
 
     def refresh(self) -> None:
         self._fit_y_to_pen()
+        for grid in self.grids:
+            grid.refresh()
         if self.paused:
             return
         now_t = self.live.now_t()  # later than the newest sample while the link is lost

@@ -174,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.patient:
         start_for_patient(window, args.patient, user.name if user else "")
+    from console.core.gc_policy import freeze_heap, thaw_heap
+
+    QTimer.singleShot(0, freeze_heap)  # once the window is up: the start-up heap set aside
     quit_after = args.quit_after or (10.0 if args.screenshot else None)
     if quit_after:
 
@@ -184,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
 
         QTimer.singleShot(int(quit_after * 1000), finish)
     code = app.exec()  # type: ignore[union-attr]
+    thaw_heap()
     if perf_file is not None:
         perf_file.close()
     if store is not None:
