@@ -328,29 +328,30 @@ class StreamDecoder:
         self, msg_type: int, seq: int, payload: bytes, ref_raw: int | None, ref: int
     ) -> PenMessage | None:
         try:
-            if msg_type == MsgType.EVENT:
-                t_raw, code, arg = Event.FORMAT.unpack_from(payload)
-                known = code in EventCode._value2member_map_
-                return Event(
-                    seq=seq,
-                    t_us_raw=t_raw,
-                    code=EventCode(code) if known else code,
-                    arg=arg,
-                    t_us=Unwrapper.place_near(t_raw, ref_raw, ref),
-                )
-            if msg_type == MsgType.ACK:
-                ack_seq, result, value = Ack.FORMAT.unpack_from(payload)
-                known = result in AckResult._value2member_map_
-                return Ack(seq, ack_seq, AckResult(result) if known else result, value)
-            if msg_type == MsgType.INFO:
-                f = Info.FORMAT.unpack_from(payload)
-                return Info(  # type: ignore[call-arg]
-                    seq,
-                    *f[:5],
-                    _ascii(f[5]),
-                    _ascii(f[6]),
-                    *f[7:],
-                )
+            match msg_type:
+                case MsgType.EVENT:
+                    t_raw, code, arg = Event.FORMAT.unpack_from(payload)
+                    known = code in EventCode._value2member_map_
+                    return Event(
+                        seq=seq,
+                        t_us_raw=t_raw,
+                        code=EventCode(code) if known else code,
+                        arg=arg,
+                        t_us=Unwrapper.place_near(t_raw, ref_raw, ref),
+                    )
+                case MsgType.ACK:
+                    ack_seq, result, value = Ack.FORMAT.unpack_from(payload)
+                    known = result in AckResult._value2member_map_
+                    return Ack(seq, ack_seq, AckResult(result) if known else result, value)
+                case MsgType.INFO:
+                    f = Info.FORMAT.unpack_from(payload)
+                    return Info(  # type: ignore[call-arg]
+                        seq,
+                        *f[:5],
+                        _ascii(f[5]),
+                        _ascii(f[6]),
+                        *f[7:],
+                    )
         except struct.error:
             self.stats.discards[DiscardReason.MALFORMED] += 1
             return None

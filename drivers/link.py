@@ -59,11 +59,10 @@ if TYPE_CHECKING:  # for the annotation only: a real link loads no simulator cod
 
 log = logging.getLogger(__name__)
 
-# While streaming, the reader sleeps this long between reads and then takes everything
-# waiting, so that each read carries ~30 frames at 2 kHz: the cost of a read and of a
-# decode is mostly per call, not per frame (issue 13: 2 kHz at <= 3 % of a core). A byte
-# waits at most this plus one decode before it is delivered: inside the 25 ms budget.
-# time.sleep, not Event.wait: one system call; close() waits at most this long for it.
+# While streaming, the reader sleeps this long, then takes all that waits: ~30 frames a read
+# at 2 kHz, as reads and decodes cost per call, not per frame (issue 13: <= 3 % of a core).
+# A byte waits at most this plus one decode: inside the 25 ms budget. time.sleep, not
+# Event.wait: one system call; close() waits at most this long for it.
 READ_GATHER_S = 0.016
 HELLO_RETRY_S = 1.0
 SILENCE_LOST_S = 1.0  # no valid frame while streaming (≥ 50 Hz telemetry): the pen is gone
@@ -161,11 +160,8 @@ class Link(CommandApi):
 
     @property
     def virtual_pen(self) -> VirtualPen | None:
-        """The simulated pen behind the last port opened, if it was a virtual one.
-
-        Tests and demos drive it; None for a real pen and before the first open. Asked of
-        the port (duck-typed), so the link itself knows nothing of the simulator.
-        """
+        """The simulated pen behind the last port opened (tests and demos drive it); None for
+        a real pen or before the first open. Duck-typed: the link imports no simulator."""
         pen: VirtualPen | None = getattr(self._last_port, "pen", None)
         return pen
 

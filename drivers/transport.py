@@ -107,7 +107,12 @@ class _SocketPort:
         return self._inner.write(data)  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        # pyserial 3.5 calls shutdown() and close() in one try: on a connection the peer
+        # already dropped, shutdown() fails and the socket is left open. Close it here too.
+        sock = getattr(self._inner, "_socket", None)
         self._inner.close()
+        if sock is not None:
+            sock.close()
 
 
 def open_port(url: str) -> Port:

@@ -162,3 +162,28 @@ def test_it_stays_up_across_an_unplug_and_replug(
     assert result == [0]
     report, _ = _report(capsys)
     assert report["reconnects"] == 1 and report["state"] == "streaming"
+
+
+@pytest.mark.parametrize(
+    ("port", "words"),
+    [
+        ("virtual://nosuch", "unknown virtual pen scenario 'nosuch'; choose one of: faults, "),
+        ("virtual://treatment?telemetry_hz=abc", "telemetry_hz wants a whole number"),
+        ("virtual://idle?rate=5", "unknown virtual pen option 'rate'; the options are: "),
+        ("nosuch://pen", "protocol 'nosuch' not known"),
+    ],
+)
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_bad_port_url_is_one_line_and_exit_2_at_once(
+    port: str, words: str, as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = time.monotonic()
+    code = main(["probe", "--port", port, "--seconds", "10", *(["--json"] if as_json else [])])
+    assert code == 2 and time.monotonic() - start < 3
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith(f"probe: cannot open {port}: ")
+    assert words in err and "Traceback" not in err
+    if as_json:
+        assert json.loads(out)["state"] == "disconnected"
+    else:
+        assert out == ""

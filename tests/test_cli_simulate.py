@@ -91,3 +91,38 @@ def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str])
     assert "between 50 and 2000" in capsys.readouterr().err
     assert main(["simulate", "--tcp", "localhost"]) == 2
     assert "HOST:PORT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--scenario", "nosuch"], "unknown virtual pen scenario 'nosuch'; choose one of: "),
+        (["--pen", "virtual://nosuch"], "unknown virtual pen scenario 'nosuch'"),
+        (
+            ["--pen", "virtual://treatment?telemetry_hz=abc"],
+            "telemetry_hz wants a whole number from 0 to 65535, not 'abc'",
+        ),
+        (["--pen", "virtual://idle?rate=5"], "unknown virtual pen option 'rate'; the options"),
+        (["--pen", "socket://127.0.0.1:1"], "is not a virtual pen URL"),
+    ],
+)
+def test_a_bad_pen_is_one_sentence_and_exit_2(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", "--tcp", "127.0.0.1:0", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and words in err and "Traceback" not in err
+
+
+def test_pen_url_describes_the_served_pen(simulate) -> None:
+    proc, url = simulate(
+        "--tcp", "127.0.0.1:0", "--pen", "virtual://idle?telemetry_hz=100&serial=VP-42"
+    )
+    link = _streams(url)
+    try:
+        assert link.info is not None
+        assert (link.info.serial, link.info.telemetry_hz) == ("VP-42", 100)
+    finally:
+        link.close()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(SERVER_START_S) == 0

@@ -22,6 +22,7 @@ from typing import TextIO
 from console.core.access import Access, Refused
 from console.core.accounts import Accounts, Action
 from console.core.paths import DB_ENV, default_db_path, resolve_db_path
+from console.core.safe_files import database_files, make_private
 from console.store import Store, StoreError
 
 USER_ENV = "PEN_CONSOLE_USER"
@@ -86,8 +87,10 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
         store = Store(path)
     except StoreError as exc:
         raise CommandError(str(exc)) from exc
+    for own in database_files(path):  # older consoles left them 0644: patient data
+        if own.exists() and own.stat().st_mode & 0o077:
+            make_private(own)
     if new:
-        path.chmod(0o600)  # and SQLite gives the -wal and -shm files the same mode
         print(f"{args.command}: created a new database at {path}", file=sys.stderr)
     return store
 

@@ -27,6 +27,7 @@ from console.commands._common import (
 )
 from console.core.access import Access
 from console.core.accounts import Action
+from console.core.db_admin import authorize_restore, backup
 from console.core.safe_files import (
     UnsafeDestination,
     check_destination,
@@ -36,7 +37,6 @@ from console.core.safe_files import (
 from console.core.trust import check_database, head_words
 from console.store import Store, StoreError
 from console.store.keys import ChainHead, HeadFile, InstallationKey
-from console.store.maintenance import backup
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,14 +100,13 @@ def run_backup(args: argparse.Namespace) -> int:
         access = sign_in(args, store, Action.BACKUP, "database")
         try:
             check_destination(dest, db=store.path, force=False)
-            written = backup(store, dest)
+            written, head = backup(access, dest.resolve())  # audited, with the chain head
         except (UnsafeDestination, FileExistsError) as exc:
             raise CommandError(str(exc)) from exc
         except (OSError, sqlite3.Error) as exc:
             raise CommandError(f"the backup failed ({exc}); nothing was kept") from exc
         make_private(written)
-        access.record("db.backup", "database", None, {"dest": str(written.resolve())})
-    print(f"db backup: wrote {written}")
+    print(f"db backup: wrote {written}; chain head {head_words(head)}")
     return 0
 
 
@@ -190,7 +189,9 @@ def _admin(args: argparse.Namespace, db: Path, restored: Store) -> Access:
     if not db.exists():
         return sign_in(args, restored, Action.RESTORE, "database")
     with store_for(args) as current:
-        return sign_in(args, current, Action.RESTORE, "database")
+        access = sign_in(args, current, Action.RESTORE, "database")
+        authorize_restore(access, args.backup)  # audited in the database to be replaced
+        return access
 
 
 def _anchor(path: Path) -> HeadFile:
@@ -209,13 +210,9 @@ def _set_aside(db: Path, access: Access, source: Path) -> Path:
             Access(current, access.user).record(
                 "db.restore", "database", None, {"from": str(source), "kept_as": str(aside)}
             )
+            current.checkpoint()
         finally:
             current.close()
-        conn = sqlite3.connect(db)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
     except (sqlite3.Error, StoreError) as exc:
         raise CommandError(
             f"the current database could not be set aside ({exc}); nothing was changed."

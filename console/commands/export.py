@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from console.commands._common import (
     DAMAGE,
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             exported(access, session, args.format, args.out or "-")
             if args.out:
                 with private_output(Path(args.out), db=store.path, force=args.force) as out:
-                    _write(store, session, args.format, out)
+                    _write(store, session, args.format, cast(TextIO, out))
             else:
                 _write(store, session, args.format, sys.stdout)
         except BrokenPipeError:

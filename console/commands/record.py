@@ -109,7 +109,10 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         return 2
     for s in interrupted:
-        print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
+        print(
+            f"record: session {shown(s['uuid'])} was interrupted; its data is kept",
+            file=sys.stderr,
+        )
     try:
         operate_pen(access, port)
     except BaseException:

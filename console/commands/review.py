@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         window = ReviewWindow(store, user)
         if user is not None:
             # The live screen's idle lock: same timeout, same unlock rule, audited.
-            window.screen_lock = ScreenLock(
+            window.screen_lock = ScreenLock(  # type: ignore[attr-defined]
                 window, accounts, user, timeout_s=args.idle_lock_minutes * 60
             )
             window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({k: row[k] for k in KEYS}))
         else:
             print(
-                f"{row['uuid']}  {row['status']:<11} {row['started_utc']}  "
+                f"{shown(row['uuid'])}  {shown(row['status']):<11} {shown(row['started_utc'])}  "
                 f"{shown(row['patient_code']):<10} {shown(row['practitioner']):<14} "
                 f"{row['samples']:>9} samples"
             )

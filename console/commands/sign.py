@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         except (StoreError, SigningError) as exc:
             raise CommandError(str(exc)) from exc
     print(
-        f"sign: session {session} {signature.meaning} by {shown(signature.signer)} at "
+        f"sign: session {shown(session)} {signature.meaning} by {shown(signature.signer)} at "
         f"{signature.signed_utc} (content {signature.content_sha256[:12]}…)"
     )
     return 0

@@ -24,6 +24,12 @@ from console.commands._common import (
 )
 from console.core.access import Access
 from console.core.accounts import AccountError, Accounts, Action, Role
+from console.core.credentials import (
+    CredentialError,
+    check_display_name,
+    check_login,
+    check_password,
+)
 from console.store import Store
 
 ROLES = [r.value for r in Role]
@@ -58,10 +64,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     password.add_argument("name", nargs="?", metavar="NAME", help="default: the --user")
     password.set_defaults(func=run_password)
-    for a in (add, listing, role, password, *actions.choices.values()):
-        if not any(o.dest == "db" for o in a._actions):
-            add_db_option(a)
-            add_user_option(a)
+    for each in actions.choices.values():
+        add_db_option(each)
+        add_user_option(each)
 
 
 def _admin(args: argparse.Namespace, store: Store, obj: str, pw: Passwords) -> Access:
@@ -76,6 +81,15 @@ def run_add(args: argparse.Namespace) -> int:
             "the administrator: add it with --role admin (or fix --db)."
         )
     pw = Passwords()
+    password = None
+    if first_on_new_file:  # check what can be checked before a database is created
+        try:
+            login = check_login(args.name)
+            check_display_name(args.display_name, login)
+            password = pw.new(login)
+            check_password(password, login)
+        except CredentialError as exc:
+            raise CommandError(f"{exc}; nothing was created") from exc
     with store_for(args, create=True) as store:
         accounts = Accounts(store)
         first = accounts.count() == 0
@@ -87,7 +101,7 @@ def run_add(args: argparse.Namespace) -> int:
             user = accounts.add(
                 args.name,
                 role,
-                pw.new(args.name),
+                password if password is not None else pw.new(args.name),
                 access=access,
                 display_name=args.display_name,
             )

@@ -16,6 +16,7 @@ Qt-free. Never imports console.gui, console.commands or widgets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from console.core.roles import PERMISSIONS, Action, Role, User
 from console.store import Store
@@ -140,7 +141,7 @@ class Access:
         """The audit row of a change just made by this actor (after `require`)."""
         self.audit.append(self.actor.name, event, obj, old, new)
 
-    def _refuse(self, who: str, action: Action, obj: str, sentence: str) -> None:
+    def _refuse(self, who: str, action: Action, obj: str, sentence: str) -> NoReturn:
         self.audit.append(who, "refused", obj, None, {"action": action.value})
         raise Refused(sentence, action)
 

@@ -179,29 +179,24 @@ class Accounts:
 
     def set_active(self, name: str, active: bool, *, access: Access) -> None:
         row = self._existing(name)
-        actor = access.require(Action.MANAGE_USERS, f"user:{row.name}")
-        with self.store.transaction():
-            self.store.users.update(row.id, active=active)
-            self.audit.append(
-                actor.name,
-                "user.active",
-                f"user:{row.name}",
-                {"active": row.active},
-                {"active": active},
-            )
+        self._change(row, access, "active", row.active, active)
 
     def set_role(self, name: str, role: Role | str, *, access: Access) -> None:
         row = self._existing(name)
+        self._change(row, access, "role", row.role, Role(role).value)
+
+    def _change(
+        self, row: UserRow, access: Access, what: str, old: str | bool, new: str | bool
+    ) -> None:
+        """One column of one account, by an administrator, with its `user.<what>` row."""
         actor = access.require(Action.MANAGE_USERS, f"user:{row.name}")
-        new = Role(role)
         with self.store.transaction():
-            self.store.users.update(row.id, role=new.value)
+            if what == "role":
+                self.store.users.update(row.id, role=str(new))
+            else:
+                self.store.users.update(row.id, active=bool(new))
             self.audit.append(
-                actor.name,
-                "user.role",
-                f"user:{row.name}",
-                {"role": row.role},
-                {"role": new.value},
+                actor.name, f"user.{what}", f"user:{row.name}", {what: old}, {what: new}
             )
 
     def unlock(self, name: str, *, access: Access) -> None:

@@ -10,8 +10,9 @@ from typing import Any, TextIO
 import numpy as np
 
 from console.core.signing import amendments, signatures
-from console.store import Store
+from console.store import EventKind, Store
 from console.store.packing import Columns
+from console.store.rows import GAP_KINDS
 
 CSV_COLUMNS = [
     "t_s",
@@ -44,7 +45,8 @@ def write_csv(store: Store, session: str, out: TextIO) -> int:
     zone_names = np.array(["", *zone_ids], dtype=object)
     zone_idx = cols["zone"].astype(np.int64)
     zone_col = zone_names[np.clip(zone_idx, 0, len(zone_names) - 1)]
-    pass_col = np.where(cols["pass_no"] > 0, cols["pass_no"].astype(str), "")
+    pass_no = np.asarray(cols["pass_no"], np.int64)
+    pass_col = np.where(pass_no > 0, pass_no.astype(str), "")
     rows = zip(
         (f"{v:.6f}" for v in t_s),
         t_us.tolist(),
@@ -72,7 +74,7 @@ def session_record(
     meta = store.session(session)
     cols: Columns = store.load_telemetry(session)
     events = store.events(session)
-    gaps = [e for e in events if e["kind"] in ("seq_gap", "link_gap", "link_lost")]
+    gaps = [e for e in events if e["kind"] in GAP_KINDS]
     return {
         "session": {
             k: meta[k]
@@ -91,9 +93,9 @@ def session_record(
         "events": events,
         "passes": store.passes(session),
         "link": {
-            "seq_gaps": sum(1 for e in events if e["kind"] == "seq_gap"),
-            "frames_lost": sum(e["arg"] or 0 for e in events if e["kind"] == "seq_gap"),
-            "link_gaps": [e["data"] for e in gaps if e["kind"] == "link_gap"],
+            "seq_gaps": sum(1 for e in events if e["kind"] is EventKind.SEQ_GAP),
+            "frames_lost": sum(e["arg"] or 0 for e in events if e["kind"] is EventKind.SEQ_GAP),
+            "link_gaps": [e["data"] for e in gaps if e["kind"] is EventKind.LINK_GAP],
             **(link_stats or {}),
         },
         "signatures": [

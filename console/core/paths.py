@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
+from console.store.keys import data_dir
 
-APP_NAME = "pen-console"
 DB_ENV = "PEN_CONSOLE_DB"
 
 
@@ -15,7 +14,7 @@ def default_db_path() -> Path:
     override = os.environ.get(DB_ENV)
     if override:
         return Path(override)
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "pen-console.db"
+    return data_dir() / "pen-console.db"
 
 
 def resolve_db_path(cli_value: str | None) -> Path:

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from console.store import Store, StoreError
+from console.core import recorder_queue as q
+from console.store import EventKind, EventRow, Store, StoreError
 from console.store.backlog import DiskWriter, SessionBuffer
 from console.store.packing import Columns
 from drivers.link import CommandResult, LinkState, StateChange
@@ -77,7 +78,7 @@ class Recorder:
     def __init__(self, store: Store, *, annotator: Annotator | AnnotateFn | None = None) -> None:
         self.store = store
         self.annotator = annotator  # may be replaced before a session starts
-        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[q.Item] = queue.SimpleQueue()
         self._listeners: list[object] = []
         # The writer thread has a connection of its own: a failed telemetry transaction can
         # then never roll back what another thread wrote (an audit row), and nobody reading
@@ -141,16 +142,7 @@ class Recorder:
         with self._session_lock:
             if self._disk.open is not None:
                 raise RuntimeError("a session is already being recorded; end it first")
-            info = self._info
-            pen = {}
-            if info is not None:
-                pen = {
-                    "serial": info.serial,
-                    "model": info.model,
-                    "firmware": info.firmware,
-                    "needles": info.needles,
-                    "gauge": info.gauge,
-                }
+            pen = _pen_fields(self._info) if self._info is not None else {}
             zone_ids = getattr(self.annotator, "zone_ids", None)
             try:
                 session = self.store.create_session(
@@ -167,7 +159,7 @@ class Recorder:
                     f"the database refuses writes ({exc}), so no session was started. Free "
                     "disk space or check the drive, then start again."
                 ) from exc
-            self._queue.put(("open", session))
+            self._queue.put(q.Open(session))
             self.flush()
             return session
 
@@ -180,22 +172,37 @@ class Recorder:
         with self._session_lock:
             session = self.session
             done = threading.Event()
-            self._queue.put(("close", (status, done)))
+            self._queue.put(q.Close(status, done))
             done.wait(10)
             return session
 
-    def add_console_event(self, kind: str, data: dict[str, Any], t_us: int | None = None) -> None:
-        """An event the console itself raises: alarm, zone change, pass mark, command."""
-        self._queue.put(("event", (t_us, "console", kind, None, None, data)))
+    def add_console_event(
+        self, kind: EventKind | str, data: dict[str, Any], t_us: int | None = None
+    ) -> None:
+        """An event the console itself raises: alarm, zone change, pass mark, command.
+        `kind` is an EventKind (a plain string names one; ValueError for any other)."""
+        self._put_event(t_us, EventKind(kind), data)
+
+    def _put_event(
+        self,
+        t_us: int | None,
+        kind: EventKind,
+        data: dict[str, Any],
+        *,
+        source: str = "console",
+        code: int | None = None,
+        arg: int | None = None,
+    ) -> None:
+        self._queue.put(q.Event(EventRow(t_us, source, kind, code, arg, data)))
 
     def add_pass(self, row: dict[str, Any], undone: bool = False) -> None:
         """A pass closed (or a close taken back) by the zone model, for zone_passes."""
-        self._queue.put(("pass", (row, undone)))
+        self._queue.put(q.Pass(row, undone))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or held in the backlog)."""
         done = threading.Event()
-        self._queue.put(("flush", done))
+        self._queue.put(q.Flush(done))
         return done.wait(timeout)
 
     def close(self) -> None:
@@ -206,7 +213,7 @@ class Recorder:
         `interrupted`, with everything that was written, at the next start."""
         if self._disk.open is not None:
             self.end_session()
-        self._queue.put(("stop", None))
+        self._queue.put(q.Stop())
         self._thread.join(timeout=15)
         if not self._thread.is_alive():
             self.writer_store.close()
@@ -219,15 +226,8 @@ class Recorder:
         if self._disk.open is None:
             return
         # After a reconnect the pen may be another one, or have another cartridge.
-        data = {
-            "serial": info.serial,
-            "model": info.model,
-            "firmware": info.firmware,
-            "needles": info.needles,
-            "gauge": info.gauge,
-            "telemetry_hz": info.telemetry_hz,
-        }
-        self._queue.put(("event", (None, "console", "pen_info", None, None, data)))
+        data = {**_pen_fields(info), "telemetry_hz": info.telemetry_hz}
+        self._put_event(None, EventKind.PEN_INFO, data)
 
     def on_telemetry(self, batch: TelemetryBatch) -> None:
         if self._disk.open is None:
@@ -241,14 +241,15 @@ class Recorder:
         else:
             zone, pass_no = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
         cols["zone"], cols["pass_no"] = zone, pass_no
-        self._queue.put(("telemetry", cols))
+        self._queue.put(q.Samples(cols))
 
     def on_event(self, event: Event) -> None:
         if self._disk.open is None:
             return
         code = int(event.code)
-        kind = EventCode(code).name.lower() if code in EventCode._value2member_map_ else "unknown"
-        self._queue.put(("event", (event.t_us, "pen", kind, code, event.arg, {})))
+        known = EventCode(code).name if code in EventCode._value2member_map_ else None
+        kind = EventKind.from_pen(code, known)
+        self._put_event(event.t_us, kind, {}, source="pen", code=code, arg=event.arg)
 
     def on_gap(self, gap: SeqGap) -> None:
         """Frames lost on the wire: recorded as a gap with its length, never filled in."""
@@ -260,21 +261,16 @@ class Recorder:
             "seq_before": gap.seq_before,
             "seq_after": gap.seq_after,
         }
-        self._queue.put(
-            ("event", (gap.t_us_before, "console", "seq_gap", None, gap.frames_lost, data))
-        )
+        self._put_event(gap.t_us_before, EventKind.SEQ_GAP, data, arg=gap.frames_lost)
 
     def on_state(self, change: StateChange) -> None:
         if self._disk.open is None:
             return
         if change.state is LinkState.LOST and change.previous is LinkState.STREAMING:
-            data = {"message": change.message}
-            self._queue.put(
-                ("event", (self._last_t_us(), "console", "link_lost", None, None, data))
-            )
+            self._put_event(self._last_t_us(), EventKind.LINK_LOST, {"message": change.message})
         elif change.state is LinkState.STREAMING and change.gap_s is not None:
             gap = {"gap_s": round(change.gap_s, 3), "message": change.message}
-            self._queue.put(("event", (None, "console", "link_gap", None, None, gap)))
+            self._put_event(None, EventKind.LINK_GAP, gap)
 
     def on_command(self, name: str, requested: int | None, outcome: object) -> None:
         if isinstance(outcome, CommandResult) and name == "set_telemetry_rate" and outcome.ok:
@@ -290,7 +286,7 @@ class Recorder:
             data["telemetry_hz"] = outcome.telemetry_hz
         else:
             data["error"] = str(outcome)
-        self._queue.put(("event", (None, "console", "command", None, None, data)))
+        self._put_event(None, EventKind.COMMAND, data)
 
     def _last_t_us(self) -> int | None:
         o = self._disk.open
@@ -304,19 +300,20 @@ class Recorder:
         while True:
             wait_s = COMMIT_EVERY_S if self._disk.storage_ok else RETRY_S
             timeout = max(0.0, wait_s - (time.monotonic() - last_commit))
+            item: q.Item
             try:
-                kind, payload = self._queue.get(timeout=timeout)
+                item = self._queue.get(timeout=timeout)
             except queue.Empty:
-                kind, payload = "tick", None
+                item = q.Tick()
             try:
-                if kind == "stop":
+                if isinstance(item, q.Stop):
                     self._disk.commit_all(final=True)
                     self._disk.report_unwritten()
                     return
-                commit_now = self._take(kind, payload, flushes)
+                commit_now = self._take(item, flushes)
                 now = time.monotonic()
                 if commit_now or now - last_commit >= wait_s:
-                    self._disk.commit_all(final=kind == "flush")
+                    self._disk.commit_all(final=isinstance(item, q.Flush))
                     last_commit = now
                     for f in flushes:
                         f.set()
@@ -325,41 +322,39 @@ class Recorder:
                 log.exception("recorder writer failed")
                 self._notify("on_storage_problem", f"the recorder hit an internal error: {exc}")
             finally:
-                if kind == "stop":
+                if isinstance(item, q.Stop):
                     for f in flushes:
                         f.set()
 
-    def _take(self, kind: str, payload: Any, flushes: list[threading.Event]) -> bool:
+    def _take(self, item: q.Item, flushes: list[threading.Event]) -> bool:
         """Apply one queued item; True when it calls for a commit right away."""
         disk = self._disk
         o = disk.open
-        if kind == "open":
-            disk.open = SessionBuffer(payload)
-            return False
-        if kind == "close":
-            status, done = payload
-            try:
-                disk.end(status)
-            finally:
-                done.set()
-            return False
-        if kind == "flush":
-            flushes.append(payload)
-            return True
-        if o is None:
-            return kind == "tick"
-        if kind == "telemetry":
-            o.last_t_us = int(payload["t_us"][-1])
-            o.pending.append(payload)
-            self._samples += len(payload["seq"])
-            pending = sum(len(p["seq"]) for p in o.pending)
-            return disk.storage_ok and pending >= disk.per_chunk()
-        if kind == "event":
-            o.pending_events.append(payload)
-            self._events += 1
-        elif kind == "pass":
-            o.pending_passes.append(payload)
-        return kind == "tick"
+        match item:
+            case q.Open(session):
+                disk.open = SessionBuffer(session)
+                return False
+            case q.Close(status, done):
+                try:
+                    disk.end(status)
+                finally:
+                    done.set()
+                return False
+            case q.Flush(done):
+                flushes.append(done)
+                return True
+            case q.Samples(columns) if o is not None:
+                o.last_t_us = int(columns["t_us"][-1])
+                o.pending.append(columns)
+                self._samples += len(columns["seq"])
+                pending = sum(len(p["seq"]) for p in o.pending)
+                return disk.storage_ok and pending >= disk.per_chunk()
+            case q.Event(row) if o is not None:
+                o.pending_events.append(row)
+                self._events += 1
+            case q.Pass(row, undone) if o is not None:
+                o.pending_passes.append((row, undone))
+        return isinstance(item, q.Tick)
 
     def _notify(self, method: str, message: str) -> None:
         log.warning("%s", message)
@@ -370,3 +365,14 @@ class Recorder:
                     callback(message)
                 except Exception:
                     log.exception("recorder listener failed")
+
+
+def _pen_fields(info: Info) -> dict[str, Any]:
+    """What a session keeps of the pen's INFO (the store's `pen` argument)."""
+    return {
+        "serial": info.serial,
+        "model": info.model,
+        "firmware": info.firmware,
+        "needles": info.needles,
+        "gauge": info.gauge,
+    }

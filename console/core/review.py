@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.store import Store
+from console.store import EventKind, Store
 from console.store.packing import Columns
+from console.store.rows import ALARM_KINDS, GAP_KINDS
 
 SERIES_MIN_INTERVAL_DAYS = 28  # the seed spaces treatments 6–8 weeks apart
-GAP_KINDS = ("seq_gap", "link_gap", "link_lost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class SessionReview:
     def gaps(self) -> list[Gap]:
         out = []
         for e in self.events:
-            if e["kind"] not in GAP_KINDS or e["kind"] == "link_lost":
+            if e["kind"] not in GAP_KINDS or e["kind"] is EventKind.LINK_LOST:
                 continue
             data = e["data"]
             t = self.rel_s(e["t_us"])
@@ -121,7 +121,7 @@ class SessionReview:
         return out
 
     def alarms(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["kind"] in ("alarm", "depth_clamped", "fault_raised")]
+        return [e for e in self.events if e["kind"] in ALARM_KINDS]
 
     # ------------------------------------------------------------ replay
 

@@ -89,9 +89,14 @@ def _against(entries: list[AuditEntry], pin: ChainHead, what: str) -> list[str]:
     last = entries[-1]
     row = by_id.get(pin.entry_id)
     if row is None and last.id < pin.entry_id:
+        cut = (
+            f"row {pin.entry_id} was"
+            if last.id + 1 == pin.entry_id
+            else f"rows {last.id + 1} to {pin.entry_id} were"
+        )
         return [
-            f"audit_log: rows {last.id + 1} to {pin.entry_id} were deleted from the end of "
-            f"the audit trail ({what} says it ran to row {pin.entry_id})"
+            f"audit_log: {cut} deleted from the end of the audit trail ({what} says it "
+            f"ran to row {pin.entry_id})"
         ]
     if row is None:
         return [f"audit_log: row {pin.entry_id}, named by {what}, is missing"]

@@ -114,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     store_problem = ""
     interrupted: list[dict[str, object]] = []
     try:
-        store = Store(resolve_db_path(args.db))
+        db_path = resolve_db_path(args.db)
+        new_db = not db_path.exists()
+        store = Store(db_path)  # the first start creates the database: say where
+        if new_db:
+            print(f"pen-console: created a new database at {db_path}", file=sys.stderr)
         interrupted = store.mark_interrupted()
     except StoreError as exc:
         store_problem = f"Recording is off: {exc}"

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 
 from console.core.review import SessionReview
 from console.core.signing import signatures
+from console.core.trust import head_words
 
 DPI = 150
 MM = DPI / 25.4
@@ -192,6 +193,9 @@ def write_report(
                 page.text(f"content SHA-256 {s.content_sha256}", 7, colour="#444")
         else:
             page.text("Not signed.", 9, colour="#b71c1c")
+        # Written down on paper, the chain head lets `db check --anchor` find a later cut.
+        head = head_words(review.store.audit.head())
+        page.text(f"Audit chain head when printed: {head}", 7, colour="#444")
     finally:
         painter.end()
     step(100)

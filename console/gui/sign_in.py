@@ -51,10 +51,12 @@ def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> Use
 def sign_in(accounts: Accounts, parent: QWidget | None = None) -> User | None:
     dialog = CredentialsDialog("Sign in", "Sign in to use the console.", parent=parent)
     while dialog.exec() == QDialog.DialogCode.Accepted:
-        user = accounts.login(*dialog.values())
+        name, password = dialog.values()
+        user = accounts.login(name, password)
         if user is not None:
             return user
-        dialog.show_error("Wrong user name or password. Try again.")
+        why = accounts.why_refused(name)  # says so when the account is locked
+        dialog.show_error(why[0].upper() + why[1:] + ".")
     return None
 
 

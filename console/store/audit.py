@@ -18,6 +18,7 @@ import json
 import threading
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any
 
 from console.store.db import Db
 from console.store.keys import ChainHead
@@ -62,11 +63,11 @@ class AuditEntry:
     prev_hash: str
     hash: str
 
-    def new(self) -> object:
+    def new(self) -> Any:
         """The new value, decoded from JSON where it is JSON."""
         return _decode(self.new_value)
 
-    def old(self) -> object:
+    def old(self) -> Any:
         return _decode(self.old_value)
 
 
@@ -97,7 +98,7 @@ def as_text(value: object) -> str | None:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _decode(text: str | None) -> object:
+def _decode(text: str | None) -> Any:
     if text is None:
         return None
     try:

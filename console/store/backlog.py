@@ -19,7 +19,8 @@ import numpy as np
 
 from console.store import chunking
 from console.store.packing import Columns, PackError
-from console.store.store import ChunkRow, EventRow, Store
+from console.store.rows import ChunkRow, EventKind, EventRow
+from console.store.store import Store
 
 CHUNK_S = 1.0  # a chunk is committed as soon as it is full: a crash loses at most ~1 s
 MAX_BACKLOG_S = 15 * 60
@@ -42,7 +43,7 @@ class SessionBuffer:
     last_t_us: int | None = None
 
     def held_samples(self) -> int:
-        return sum(int(r[6]) for r in self.packed) + sum(len(p["seq"]) for p in self.pending)
+        return sum(r.samples for r in self.packed) + sum(len(p["seq"]) for p in self.pending)
 
     def empty(self) -> bool:
         return not (self.pending or self.packed or self.pending_events or self.pending_passes)
@@ -131,21 +132,21 @@ class DiskWriter:
         for o in self.sessions():
             while excess > 0 and o.packed:
                 row = o.packed.pop(0)
-                excess -= int(row[6])
-                dropped += int(row[6])
+                excess -= row.samples
+                dropped += row.samples
                 o.pending_events.append(
-                    (
-                        int(row[4]),
+                    EventRow(
+                        row.t_first_us,
                         "console",
-                        "samples_dropped",
+                        EventKind.SAMPLES_DROPPED,
                         None,
-                        int(row[6]),
+                        row.samples,
                         {
-                            "samples": int(row[6]),
-                            "first_seq": int(row[2]),
-                            "last_seq": int(row[3]),
-                            "t_first_us": int(row[4]),
-                            "t_last_us": int(row[5]),
+                            "samples": row.samples,
+                            "first_seq": row.first_seq,
+                            "last_seq": row.last_seq,
+                            "t_first_us": row.t_first_us,
+                            "t_last_us": row.t_last_us,
                             "reason": "the disk refused writes for longer than the "
                             f"{MAX_BACKLOG_S / 60:g}-minute memory buffer",
                         },
@@ -198,13 +199,13 @@ class DiskWriter:
 
 def storage_alarm(t_us: int | None, state: str, detail: str) -> EventRow:
     data = {"priority": "high", "condition": "storage_failing", "state": state, "detail": detail}
-    return (t_us, "console", "alarm", None, None, data)
+    return EventRow(t_us, "console", EventKind.ALARM, None, None, data)
 
 
 def dropped_event(cols: Columns, reason: str) -> EventRow:
     n = len(cols["seq"])
     data = {"samples": n, "first_seq": int(cols["seq"][0]), "reason": reason}
-    return (int(cols["t_us"][0]), "console", "samples_dropped", None, n, data)
+    return EventRow(int(cols["t_us"][0]), "console", EventKind.SAMPLES_DROPPED, None, n, data)
 
 
 def merge(parts: list[Columns]) -> Columns:

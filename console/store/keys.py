@@ -32,11 +32,14 @@ KEY_DIR_ENV = "PEN_CONSOLE_KEY_DIR"
 APP_NAME = "pen-console"
 
 
+def data_dir() -> Path:
+    """The per-user data directory: the default home of the database and the key."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
 def key_dir() -> Path:
     override = os.environ.get(KEY_DIR_ENV)
-    if override:
-        return Path(override)
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return Path(override) if override else data_dir()
 
 
 def _private_dir(path: Path) -> Path:

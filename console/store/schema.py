@@ -151,5 +151,7 @@ MIGRATIONS.append(
     USERS_V5_SQL
 )
 
-SEALS_SINCE = 5  # opening an older database seals its ended sessions once
+# Opening a database older than this step appends the audit.keyed marker and seals its
+# ended sessions once (console/store/store.py).
+SEALS_SINCE = MIGRATIONS.index(USERS_V5_SQL) + 1
 SCHEMA_VERSION = len(MIGRATIONS)

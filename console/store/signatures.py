@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from console.store.db import Db
 
 if TYPE_CHECKING:
-    from console.store.store import Store
+    from console.store.base import StoreBase
 
 METADATA_FIELDS = (
     "uuid",
@@ -62,7 +62,7 @@ class Amendment:
 HASH_VERSION = 2  # 2 added the chunks' summary columns; 1 is what older consoles signed
 
 
-def content_hash(store: Store, session: str, version: int = HASH_VERSION) -> str:
+def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) -> str:
     """The SHA-256 of everything recorded for `session` (StoreError if it is missing).
 
     `version` 1 is the hash older consoles wrote (without the chunk summaries), kept

@@ -1,65 +1,51 @@
 """The session store: one SQLite file (WAL, synchronous=FULL) reached through sqlite-utils.
 
 Opening migrates forward and refuses a database from a newer console. Every write is
-one short transaction; the recorder is the only writer of telemetry.
+one short transaction; the recorder is the only writer of telemetry. The SQL lives in
+the table modules beside this one: sessions.py and telemetry.py (mixins of Store),
+users.py, audit.py, signatures.py and ceilings.py (objects on it: store.users, ...).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import uuid as uuidlib
-from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import sqlite_utils
 
-from console.store import packing
 from console.store.audit import AuditTrail
 from console.store.ceilings import CeilingTable
 from console.store.db import Db
 from console.store.keys import ChainHead, HeadFile
-from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
-from console.store.signatures import HASH_VERSION, SignatureTable, content_hash
-from console.store.users import UserTable
-from drivers.messages import Status
-
-SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
-
-ChunkRow = tuple[Any, ...]  # a telemetry_chunks row, in insert order; [6] is `samples`
-# (t_us, source, kind, code, arg, data) of one events row
-EventRow = tuple[int | None, str, str, int | None, int | None, dict[str, Any]]
-
-
-# The chunk summary columns a session's content hash covers (version 2).
-SUMMARY_COLUMNS = (
-    "depth_meas_min_um",
-    "depth_meas_max_um",
-    "depth_meas_mean_um",
-    "strokes_delta",
-    "contact_ms",
+from console.store.rows import (
+    SESSION_STATUSES,
+    ChunkRow,
+    EventKind,
+    EventRow,
+    SessionFilter,
+    StoreError,
+    local_tz_name,
+    utc_now,
 )
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
+from console.store.sessions import SessionsMixin
+from console.store.signatures import SignatureTable
+from console.store.telemetry import SUMMARY_COLUMNS, TelemetryMixin
+from console.store.users import UserTable
 
-
-class StoreError(RuntimeError):
-    """The database cannot be used; the message says why and what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class SessionFilter:
-    since_utc: str | None = None
-    until_utc: str | None = None
-    practitioner: str | None = None
-    patient_code: str | None = None
-    status: str | None = None
-    text: str | None = None  # searched in notes
-    has_alarms: bool = False
-    has_link_gaps: bool = False
+__all__ = [
+    "SESSION_STATUSES",
+    "SUMMARY_COLUMNS",
+    "ChunkRow",
+    "EventKind",
+    "EventRow",
+    "SessionFilter",
+    "Store",
+    "StoreError",
+    "local_tz_name",
+    "utc_now",
+]
 
 
 def _is_access_problem(exc: sqlite3.DatabaseError) -> bool:
@@ -70,15 +56,7 @@ def _is_access_problem(exc: sqlite3.DatabaseError) -> bool:
     )
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def local_tz_name() -> str:
-    return str(datetime.now().astimezone().tzname() or "UTC")
-
-
-class Store:
+class Store(SessionsMixin, TelemetryMixin):
     def __init__(self, path: str | Path, *, key_dir: Path | None = None) -> None:
         """`key_dir` holds the installation key and chain heads (default: the per-user
         data directory, or $PEN_CONSOLE_KEY_DIR)."""
@@ -137,6 +115,11 @@ class Store:
         """This database's chain head as kept outside it, or a sentence why not."""
         return self._db.head.read()
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file (before the file is copied or renamed)."""
+        with self.lock:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()
@@ -185,360 +168,3 @@ class Store:
         ).fetchall()
         for (session,) in rows:
             self.seal(str(session), reason)
-
-    # ------------------------------------------------------------ people
-
-    def practitioner_id(self, display_name: str) -> int:
-        with self.transaction():
-            self.conn.execute(
-                "INSERT OR IGNORE INTO practitioners (display_name) VALUES (?)", (display_name,)
-            )
-            row = self.conn.execute(
-                "SELECT id FROM practitioners WHERE display_name = ?", (display_name,)
-            ).fetchone()
-        return int(row[0])
-
-    def patient_id(self, code: str, **details: Any) -> int:
-        with self.transaction():
-            self.conn.execute("INSERT OR IGNORE INTO patients (code) VALUES (?)", (code,))
-            if details:
-                sets = ", ".join(f"{k} = ?" for k in details)
-                self.conn.execute(
-                    f"UPDATE patients SET {sets} WHERE code = ?", (*details.values(), code)
-                )
-            row = self.conn.execute("SELECT id FROM patients WHERE code = ?", (code,)).fetchone()
-        return int(row[0])
-
-    # ------------------------------------------------------------ sessions
-
-    def create_session(
-        self,
-        patient_code: str,
-        practitioner: str,
-        *,
-        plan_name: str | None = None,
-        notes: str = "",
-        pen: dict[str, Any] | None = None,
-    ) -> str:
-        session = str(uuidlib.uuid4())
-        pen = pen or {}
-        patient = self.patient_id(patient_code)
-        practitioner_id = self.practitioner_id(practitioner)
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO sessions (uuid, patient_id, practitioner_id, pen_serial, pen_model,"
-                " pen_firmware, cartridge_needles, cartridge_gauge, started_utc, tz, status,"
-                " plan_name, notes) VALUES (?,?,?,?,?,?,?,?,?,?,'recording',?,?)",
-                (
-                    session,
-                    patient,
-                    practitioner_id,
-                    pen.get("serial"),
-                    pen.get("model"),
-                    pen.get("firmware"),
-                    pen.get("needles"),
-                    pen.get("gauge"),
-                    utc_now(),
-                    local_tz_name(),
-                    plan_name,
-                    notes,
-                ),
-            )
-        return session
-
-    def update_session(self, session: str, **fields: Any) -> None:
-        if not fields:
-            return
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        with self.transaction():
-            self.conn.execute(
-                f"UPDATE sessions SET {sets} WHERE uuid = ?", (*fields.values(), session)
-            )
-
-    def finish_session(self, session: str, status: str = "complete") -> None:
-        """The session's status and end time, and its seal in the audit trail."""
-        with self.transaction():
-            self.update_session(session, status=status, ended_utc=utc_now())
-            self.seal(session, status)
-
-    def seal(self, session: str, reason: str, by: str = "console") -> str:
-        """Write the session's content hash into the audit trail (`session.seal`): from
-        now on `db check` reports any change to it that has no later seal."""
-        with self.transaction():
-            digest = content_hash(self, session)
-            self.audit.append(
-                by,
-                "session.seal",
-                f"session:{session}",
-                None,
-                {"sha256": digest, "hash_version": HASH_VERSION, "reason": reason},
-            )
-        return digest
-
-    def chunk_digest_rows(
-        self, session: str, *, summaries: bool = True
-    ) -> list[tuple[list[object], bytes]]:
-        """Per chunk: its numbers (no, seqs, times, samples, and the summary columns
-        unless `summaries` is false) and its blob, for hashing."""
-        extra = SUMMARY_COLUMNS if summaries else ()
-        rows = self._db.query(
-            "SELECT data, chunk_no, first_seq, last_seq, t_first_us, t_last_us, samples"
-            + "".join(f", {c}" for c in extra)
-            + " FROM telemetry_chunks WHERE session_uuid = ? ORDER BY chunk_no",
-            (session,),
-        )
-        return [(list(r[1:]), bytes(r[0])) for r in rows]
-
-    def mark_interrupted(self) -> list[dict[str, Any]]:
-        """Sessions left `recording` by a crash become `interrupted`; returns them."""
-        with self.lock:
-            stuck = self.sessions(SessionFilter(status="recording"))
-            for s in stuck:
-                last = self.conn.execute(
-                    "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
-                    (s["uuid"],),
-                ).fetchone()[0]
-                with self.transaction():
-                    self.conn.execute(
-                        "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
-                    )
-                    self._insert_event(
-                        s["uuid"],
-                        None,
-                        "console",
-                        "session_interrupted",
-                        None,
-                        None,
-                        {"last_t_us": last, "found_utc": utc_now()},
-                    )
-                    self.seal(s["uuid"], "interrupted")
-        return stuck
-
-    def resolve_session(self, prefix: str) -> str:
-        rows = self.conn.execute(
-            "SELECT uuid FROM sessions WHERE uuid LIKE ? ORDER BY started_utc",
-            (prefix.lower() + "%",),
-        ).fetchall()
-        if not rows:
-            raise StoreError(f"no session starts with {prefix!r}; list them with `sessions`")
-        if len(rows) > 1:
-            raise StoreError(f"{prefix!r} matches {len(rows)} sessions; give more characters")
-        return str(rows[0][0])
-
-    def session(self, session: str) -> dict[str, Any]:
-        rows = self._session_rows("WHERE s.uuid = ?", [session])
-        if not rows:
-            raise StoreError(f"no session {session}")
-        return rows[0]
-
-    def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]:
-        f = filt or SessionFilter()
-        where, args = [], []
-        for clause, value in (
-            ("s.started_utc >= ?", f.since_utc),
-            ("s.started_utc < ?", f.until_utc),
-            ("pr.display_name = ?", f.practitioner),
-            ("pa.code = ?", f.patient_code),
-            ("s.status = ?", f.status),
-        ):
-            if value:
-                where.append(clause)
-                args.append(value)
-        if f.text:
-            where.append("s.notes LIKE ?")
-            args.append(f"%{f.text}%")
-        if f.has_alarms:
-            where.append(
-                "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid AND e.kind = 'alarm')"
-            )
-        if f.has_link_gaps:
-            where.append(
-                "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
-                " AND e.kind IN ('link_gap', 'seq_gap'))"
-            )
-        return self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
-
-    def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
-        sql = (
-            "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
-            " (SELECT coalesce(sum(samples), 0) FROM telemetry_chunks c"
-            "  WHERE c.session_uuid = s.uuid) AS samples,"
-            " (SELECT count(*) FROM events e WHERE e.session_uuid = s.uuid) AS events"
-            " FROM sessions s LEFT JOIN patients pa ON pa.id = s.patient_id"
-            f" LEFT JOIN practitioners pr ON pr.id = s.practitioner_id {where}"
-            " ORDER BY s.started_utc"
-        )
-        with self.lock:
-            cur = self.conn.execute(sql, args)
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, row, strict=True)) for row in cur]
-
-    # ------------------------------------------------------------ telemetry
-
-    def write_chunk(self, session: str, chunk_no: int, columns: packing.Columns) -> None:
-        self.write_batch(session, [(chunk_no, columns)], [])
-
-    def write_batch(
-        self,
-        session: str,
-        chunks: Iterable[tuple[int, packing.Columns]],
-        events: Iterable[EventRow],
-        passes: Iterable[tuple[dict[str, Any], bool]] = (),
-    ) -> None:
-        """Chunks, events and passes in one transaction: all of them land, or none do."""
-        rows = [self.pack_chunk(session, no, cols) for no, cols in chunks]
-        self.write_packed(session, rows, events, passes)
-
-    def write_packed(
-        self,
-        session: str,
-        rows: list[ChunkRow],
-        events: Iterable[EventRow],
-        passes: Iterable[tuple[dict[str, Any], bool]] = (),
-    ) -> None:
-        """Chunks already packed by `pack_chunk`, with events and passes, in one transaction.
-
-        The recorder packs each chunk once and retries only this step while the disk
-        refuses writes."""
-        with self.transaction():
-            if rows:
-                self.conn.executemany(
-                    "INSERT INTO telemetry_chunks (session_uuid, chunk_no, first_seq, last_seq,"
-                    " t_first_us, t_last_us, samples, depth_meas_min_um, depth_meas_max_um,"
-                    " depth_meas_mean_um, strokes_delta, contact_ms, data)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
-            for t_us, source, kind, code, arg, data in events:
-                self._insert_event(session, t_us, source, kind, code, arg, data)
-            for row, undone in passes:
-                if undone:
-                    self.conn.execute(
-                        "UPDATE zone_passes SET undone = 1 WHERE id = (SELECT max(id) FROM"
-                        " zone_passes WHERE session_uuid = ? AND zone = ? AND pass_no = ?"
-                        " AND undone = 0)",
-                        (session, row["zone"], row["pass_no"]),
-                    )
-                else:
-                    self._insert_pass(session, row)
-
-    @staticmethod
-    def pack_chunk(session: str, chunk_no: int, cols: packing.Columns) -> ChunkRow:
-        """The telemetry_chunks row for one chunk: summary columns and the packed blob."""
-        n = len(cols["seq"])
-        meas = np.asarray(cols["depth_meas_um"], np.int64)
-        running = meas[meas > 0]
-        t_us = np.asarray(cols["t_us"], np.int64)
-        contact = (np.asarray(cols["status"], np.int64) & int(Status.SKIN_CONTACT)) != 0
-        # contact time: sum of sample intervals that start in contact
-        dt_us = np.diff(t_us, append=t_us[-1:]) if n else t_us
-        contact_ms = int(dt_us[contact].sum() // 1000) if n else 0
-        strokes = np.asarray(cols["strokes"], np.int64)
-        return (
-            session,
-            chunk_no,
-            int(cols["seq"][0]),
-            int(cols["seq"][-1]),
-            int(t_us[0]),
-            int(t_us[-1]),
-            n,
-            int(running.min()) if running.size else None,
-            int(running.max()) if running.size else None,
-            float(running.mean()) if running.size else None,
-            int(strokes[-1] - strokes[0]),
-            contact_ms,
-            packing.pack(cols),
-        )
-
-    def chunk_blobs(self, session: str) -> Iterator[bytes]:
-        with self.lock:
-            rows = self.conn.execute(
-                "SELECT data FROM telemetry_chunks WHERE session_uuid = ? ORDER BY chunk_no",
-                (session,),
-            ).fetchall()
-        for (blob,) in rows:
-            yield blob
-
-    def load_telemetry(self, session: str) -> packing.Columns:
-        """The whole session's samples as numpy columns (telemetry + zone + pass_no)."""
-        return packing.unpack_many(list(self.chunk_blobs(session)))
-
-    # ------------------------------------------------------------ events and passes
-
-    def _insert_event(
-        self,
-        session: str,
-        t_us: int | None,
-        source: str,
-        kind: str,
-        code: int | None,
-        arg: int | None,
-        data: dict[str, Any],
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO events (session_uuid, at_utc, t_us, source, kind, code, arg, data)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (session, utc_now(), t_us, source, kind, code, arg, json.dumps(data, default=str)),
-        )
-
-    def add_event(
-        self,
-        session: str,
-        kind: str,
-        *,
-        t_us: int | None = None,
-        source: str = "console",
-        code: int | None = None,
-        arg: int | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        with self.transaction():
-            self._insert_event(session, t_us, source, kind, code, arg, data or {})
-
-    def events(self, session: str) -> list[dict[str, Any]]:
-        with self.lock:
-            cur = self.conn.execute(
-                "SELECT id, at_utc, t_us, source, kind, code, arg, data FROM events"
-                " WHERE session_uuid = ? ORDER BY id",
-                (session,),
-            )
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur]
-        for r in rows:
-            r["data"] = json.loads(r["data"])
-        return rows
-
-    def add_pass(self, session: str, row: dict[str, Any]) -> int:
-        with self.transaction():
-            return self._insert_pass(session, row)
-
-    def _insert_pass(self, session: str, row: dict[str, Any]) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO zone_passes (session_uuid, zone, pass_no, started_t_us, ended_t_us,"
-            " strokes, contact_ms, depth_mean_um, depth_max_um) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                session,
-                row["zone"],
-                row["pass_no"],
-                row["started_t_us"],
-                row["ended_t_us"],
-                row["strokes"],
-                row["contact_ms"],
-                row.get("depth_mean_um"),
-                row.get("depth_max_um"),
-            ),
-        )
-        return int(cur.lastrowid or 0)
-
-    def undo_pass(self, pass_id: int) -> None:
-        with self.transaction():
-            self.conn.execute("UPDATE zone_passes SET undone = 1 WHERE id = ?", (pass_id,))
-
-    def passes(self, session: str, include_undone: bool = False) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM zone_passes WHERE session_uuid = ?"
-        if not include_undone:
-            sql += " AND undone = 0"
-        with self.lock:
-            cur = self.conn.execute(sql + " ORDER BY id", (session,))
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, r, strict=True)) for r in cur]

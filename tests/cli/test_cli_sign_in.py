@@ -91,6 +91,18 @@ def test_backup_needs_sign_in(cli: Cli, db: Path, tmp_path: Path) -> None:
     assert dest.exists()
 
 
+def test_five_wrong_passwords_lock_the_account_until_an_admin_unlocks(cli: Cli, db: Path) -> None:
+    as_nurse = ("sessions", "--db", db, "--user", NURSE[0])
+    for _ in range(5):
+        assert cli(*as_nurse, stdin=lines("a-wrong-guess-123")).code == 4
+    locked = cli(*as_nurse, stdin=lines(NURSE[1]))  # the right password, too late
+    assert locked.code == 4 and locked.out == ""
+    assert "locked" in locked.one_sentence() and "users unlock" in locked.err
+    unlock = cli("users", "unlock", NURSE[0], "--db", db, "--user", ADMIN[0], stdin=lines(ADMIN[1]))
+    assert unlock.code == 0, unlock.err
+    assert cli(*as_nurse, stdin=lines(NURSE[1])).code == 0
+
+
 def test_on_a_terminal_the_password_is_asked_without_echo(db: Path) -> None:
     """A real pseudo-terminal as the controlling terminal: getpass prompts on it."""
     import os

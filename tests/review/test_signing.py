@@ -12,14 +12,16 @@ from console.core.accounts import Accounts, User
 from console.core.export import session_record
 from console.core.signing import SigningError, amend, content_hash, sign, verify_signatures
 from console.core.trust import check_database as check
-from console.store import Store, packing
+from console.store import EventKind, EventRow, Store, packing
 
 
 def _session_with_data(store: Store) -> str:
     session = store.create_session("P-7", "Dr A", pen={"serial": "SN1"})
     n = 1000
     cols = {name: np.arange(n).astype(dt) for name, dt in packing.COLUMNS.items()}
-    store.write_batch(session, [(0, cols), (1, cols)], [(5, "pen", "button_short", 1, 3, {})])
+    store.write_batch(
+        session, [(0, cols), (1, cols)], [EventRow(5, "pen", EventKind.BUTTON_SHORT, 1, 3, {})]
+    )
     store.add_pass(
         session,
         {

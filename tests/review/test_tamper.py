@@ -24,7 +24,7 @@ from console.core.clinic_ceilings import set_clinic_ceiling
 from console.core.signing import amend, sign
 from console.core.trust import check_database
 from console.core.zones import available_maps
-from console.store import Store, packing, utc_now
+from console.store import EventKind, EventRow, Store, packing, utc_now
 from console.store.keys import ChainHead
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,10 @@ def _session(store: Store, patient: str) -> str:
     store.write_batch(
         session,
         [(0, _columns(400, 0)), (1, _columns(400, 400))],
-        [(5, "pen", "button_short", 1, 3, {}), (9, "console", "alarm", None, None, {"x": 1})],
+        [
+            EventRow(5, "pen", EventKind.BUTTON_SHORT, 1, 3, {}),
+            EventRow(9, "console", EventKind.ALARM, None, None, {"x": 1}),
+        ],
         [({"zone": "forehead", "pass_no": 1, "started_t_us": 0, "ended_t_us": 399,
            "strokes": 40, "contact_ms": 300}, False)],
     )  # fmt: skip

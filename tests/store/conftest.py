@@ -54,17 +54,3 @@ def record(store: Store) -> Iterator[Callable[..., Recording]]:
 def intact_rows_between(sent: np.ndarray, first_seq_index: int, last_seq_index: int) -> np.ndarray:
     window = sent[first_seq_index : last_seq_index + 1]
     return window[window["intact"]]
-
-
-class StorageListener:
-    """Keeps what the recorder says about its storage."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.recovered: list[str] = []
-
-    def on_storage_problem(self, message: str) -> None:
-        self.problems.append(message)
-
-    def on_storage_recovered(self, message: str) -> None:
-        self.recovered.append(message)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from conftest import StorageListener as _Listener
+from storage_listener import StorageListener as _Listener
 
 from console.core.recorder import Recorder
 from console.core.trust import check_database as check

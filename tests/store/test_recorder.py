@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from conftest import StorageListener as _Listener
+from storage_listener import StorageListener as _Listener
 
 from console.core.audit import AuditLog
 from console.core.recorder import Recorder

@@ -126,3 +126,22 @@ def test_a_closed_pipe_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert err[-1] == "exit=2", ran.stderr
     assert "Traceback" not in ran.stderr and "Exception ignored" not in ran.stderr
     assert len(err) == 2 and "closed it early" in err[0]
+
+
+def test_the_consoles_first_start_creates_the_database_and_says_so(tmp_path: Path) -> None:
+    import os
+
+    db = tmp_path / "first.db"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "--db", str(db), "--quit-after", "0.5"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"created a new database at {db}" in done.stderr
+    assert db.exists() and (db.stat().st_mode & 0o777) == 0o600
+    again = subprocess.run(
+        [sys.executable, "-m", "console", "--db", str(db), "--quit-after", "0.5"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert again.returncode == 0 and "created" not in again.stderr

@@ -99,7 +99,7 @@ def test_new_databases_and_their_folder_are_private(
 ) -> None:
     data = tmp_path / "home" / ".local" / "share" / "pen-console"
     monkeypatch.delenv("PEN_CONSOLE_DB")
-    monkeypatch.setattr("console.core.paths.platformdirs.user_data_dir", lambda *a, **k: str(data))
+    monkeypatch.setattr("console.store.keys.platformdirs.user_data_dir", lambda *a, **k: str(data))
     made = cli("db", "init")
     assert made.code == 0, made.err
     db = data / "pen-console.db"
@@ -157,3 +157,9 @@ def test_restore_checks_the_backup_first(cli: Cli, db: Path, tmp_path: Path) -> 
     assert not [p for p in tmp_path.iterdir() if "restor" in p.name]
     missing = cli("db", "restore", tmp_path / "nope.db", "--db", db)
     assert missing.code == 2 and "no backup file" in missing.one_sentence()
+
+
+def test_an_older_world_readable_database_is_narrowed_on_open(cli: Cli, demo_db: Path) -> None:
+    demo_db.chmod(0o644)
+    assert cli("sessions", "--db", demo_db).code == 0
+    assert _mode(demo_db) == 0o600

@@ -1,0 +1,35 @@
+"""What the Store's mixins (sessions.py, telemetry.py) may rely on: its connection, lock,
+transactions, audit trail and each other's methods. Declarations only."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from console.store.audit import AuditTrail
+    from console.store.db import Db
+    from console.store.rows import EventRow, SessionFilter
+
+
+class StoreBase:
+    _db: Db
+    conn: sqlite3.Connection
+    lock: threading.RLock
+    audit: AuditTrail
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    if TYPE_CHECKING:  # provided by the other mixin
+
+        def _insert_event(self, session: str, e: EventRow) -> None: ...
+        def session(self, session: str) -> dict[str, Any]: ...
+        def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]: ...
+        def events(self, session: str) -> list[dict[str, Any]]: ...
+        def passes(self, session: str, include_undone: bool = False) -> list[dict[str, Any]]: ...
+        def chunk_digest_rows(
+            self, session: str, *, summaries: bool = True
+        ) -> list[tuple[list[object], bytes]]: ...

@@ -1,0 +1,197 @@
+"""Sessions, patients and practitioners: the SQL behind a session's life (create,
+update, end and seal, interrupted at the next start, find, list). A mixin of Store."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+
+from console.store.base import StoreBase
+from console.store.rows import (
+    EventKind,
+    EventRow,
+    SessionFilter,
+    StoreError,
+    local_tz_name,
+    utc_now,
+)
+from console.store.signatures import HASH_VERSION, content_hash
+
+
+class SessionsMixin(StoreBase):
+    # ------------------------------------------------------------ people
+
+    def practitioner_id(self, display_name: str) -> int:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO practitioners (display_name) VALUES (?)", (display_name,)
+            )
+            row = self.conn.execute(
+                "SELECT id FROM practitioners WHERE display_name = ?", (display_name,)
+            ).fetchone()
+        return int(row[0])
+
+    def patient_id(self, code: str, **details: Any) -> int:
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO patients (code) VALUES (?)", (code,))
+            if details:
+                sets = ", ".join(f"{k} = ?" for k in details)
+                self.conn.execute(
+                    f"UPDATE patients SET {sets} WHERE code = ?", (*details.values(), code)
+                )
+            row = self.conn.execute("SELECT id FROM patients WHERE code = ?", (code,)).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------ sessions
+
+    def create_session(
+        self,
+        patient_code: str,
+        practitioner: str,
+        *,
+        plan_name: str | None = None,
+        notes: str = "",
+        pen: dict[str, Any] | None = None,
+    ) -> str:
+        session = str(uuidlib.uuid4())
+        pen = pen or {}
+        patient = self.patient_id(patient_code)
+        practitioner_id = self.practitioner_id(practitioner)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO sessions (uuid, patient_id, practitioner_id, pen_serial, pen_model,"
+                " pen_firmware, cartridge_needles, cartridge_gauge, started_utc, tz, status,"
+                " plan_name, notes) VALUES (?,?,?,?,?,?,?,?,?,?,'recording',?,?)",
+                (
+                    session,
+                    patient,
+                    practitioner_id,
+                    pen.get("serial"),
+                    pen.get("model"),
+                    pen.get("firmware"),
+                    pen.get("needles"),
+                    pen.get("gauge"),
+                    utc_now(),
+                    local_tz_name(),
+                    plan_name,
+                    notes,
+                ),
+            )
+        return session
+
+    def update_session(self, session: str, **fields: Any) -> None:
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction():
+            self.conn.execute(
+                f"UPDATE sessions SET {sets} WHERE uuid = ?", (*fields.values(), session)
+            )
+
+    def finish_session(self, session: str, status: str = "complete") -> None:
+        """The session's status and end time, and its seal in the audit trail."""
+        with self.transaction():
+            self.update_session(session, status=status, ended_utc=utc_now())
+            self.seal(session, status)
+
+    def seal(self, session: str, reason: str, by: str = "console") -> str:
+        """Write the session's content hash into the audit trail (`session.seal`): from
+        now on `db check` reports any change to it that has no later seal."""
+        with self.transaction():
+            digest = content_hash(self, session)
+            self.audit.append(
+                by,
+                "session.seal",
+                f"session:{session}",
+                None,
+                {"sha256": digest, "hash_version": HASH_VERSION, "reason": reason},
+            )
+        return digest
+
+    def mark_interrupted(self) -> list[dict[str, Any]]:
+        """Sessions left `recording` by a crash become `interrupted`; returns them."""
+        with self.lock:
+            stuck = self.sessions(SessionFilter(status="recording"))
+            for s in stuck:
+                last = self.conn.execute(
+                    "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
+                    (s["uuid"],),
+                ).fetchone()[0]
+                with self.transaction():
+                    self.conn.execute(
+                        "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
+                    )
+                    self._insert_event(
+                        s["uuid"],
+                        EventRow(
+                            None,
+                            "console",
+                            EventKind.SESSION_INTERRUPTED,
+                            None,
+                            None,
+                            {"last_t_us": last, "found_utc": utc_now()},
+                        ),
+                    )
+                    self.seal(s["uuid"], "interrupted")
+        return stuck
+
+    def resolve_session(self, prefix: str) -> str:
+        rows = self.conn.execute(
+            "SELECT uuid FROM sessions WHERE uuid LIKE ? ORDER BY started_utc",
+            (prefix.lower() + "%",),
+        ).fetchall()
+        if not rows:
+            raise StoreError(f"no session starts with {prefix!r}; list them with `sessions`")
+        if len(rows) > 1:
+            raise StoreError(f"{prefix!r} matches {len(rows)} sessions; give more characters")
+        return str(rows[0][0])
+
+    def session(self, session: str) -> dict[str, Any]:
+        rows = self._session_rows("WHERE s.uuid = ?", [session])
+        if not rows:
+            raise StoreError(f"no session {session}")
+        return rows[0]
+
+    def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]:
+        f = filt or SessionFilter()
+        where, args = [], []
+        for clause, value in (
+            ("s.started_utc >= ?", f.since_utc),
+            ("s.started_utc < ?", f.until_utc),
+            ("pr.display_name = ?", f.practitioner),
+            ("pa.code = ?", f.patient_code),
+            ("s.status = ?", f.status),
+        ):
+            if value:
+                where.append(clause)
+                args.append(value)
+        if f.text:
+            where.append("s.notes LIKE ?")
+            args.append(f"%{f.text}%")
+        for wanted, kinds in (
+            (f.has_alarms, (EventKind.ALARM,)),
+            (f.has_link_gaps, (EventKind.LINK_GAP, EventKind.SEQ_GAP)),
+        ):
+            if wanted:
+                marks = ", ".join("?" for _ in kinds)
+                where.append(
+                    "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
+                    f" AND e.kind IN ({marks}))"
+                )
+                args += [k.value for k in kinds]
+        return self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
+
+    def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
+            " (SELECT coalesce(sum(samples), 0) FROM telemetry_chunks c"
+            "  WHERE c.session_uuid = s.uuid) AS samples,"
+            " (SELECT count(*) FROM events e WHERE e.session_uuid = s.uuid) AS events"
+            " FROM sessions s LEFT JOIN patients pa ON pa.id = s.patient_id"
+            f" LEFT JOIN practitioners pr ON pr.id = s.practitioner_id {where}"
+            " ORDER BY s.started_utc"
+        )
+        with self.lock:
+            cur = self.conn.execute(sql, args)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur]
