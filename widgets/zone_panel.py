@@ -70,8 +70,8 @@ class ZonePanel(QWidget):
         # A styled delegate honours the rows' size (the combo's own ignores it): drop-down
         # rows as big as buttons.
         self.plan_choice.setItemDelegate(QStyledItemDelegate(self.plan_choice))
-        for row in range(self.plan_choice.count()):
-            self.plan_choice.setItemData(row, QSize(0, 44), Qt.ItemDataRole.SizeHintRole)
+        for index in range(self.plan_choice.count()):
+            self.plan_choice.setItemData(index, QSize(0, 44), Qt.ItemDataRole.SizeHintRole)
         self.plan_choice.setMinimumHeight(44)
         # The longest plan name must not set the column's width: it is elided instead.
         self.plan_choice.setSizeAdjustPolicy(
@@ -126,7 +126,7 @@ class ZonePanel(QWidget):
             self.plan_choice.blockSignals(False)
         self.refresh()
 
-    def _allowed(self, action: Callable[..., None], *args: object, **kwargs: object) -> bool:
+    def _allowed(self, action: Callable[..., object], *args: object, **kwargs: object) -> bool:
         """Run `action`; a refusal is shown in its one sentence and changes nothing."""
         try:
             action(*args, **kwargs)

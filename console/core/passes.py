@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -32,16 +32,8 @@ class PassRecord:
     depth_max_um: int | None
 
     def row(self) -> dict[str, object]:
-        return {
-            "zone": self.zone,
-            "pass_no": self.pass_no,
-            "started_t_us": self.started_t_us,
-            "ended_t_us": self.ended_t_us,
-            "strokes": self.strokes,
-            "contact_ms": self.contact_ms,
-            "depth_mean_um": self.depth_mean_um,
-            "depth_max_um": self.depth_max_um,
-        }
+        """The zone_passes row's fields (the store adds the session and `undone`)."""
+        return asdict(self)
 
 
 @dataclass

@@ -22,6 +22,7 @@ import queue
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
@@ -39,6 +40,8 @@ from console.store import Store
 from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
 from drivers.messages import Info, Status
 
+T = TypeVar("T")
+
 RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
 DEFAULT_MAP = "face"
 
@@ -53,6 +56,16 @@ def rate_target_dhz(current_dhz: int, steps: int, info: Info) -> int:
     """The rate after `steps` steps of 5 Hz, from the pen's minimum when it reports none."""
     current = current_dhz or info.rate_min_dhz
     return min(max(current + steps * RATE_STEP_DHZ, info.rate_min_dhz), info.rate_max_dhz)
+
+
+def take_all(waiting: queue.SimpleQueue[T]) -> list[T]:
+    """Everything queued so far, oldest first, without waiting (the screen's side)."""
+    out: list[T] = []
+    while True:
+        try:
+            out.append(waiting.get_nowait())
+        except queue.Empty:
+            return out
 
 
 def failed(error: Exception) -> Future[CommandResult]:
@@ -310,11 +323,7 @@ class Treatment:
 
     def tick(self) -> Drained:
         """What arrived since the last tick; the alarms brought up to date. Screen thread."""
-        while True:
-            try:
-                active, detail = self._ceiling_alarms.get_nowait()
-            except queue.Empty:
-                break
+        for active, detail in take_all(self._ceiling_alarms):
             self.alarms.set_condition(Condition.DEPTH_ABOVE_CEILING, active, detail)
         drained = self.live.drain()
         stats = self.link.stats if self.link else None

@@ -17,7 +17,7 @@ from console.core.alarms import AlarmModel
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.roles import User
-from console.core.treatment import Treatment
+from console.core.treatment import Treatment, take_all
 from console.core.zone_session import ZoneSession
 from console.store import Store
 from drivers.link import CommandResult, Link, LinkState
@@ -97,7 +97,7 @@ class PenController(QObject):
         self.treatment.connect_to(url)
         self.link_replaced.emit()
 
-    def disconnect(self) -> None:
+    def disconnect_pen(self) -> None:
         if self.treatment.detach() is not None:
             self.link_replaced.emit()
 
@@ -141,11 +141,7 @@ class PenController(QObject):
     # ------------------------------------------------------------ display tick
 
     def tick(self) -> Drained:
-        while True:
-            try:
-                name, outcome = self._answers.get_nowait()
-            except queue.Empty:
-                break
+        for name, outcome in take_all(self._answers):
             self.command_answered.emit(name, outcome)
         drained = self.treatment.tick()
         self.frame.emit(drained)

@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c = self.controller
         self.connection.connect_requested.connect(c.connect_to)
-        self.connection.disconnect_requested.connect(c.disconnect)
+        self.connection.disconnect_requested.connect(c.disconnect_pen)
         self.connection.rescan_requested.connect(self.rescan)
         self.banner.acknowledge_requested.connect(c.alarms.acknowledge_all)
         self.window_choice.currentIndexChanged.connect(
