@@ -71,4 +71,4 @@ def _ticks(axis: pg.AxisItem, lo: float, hi: float, size_px: float) -> np.ndarra
     """The axis's major and first minor tick values between lo and hi."""
     levels = axis.tickValues(min(lo, hi), max(lo, hi), size_px)[:2]
     values = [v for _spacing, vs in levels for v in vs if min(lo, hi) <= v <= max(lo, hi)]
-    return np.unique(np.asarray(values, float))
+    return np.asarray(sorted(set(values)), float)

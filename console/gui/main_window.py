@@ -10,7 +10,7 @@ controller and its models.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import (
@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from console.core.live import Drained
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
-from console.gui.settings import THEMES, ConsoleSettings, stylesheet
+from console.gui.settings import PLOT_WINDOWS_S, THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
@@ -52,8 +52,10 @@ from widgets.readouts import Readouts
 from widgets.rec_indicator import RecIndicator
 from widgets.session_bar import SessionBar
 from widgets.shortcut_help import ShortcutHelp
-from widgets.telemetry_plot import WINDOWS_S, TelemetryPlot
 from widgets.zone_panel import ZonePanel
+
+if TYPE_CHECKING:
+    from widgets.telemetry_plot import TelemetryPlot
 
 DEFAULT_SIZE = (1280, 800)  # the layout's own minimum fits 1280×800 and 1366×768
 
@@ -69,7 +71,11 @@ class MainWindow(QMainWindow):
         c = controller
         self.connection = ConnectionBar(c.live)
         self.banner = AlarmBanner(c.alarms)
-        self.plot = TelemetryPlot(c.live)
+        # The live plots are built on first use (`plot`), after the window has shown.
+        self._plot: TelemetryPlot | None = None
+        self._plot_theme = "dark"
+        self._plot_window_s = settings.plot_window_s
+        self._plot_slot = QWidget()
         self.readouts = Readouts(c.live, columns=2)
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
@@ -135,7 +141,7 @@ class MainWindow(QMainWindow):
     def _plot_page(self) -> QWidget:
         tools = QHBoxLayout()
         self.window_choice = QComboBox()
-        for s in WINDOWS_S:
+        for s in PLOT_WINDOWS_S:
             self.window_choice.addItem(f"{s} s window", s)
         self.pause_button = QPushButton("Pause view [P]")
         self.pause_button.setCheckable(True)
@@ -151,8 +157,34 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(tools)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self._plot_slot, 1)
+        self._plot_page_layout = layout
         return page
+
+    @property
+    def plot(self) -> TelemetryPlot:
+        """The live plots, built on first use. Importing pyqtgraph and building its plots
+        is about a third of the start-up, and the first frame has no sample to draw, so
+        the window shows first and the first display tick (or anything that asks) builds
+        them in place, with the theme, window, force and pause already chosen."""
+        if self._plot is None:
+            from widgets.telemetry_plot import TelemetryPlot
+
+            plot = TelemetryPlot(self.controller.live)
+            plot.set_theme(self._plot_theme)
+            plot.set_window(self._plot_window_s)
+            plot.show_force(self.force_box.isChecked())
+            if self.pause_button.isChecked():
+                plot.set_paused(True)
+            self._plot_page_layout.replaceWidget(self._plot_slot, plot)
+            self._plot_slot.deleteLater()
+            self._plot = plot
+        return self._plot
+
+    def _set_plot_window(self, seconds: int) -> None:
+        self._plot_window_s = seconds
+        if self._plot is not None:
+            self._plot.set_window(seconds)
 
     def _build_menu(self) -> None:
         view = self.menuBar().addMenu("&View")
@@ -186,10 +218,10 @@ class MainWindow(QMainWindow):
         self.connection.rescan_requested.connect(self.rescan)
         self.banner.acknowledge_requested.connect(c.alarms.acknowledge_all)
         self.window_choice.currentIndexChanged.connect(
-            lambda i: self.plot.set_window(self.window_choice.itemData(i))
+            lambda i: self._set_plot_window(self.window_choice.itemData(i))
         )
-        self.pause_button.toggled.connect(self.plot.set_paused)
-        self.force_box.toggled.connect(self.plot.show_force)
+        self.pause_button.toggled.connect(lambda paused: self.plot.set_paused(paused))
+        self.force_box.toggled.connect(lambda shown: self.plot.show_force(shown))
         self.session_bar.start_requested.connect(self.start_session)
         self.session_bar.end_requested.connect(self.end_session)
         self.session_bar.target_changed.connect(self._on_target_changed)
@@ -230,7 +262,9 @@ class MainWindow(QMainWindow):
         # Re-applying the same sheet re-polishes every widget: ~0.1 s at start-up for nothing.
         if isinstance(app, QApplication) and app.styleSheet() != sheet:
             app.setStyleSheet(sheet)
-        self.plot.set_theme(theme)
+        self._plot_theme = theme
+        if self._plot is not None:
+            self._plot.set_theme(theme)
         self.zone_panel.map.set_theme(theme)
         self.theme_actions[theme].setChecked(True)
         if remember:
@@ -376,13 +410,14 @@ class MainWindow(QMainWindow):
         splitter = self.settings.window_state("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        self.window_choice.setCurrentIndex(WINDOWS_S.index(self.settings.plot_window_s))
-        self.plot.set_window(self.settings.plot_window_s)
+        self.window_choice.setCurrentIndex(PLOT_WINDOWS_S.index(self.settings.plot_window_s))
+        self._set_plot_window(self.settings.plot_window_s)
 
     def save_state(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("splitter", self.splitter.saveState())
-        self.settings.plot_window_s = self.plot.window_s
+        shown = self._plot.window_s if self._plot is not None else self._plot_window_s
+        self.settings.plot_window_s = shown
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

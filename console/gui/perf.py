@@ -33,6 +33,7 @@ class PerfLog:
         self._t0 = time.monotonic()
         self._cpu0 = time.process_time()
         self.lines: list[dict[str, float]] = []
+        self._first_paint_unix: float | None = None  # the plots' first paint (start-up)
 
     def on_frame(self, drained: Drained) -> None:
         self._waiting += drained.received_ns
@@ -41,6 +42,8 @@ class PerfLog:
         self._maybe_write()
 
     def on_paint(self, painted_ns: int) -> None:
+        if self._first_paint_unix is None:
+            self._first_paint_unix = time.time()
         self._paints += 1
         if self._waiting:
             self._latencies_ms += [(painted_ns - r) / 1e6 for r in self._waiting if r]
@@ -62,6 +65,8 @@ class PerfLog:
             "latency_ms_p99": round(float(np.nanpercentile(lat, 99)), 2),
             "queue_depth": self._queue_depth,
         }
+        if self._first_paint_unix is not None and not self.lines:
+            line["first_paint_unix"] = self._first_paint_unix
         rss = resident_mb()
         if rss is not None:  # memory must stay flat (within 10 MB after the first minute)
             line["rss_mb"] = round(rss, 1)
