@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import threading
 import time
+from functools import partial
 
 from console.commands._common import (
     CommandError,
@@ -20,6 +21,7 @@ from console.commands._common import (
 )
 from console.core.access import Access
 from console.core.accounts import Action
+from console.core.backups import Kind, back_up_now, notices_of
 from console.core.records import operate_pen
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
@@ -109,10 +111,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         return 2
     for s in interrupted:
-        print(
-            f"record: session {shown(s['uuid'])} was interrupted; its data is kept",
-            file=sys.stderr,
-        )
+        print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
     try:
         operate_pen(access, port)
     except BaseException:
@@ -167,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stats = link.stats
         treatment.close()  # ends the session, closes the link and the recorder
+        if session is not None and recorder.storage_ok:  # the automatic session backup
+            for notice in notices_of(partial(back_up_now, store, Kind.SESSION)):
+                print(f"record: {notice.text}", file=sys.stderr)
         store.close()
     if session is None:
         return 2

@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     BACKUP = "backup"
     RESTORE = "restore"
+    IMPORT = "import"  # merge a session bundle from another cart (adds, never overwrites)
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -41,6 +42,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.OVERRIDE_CEILING,
             Action.REVIEW,
             Action.EXPORT,
+            Action.IMPORT,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -55,6 +57,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT,
             Action.EDIT_CEILING_DEFAULTS,
             Action.BACKUP,
+            Action.IMPORT,
         }
     ),
     # The first account of a cart is its admin, often the medical director: it may run
@@ -69,6 +72,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_CEILING_DEFAULTS,
             Action.BACKUP,
             Action.RESTORE,
+            Action.IMPORT,
         }
     ),
 }

@@ -35,9 +35,8 @@ class EventKind(enum.StrEnum):
     COMMAND = "command"
     SAMPLES_DROPPED = "samples_dropped"
     SESSION_INTERRUPTED = "session_interrupted"
-    # from the session clock (console.core.continuity.BreakKind): the pen changed mid-session
-    NEW_PEN = "new_pen"
-    PEN_RESTARTED = "pen_restarted"
+    NEW_PEN = "new_pen"  # another pen's INFO mid-session (console.core.continuity)
+    PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     # from the treatment
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
@@ -133,7 +132,7 @@ class EventRecord(TypedDict):
     data: dict[str, Any]
 
 
-class PassRecord(TypedDict):
+class StoredPass(TypedDict):
     """One zone_passes row as `Store.passes()` returns it."""
 
     id: int
