@@ -88,7 +88,7 @@ class EventRow(NamedTuple):
 
     t_us: int | None
     source: str  # "pen" or "console"
-    kind: EventKind
+    kind: EventKind | str  # str only for a kind not (yet) in EventKind: kept, never lost
     code: int | None
     arg: int | None
     data: dict[str, Any]
