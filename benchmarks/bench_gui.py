@@ -212,7 +212,9 @@ def main() -> None:
     result["heartbeat_gap_ms_max"] = max(r["heartbeat_gap_ms_max"] for r in runs)  # worst
     if "rss_growth_mb" in result:
         result["rss_growth_mb"] = max(r["rss_growth_mb"] for r in runs)  # worst
-    result |= {key: median(values) for key, values in cold.items()}
+    for key, values in cold.items():
+        finite = [v for v in values if v == v]  # a launch may quit before its first paint
+        result[key] = median(finite) if finite else float("nan")
     report(args, result, COLD_STARTS)
 
 

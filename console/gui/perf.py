@@ -34,6 +34,7 @@ class PerfLog:
         self._cpu0 = time.process_time()
         self.lines: list[dict[str, float]] = []
         self._first_paint_unix: float | None = None  # the plots' first paint (start-up)
+        self._first_paint_said = False
 
     def on_frame(self, drained: Drained) -> None:
         self._waiting += drained.received_ns
@@ -65,8 +66,9 @@ class PerfLog:
             "latency_ms_p99": round(float(np.nanpercentile(lat, 99)), 2),
             "queue_depth": self._queue_depth,
         }
-        if self._first_paint_unix is not None and not self.lines:
-            line["first_paint_unix"] = self._first_paint_unix
+        if self._first_paint_unix is not None and not self._first_paint_said:
+            line["first_paint_unix"] = self._first_paint_unix  # in one line only
+            self._first_paint_said = True
         rss = resident_mb()
         if rss is not None:  # memory must stay flat (within 10 MB after the first minute)
             line["rss_mb"] = round(rss, 1)
