@@ -10,6 +10,10 @@ The set depth is drawn as a step line over the measured trace (it only changes w
 practitioner changes it, so its change points are all it needs), the active zone's
 ceiling as a dashed red line, outages as grey "link lost" bands, and a legend under the
 plots names each kind of event line: faults and alarms have different colours.
+
+Per frame it does only what moved (docs/benchmarks.md, issue 13): the window is binned
+incrementally (`PeakCache`), the event lines are shifted as one group rather than made
+again, the grid and the axes stay still, and the view repaints one dirty rectangle.
 """
 
 from __future__ import annotations
@@ -242,7 +246,7 @@ class TelemetryPlot(QWidget):
         self.rate_curve.setData(x, cols["rate_hz"])
         if self.force_plot.isVisible():
             self.force_curve.setData(x, cols["force_n"])
-        self._place_markers(now_t, since_t)
+        self._place_markers(now_t)
         self._place_outages(now_t, since_t)
 
     def set_ceiling(self, ceiling_mm: float | None) -> None:
@@ -307,7 +311,7 @@ class TelemetryPlot(QWidget):
         self.depth_plot.setYRange(0, top_mm * 1.05, padding=0)
         self.rate_plot.setYRange(0, info.rate_max_hz * 1.08, padding=0)
 
-    def _place_markers(self, now_t: float, since_t: float) -> None:
+    def _place_markers(self, now_t: float) -> None:
         self._marker_group.setPos(-now_t, 0.0)
         markers = self.live.markers
         (y_lo, y_hi) = self.depth_plot.viewRange()[1]
