@@ -23,13 +23,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -40,7 +37,8 @@ from PySide6.QtWidgets import (
 from console.core.live import Drained
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
-from console.gui.settings import PLOT_WINDOWS_S, THEMES, ConsoleSettings, stylesheet
+from console.gui.plot_page import PlotPage
+from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
@@ -72,10 +70,10 @@ class MainWindow(QMainWindow):
         self.connection = ConnectionBar(c.live)
         self.banner = AlarmBanner(c.alarms)
         # The live plots are built on first use (`plot`), after the window has shown.
-        self._plot: TelemetryPlot | None = None
-        self._plot_theme = "dark"
-        self._plot_window_s = settings.plot_window_s
-        self._plot_slot = QWidget()
+        self.plot_page = PlotPage(c.live, settings.plot_window_s)
+        self.window_choice = self.plot_page.window_choice
+        self.pause_button = self.plot_page.pause_button
+        self.force_box = self.plot_page.force_box
         self.readouts = Readouts(c.live, columns=2)
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
@@ -87,7 +85,7 @@ class MainWindow(QMainWindow):
         self.screen_lock: Any = None  # console.gui.sign_in.ScreenLock once someone signed in
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._plot_page(), "Telemetry")
+        self.tabs.addTab(self.plot_page, "Telemetry")
         self.tabs.addTab(self.alarm_list, "Alarm list")
         # Three columns: plots, the zone map (as tall as the screen allows), and the
         # numbers with the pen controls. This is what fits 1280×800 with a usable map.
@@ -138,53 +136,10 @@ class MainWindow(QMainWindow):
         self._wire()
         self.restore_state()
 
-    def _plot_page(self) -> QWidget:
-        tools = QHBoxLayout()
-        self.window_choice = QComboBox()
-        for s in PLOT_WINDOWS_S:
-            self.window_choice.addItem(f"{s} s window", s)
-        self.pause_button = QPushButton("Pause view [P]")
-        self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Freeze the plots and drag to look back; recording goes on")
-        self.force_box = QCheckBox("Force")
-        self.force_box.setToolTip("Show the contact force plot")
-        for w in (self.window_choice, self.pause_button, self.force_box):
-            w.setMinimumHeight(44)
-            tools.addWidget(w)
-        tools.addStretch(1)
-        page = QWidget()
-        page.setObjectName("plotTools")
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(tools)
-        layout.addWidget(self._plot_slot, 1)
-        self._plot_page_layout = layout
-        return page
-
     @property
     def plot(self) -> TelemetryPlot:
-        """The live plots, built on first use. Importing pyqtgraph and building its plots
-        is about a third of the start-up, and the first frame has no sample to draw, so
-        the window shows first and the first display tick (or anything that asks) builds
-        them in place, with the theme, window, force and pause already chosen."""
-        if self._plot is None:
-            from widgets.telemetry_plot import TelemetryPlot
-
-            plot = TelemetryPlot(self.controller.live)
-            plot.set_theme(self._plot_theme)
-            plot.set_window(self._plot_window_s)
-            plot.show_force(self.force_box.isChecked())
-            if self.pause_button.isChecked():
-                plot.set_paused(True)
-            self._plot_page_layout.replaceWidget(self._plot_slot, plot)
-            self._plot_slot.deleteLater()
-            self._plot = plot
-        return self._plot
-
-    def _set_plot_window(self, seconds: int) -> None:
-        self._plot_window_s = seconds
-        if self._plot is not None:
-            self._plot.set_window(seconds)
+        """The live plots (built on first use: console/gui/plot_page.py)."""
+        return self.plot_page.plot
 
     def _build_menu(self) -> None:
         view = self.menuBar().addMenu("&View")
@@ -217,11 +172,6 @@ class MainWindow(QMainWindow):
         self.connection.disconnect_requested.connect(c.disconnect_pen)
         self.connection.rescan_requested.connect(self.rescan)
         self.banner.acknowledge_requested.connect(c.alarms.acknowledge_all)
-        self.window_choice.currentIndexChanged.connect(
-            lambda i: self._set_plot_window(self.window_choice.itemData(i))
-        )
-        self.pause_button.toggled.connect(lambda paused: self.plot.set_paused(paused))
-        self.force_box.toggled.connect(lambda shown: self.plot.show_force(shown))
         self.session_bar.start_requested.connect(self.start_session)
         self.session_bar.end_requested.connect(self.end_session)
         self.session_bar.target_changed.connect(self._on_target_changed)
@@ -239,7 +189,6 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
-        self.pause_button.toggled.connect(self._on_paused)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         c.command_answered.connect(self.controls.show_answer)
@@ -262,9 +211,7 @@ class MainWindow(QMainWindow):
         # Re-applying the same sheet re-polishes every widget: ~0.1 s at start-up for nothing.
         if isinstance(app, QApplication) and app.styleSheet() != sheet:
             app.setStyleSheet(sheet)
-        self._plot_theme = theme
-        if self._plot is not None:
-            self._plot.set_theme(theme)
+        self.plot_page.set_theme(theme)
         self.zone_panel.map.set_theme(theme)
         self.theme_actions[theme].setChecked(True)
         if remember:
@@ -314,9 +261,6 @@ class MainWindow(QMainWindow):
     def _end_from_keys(self) -> None:
         if self.session_bar.recording:
             self.end_session()
-
-    def _on_paused(self, paused: bool) -> None:
-        self.pause_button.setText("Resume view [P]" if paused else "Pause view [P]")
 
     def report_interrupted(self, sessions: list[dict[str, Any]]) -> None:
         """Sessions a crash or power cut left open, found at start-up."""
@@ -410,14 +354,11 @@ class MainWindow(QMainWindow):
         splitter = self.settings.window_state("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        self.window_choice.setCurrentIndex(PLOT_WINDOWS_S.index(self.settings.plot_window_s))
-        self._set_plot_window(self.settings.plot_window_s)
 
     def save_state(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("splitter", self.splitter.saveState())
-        shown = self._plot.window_s if self._plot is not None else self._plot_window_s
-        self.settings.plot_window_s = shown
+        self.settings.plot_window_s = self.plot_page.shown_window_s()
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
