@@ -34,6 +34,9 @@ class Condition(enum.StrEnum):
     PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
     LINK_QUALITY = "link_quality"
     MOTOR_NO_SESSION = "motor_no_session"
+    # the procedure (issue 11)
+    STEP_TIMER_DONE = "step_timer_done"
+    STARTED_BEFORE_STEPS = "started_before_steps"
 
 
 AlarmCondition = Condition  # the name the zone map and others import
@@ -48,6 +51,8 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
     Condition.MOTOR_NO_SESSION: Priority.MEDIUM,
     Condition.LINK_QUALITY: Priority.LOW,
+    Condition.STEP_TIMER_DONE: Priority.LOW,
+    Condition.STARTED_BEFORE_STEPS: Priority.MEDIUM,
 }
 
 TITLES: dict[Condition, str] = {
@@ -60,6 +65,8 @@ TITLES: dict[Condition, str] = {
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",
     Condition.LINK_QUALITY: "Link quality",
     Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
+    Condition.STEP_TIMER_DONE: "Timer complete",
+    Condition.STARTED_BEFORE_STEPS: "STARTED BEFORE THE STEPS",
 }
 
 

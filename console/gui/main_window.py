@@ -38,6 +38,7 @@ from console.core.live import Drained
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.plot_page import PlotPage
+from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.plot_page, "Telemetry")
         self.tabs.addTab(self.alarm_list, "Alarm list")
+        self.procedure_view = ProcedureView(self, self.tabs)  # the plan's steps, first tab
         # Three columns: plots, the zone map (as tall as the screen allows), and the
         # numbers with the pen controls. This is what fits 1280×800 with a usable map.
         side = QWidget()
@@ -335,6 +337,7 @@ class MainWindow(QMainWindow):
         simulated = self.controller.simulated
         self.connection.refresh(simulated)
         self.zone_panel.refresh()
+        self.procedure_view.refresh()
         self.rec.refresh()
         zone = self.controller.zones.status()
         self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
