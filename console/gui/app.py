@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from console.gui.controller import PenController
     from console.gui.main_window import MainWindow
     from console.gui.settings import ConsoleSettings, stylesheet
-    from console.store import Store, StoreError
+    from console.store import Store, StoreError, spill
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Pen Console")
@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{store.migration_backup}",
                 file=sys.stderr,
             )
+        spill.recover_all(store)  # a full disk's spilled backlog, merged back first
         interrupted = store.mark_interrupted()
     except StoreError as exc:
         store_problem = f"Recording is off: {exc}"
