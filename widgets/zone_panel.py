@@ -143,10 +143,12 @@ class ZonePanel(QWidget):
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
-            over = s.pass_no > s.target  # "pass 6 of 3": flagged in words and colour
+            # "pass 6 of 3": flagged in words and colour; PRP passes in words of their own
+            over = s.over_target if s.pass_word else s.pass_no > s.target
+            words = s.pass_word or f"pass {s.pass_no} of {s.target}"
             flag = " · OVER TARGET" if over else ""
             self.where.setText(
-                f"{s.active_label} · pass {s.pass_no} of {s.target}{flag} · "
+                f"{s.active_label} · {words}{flag} · "
                 f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
             )
             if self.where.property("over") != over:

@@ -35,6 +35,9 @@ class Condition(enum.StrEnum):
     LINK_QUALITY = "link_quality"
     MOTOR_NO_SESSION = "motor_no_session"
     CEILINGS_TAMPERED = "ceilings_tampered"
+    # the procedure (issue 11)
+    STEP_TIMER_DONE = "step_timer_done"
+    STARTED_BEFORE_STEPS = "started_before_steps"
 
 
 AlarmCondition = Condition  # the name the zone map and others import
@@ -50,6 +53,8 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
     Condition.MOTOR_NO_SESSION: Priority.MEDIUM,
     Condition.LINK_QUALITY: Priority.LOW,
+    Condition.STEP_TIMER_DONE: Priority.LOW,
+    Condition.STARTED_BEFORE_STEPS: Priority.MEDIUM,
 }
 
 TITLES: dict[Condition, str] = {
@@ -63,6 +68,8 @@ TITLES: dict[Condition, str] = {
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",
     Condition.LINK_QUALITY: "Link quality",
     Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
+    Condition.STEP_TIMER_DONE: "Timer complete",
+    Condition.STARTED_BEFORE_STEPS: "STARTED BEFORE THE STEPS",
 }
 
 
@@ -127,6 +134,9 @@ class AlarmModel:
         self.on_raised: list[AlarmCallback] = []
         self.on_cleared: list[AlarmCallback] = []
         self.on_changed: list[Callable[[], None]] = []
+        # Widgets poll this instead of registering a callback: a model that worker-reachable
+        # code holds must not hold a widget (style.md; issue 15).
+        self.changes = 0
 
     # ------------------------------------------------------------ conditions
 
@@ -238,6 +248,7 @@ class AlarmModel:
         self._changed()
 
     def _changed(self) -> None:
+        self.changes += 1
         for cb in self.on_changed:
             cb()
 

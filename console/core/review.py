@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.store import EventKind, Store
+from console.core.passes import is_prp_pass
+from console.core.review_levels import TelemetryLevels, peaks
+from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
 from console.store.rows import ALARM_KINDS, GAP_KINDS, EventRecord
 
@@ -45,24 +47,47 @@ class Gap:
 
 
 class SessionReview:
+    """Opens on the session's min/max summaries (review_levels.py) when it has them, so
+    its cost does not grow with the session's length; `columns` and `t_s` (every sample)
+    are read only when asked for (export, tests) or for a session without summaries."""
+
     def __init__(self, store: Store, session: str) -> None:
         self.store = store
         self.session = session
         self.meta = store.session(session)
-        self.columns: Columns = store.load_telemetry(session)
         self.events = store.events(session)
         self.passes = store.passes(session)
         self.zone_ids: list[str] = json.loads(self.meta.get("zone_ids") or "[]")
-        t_us = self.columns["t_us"].astype(np.int64)
-        self.t0_us = int(t_us[0]) if len(t_us) else 0
-        self.t_s = (t_us - self.t0_us) / 1e6
+        self.levels = TelemetryLevels.of(store, session)
+        self._columns: Columns | None = None
+        self._t_s: npt.NDArray[np.float64] | None = None
+        self._first: Columns | None = None
+        if self.levels is not None:
+            self.t0_us = self.levels.t0_us
+        else:
+            t_us = self.columns["t_us"].astype(np.int64)
+            self.t0_us = int(t_us[0]) if len(t_us) else 0
+
+    @property
+    def columns(self) -> Columns:
+        if self._columns is None:
+            self._columns = self.store.load_telemetry(self.session)
+        return self._columns
+
+    @property
+    def t_s(self) -> npt.NDArray[np.float64]:
+        if self._t_s is None:
+            self._t_s = (self.columns["t_us"].astype(np.int64) - self.t0_us) / 1e6
+        return self._t_s
 
     @property
     def samples(self) -> int:
-        return len(self.t_s)
+        return self.levels.samples if self.levels is not None else len(self.t_s)
 
     @property
     def duration_s(self) -> float:
+        if self.levels is not None:
+            return (self.levels.t_end_us - self.t0_us) / 1e6
         return float(self.t_s[-1]) if self.samples else 0.0
 
     def rel_s(self, t_us: int | None) -> float | None:
@@ -74,9 +99,36 @@ class SessionReview:
         self, column: str, bins: int = 2000, t_range: tuple[float, float] | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """x, y drawing min and max per bin (peak-preserving), with NaN across link gaps."""
+        if self.levels is not None:
+            return self._envelope_from_levels(self.levels, column, bins, t_range)
         t, y_all = self.t_s, self.columns[column]
         lo, hi = (0, len(t)) if t_range is None else np.searchsorted(t, t_range)
-        t, y = t[lo:hi], y_all[lo:hi].astype(np.float64)  # convert only what is shown
+        return self._envelope_of(t[lo:hi], y_all[lo:hi], bins)
+
+    def _envelope_from_levels(
+        self,
+        levels: TelemetryLevels,
+        column: str,
+        bins: int,
+        t_range: tuple[float, float] | None,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        span = (0.0, self.duration_s + 1e-6) if t_range is None else t_range
+        lo_us, hi_us = (self.t0_us + int(x * 1e6) for x in span)
+        i0, i1 = levels.chunks_in(lo_us, hi_us)
+        if column in summaries.SUMMARY_COLUMNS:
+            level = levels.level(column, i0, i1, bins)
+            if level is not None:
+                t = (level.t_us - self.t0_us) / 1e6
+                return peaks(t, level.mins, level.maxs, bins, span)
+        cols = levels.samples_of(i0, i1)
+        t = (cols["t_us"].astype(np.int64) - self.t0_us) / 1e6
+        lo, hi = np.searchsorted(t, span)
+        return self._envelope_of(t[lo:hi], cols[column][lo:hi], bins)
+
+    def _envelope_of(
+        self, t: npt.NDArray[np.float64], y_raw: npt.NDArray[Any], bins: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        y = y_raw.astype(np.float64)  # convert only what is shown
         if len(t) <= 2 * bins:
             return self._with_gaps(t, y)
         edges = np.linspace(t[0], t[-1], bins + 1)
@@ -123,13 +175,29 @@ class SessionReview:
     def alarms(self) -> list[EventRecord]:
         return [e for e in self.events if e["kind"] in ALARM_KINDS]
 
+    def steps(self) -> list[EventRecord]:
+        """The procedure's steps, timers and overrides, in order (issue 11)."""
+        return [e for e in self.events if e["kind"] in STEP_KINDS]
+
     # ------------------------------------------------------------ replay
+
+    def _around(self, t_s: float) -> tuple[Columns, npt.NDArray[np.float64], Columns]:
+        """The samples near t_s with their times, and the session's first chunk."""
+        levels = self.levels
+        if levels is None:
+            return self.columns, self.t_s, self.columns
+        if self._first is None:
+            self._first = levels.samples_of(0, 1)
+        t_us = self.t0_us + int(t_s * 1e6)
+        i0, i1 = levels.chunks_in(t_us, t_us)
+        cols = levels.samples_of(max(0, i0 - 1), i1)  # the sample before t may be earlier
+        return cols, (cols["t_us"].astype(np.int64) - self.t0_us) / 1e6, self._first
 
     def state_at(self, t_s: float) -> ReplayState:
         if not self.samples:
             return ReplayState(t_s, 0, 0, 0.0, 0, "", 0, {}, 0)
-        i = int(np.clip(np.searchsorted(self.t_s, t_s, side="right") - 1, 0, self.samples - 1))
-        c = self.columns
+        c, times, first = self._around(t_s)
+        i = int(np.clip(np.searchsorted(times, t_s, side="right") - 1, 0, len(times) - 1))
         zone_idx = int(c["zone"][i])
         zone = self.zone_ids[zone_idx - 1] if 0 < zone_idx <= len(self.zone_ids) else ""
         t_us = self.t0_us + int(t_s * 1e6)
@@ -143,7 +211,7 @@ class SessionReview:
             depth_set_um=int(c["depth_set_um"][i]),
             depth_meas_um=int(c["depth_meas_um"][i]),
             rate_hz=int(c["rate_dhz"][i]) / 10,
-            strokes=int(c["strokes"][i] - c["strokes"][0]),
+            strokes=int(c["strokes"][i] - first["strokes"][0]),
             zone=zone,
             pass_no=int(c["pass_no"][i]),
             passes_done=done,
@@ -159,13 +227,14 @@ class SessionReview:
                 {
                     "zone": p["zone"],
                     "passes": 0,
+                    "prp_passes": 0,  # counted apart from the dry passes (issue 11)
                     "strokes": 0,
                     "contact_s": 0.0,
                     "depth_max_um": 0,
                     "_depth_sum": 0.0,
                 },
             )
-            r["passes"] += 1
+            r["prp_passes" if is_prp_pass(p["pass_no"]) else "passes"] += 1
             r["strokes"] += p["strokes"]
             r["contact_s"] += p["contact_ms"] / 1000
             r["depth_max_um"] = max(r["depth_max_um"], p["depth_max_um"] or 0)
@@ -174,6 +243,34 @@ class SessionReview:
             total = r.pop("_depth_sum")
             r["depth_mean_um"] = total / r["strokes"] if r["strokes"] else None
         return list(rows.values())
+
+
+STEP_KINDS = frozenset(
+    {
+        EventKind.STEP_DONE,
+        EventKind.STEP_UNDONE,
+        EventKind.STEP_TIMER_DONE,
+        EventKind.START_OVERRIDE,
+    }
+)
+
+
+def step_words(e: EventRecord) -> str:
+    """A procedure event in words for the event list and the report's timeline."""
+    d = e["data"]
+    by = f" by {d['user']}" if d.get("user") else ""
+    match e["kind"]:
+        case EventKind.STEP_DONE:
+            extra = "".join(f" · {k} {d[k]}" for k in ("lot", "timer_s") if d.get(k) is not None)
+            return f"{d.get('label', d.get('step'))} done{by}{extra}"
+        case EventKind.STEP_UNDONE:
+            return f"{d.get('label', d.get('step'))} undone{by}"
+        case EventKind.STEP_TIMER_DONE:
+            return f"{d.get('label', d.get('step'))}: timer of {d.get('timer_s')} s complete"
+        case EventKind.START_OVERRIDE:
+            return f"started without {', '.join(d.get('missing', []))}{by}"
+        case _:
+            return ""
 
 
 def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
@@ -191,7 +288,7 @@ def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
             {
                 "uuid": r["uuid"],
                 "started_utc": r["started_utc"],
-                "status": r["status"],
+                "status": r["status_now"],  # as shown: a dead recording is interrupted
                 "days_since_previous": None if days is None else round(days, 1),
                 "too_soon": days is not None and days < SERIES_MIN_INTERVAL_DAYS,
             }

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.alarms import AlarmModel
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.plan_steps import StepRow
 from console.core.roles import User
 from console.core.treatment import Treatment, take_all
 from console.core.zone_session import ZoneSession
@@ -35,7 +36,10 @@ class PenController(QObject):
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.treatment = Treatment(store)
-        self.treatment.on_notice.append(self.notice.emit)  # said on the GUI thread
+        # The treatment is reachable from worker threads, so it holds only a queue's put,
+        # never this object's signal (style.md); notices are signalled on the next tick.
+        self._notices: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.treatment.on_notice.append(self._notices.put)
         self._answers: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
         self.timer = QTimer(self)
         self.timer.setInterval(round(1000 / DISPLAY_HZ))
@@ -138,11 +142,41 @@ class PenController(QObject):
     def end_session(self) -> None:
         self.treatment.end_session()
 
+    # ------------------------------------------------------------ the plan's steps
+
+    def step_rows(self) -> list[StepRow]:
+        self.treatment.plan_run.sync_plan()
+        return self.treatment.plan_run.procedure.rows()
+
+    def mark_step(self, step: str, lot: str | None = None) -> None:
+        self.treatment.mark_step(step, lot)
+
+    def undo_step(self, step: str) -> None:
+        self.treatment.undo_step(step)
+
+    def presets(self) -> list[tuple[str, str]]:
+        """(id, label) of the plan's depth presets."""
+        plan = self.treatment.zones.plan
+        return [(p.id, p.label) for p in plan.presets] if plan is not None else []
+
+    def select_preset(self, preset_id: str | None) -> None:
+        self.treatment.plan_run.select_preset(preset_id)
+
+    def override_words(self) -> str | None:
+        return self.treatment.plan_run.override_confirmation()
+
+    def override_start(self, confirmation: str) -> None:
+        """Confirmed by the operator: recorded, then Start is sent."""
+        self.treatment.override_start(confirmation)
+        self.toggle_motor()
+
     # ------------------------------------------------------------ display tick
 
     def tick(self) -> Drained:
         for name, outcome in take_all(self._answers):
             self.command_answered.emit(name, outcome)
+        while not self._notices.empty():
+            self.notice.emit(self._notices.get_nowait())
         drained = self.treatment.tick()
         self.frame.emit(drained)
         return drained

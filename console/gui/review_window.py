@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
 
 from console.core.access import Access, Refused
 from console.core.accounts import User
+from console.core.passes import pass_label
 from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
-from console.core.review import SessionReview, patient_series
+from console.core.review import SessionReview, patient_series, step_words
 from console.core.signing import signatures
 from console.core.zones import available_maps
 from console.gui.review_actions import SessionActions
@@ -189,7 +190,7 @@ class ReviewWindow(QMainWindow):
                     r["started_utc"][:19].replace("T", " "),
                     r["patient_code"] or "",
                     r["practitioner"] or "",
-                    r["status"],
+                    r["status_now"],
                     f"{r['samples']:,}",
                     r["uuid"],
                 ]
@@ -219,7 +220,7 @@ class ReviewWindow(QMainWindow):
         self.header.setText(
             f"<b>{m['patient_code']}</b> · {m['practitioner']} · {m['started_utc'][:16]} UTC · "
             f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
-            f"<b>{m['status']}</b>" + (f" · signed: {signed}" if signed else "")
+            f"<b>{m['status_now']}</b>" + (f" · signed: {signed}" if signed else "")
         )
         self.plot.show_review(review)
         self.replay.set_duration(review.duration_s)
@@ -230,7 +231,7 @@ class ReviewWindow(QMainWindow):
                     f"{review.rel_s(e['t_us']):.2f}" if e["t_us"] is not None else "",
                     e["source"],
                     e["kind"].replace("_", " "),
-                    json.dumps(e["data"]) if e["data"] else str(e["arg"] or ""),
+                    step_words(e) or (json.dumps(e["data"]) if e["data"] else str(e["arg"] or "")),
                 ]
                 for e in review.events
             ],
@@ -240,7 +241,7 @@ class ReviewWindow(QMainWindow):
             [
                 [
                     p["zone"],
-                    str(p["pass_no"]),
+                    pass_label(p["pass_no"]),
                     str(p["strokes"]),
                     f"{p['contact_ms'] / 1000:.1f}",
                     f"{(p['depth_mean_um'] or 0) / 1000:.2f}",

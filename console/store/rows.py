@@ -38,11 +38,18 @@ class EventKind(enum.StrEnum):
     NEW_PEN = "new_pen"  # another pen's INFO mid-session (console.core.continuity)
     PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     # from the treatment
+    SPILL_RECOVERED = "spill_recovered"  # a full disk's backlog merged back
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
     CEILING_OVERRIDE = "ceiling_override"
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
+    # from the procedure (issue 11): checklist steps, their timers, gating and plan depths
+    STEP_DONE = "step_done"
+    STEP_UNDONE = "step_undone"
+    STEP_TIMER_DONE = "step_timer_done"
+    START_OVERRIDE = "start_override"
+    PLAN_DEPTH = "plan_depth"
 
     @classmethod
     def from_pen(cls, code: int, name: str | None) -> EventKind:
@@ -117,6 +124,9 @@ class SessionRecord(TypedDict):
     practitioner: str | None
     samples: int
     events: int
+    # `status`, except that a `recording` whose recorder is dead (its liveness lock free,
+    # console/store/liveness.py) reads `interrupted`: what readers show
+    status_now: str
 
 
 class EventRecord(TypedDict):
