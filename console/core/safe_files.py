@@ -63,8 +63,8 @@ def refuse_key_directory(dest: Path, keys: Path | None = None) -> None:
     )
     if target == directory or secret or (directory / "heads") in [target, *target.parents]:
         raise UnsafeDestination(
-            f"{dest} is inside the console's key directory ({directory}); writing there "
-            "would destroy the installation's keys. Choose another folder."
+            f"{dest} is one of the console's key files (in {directory}); writing there "
+            "would destroy the installation's keys. Choose another file or folder."
         )
 
 
