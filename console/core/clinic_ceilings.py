@@ -109,6 +109,8 @@ def set_clinic_ceiling(
             "µm); confirm it explicitly (--confirm-above-range) if that is intended"
         )
     actor = access.require(Action.EDIT_CEILING_DEFAULTS, obj)
+    if clinic_ceilings(store, zone_map.id)[0].get(zone) == depth_um:
+        return depth_um  # already this clinic's audited value: nothing changes, no audit row
     old = effective_map(store, zone_map).zone(zone).depth_max_um
     new: dict[str, object] = {"depth_max_um": depth_um}
     if above:

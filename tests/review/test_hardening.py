@@ -352,3 +352,14 @@ def test_users_add_on_a_missing_database_names_the_file(tmp_path: Path) -> None:
     said = _cli("users", "add", "bob", "--role", "practitioner", "--db", str(missing))
     assert said.returncode == 2 and str(missing) in said.stderr
     assert not missing.exists()
+
+
+def test_setting_a_ceiling_to_its_value_writes_nothing(copy: Path) -> None:
+    store = Store(copy)
+    try:
+        lee = Accounts(store).find("dr.lee")
+        before = len(store.audit.entries())
+        old = set_clinic_ceiling(Access(store, lee), available_maps()["face"], "cheek_left", 1250)
+        assert old == 1250 and len(store.audit.entries()) == before
+    finally:
+        store.close()
