@@ -12,6 +12,7 @@ import enum
 import getpass
 import os
 import sqlite3
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -83,6 +84,11 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
                 f"to start a new one run `pen-console db init --db {path}`."
             )
         _make_data_dir(path)
+    open_folder = _open_folder(path.parent)
+    if open_folder and new:
+        raise CommandError(f"{open_folder}; no database was created there.")
+    if open_folder:
+        print(f"{args.command}: warning: {open_folder}.", file=sys.stderr)
     try:
         store = Store(path)
     except StoreError as exc:
@@ -99,6 +105,22 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
             file=sys.stderr,
         )
     return store
+
+
+def _open_folder(folder: Path) -> str | None:
+    """Why a folder is unsafe for the database: anyone on the machine may replace or
+    delete files in it (world-writable without the sticky bit); else None."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return None
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        return (
+            f"the folder {folder} is writable by every account on this machine (mode "
+            f"{stat.S_IMODE(mode):o}), so anyone could replace or delete the database; "
+            f"make it private (chmod 700 {folder}) or use another folder"
+        )
+    return None
 
 
 def _make_data_dir(path: Path) -> None:

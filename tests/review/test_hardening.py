@@ -363,3 +363,15 @@ def test_setting_a_ceiling_to_its_value_writes_nothing(copy: Path) -> None:
         assert old == 1250 and len(store.audit.entries()) == before
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- 11: an open folder
+
+
+def test_no_database_is_created_in_a_world_writable_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o777)
+    said = _cli("db", "init", "--db", str(folder / "pen.db"))
+    assert said.returncode == 2 and "writable by every account" in said.stderr
+    assert not (folder / "pen.db").exists()
