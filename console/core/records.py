@@ -14,18 +14,18 @@ The review window and the CLI call these; neither writes an audit row itself.
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
 
 from console.core.access import UNATTRIBUTED, Access, Actor
 from console.core.recorder import Recorder
 from console.core.roles import Action
 from console.core.signing import amend
 from console.store import SessionFilter
+from console.store.rows import SessionRecord
 
 ENDED = ("complete", "interrupted")
 
 
-def list_sessions(access: Access, filt: SessionFilter | None = None) -> list[dict[str, Any]]:
+def list_sessions(access: Access, filt: SessionFilter | None = None) -> list[SessionRecord]:
     access.perform(Action.REVIEW, "sessions", None, {"filter": _filter_words(filt)})
     return access.store.sessions(filt)
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from console.store import EventKind, Store
 from console.store.packing import Columns
-from console.store.rows import ALARM_KINDS, GAP_KINDS
+from console.store.rows import ALARM_KINDS, GAP_KINDS, EventRecord
 
 SERIES_MIN_INTERVAL_DAYS = 28  # the seed spaces treatments 6–8 weeks apart
 
@@ -120,7 +120,7 @@ class SessionReview:
             )
         return out
 
-    def alarms(self) -> list[dict[str, Any]]:
+    def alarms(self) -> list[EventRecord]:
         return [e for e in self.events if e["kind"] in ALARM_KINDS]
 
     # ------------------------------------------------------------ replay

@@ -6,12 +6,18 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.store.audit import AuditTrail
     from console.store.db import Db
-    from console.store.rows import EventRow, SessionFilter
+    from console.store.rows import (
+        EventRecord,
+        EventRow,
+        PassRecord,
+        SessionFilter,
+        SessionRecord,
+    )
 
 
 class StoreBase:
@@ -26,10 +32,10 @@ class StoreBase:
     if TYPE_CHECKING:  # provided by the other mixin
 
         def _insert_event(self, session: str, e: EventRow) -> None: ...
-        def session(self, session: str) -> dict[str, Any]: ...
-        def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]: ...
-        def events(self, session: str) -> list[dict[str, Any]]: ...
-        def passes(self, session: str, include_undone: bool = False) -> list[dict[str, Any]]: ...
+        def session(self, session: str) -> SessionRecord: ...
+        def sessions(self, filt: SessionFilter | None = None) -> list[SessionRecord]: ...
+        def events(self, session: str) -> list[EventRecord]: ...
+        def passes(self, session: str, include_undone: bool = False) -> list[PassRecord]: ...
         def chunk_digest_rows(
             self, session: str, *, summaries: bool = True
         ) -> list[tuple[list[object], bytes]]: ...

@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 SESSION_STATUSES = ("recording", "complete", "interrupted", "signed")
 
@@ -90,6 +90,60 @@ class EventRow(NamedTuple):
     code: int | None
     arg: int | None
     data: dict[str, Any]
+
+
+class SessionRecord(TypedDict):
+    """One session as `Store.session()`/`sessions()` return it: the sessions row, the
+    patient's code and the practitioner's name, and its sample and event counts."""
+
+    uuid: str
+    patient_id: int | None
+    practitioner_id: int | None
+    pen_serial: str | None
+    pen_model: str | None
+    pen_firmware: str | None
+    cartridge_needles: int | None
+    cartridge_gauge: int | None
+    started_utc: str
+    ended_utc: str | None
+    tz: str
+    status: str
+    plan_name: str | None
+    notes: str
+    zone_ids: str
+    patient_code: str | None
+    practitioner: str | None
+    samples: int
+    events: int
+
+
+class EventRecord(TypedDict):
+    """One stored event as `Store.events()` returns it (`data` decoded from JSON)."""
+
+    id: int
+    at_utc: str
+    t_us: int | None
+    source: str
+    kind: EventKind | str  # str only for a kind written by a newer console
+    code: int | None
+    arg: int | None
+    data: dict[str, Any]
+
+
+class PassRecord(TypedDict):
+    """One zone_passes row as `Store.passes()` returns it."""
+
+    id: int
+    session_uuid: str
+    zone: str
+    pass_no: int
+    started_t_us: int
+    ended_t_us: int
+    strokes: int
+    contact_ms: int
+    depth_mean_um: float | None
+    depth_max_um: int | None
+    undone: int
 
 
 class StoreError(RuntimeError):

@@ -4,13 +4,14 @@ update, end and seal, interrupted at the next start, find, list). A mixin of Sto
 from __future__ import annotations
 
 import uuid as uuidlib
-from typing import Any
+from typing import Any, cast
 
 from console.store.base import StoreBase
 from console.store.rows import (
     EventKind,
     EventRow,
     SessionFilter,
+    SessionRecord,
     StoreError,
     local_tz_name,
     utc_now,
@@ -108,7 +109,7 @@ class SessionsMixin(StoreBase):
             )
         return digest
 
-    def mark_interrupted(self) -> list[dict[str, Any]]:
+    def mark_interrupted(self) -> list[SessionRecord]:
         """Sessions left `recording` by a crash become `interrupted`; returns them."""
         with self.lock:
             stuck = self.sessions(SessionFilter(status="recording"))
@@ -146,13 +147,13 @@ class SessionsMixin(StoreBase):
             raise StoreError(f"{prefix!r} matches {len(rows)} sessions; give more characters")
         return str(rows[0][0])
 
-    def session(self, session: str) -> dict[str, Any]:
+    def session(self, session: str) -> SessionRecord:
         rows = self._session_rows("WHERE s.uuid = ?", [session])
         if not rows:
             raise StoreError(f"no session {session}")
         return rows[0]
 
-    def sessions(self, filt: SessionFilter | None = None) -> list[dict[str, Any]]:
+    def sessions(self, filt: SessionFilter | None = None) -> list[SessionRecord]:
         f = filt or SessionFilter()
         where, args = [], []
         for clause, value in (
@@ -181,7 +182,7 @@ class SessionsMixin(StoreBase):
                 args += [k.value for k in kinds]
         return self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
 
-    def _session_rows(self, where: str, args: list[Any]) -> list[dict[str, Any]]:
+    def _session_rows(self, where: str, args: list[Any]) -> list[SessionRecord]:
         sql = (
             "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
             " (SELECT coalesce(sum(samples), 0) FROM telemetry_chunks c"
@@ -194,4 +195,4 @@ class SessionsMixin(StoreBase):
         with self.lock:
             cur = self.conn.execute(sql, args)
             names = [d[0] for d in cur.description]
-            return [dict(zip(names, row, strict=True)) for row in cur]
+            return [cast(SessionRecord, dict(zip(names, row, strict=True))) for row in cur]

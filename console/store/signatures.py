@@ -67,11 +67,11 @@ def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) ->
 
     `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
     only to verify their seals and signatures."""
-    meta = store.session(session)
+    meta: dict[str, Any] = dict(store.session(session))
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
         "session": {k: meta.get(k) for k in METADATA_FIELDS},
-        "events": [{k: e[k] for k in _EVENT_FIELDS} for e in store.events(session)],
+        "events": [{k: dict(e)[k] for k in _EVENT_FIELDS} for e in store.events(session)],
         "passes": store.passes(session, include_undone=True),
     }
     digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from console.store import packing
 from console.store.base import StoreBase
-from console.store.rows import ChunkRow, EventKind, EventRow, utc_now
+from console.store.rows import ChunkRow, EventKind, EventRecord, EventRow, PassRecord, utc_now
 from drivers.messages import Status
 
 # The chunk summary columns a session's content hash covers (version 2).
@@ -161,19 +161,26 @@ class TelemetryMixin(StoreBase):
         with self.transaction():
             self._insert_event(session, EventRow(t_us, source, kind, code, arg, data or {}))
 
-    def events(self, session: str) -> list[dict[str, Any]]:
+    def events(self, session: str) -> list[EventRecord]:
         with self.lock:
-            cur = self.conn.execute(
+            rows = self.conn.execute(
                 "SELECT id, at_utc, t_us, source, kind, code, arg, data FROM events"
                 " WHERE session_uuid = ? ORDER BY id",
                 (session,),
+            ).fetchall()
+        return [
+            EventRecord(
+                id=event_id,
+                at_utc=at_utc,
+                t_us=t_us,
+                source=source,
+                kind=EventKind.read(kind),
+                code=code,
+                arg=arg,
+                data=json.loads(data),
             )
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur]
-        for r in rows:
-            r["data"] = json.loads(r["data"])
-            r["kind"] = EventKind.read(r["kind"])
-        return rows
+            for event_id, at_utc, t_us, source, kind, code, arg, data in rows
+        ]
 
     def add_pass(self, session: str, row: dict[str, Any]) -> int:
         with self.transaction():
@@ -201,11 +208,11 @@ class TelemetryMixin(StoreBase):
         with self.transaction():
             self.conn.execute("UPDATE zone_passes SET undone = 1 WHERE id = ?", (pass_id,))
 
-    def passes(self, session: str, include_undone: bool = False) -> list[dict[str, Any]]:
+    def passes(self, session: str, include_undone: bool = False) -> list[PassRecord]:
         sql = "SELECT * FROM zone_passes WHERE session_uuid = ?"
         if not include_undone:
             sql += " AND undone = 0"
         with self.lock:
             cur = self.conn.execute(sql + " ORDER BY id", (session,))
             names = [d[0] for d in cur.description]
-            return [dict(zip(names, r, strict=True)) for r in cur]
+            return [cast(PassRecord, dict(zip(names, r, strict=True))) for r in cur]
