@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     BACKUP = "backup"
     RESTORE = "restore"
+    OVERRIDE_SINGLE_USE = "override_single_use"  # use a cartridge seen on another patient
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -55,6 +56,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT,
             Action.EDIT_CEILING_DEFAULTS,
             Action.BACKUP,
+            Action.OVERRIDE_SINGLE_USE,
         }
     ),
     # The first account of a cart is its admin, often the medical director: it may run

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from console.core.series import DEFAULT_SERIES, SeriesRule
 from resources import RESOURCES_DIR
 
 MAPS_DIR = RESOURCES_DIR / "maps"
@@ -77,6 +78,7 @@ class Plan:
     steps: tuple[PlanStep, ...]
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    series: SeriesRule = DEFAULT_SERIES  # how many treatments, how far apart
 
     @property
     def zones(self) -> list[str]:
@@ -124,7 +126,10 @@ def load_plan(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         steps = tuple(PlanStep(**s) for s in data["steps"])
-        return Plan(data["id"], data["name"], data["map"], steps, data.get("note", ""))
+        series = SeriesRule.from_json(data.get("series"))
+        return Plan(
+            data["id"], data["name"], data["map"], steps, data.get("note", ""), series=series
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ZoneDataError(f"{path}: not a usable plan ({exc})") from exc
 

@@ -7,6 +7,7 @@ transaction. docs/data-model.md documents every table and column.
 from __future__ import annotations
 
 from console.store.audit import AUDIT_SCHEMA_SQL
+from console.store.record_schema import PATIENT_RECORD_SQL
 from console.store.users import ACCOUNTS_SCHEMA_SQL, USERS_V5_SQL
 
 MIGRATIONS: list[str] = [
@@ -149,6 +150,11 @@ MIGRATIONS.append(
     # 5 (store branch, issue 10): login names with a separate display name, and the
     # sign-in lockout state. The audit chain becomes keyed (HMAC) without a schema change.
     USERS_V5_SQL
+)
+
+MIGRATIONS.append(
+    # 6 (patients branch, issue 12): products and lots, consent, photos, series exceptions
+    PATIENT_RECORD_SQL
 )
 
 # Opening a database older than this step appends the audit.keyed marker and seals its
