@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from console.core.series import DEFAULT_SERIES, SeriesRule
+from console.core.series_rule import DEFAULT_SERIES, SeriesRule
 from resources import RESOURCES_DIR
 
 MAPS_DIR = RESOURCES_DIR / "maps"

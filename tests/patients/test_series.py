@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import SessionAt
 
-from console.core.series import (
-    DEFAULT_SERIES,
-    SeriesRule,
-    SeriesState,
-    patient_series,
-    patient_status,
-    series_status,
-    too_soon,
-)
+from console.core.series import patient_series, patient_status, too_soon
+from console.core.series_rule import DEFAULT_SERIES, SeriesRule, SeriesState, series_status
 from console.core.zones import ZoneDataError, find_plan, load_plan
 from console.store import Store
 
