@@ -31,8 +31,8 @@ from console.core.live import Drained, LiveModel
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
 from console.core.records import start_session
-from console.core.review import too_soon_warning
 from console.core.roles import Action, User
+from console.core.series import TooSoon, record_too_soon, too_soon
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import Store
@@ -255,11 +255,22 @@ class Treatment:
 
     # ------------------------------------------------------------ sessions
 
-    def series_warning(self, patient_code: str) -> str | None:
-        """Ask before starting: the warning when the patient's last session is too recent."""
+    def too_soon(self, patient_code: str) -> TooSoon | None:
+        """Ask before starting: the finding when the patient's last treatment is more
+        recent than the plan's series allows (console/core/series.py is the one rule)."""
         if self.store is None:
             return None
-        return too_soon_warning(self.store, patient_code.strip(), datetime.now(UTC))
+        plan = self.zones.plan.name if self.zones.plan else None
+        return too_soon(self.store, patient_code.strip(), datetime.now(UTC), plan)
+
+    def series_warning(self, patient_code: str) -> str | None:
+        found = self.too_soon(patient_code)
+        return None if found is None else found.words()
+
+    def record_too_soon(self, finding: TooSoon, reason: str) -> None:
+        """Keep the practitioner's reason with the session just started."""
+        if self.access is not None and self.session is not None:
+            record_too_soon(self.access, self.session, finding, reason)
 
     def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
         """Start recording; returns the session's uuid.
