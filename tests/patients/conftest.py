@@ -3,11 +3,12 @@ and ended sessions started on chosen dates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from patient_support import SessionAt
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role
@@ -30,9 +31,6 @@ def clinic(store: Store) -> dict[str, Access]:
     sup = accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", access=door)
     nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=door)
     return {"admin": door, "supervisor": Access(store, sup), "nurse": Access(store, nurse)}
-
-
-SessionAt = Callable[..., str]
 
 
 @pytest.fixture

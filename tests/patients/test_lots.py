@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import SessionAt
+from patient_support import SessionAt
 
 from console.core.access import Access, Refused
 from console.core.alarms import Priority

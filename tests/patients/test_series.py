@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SessionAt
+from patient_support import SessionAt
 
 from console.core.series import patient_series, patient_status, too_soon
 from console.core.series_rule import DEFAULT_SERIES, SeriesRule, SeriesState, series_status
