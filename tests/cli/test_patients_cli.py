@@ -93,3 +93,29 @@ def test_record_lots_refuses_a_reused_cartridge_before_needling(cli: Cli, db: Pa
     assert [u["session"] for u in json.loads(kit.out)] == [session]
     none = cli("lots", "find", "ZZZ", "--db", db, "--user", NURSE[0], stdin=lines(NURSE[1]))
     assert none.code == 1 and "no session used" in none.out
+
+
+def test_photos_import_through_the_cli(cli: Cli, db: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    store = Store(db)
+    try:
+        (session,) = [s["uuid"] for s in store.sessions()]
+    finally:
+        store.close()
+    files = []
+    for n in range(2):
+        files.append(tmp_path / f"p{n}.jpg")
+        Image.new("RGB", (16, 16), (n * 90, 80, 60)).save(files[-1], "JPEG")
+    ran = cli(
+        "photos", "import", session[:8], *files, "--when", "before", "--zone", "cheek_left",
+        "--json", "--db", db, "--user", NURSE[0], stdin=lines(NURSE[1]),
+    )  # fmt: skip
+    assert ran.code == 0, ran.err
+    rows = [json.loads(line) for line in ran.out.splitlines()]
+    assert [r["file_name"] for r in rows] == ["p0.jpg", "p1.jpg"]
+    bad = cli(
+        "photos", "import", session[:8], tmp_path / "none.jpg", "--when", "after",
+        "--db", db, "--user", NURSE[0], stdin=lines(NURSE[1]),
+    )  # fmt: skip
+    assert bad.code == 2 and "cannot read" in bad.one_sentence()
