@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from console.core.access import Access
 from console.core.accounts import MIN_PASSWORD_CHARS, AccountError, Accounts, Role, User
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
 from console.store import Store
@@ -148,8 +149,7 @@ class ScreenLock(QObject):
             self._locked()
 
     def _locked(self) -> None:
-        name = self.lock.user.name if self.lock.user else "?"
-        self.accounts.audit.append(name, "screen.lock", "console")
+        Access(self.accounts.store, self.lock.user).record("screen.lock", "console")
         self.window.centralWidget().setEnabled(False)  # type: ignore[attr-defined]
         self._on_lock(True)
         self.locked_changed.emit(True)
@@ -161,7 +161,7 @@ class ScreenLock(QObject):
         self.window.centralWidget().setEnabled(True)  # type: ignore[attr-defined]
         self._on_lock(False)
         self.locked_changed.emit(False)
-        self.accounts.audit.append(who.name, "screen.unlock", "console")
+        Access(self.accounts.store, who).record("screen.unlock", "console")
         return True
 
     def ask_unlock(self) -> None:

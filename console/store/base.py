@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from console.store.rows import (
         EventRecord,
         EventRow,
-        PassRecord,
         SessionFilter,
         SessionRecord,
+        StoredPass,
     )
 
 
@@ -35,7 +35,7 @@ class StoreBase:
         def session(self, session: str) -> SessionRecord: ...
         def sessions(self, filt: SessionFilter | None = None) -> list[SessionRecord]: ...
         def events(self, session: str) -> list[EventRecord]: ...
-        def passes(self, session: str, include_undone: bool = False) -> list[PassRecord]: ...
+        def passes(self, session: str, include_undone: bool = False) -> list[StoredPass]: ...
         def chunk_digest_rows(
             self, session: str, *, summaries: bool = True
         ) -> list[tuple[list[object], bytes]]: ...

@@ -130,7 +130,7 @@ class EventRecord(TypedDict):
     data: dict[str, Any]
 
 
-class PassRecord(TypedDict):
+class StoredPass(TypedDict):
     """One zone_passes row as `Store.passes()` returns it."""
 
     id: int

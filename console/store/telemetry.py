@@ -11,7 +11,7 @@ import numpy as np
 
 from console.store import packing
 from console.store.base import StoreBase
-from console.store.rows import ChunkRow, EventKind, EventRecord, EventRow, PassRecord, utc_now
+from console.store.rows import ChunkRow, EventKind, EventRecord, EventRow, StoredPass, utc_now
 from drivers.messages import Status
 
 # The chunk summary columns a session's content hash covers (version 2).
@@ -208,11 +208,11 @@ class TelemetryMixin(StoreBase):
         with self.transaction():
             self.conn.execute("UPDATE zone_passes SET undone = 1 WHERE id = ?", (pass_id,))
 
-    def passes(self, session: str, include_undone: bool = False) -> list[PassRecord]:
+    def passes(self, session: str, include_undone: bool = False) -> list[StoredPass]:
         sql = "SELECT * FROM zone_passes WHERE session_uuid = ?"
         if not include_undone:
             sql += " AND undone = 0"
         with self.lock:
             cur = self.conn.execute(sql + " ORDER BY id", (session,))
             names = [d[0] for d in cur.description]
-            return [cast(PassRecord, dict(zip(names, r, strict=True))) for r in cur]
+            return [cast(StoredPass, dict(zip(names, r, strict=True))) for r in cur]
