@@ -34,6 +34,8 @@ class Condition(enum.StrEnum):
     PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
     LINK_QUALITY = "link_quality"
     MOTOR_NO_SESSION = "motor_no_session"
+    CARTRIDGE_REUSED = "cartridge_reused"  # single use: seen on another patient
+    PRODUCT_EXPIRED = "product_expired"
 
 
 AlarmCondition = Condition  # the name the zone map and others import
@@ -47,6 +49,8 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.TELEMETRY_STALLED: Priority.MEDIUM,
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
     Condition.MOTOR_NO_SESSION: Priority.MEDIUM,
+    Condition.CARTRIDGE_REUSED: Priority.HIGH,
+    Condition.PRODUCT_EXPIRED: Priority.MEDIUM,
     Condition.LINK_QUALITY: Priority.LOW,
 }
 
@@ -60,6 +64,8 @@ TITLES: dict[Condition, str] = {
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",
     Condition.LINK_QUALITY: "Link quality",
     Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
+    Condition.CARTRIDGE_REUSED: "CARTRIDGE ALREADY USED: NEEDLING REFUSED",
+    Condition.PRODUCT_EXPIRED: "Product expired",
 }
 
 

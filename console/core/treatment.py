@@ -21,13 +21,15 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
+from console.core.cartridge_gate import CartridgeGate, Finding
 from console.core.clinic_ceilings import effective_map
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.lots import Product
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
 from console.core.records import start_session
@@ -105,6 +107,7 @@ class Treatment:
         self.live = LiveModel()
         self.alarms = AlarmModel()
         self.monitor = LinkMonitor(self.alarms)
+        self.cartridge = CartridgeGate(self.alarms)
         self._ceiling_alarms: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
         if watch:
             self._watch()
@@ -248,7 +251,18 @@ class Treatment:
 
     def toggle_motor(self) -> Future[CommandResult]:
         running = self.live.latest.has(Status.MOTOR_RUNNING)
+        if not running and self.cartridge.refusal is not None:  # single use: no needling
+            return failed(Refused(self.cartridge.refusal, Action.OPERATE_PEN))
         return self._command(lambda link, _: link.motor(not running))
+
+    def record_lot(self, product: Product, override_reason: str | None = None) -> list[Finding]:
+        """A product used in this session (console/core/cartridge_gate.py)."""
+        if self.access is None or self.session is None or self.store is None:
+            raise RuntimeError("start a session first: lots are recorded with a session")
+        patient = self.store.session(self.session)["patient_code"]
+        return self.cartridge.record(
+            self.access, self.session, patient, product, date.today(), override_reason
+        )
 
     def clear_fault(self) -> Future[CommandResult]:
         return self._command(lambda link, _: link.clear_fault())
@@ -285,6 +299,7 @@ class Treatment:
         # The plan's first zone is in force before the session opens, so its very first
         # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
+        self.cartridge.reset()  # and with the single-use gate open
         self.zones.start()
         # With accounts, the session's practitioner is the signed-in user (records' rule).
         self.session = start_session(
