@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a PDF needs no screen
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
     from console.core.review import SessionReview
     from console.gui.record_pages import (
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from console.gui.report import _Page, write_report
 
-    _app = QGuiApplication.instance() or QGuiApplication([])  # kept until the PDF is out
+    _app = QApplication.instance() or QApplication([])  # kept until the PDF is out
     with store_for(args) as store:
         access = sign_in(args, store, Action.EXPORT, f"session:{args.session}")
         try:

@@ -71,6 +71,14 @@ class SeriesStatus:
                     f"{self.due_from} to {self.due_by} ({self.state})"
                 )
 
+    def position(self) -> str:
+        """Where a session stands, for a report: "treatment 2 of 3; next due 2027-01-20
+        to 2027-02-03" (no state: it is read long after the day)."""
+        head = f"treatment {self.done} of {self.rule.treatments}"
+        if self.due_from is None:
+            return head + ("; the series is complete" if self.done >= self.rule.treatments else "")
+        return f"{head}; next due {self.due_from} to {self.due_by}"
+
     def as_json(self) -> dict[str, Any]:
         return {
             "treatments_planned": self.rule.treatments,

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from console.core.consent import ConsentError, ConsentForm, Question
 from widgets.signature_pad import SignaturePad, signature_png
 
+ANSWERED_STYLE = "QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }"
 FLAGGED_STYLE = "background: #fff3cd; border: 2px solid #f9a825; border-radius: 6px;"
 
 
@@ -58,15 +59,23 @@ class _QuestionRow(QFrame):
         self.confirm.setMinimumHeight(36)
         grid.addWidget(self.confirm, 1, 0, 1, 3)
         grid.setColumnStretch(0, 1)
+        answer = form.answers[question.id]  # a form handed back shows its answers
+        if answer is not None:
+            (self.yes if answer else self.no).setChecked(True)
+            self._show_flag(answer)
+            self.confirm.setChecked(question.id in form.confirmed)
         self.no.clicked.connect(lambda: self._on_answer(False))
         self.yes.clicked.connect(lambda: self._on_answer(True))
         self.confirm.toggled.connect(self._on_confirm)
 
+    def _show_flag(self, yes: bool) -> None:
+        self.confirm.setVisible(yes)
+        self.setStyleSheet(f"_QuestionRow {{{FLAGGED_STYLE}}}" if yes else "")
+
     def _on_answer(self, yes: bool) -> None:
         self.form.answer(self.question.id, yes)
         self.confirm.setChecked(False)
-        self.confirm.setVisible(yes)
-        self.setStyleSheet(f"_QuestionRow {{{FLAGGED_STYLE}}}" if yes else "")
+        self._show_flag(yes)
         self._changed()
 
     def _on_confirm(self, checked: bool) -> None:
@@ -89,6 +98,7 @@ class ConsentDialog(QDialog):
         self.form = form
         self._save = save
         self.setWindowTitle(f"{form.questionnaire.title} — patient {patient_code}")
+        self.setStyleSheet(ANSWERED_STYLE)
         layout = QVBoxLayout(self)
         title = QLabel(f"{form.questionnaire.title} · patient {patient_code}")
         title.setStyleSheet("font-size: 20px; font-weight: bold;")

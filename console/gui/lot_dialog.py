@@ -78,6 +78,7 @@ class LotDialog(QDialog):
         row.addWidget(self.override_button)
         self.override.setVisible(False)
         layout.addWidget(self.override)
+        layout.addStretch(1)
         buttons = QHBoxLayout()
         cancel = QPushButton("Cancel")
         self.record_button = QPushButton("Record lot")

@@ -8,10 +8,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+)
 
 from console.core.aftercare import AftercareSheet, status_after
+from console.core.consent import load_questionnaire
 from console.gui.report import DPI, MM, _Page
 from console.store import Store
 
@@ -28,18 +38,23 @@ def draw_patient_record(page: _Page, store: Store, session: str) -> None:
     new_page(page)
     meta = store.session(session)
     page.text(f"Patient record · {meta['patient_code']}", 14, bold=True)
-    page.text(f"Series: {status_after(store, session).words()}")
+    page.text(f"Series: {status_after(store, session).position()}")
     page.text("Consent and contraindications", 11, bold=True)
     consents = store.media.consents(session)
+    texts = {q.id: q.text for q in load_questionnaire().questions}
     for c in consents:
         answers = json.loads(c.answers)
         page.table(
             ["Question", "Answer", "Confirmed"],
             [
-                [q, "YES (flagged)" if a["answer"] else "no", "yes" if a["confirmed"] else ""]
+                [
+                    texts.get(q, q),
+                    "YES (flagged)" if a["answer"] else "no",
+                    "yes" if a["confirmed"] else "",
+                ]
                 for q, a in answers.items()
             ],
-            [0.5, 0.25, 0.25],
+            [0.7, 0.15, 0.15],
         )
         who = f", flagged answers confirmed by {c.confirmed_by}" if c.confirmed_by else ""
         page.text(f"{c.questionnaire}, signed {c.signed_utc[:16].replace('T', ' ')} UTC{who}", 8)
@@ -91,8 +106,9 @@ def _draw_photos(page: _Page, store: Store, session: str) -> None:
         scale = min(size / max(1, image.width()), size / max(1, image.height()))
         target = QRectF(x, page.y, image.width() * scale, image.height() * scale)
         page.p.drawImage(target, image)
-        label = f"{photo.taken} {photo.zone or ''} {(photo.exif_date or '')[:10]}"
-        page.p.drawText(QRectF(x, page.y + size + 2, size, 30), 0, label)
+        label = f"{photo.taken} · {photo.zone or 'no zone'} · {(photo.exif_date or '')[:10]}"
+        page.p.setFont(QFont("DejaVu Sans", 7))
+        page.p.drawText(QRectF(x, target.bottom() + 4, size, 30), 0, label)
         x += size + 12
     page.y += size + 40
 
@@ -103,11 +119,26 @@ def draw_aftercare(page: _Page, sheet: AftercareSheet) -> None:
     page.text(f"Patient {sheet.patient_code} · treated on {sheet.treated_on:%d %B %Y}", 10)
     page.y += 10
     for point in sheet.points:
-        page.text("•  " + point, 11)
+        paragraph(page, "•  " + point, 11)
     page.y += 10
-    page.text(sheet.series.words(), 10, colour="#333")
+    paragraph(page, sheet.series.position().capitalize() + ".", 10)
     if sheet.closing:
-        page.text(sheet.closing, 10, colour="#333")
+        paragraph(page, sheet.closing, 10)
+
+
+def paragraph(page: _Page, text: str, size: int) -> None:
+    """Text wrapped to the page width (the report's `text` is one line)."""
+    font = QFont("DejaVu Sans", size)
+    page.p.setFont(font)
+    page.p.setPen(QColor("#000"))
+    flags = int(Qt.TextFlag.TextWordWrap)
+    box = QFontMetricsF(font, page.writer).boundingRect(
+        QRectF(0, 0, page.width, page.height), flags, text
+    )
+    h = box.height() + size * DPI / 72 * 0.5
+    page.need(h)
+    page.p.drawText(QRectF(0, page.y, page.width, h), flags, text)
+    page.y += h
 
 
 def write_aftercare(sheet: AftercareSheet, path: Path) -> Path:

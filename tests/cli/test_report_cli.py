@@ -52,7 +52,8 @@ def test_report_has_every_section(cli: Cli, demo_db: Path, tmp_path: Path) -> No
     text = _text(out)
     for words in ("Microneedling session report", "Patient record", "Consent and",
                   "Products and lots", "C-77", "Photos", "Clinica Sol",
-                  "After your microneedling treatment", "Redness", "treatment 1 of 3"):  # fmt: skip
+                  "After your microneedling treatment", "Redness", "treatment 1 of 3",
+                  "Taking anticoagulants"):  # fmt: skip
         assert words in text, words
     again = cli("report", session[:8], "--out", out, "--db", demo_db)
     assert again.code == 2 and "already exists" in again.one_sentence()
