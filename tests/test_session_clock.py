@@ -142,3 +142,10 @@ def test_rate_trace_is_zero_while_the_motor_is_stopped() -> None:
     live.drain()
     _t, cols = live.ring.view(-1.0)
     assert np.all(cols["rate_hz"] == 0)  # as the readout says, not the set rate
+
+
+def test_every_break_is_a_kind_the_record_knows() -> None:
+    from console.core.continuity import BreakKind
+    from console.store.rows import EventKind
+
+    assert {k.value for k in BreakKind} <= {k.value for k in EventKind}

@@ -92,6 +92,12 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
             make_private(own)
     if new:
         print(f"{args.command}: created a new database at {path}", file=sys.stderr)
+    elif store.migration_backup is not None:  # the first start of a newer version
+        print(
+            f"{args.command}: the database {path} was upgraded for this version; the copy "
+            f"from before the upgrade is {store.migration_backup}",
+            file=sys.stderr,
+        )
     return store
 
 

@@ -30,6 +30,19 @@ class Parser(argparse.ArgumentParser):
         self.exit(Exit.BAD_INPUT, f"{self.prog}: {message}. See `{self.prog} --help`.\n")
 
 
+class _VersionAction(argparse.Action):
+    """argparse's own version action reflows the text onto one line; this keeps lines."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from console.core.about import version_text
+
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="pen-console",
@@ -38,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from console.gui import app
 
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="print the console's version and the pen protocol it speaks, then exit",
+    )
     app.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [

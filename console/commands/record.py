@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from datetime import UTC, date, datetime
+from functools import partial
 
 from console.commands._common import (
     CommandError,
@@ -21,6 +22,7 @@ from console.commands._common import (
 )
 from console.core.access import Access
 from console.core.accounts import Action
+from console.core.backups import Kind, back_up_now, notices_of
 from console.core.lots import (
     FindingKind,
     LotError,
@@ -148,10 +150,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         return 2
     for s in interrupted:
-        print(
-            f"record: session {shown(s['uuid'])} was interrupted; its data is kept",
-            file=sys.stderr,
-        )
+        print(f"record: session {s['uuid']} was interrupted; its data is kept", file=sys.stderr)
     try:
         operate_pen(access, port)
     except BaseException:
@@ -207,6 +206,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stats = link.stats
         treatment.close()  # ends the session, closes the link and the recorder
+        if session is not None and recorder.storage_ok:  # the automatic session backup
+            for notice in notices_of(partial(back_up_now, store, Kind.SESSION)):
+                print(f"record: {notice.text}", file=sys.stderr)
         store.close()
     if session is None:
         return 2

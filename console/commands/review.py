@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.commands._common import CommandError, Exit, add_db_option, open_store
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S
+
+if TYPE_CHECKING:
+    from console.core.bundle_view import BundleView
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,8 +29,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="M",
         help="lock the screen after M minutes without input (default 15)",
     )
+    p.add_argument(
+        "--bundle",
+        metavar="FILE.penbundle",
+        help="show the sessions of a session bundle, read-only, without importing it",
+    )
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
+
+
+def _bundle_view(path: str) -> BundleView:
+    from console.core.bundle_view import BundleView
+    from console.core.bundles import BundleRefused
+
+    try:
+        return BundleView(Path(path))
+    except BundleRefused as exc:
+        raise CommandError(f"refused: {exc}") from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,26 +67,41 @@ def run(args: argparse.Namespace) -> int:
 
     gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
     app.setStyleSheet((RESOURCES_DIR / "styles" / "light.qss").read_text())
+    view: BundleView | None = None
     try:
         accounts = Accounts(store)
         signed_in, user = ask_who(accounts, None, first_start=False)
         if not signed_in:
             raise CommandError("nobody signed in; the review window needs a user.", Exit.REFUSED)
         Access(store, user).require(Action.REVIEW, "review")
-        window = ReviewWindow(store, user)
+        view = _bundle_view(args.bundle) if args.bundle else None
+        if view is not None:  # the bundle's sessions, in a throw-away database
+            window = ReviewWindow(view.store, None)
+            window.sign_button.setEnabled(False)  # sign after importing it
+            window.setWindowTitle(
+                f"{window.windowTitle()} — bundle {args.bundle} from installation "
+                f"{view.bundle.origin.id} (read-only, not imported)"
+            )
+        else:
+            window = ReviewWindow(store, user)
         if user is not None:
             # The live screen's idle lock: same timeout, same unlock rule, audited.
             window.screen_lock = ScreenLock(  # type: ignore[attr-defined]
                 window, accounts, user, timeout_s=args.idle_lock_minutes * 60
             )
             window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
-        if args.session:
+        if args.session or view is not None:
             try:
-                window.open_session(store.resolve_session(args.session))
+                shown_store = view.store if view is not None else store
+                window.open_session(
+                    shown_store.resolve_session(args.session) if args.session else view.sessions[0]  # type: ignore[union-attr]
+                )
             except StoreError as exc:
                 raise CommandError(str(exc)) from exc
     except BaseException:
         store.close()
+        if view is not None:
+            view.close()
         raise
     window.show()
     if args.screenshot:
@@ -82,4 +117,6 @@ def run(args: argparse.Namespace) -> int:
     if lock is not None:
         lock.stop()
     store.close()
+    if view is not None:
+        view.close()
     return int(code)

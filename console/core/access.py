@@ -35,6 +35,7 @@ _VERB: dict[Action, str] = {
     Action.REVIEW: "open recorded sessions",
     Action.SIGN: "sign a session",
     Action.EXPORT: "export a session",
+    Action.IMPORT: "import a session bundle",
     Action.EDIT_CEILING_DEFAULTS: "change the clinic's depth ceilings",
     Action.MANAGE_USERS: "add, disable, unlock or re-role users",
     Action.BACKUP: "back up the database",

@@ -180,13 +180,17 @@ class Recorder:
         self, kind: EventKind | str, data: dict[str, Any], t_us: int | None = None
     ) -> None:
         """An event the console itself raises: alarm, zone change, pass mark, command.
-        `kind` is an EventKind (a plain string names one; ValueError for any other)."""
-        self._put_event(t_us, EventKind(kind), data)
+        `kind` is an EventKind; a string that names none is still recorded (an event is
+        never lost), with a warning that EventKind should list it."""
+        known = EventKind.read(kind)
+        if not isinstance(known, EventKind):
+            log.warning("event kind %r is not in EventKind; recorded as given", kind)
+        self._put_event(t_us, known, data)
 
     def _put_event(
         self,
         t_us: int | None,
-        kind: EventKind,
+        kind: EventKind | str,
         data: dict[str, Any],
         *,
         source: str = "console",

@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     BACKUP = "backup"
     RESTORE = "restore"
     OVERRIDE_SINGLE_USE = "override_single_use"  # use a cartridge seen on another patient
+    IMPORT = "import"  # merge a session bundle from another cart (adds, never overwrites)
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -42,6 +43,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.OVERRIDE_CEILING,
             Action.REVIEW,
             Action.EXPORT,
+            Action.IMPORT,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -57,6 +59,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_CEILING_DEFAULTS,
             Action.BACKUP,
             Action.OVERRIDE_SINGLE_USE,
+            Action.IMPORT,
         }
     ),
     # The first account of a cart is its admin, often the medical director: it may run
@@ -71,6 +74,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_CEILING_DEFAULTS,
             Action.BACKUP,
             Action.RESTORE,
+            Action.IMPORT,
         }
     ),
 }

@@ -87,6 +87,9 @@ class Treatment:
         # Who acts: the permission checks and the audit rows go through this one door.
         self.access = Access(store, user) if store is not None else None
         self.recorder = Recorder(store) if store is not None else None
+        # Called with the session's id once it ended and its last samples were written
+        # (the automatic backups hang here).
+        self.after_session_end: list[Callable[[str], None]] = []
         self.link: Link | None = None
         self.session: str | None = None
         shipped = zone_map or available_maps()[plan.map_id if plan else DEFAULT_MAP]
@@ -314,6 +317,8 @@ class Treatment:
         if self.recorder is not None and session is not None:
             self.recorder.end_session()
             self._record("session.end", f"session:{session}", None, None)
+            for hook in self.after_session_end:
+                hook(session)
         self.session = None
         self.live.end_session()
         return session

@@ -119,6 +119,12 @@ def run(args: argparse.Namespace) -> int:
         store = Store(db_path)  # the first start creates the database: say where
         if new_db:
             print(f"pen-console: created a new database at {db_path}", file=sys.stderr)
+        if store.migration_backup is not None:  # first start after an upgrade
+            print(
+                f"pen-console: upgraded the database; the copy from before is "
+                f"{store.migration_backup}",
+                file=sys.stderr,
+            )
         interrupted = store.mark_interrupted()
     except StoreError as exc:
         store_problem = f"Recording is off: {exc}"
@@ -158,6 +164,15 @@ def run(args: argparse.Namespace) -> int:
         lock = getattr(window, "screen_lock", None)
         if lock is not None:
             window.attach_screen_lock(lock)
+    backups = None
+    if store is not None:  # after every ended session, and daily; never blocks anything
+        from console.core.backup_scheduler import BackupScheduler
+        from console.gui.backup_notice import BackupNotice
+
+        backups = BackupScheduler(store.path, store.key_dir)
+        controller.treatment.after_session_end.append(lambda _session: backups.request())
+        window.statusBar().addPermanentWidget(BackupNotice(store.path, backups.notices, window))
+        backups.start()
     url = choose_url(args, window.rescan())
     if url:
         controller.connect_to(url)
@@ -190,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
     code = app.exec()  # type: ignore[union-attr]
     if perf_file is not None:
         perf_file.close()
+    if backups is not None:
+        backups.close()
     if store is not None:
         store.close()
     return int(code)

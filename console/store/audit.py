@@ -180,6 +180,11 @@ class AuditTrail:
         row = self._db.one("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         return None if row is None else ChainHead(int(row[0]), str(row[1]))
 
+    def hash_at(self, entry_id: int) -> str | None:
+        """The hash of row `entry_id` (None when there is no such row)."""
+        row = self._db.one("SELECT hash FROM audit_log WHERE id = ?", (entry_id,))
+        return None if row is None else str(row[0])
+
     def verify(self) -> ChainBreak | None:
         """The first broken link of the chain, or None when every row checks out."""
         breaks = self.breaks()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from console.store import packing
-from console.store.keys import ChainHead
+from console.store.copying import checked_copy, copy_head
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
@@ -103,25 +103,11 @@ def backup(store: Store, dest: str | Path) -> Path:
     if dest.exists():
         raise FileExistsError(f"{dest} already exists; choose a new file name")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
     source = sqlite3.connect(store.path, timeout=10)
-    target = sqlite3.connect(partial)
     try:
-        source.backup(target)  # all pages in one step: one consistent snapshot
-        target.execute("PRAGMA journal_mode=DELETE")
-        result = target.execute("PRAGMA quick_check").fetchone()[0]
-        if result != "ok":
-            raise OSError(f"the copy did not check out ({result}); nothing was kept")
-        last = target.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    except BaseException:
-        target.close()
-        partial.unlink(missing_ok=True)
-        raise
+        checked_copy(source, dest)
     finally:
         source.close()
-    target.close()
-    partial.replace(dest)
     # The copy gets a chain head of its own, so `db check` on it finds a truncated tail too.
-    store.anchor_copy(dest, None if last is None else ChainHead(int(last[0]), str(last[1])))
+    store.anchor_copy(dest, copy_head(dest))
     return dest

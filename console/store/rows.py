@@ -35,6 +35,8 @@ class EventKind(enum.StrEnum):
     COMMAND = "command"
     SAMPLES_DROPPED = "samples_dropped"
     SESSION_INTERRUPTED = "session_interrupted"
+    NEW_PEN = "new_pen"  # another pen's INFO mid-session (console.core.continuity)
+    PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     # from the treatment
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
@@ -86,7 +88,7 @@ class EventRow(NamedTuple):
 
     t_us: int | None
     source: str  # "pen" or "console"
-    kind: EventKind
+    kind: EventKind | str  # str only for a kind not (yet) in EventKind: kept, never lost
     code: int | None
     arg: int | None
     data: dict[str, Any]

@@ -37,6 +37,11 @@ METADATA_FIELDS = (
     "zone_ids",
 )
 _EVENT_FIELDS = ("id", "at_utc", "t_us", "source", "kind", "code", "arg", "data")
+# From version 2, row ids are left out: they are this database's own numbering, not
+# content. A session carried to another database by a bundle gets new ids there, and its
+# hash (so its seals and signatures) must not change. Order still counts: events and
+# passes are hashed in id order.
+_LOCAL_IDS = ("id",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,8 @@ class Amendment:
     session: str = ""
 
 
-HASH_VERSION = 2  # 2 added the chunks' summary columns; 1 is what older consoles signed
+HASH_VERSION = 2  # 2 added the chunks' summary columns and left out row ids; 1 is what
+# older consoles signed
 
 
 def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) -> str:
@@ -71,8 +77,14 @@ def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) ->
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
         "session": {k: meta.get(k) for k in METADATA_FIELDS},
-        "events": [{k: dict(e)[k] for k in _EVENT_FIELDS} for e in store.events(session)],
-        "passes": store.passes(session, include_undone=True),
+        "events": [
+            {k: dict(e)[k] for k in _EVENT_FIELDS if version < 2 or k not in _LOCAL_IDS}
+            for e in store.events(session)
+        ],
+        "passes": [
+            {k: v for k, v in dict(p).items() if version < 2 or k not in _LOCAL_IDS}
+            for p in store.passes(session, include_undone=True)
+        ],
     }
     digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
     for head, blob in store.chunk_digest_rows(session, summaries=version >= 2):

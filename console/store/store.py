@@ -16,6 +16,7 @@ import sqlite_utils
 
 from console.store.audit import AuditTrail
 from console.store.ceilings import CeilingTable
+from console.store.copying import copy_head
 from console.store.db import Db
 from console.store.keys import ChainHead, HeadFile
 from console.store.media import MediaTables
@@ -35,6 +36,7 @@ from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
 from console.store.sessions import SessionsMixin
 from console.store.signatures import SignatureTable
 from console.store.telemetry import SUMMARY_COLUMNS, TelemetryMixin
+from console.store.upgrade import backup_before_migration
 from console.store.users import UserTable
 
 __all__ = [
@@ -75,6 +77,7 @@ class Store(SessionsMixin, TelemetryMixin):
             ) from exc
         self._db = Db(self.path, conn, key_dir)
         self.conn = conn
+        self.migration_backup: Path | None = None  # the copy made before an upgrade, if any
         self.lock = self._db.lock  # one connection, shared by the writer and readers
         self.users = UserTable(self._db)
         self.audit = AuditTrail(self._db)
@@ -159,6 +162,20 @@ class Store(SessionsMixin, TelemetryMixin):
 
     def _migrate(self) -> None:
         version = self.schema_version
+        if 0 < version < SCHEMA_VERSION:  # an upgrade: keep a named copy first
+            try:
+                self.migration_backup = backup_before_migration(
+                    self.conn, self.path, version, SCHEMA_VERSION
+                )
+            except OSError as exc:
+                self.conn.close()
+                raise StoreError(
+                    f"{self.path} needs an upgrade (schema {version} to {SCHEMA_VERSION}) but "
+                    f"the copy kept before upgrading could not be made ({exc}). Nothing was "
+                    "changed; free some disk space beside the database and start again."
+                ) from exc
+            # Its own chain head, so `db check`/`db restore` on the copy find a cut tail.
+            self.anchor_copy(self.migration_backup, copy_head(self.migration_backup))
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self.conn.executescript(
                 f"BEGIN;\n{MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"

@@ -99,7 +99,7 @@ def test_new_databases_and_their_folder_are_private(
 ) -> None:
     data = tmp_path / "home" / ".local" / "share" / "pen-console"
     monkeypatch.delenv("PEN_CONSOLE_DB")
-    monkeypatch.setattr("console.store.keys.platformdirs.user_data_dir", lambda *a, **k: str(data))
+    monkeypatch.setattr("platformdirs.user_data_dir", lambda *a, **k: str(data))
     made = cli("db", "init")
     assert made.code == 0, made.err
     db = data / "pen-console.db"

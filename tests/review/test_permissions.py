@@ -99,6 +99,21 @@ def _backup(access: Access, ctx: Ctx) -> object:
     return db_admin.backup(access, ctx.tmp / "backup.db")
 
 
+def _import(access: Access, ctx: Ctx) -> object:
+    from console.core.bundle_import import import_bundle
+    from console.core.bundles import export, open_bundle
+    from console.core.installation_id import SigningKey
+
+    other = Store(ctx.tmp / "other-cart.db", key_dir=ctx.tmp / "other-keys")
+    try:
+        bundle = ctx.tmp / "from-other-cart.penbundle"
+        session = _ended(other)
+        export(other, Access(other, None), [session], bundle, SigningKey(ctx.tmp / "other-keys"))
+    finally:
+        other.close()
+    return import_bundle(access.store, access, open_bundle(bundle), ctx.tmp / "keys")
+
+
 def _restore(access: Access, ctx: Ctx) -> object:
     return db_admin.authorize_restore(access, ctx.tmp / "backup.db")
 
@@ -117,6 +132,7 @@ CASES: dict[Action, tuple[Callable[[Access, Ctx], object], str | None, str]] = {
     Action.MANAGE_USERS: (_users, "dr.lee", "it"),
     Action.BACKUP: (_backup, "nurse.kim", "dr.lee"),
     Action.RESTORE: (_restore, "dr.lee", "it"),
+    Action.IMPORT: (_import, None, "nurse.kim"),
 }
 
 
