@@ -263,15 +263,14 @@ def _check_before_needling(args: argparse.Namespace, access: Access) -> None:
             access.require(Action.OVERRIDE_SINGLE_USE, f"patient:{args.patient}")
         for finding in findings:
             print(f"record: {finding.priority.name} alarm: {finding.sentence}", file=sys.stderr)
-    early = too_soon(access.store, args.patient, datetime.now(UTC), args.plan)
-    if early is not None:
-        print(f"record: {early.words()}", file=sys.stderr)
+    args.too_soon = too_soon(access.store, args.patient, datetime.now(UTC), args.plan)
+    if args.too_soon is not None:
+        print(f"record: {args.too_soon.words()}", file=sys.stderr)
 
 
 def _record_products(args: argparse.Namespace, access: Access, session: str) -> None:
     """Keep the products and a too-soon reason with the new session."""
     for product in args.lot:
         record_product(access, session, args.patient, product, date.today(), args.override_reason)
-    early = too_soon(access.store, args.patient, datetime.now(UTC), args.plan)
-    if early is not None:
-        record_too_soon(access, session, early, args.too_soon_reason or "")
+    if args.too_soon is not None:  # found before the session started
+        record_too_soon(access, session, args.too_soon, args.too_soon_reason or "")

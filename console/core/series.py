@@ -41,9 +41,9 @@ def rule_for_plan(plan_name: str | None) -> SeriesRule:
 
 
 def treatments(store: Store, patient_code: str) -> list[dict[str, Any]]:
-    """The patient's sessions that count in the series (not one still recording)."""
-    rows = store.sessions(SessionFilter(patient_code=patient_code))
-    return [r for r in rows if r["status"] != "recording"]
+    """The patient's sessions in the series, in order (one still recording counts: it
+    is a treatment under way, or one a crash left open)."""
+    return list(store.sessions(SessionFilter(patient_code=patient_code)))
 
 
 def patient_status(store: Store, patient_code: str, today: date) -> SeriesStatus:

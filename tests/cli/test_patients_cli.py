@@ -62,9 +62,19 @@ def _record(
 
 
 def test_record_lots_refuses_a_reused_cartridge_before_needling(cli: Cli, db: Path) -> None:
-    first = _record(db, "P-1", "--lot", "cartridge=C-9:S-1", "--lot", "prp_kit=K-4")
+    first = _record(
+        db, "P-1", "--lot", "cartridge=C-9:S-1", "--lot", "prp_kit=K-4",
+        "--too-soon-reason", "touch-up agreed with the director",
+    )  # fmt: skip
     assert first.returncode == 0, first.stderr
+    assert "was treated 0 days ago" in first.stderr  # the fixture's session of P-1
     session = json.loads(first.stdout)["session_id"]
+    store = Store(db)
+    try:
+        (early,) = store.patients.exceptions(session)
+        assert (early.reason, early.min_days) == ("touch-up agreed with the director", 42)
+    finally:
+        store.close()
     reused = _record(db, "P-2", "--lot", "cartridge=C-9:S-1")
     assert reused.returncode == 4, reused.stderr
     assert "single use" in reused.stderr and "Traceback" not in reused.stderr
