@@ -132,3 +132,32 @@ def session_exists(store: Store, session: str) -> str:
         return store.resolve_session(session)
     except StoreError as exc:
         raise PhotoError(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePhoto:
+    id: int
+    session: str
+    session_started_utc: str
+    taken: str
+    zone: str | None
+    exif_date: str | None
+
+    @property
+    def label(self) -> str:
+        day = (self.exif_date or self.session_started_utc)[:10]
+        return f"{day} · {self.taken}" + (f" · {self.zone}" if self.zone else "")
+
+
+def photo_timeline(store: Store, patient_code: str) -> list[TimelinePhoto]:
+    """The patient's photos in order: session by session, before then after."""
+    from console.store import SessionFilter
+
+    out = []
+    for s in store.sessions(SessionFilter(patient_code=patient_code)):
+        photos = sorted(store.media.photos(s["uuid"]), key=lambda p: (p.taken != "before", p.id))
+        out += [
+            TimelinePhoto(p.id, s["uuid"], s["started_utc"], p.taken, p.zone, p.exif_date)
+            for p in photos
+        ]
+    return out
