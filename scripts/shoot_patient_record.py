@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -23,10 +23,12 @@ from console.commands.cli import main as cli
 from console.core.access import Access
 from console.core.consent import ConsentForm, load_questionnaire, save_consent
 from console.core.lots import Product, ProductKind, record_product
+from console.core.patients import Fitzpatrick, PatientDetails, add_patient
 from console.core.photos import PhotoWhen, import_photo
 from console.core.treatment import Treatment
 from console.gui.consent_dialog import ConsentDialog
 from console.gui.lot_dialog import LotDialog
+from console.gui.patient_view import PatientView
 from console.store import Store
 from widgets.signature_pad import signature_png
 
@@ -87,6 +89,21 @@ for n, when in enumerate((PhotoWhen.BEFORE, PhotoWhen.AFTER)):
     Image.new("RGB", (320, 240), (210 - n * 20, 160 - n * 30, 140 - n * 30)).save(photo, "JPEG")
     import_photo(access, session, photo, when, "cheek_left")
 store.finish_session(session)
+
+# the patient view: an earlier treatment seven weeks before, and today's
+earlier = store.create_session("P-0142", "Dr Lee", plan_name="Full face — PRP")
+started = datetime.now(UTC) - timedelta(days=49)
+store.update_session(earlier, started_utc=started.isoformat(timespec="milliseconds"))
+first = tmp / "first.jpg"
+Image.new("RGB", (320, 240), (225, 150, 140)).save(first, "JPEG")
+import_photo(access, earlier, first, PhotoWhen.BEFORE, "cheek_left")
+store.finish_session(earlier)
+add_patient(access, "P-0142", PatientDetails("Ana Ruiz", 1986, Fitzpatrick.IV), date.today())
+view = PatientView(access)
+view.show_patient("P-0142", date.today())
+view.timeline.item(0).setSelected(True)
+view.timeline.item(view.timeline.count() - 1).setSelected(True)
+grab(view, "patient-view.png")
 store.close()
 
 # the report's pages

@@ -50,6 +50,9 @@ class SeriesState(enum.StrEnum):
     COMPLETE = "complete"
 
 
+_STATE_WORDS = {SeriesState.TOO_SOON: "not yet due"}
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesStatus:
     rule: SeriesRule
@@ -68,7 +71,7 @@ class SeriesStatus:
             case _:
                 return (
                     f"treatment {self.done} of {self.rule.treatments} done; next due "
-                    f"{self.due_from} to {self.due_by} ({self.state})"
+                    f"{self.due_from} to {self.due_by} ({_STATE_WORDS.get(self.state, self.state)})"
                 )
 
     def position(self) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -60,6 +61,7 @@ class PatientView(QWidget):
         for label in self.compare:
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setMinimumHeight(200)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             row.addWidget(label, 1)
         layout.addWidget(self.details)
         layout.addWidget(self.series)
