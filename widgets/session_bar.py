@@ -8,9 +8,10 @@ line has a fixed height, so a long message never makes the screen above it jump.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +32,11 @@ class SessionBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.patient = QLineEdit()
         self.patient.setPlaceholderText("Patient code")
+        self._known = QStringListModel(self)  # completes from the clinic's patient codes
+        completer = QCompleter(self._known, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.patient.setCompleter(completer)
         self.practitioner = QLineEdit()
         self.practitioner.setPlaceholderText("Practitioner")
         self.button = QPushButton("Start session")
@@ -79,6 +85,10 @@ class SessionBar(QWidget):
             self.end_requested.emit()
         else:
             self.start_requested.emit(self.patient.text(), self.practitioner.text())
+
+    def set_known_patients(self, codes: list[str]) -> None:
+        """The codes the patient field completes from (find, or type a new one to add)."""
+        self._known.setStringList(codes)
 
     def set_recording(self, session: str | None, message: str = "") -> None:
         self.recording = session is not None

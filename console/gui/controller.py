@@ -133,6 +133,11 @@ class PenController(QObject):
     def series_warning(self, patient_code: str) -> str | None:
         return self.treatment.series_warning(patient_code)
 
+    def known_patients(self) -> list[str]:
+        """Patient codes for the start screen's completer (codes only: no names)."""
+        store = self.treatment.store
+        return [] if store is None else [p.code for p in store.patients.all()]
+
     def too_soon(self, patient_code: str) -> TooSoon | None:
         return self.treatment.too_soon(patient_code)
 

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
         self.session_bar = SessionBar(settings.target_minutes)
+        self.session_bar.set_known_patients(controller.known_patients())
         self.session_bar.practitioner.setText(settings.practitioner)
         self.alarm_list = AlarmList(c.alarms)
         self.sound = sound if sound is not None else AlarmSound(c.alarms)
@@ -309,6 +310,7 @@ class MainWindow(QMainWindow):
             return
         if early is not None and reason is not None:
             self.controller.record_too_soon(early, reason)
+        self.session_bar.set_known_patients(self.controller.known_patients())
         self.settings.practitioner = practitioner.strip()
         self.readouts.start_timer()
         self.rec.set_recording(patient.strip())

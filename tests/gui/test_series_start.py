@@ -50,3 +50,16 @@ def test_a_first_or_due_treatment_asks_nothing(
     assert window.controller.session is not None
     assert store.patients.exceptions(window.controller.session) == []
     window.end_session(confirmed=True)
+
+
+def test_the_patient_field_completes_from_known_codes(window, store: Store) -> None:
+    _earlier_session(store, "P-0142", days_ago=60)
+    window.start_session("P-0777", "Dr Lee")  # a new code is added by starting
+    window.end_session(confirmed=True)
+    completer = window.session_bar.patient.completer()
+    completer.setCompletionPrefix("p-0")
+    found = []
+    for row in range(completer.completionCount()):
+        completer.setCurrentRow(row)
+        found.append(completer.currentCompletion())
+    assert found == ["P-0142", "P-0777"]
