@@ -41,7 +41,7 @@ def status_after(store: Store, session: str) -> SeriesStatus:
     meta = store.session(session)
     earlier = [
         r
-        for r in treatments(store, meta["patient_code"])
+        for r in treatments(store, meta["patient_code"] or "")
         if r["started_utc"] <= meta["started_utc"] and r["uuid"] != session
     ]
     dates = [local_date(r["started_utc"]) for r in earlier] + [local_date(meta["started_utc"])]
@@ -62,7 +62,7 @@ def aftercare_sheet(
     return AftercareSheet(
         clinic or data.get("clinic") or DEFAULT_CLINIC,
         data["title"],
-        meta["patient_code"],
+        meta["patient_code"] or "",
         local_date(meta["started_utc"]),
         tuple(p.replace("{next_due}", due) for p in data["points"]),
         data.get("closing", ""),

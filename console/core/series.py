@@ -23,6 +23,7 @@ from console.core.series_rule import (
 from console.core.zones import find_plan
 from console.store import SessionFilter, Store
 from console.store.patients import SeriesExceptionRow
+from console.store.rows import SessionRecord
 from console.store.rows import utc_now as store_utc_now
 
 
@@ -40,7 +41,7 @@ def rule_for_plan(plan_name: str | None) -> SeriesRule:
         return DEFAULT_SERIES
 
 
-def treatments(store: Store, patient_code: str) -> list[dict[str, Any]]:
+def treatments(store: Store, patient_code: str) -> list[SessionRecord]:
     """The patient's sessions in the series, in order (one still recording counts: it
     is a treatment under way, or one a crash left open)."""
     return list(store.sessions(SessionFilter(patient_code=patient_code)))

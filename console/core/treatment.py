@@ -25,11 +25,11 @@ from datetime import UTC, date, datetime
 
 from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
-from console.core.cartridge_gate import CartridgeGate, Finding
+from console.core.cartridge_gate import CartridgeGate
 from console.core.clinic_ceilings import effective_map
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
-from console.core.lots import Product
+from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
 from console.core.recorder import Recorder
 from console.core.records import start_session
@@ -262,7 +262,7 @@ class Treatment:
         """A product used in this session (console/core/cartridge_gate.py)."""
         if self.access is None or self.session is None or self.store is None:
             raise RuntimeError("start a session first: lots are recorded with a session")
-        patient = self.store.session(self.session)["patient_code"]
+        patient = self.store.session(self.session)["patient_code"] or ""
         return self.cartridge.record(
             self.access, self.session, patient, product, date.today(), override_reason
         )
