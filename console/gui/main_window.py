@@ -42,6 +42,7 @@ from console.core.live import Drained
 from console.core.series import TooSoon
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
+from console.gui.lot_prompter import LotPrompter
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
         self.pause_button.toggled.connect(self._on_paused)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
+        self.lot_prompter = LotPrompter(c, self)  # a cartridge inserted asks for its lot
         c.command_answered.connect(self.controls.show_answer)
 
     # ------------------------------------------------------------ actions

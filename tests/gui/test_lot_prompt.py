@@ -11,10 +11,12 @@ from pytestqt.qtbot import QtBot
 
 from console.core.access import Access, Refused
 from console.core.alarms import Condition, Priority
+from console.core.live import Drained
 from console.core.lots import Product, ProductKind, SingleUseRefused, record_product
 from console.gui.controller import PenController
 from console.gui.lot_dialog import LotDialog
 from console.store import Store
+from drivers.messages import Event, EventCode
 
 
 def _used_elsewhere(store: Store, lot: str, serial: str) -> None:
@@ -63,3 +65,20 @@ def test_the_prompt_shows_the_refusal_and_records_an_override(
     (row,) = store.products.for_session(session)
     assert (row.lot, row.override_reason) == ("C-9", "sealed box; the label was misprinted")
     controller.end_session()
+
+
+def test_a_cartridge_inserted_mid_session_asks_for_its_lot(window, store: Store) -> None:
+    inserted = Drained(events=[Event(1, 0, EventCode.CARTRIDGE_INSERTED, 12)])
+    window.controller.frame.emit(inserted)  # no session: nothing to record the lot to
+    assert window.lot_prompter.dialog is None
+    window.start_session("P-1", "Dr Lee")
+    window.controller.frame.emit(inserted)
+    dialog = window.lot_prompter.dialog
+    assert dialog is not None and dialog.isVisible()
+    window.controller.frame.emit(inserted)  # a second insert: the same prompt
+    assert window.lot_prompter.dialog is dialog
+    dialog.code.setText("C-40:S-2")
+    dialog._on_record()
+    assert not dialog.isVisible()
+    assert [p.lot for p in store.products.for_session(window.controller.session)] == ["C-40"]
+    window.end_session(confirmed=True)
