@@ -48,12 +48,12 @@ def main() -> None:
             for i in range(10):
                 centre = review.duration_s * (i + 1) / 12
                 t0 = time.perf_counter()
-                plot.depth.setXRange(centre - 5, centre + 5, padding=0)
+                plot.depth_plot.setXRange(centre - 5, centre + 5, padding=0)
                 plot.view.repaint()
                 app.processEvents()
                 zooms.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                plot.depth.setXRange(centre - 3, centre + 7, padding=0)
+                plot.depth_plot.setXRange(centre - 3, centre + 7, padding=0)
                 plot.view.repaint()
                 app.processEvents()
                 pans.append(time.perf_counter() - t0)

@@ -66,6 +66,8 @@ def grab(name: str) -> None:
 
 def start() -> None:
     w.zone_panel.plan_choice.setCurrentIndex(w.zone_panel.plan_choice.findText("Full face — PRP"))
+    for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+        c.mark_step(step)  # the steps before needling, so mid-treatment has no early start
     w.session_bar.patient.setText("P-0142")
     w.session_bar.practitioner.setText("nurse.kim")
     w.session_bar.button.click()

@@ -1,6 +1,6 @@
 """The direction of travel: drivers/ is usable with no Qt at all, a real link loads no
-simulator code (virtual:// is a pyserial URL handler, imported only when opened), and the
-import contracts in pyproject.toml hold."""
+simulator code (virtual:// is a pyserial URL handler, imported only when opened), the
+import contracts in pyproject.toml hold, and no module grows past about 400 lines."""
 
 from __future__ import annotations
 
@@ -103,3 +103,16 @@ def test_import_contracts_hold() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "4 kept, 0 broken" in out.stdout, out.stdout
+
+
+ABOUT_400_LINES = 420  # "about 400": past this a module wants a model or widget of its own
+
+
+def test_no_module_grows_past_about_400_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for room in ("console", "widgets", "drivers")
+        for p in (ROOT / room).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > ABOUT_400_LINES
+    }
+    assert long == {}, f"split these: {long}"

@@ -46,28 +46,28 @@ class ReviewPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        self.depth = self.view.addPlot(row=0, col=0)
-        self.rate = self.view.addPlot(row=1, col=0)
-        self.depth.setLabel("left", "Depth", units="mm")
-        self.rate.setLabel("left", "Rate", units="Hz")
-        self.rate.setLabel("bottom", "session time", units="s")
-        self.rate.setXLink(self.depth)
-        for p in (self.depth, self.rate):
+        self.depth_plot = self.view.addPlot(row=0, col=0)
+        self.rate_plot = self.view.addPlot(row=1, col=0)
+        self.depth_plot.setLabel("left", "Depth", units="mm")
+        self.rate_plot.setLabel("left", "Rate", units="Hz")
+        self.rate_plot.setLabel("bottom", "session time", units="s")
+        self.rate_plot.setXLink(self.depth_plot)
+        for p in (self.depth_plot, self.rate_plot):
             p.getAxis("left").enableAutoSIPrefix(False)  # "0.5 mm", never "500 mmm"
             p.setMouseEnabled(x=True, y=False)
             # no grid: pyqtgraph draws it through the axes, which cost ~7 ms a repaint
-        self.set_curve = self.depth.plot(pen=pg.mkPen("#4fc3f7", width=1), connect="finite")
-        self.meas_curve = self.depth.plot(pen=pg.mkPen("#ffca28", width=1), connect="finite")
-        self.rate_curve = self.rate.plot(pen=pg.mkPen("#81c784", width=1), connect="finite")
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ef5350", width=2))
-        self.depth.addItem(self.cursor)
+        self.set_curve = self.depth_plot.plot(pen=pg.mkPen("#4fc3f7", width=1), connect="finite")
+        self.meas_curve = self.depth_plot.plot(pen=pg.mkPen("#ffca28", width=1), connect="finite")
+        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#81c784", width=1), connect="finite")
+        self.time_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ef5350", width=2))
+        self.depth_plot.addItem(self.time_cursor)
         self._gap_items: list[pg.LinearRegionItem] = []
-        self.depth.sigXRangeChanged.connect(self._on_range)
+        self.depth_plot.sigXRangeChanged.connect(self._on_range)
 
     def show_review(self, review: ReviewSource) -> None:
         self.review = review
         for item in self._gap_items:
-            self.depth.removeItem(item)
+            self.depth_plot.removeItem(item)
         self._gap_items = []
         for gap in review.gaps():
             if gap.length_s > 0 and np.isfinite(gap.t_s):
@@ -77,9 +77,9 @@ class ReviewPlot(QWidget):
                     brush=pg.mkBrush(255, 179, 0, 60),
                 )
                 region.setToolTip(f"link gap {gap.length_s:.2f} s")
-                self.depth.addItem(region)
+                self.depth_plot.addItem(region)
                 self._gap_items.append(region)
-        self.depth.setXRange(0, max(review.duration_s, 1.0), padding=0.01)
+        self.depth_plot.setXRange(0, max(review.duration_s, 1.0), padding=0.01)
         self._draw((0.0, max(review.duration_s, 1.0)))
 
     def _on_range(self, _vb: object, x_range: tuple[float, float]) -> None:
@@ -89,7 +89,7 @@ class ReviewPlot(QWidget):
         review = self.review
         if review is None or not review.samples:
             return
-        bins = max(200, int(self.depth.vb.width()))
+        bins = max(200, int(self.depth_plot.vb.width()))
         span = (max(0.0, x_range[0]), min(review.duration_s, x_range[1]) + 1e-6)
         x, y = review.envelope("depth_set_um", bins, span)
         self.set_curve.setData(x, y / 1000)
@@ -99,7 +99,7 @@ class ReviewPlot(QWidget):
         self.rate_curve.setData(x, y / 10)
 
     def set_cursor(self, t_s: float) -> None:
-        self.cursor.setPos(t_s)
+        self.time_cursor.setPos(t_s)
 
     def points_drawn(self) -> int:
         x, _ = self.meas_curve.getData()

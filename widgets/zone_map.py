@@ -148,6 +148,7 @@ class ZoneMapWidget(QGraphicsView):
         self.scene_.setSceneRect(self.backdrop.boundingRect())
         self._done: dict[str, int] = {}
         self._strokes: dict[str, int] = {}
+        self._prp: dict[str, int] = {}
         self.active: str | None = None
         self.refresh()
 
@@ -161,10 +162,24 @@ class ZoneMapWidget(QGraphicsView):
             return
         done = {z: t.passes_done(z) for z in self.map.zone_ids}
         strokes = {z: t.strokes_in(z) for z in self.map.zone_ids}
+        prp = {z: t.prp_done(z) for z in self.map.zone_ids}
+        if prp != self._prp:  # PRP passes change no dry count: restyle for the second mark
+            self._prp, self._done = prp, {}
         self.show_state(done, t.active, strokes)
 
     def target(self, zone: str) -> int:
         return self.tracker.target(zone) if self.tracker else self.map.zone(zone).target_passes
+
+    def _prp_mark(self, zone_id: str) -> str:
+        """The PRP passes as a second mark, " P1/1", when the plan has them (issue 11)."""
+        t = self.tracker
+        # Shown once the dry passes are done (or a PRP pass was made): small zones
+        # stay readable before then.
+        if t is None or not t.prp_target(zone_id):
+            return ""
+        if t.passes_done(zone_id) < t.target(zone_id) and not t.prp_done(zone_id):
+            return ""
+        return f" P{t.prp_done(zone_id)}/{t.prp_target(zone_id)}"
 
     def show_state(
         self, done: dict[str, int], active: str | None, strokes: dict[str, int] | None = None
@@ -196,7 +211,8 @@ class ZoneMapWidget(QGraphicsView):
         label = self.labels[zone_id]
         strokes = self._strokes.get(zone_id, 0)
         mark = "+" if over else ""
-        label.setText(f"{done}/{target}{mark}" + (f"\n{strokes}" if strokes else ""))
+        prp = self._prp_mark(zone_id)
+        label.setText(f"{done}/{target}{mark}{prp}" + (f"\n{strokes}" if strokes else ""))
         label.setBrush(QBrush(QColor("#ffffff" if colour.lightness() < 130 else "#1b2430")))
         self._place_label(zone_id)
         label.setZValue(3)

@@ -70,8 +70,8 @@ class ZonePanel(QWidget):
         # A styled delegate honours the rows' size (the combo's own ignores it): drop-down
         # rows as big as buttons.
         self.plan_choice.setItemDelegate(QStyledItemDelegate(self.plan_choice))
-        for row in range(self.plan_choice.count()):
-            self.plan_choice.setItemData(row, QSize(0, 44), Qt.ItemDataRole.SizeHintRole)
+        for index in range(self.plan_choice.count()):
+            self.plan_choice.setItemData(index, QSize(0, 44), Qt.ItemDataRole.SizeHintRole)
         self.plan_choice.setMinimumHeight(44)
         # The longest plan name must not set the column's width: it is elided instead.
         self.plan_choice.setSizeAdjustPolicy(
@@ -126,7 +126,7 @@ class ZonePanel(QWidget):
             self.plan_choice.blockSignals(False)
         self.refresh()
 
-    def _allowed(self, action: Callable[..., None], *args: object, **kwargs: object) -> bool:
+    def _allowed(self, action: Callable[..., object], *args: object, **kwargs: object) -> bool:
         """Run `action`; a refusal is shown in its one sentence and changes nothing."""
         try:
             action(*args, **kwargs)
@@ -143,10 +143,12 @@ class ZonePanel(QWidget):
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
-            over = s.pass_no > s.target  # "pass 6 of 3": flagged in words and colour
+            # "pass 6 of 3": flagged in words and colour; PRP passes in words of their own
+            over = s.over_target if s.pass_word else s.pass_no > s.target
+            words = s.pass_word or f"pass {s.pass_no} of {s.target}"
             flag = " · OVER TARGET" if over else ""
             self.where.setText(
-                f"{s.active_label} · pass {s.pass_no} of {s.target}{flag} · "
+                f"{s.active_label} · {words}{flag} · "
                 f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
             )
             if self.where.property("over") != over:

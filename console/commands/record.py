@@ -32,10 +32,11 @@ from console.core.lots import (
     record_product,
     refuse_reuse,
 )
+from console.core.procedure import Procedure
 from console.core.records import operate_pen
 from console.core.series import record_too_soon, too_soon
 from console.core.treatment import Treatment
-from console.core.zones import find_plan
+from console.core.zones import Plan, find_plan
 from console.store import Store, StoreError
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
@@ -76,6 +77,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--too-soon-reason",
         metavar="TEXT",
         help="why this session starts sooner than the plan's series allows (recorded)",
+    )
+    p.add_argument("--preset", metavar="ID", help="the plan's depth preset (e.g. light, deep)")
+    p.add_argument(
+        "--done",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="a plan step (id, kind or label) done before the session, recorded like a touch; "
+        "repeat it, or --done all",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -158,15 +168,18 @@ def run(args: argparse.Namespace) -> int:
         raise
     try:
         plan = find_plan(args.plan) if args.plan else None
+        check_done(args.done, plan)
+        if args.preset and plan is None:
+            raise ValueError("--preset needs --plan: the presets are the plan's")
+        if args.preset and plan is not None:
+            plan.preset(args.preset)  # ValueError names the plan's presets
     except ValueError as exc:
         print(f"record: {exc}", file=sys.stderr)
         store.close()
         return 2
-    # The same treatment as the live window's, with no screen: no live model, no alarm
-    # monitor; zones only with a plan (a bench recording without one has none).
-    treatment = Treatment(
-        store, plan=plan, watch=False, track_zones=plan is not None, user=access.user
-    )
+    # The same treatment as the live window's, alarm monitor and all (issue 11): a pen
+    # fault here is an alarm in the record. Zones only with a plan.
+    treatment = Treatment(store, plan=plan, track_zones=plan is not None, user=access.user)
     link = Link(port)
     treatment.attach(link)
     recorder = treatment.recorder
@@ -201,11 +214,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"record: {exc}", file=sys.stderr)
             return 2
         _record_products(args, access, session)
+        treatment.plan_run.mark_listed(args.done, treatment.user)
+        if args.preset:
+            treatment.plan_run.select_preset(args.preset)
         started = time.monotonic()
-        stop.wait(args.seconds)
+        _run_until(stop, started + args.seconds, treatment)
     finally:
         stats = link.stats
-        treatment.close()  # ends the session, closes the link and the recorder
+        if session is not None:
+            treatment.tick()
+            treatment.end_session()  # as End session in the window does
+        treatment.close()  # closes the link and the recorder
         if session is not None and recorder.storage_ok:  # the automatic session backup
             for notice in notices_of(partial(back_up_now, store, Kind.SESSION)):
                 print(f"record: {notice.text}", file=sys.stderr)
@@ -236,6 +255,31 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     return 0
+
+
+TICK_S = 1 / 30  # the alarm monitor's rate without a screen
+
+
+def _run_until(stop: threading.Event, deadline: float, treatment: Treatment) -> None:
+    """Tick the treatment (alarms, step timers, plan depths) until Ctrl-C or the end."""
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        stop.wait(min(TICK_S, left))
+        treatment.tick()
+
+
+def check_done(steps: list[str], plan: Plan | None) -> None:
+    """--done names steps of the plan (or "all"); ValueError in one sentence if not."""
+    if not steps:
+        return
+    if plan is None:
+        raise ValueError("--done needs --plan: the steps are the plan's")
+    procedure = Procedure(plan.procedure)
+    for step in steps:
+        if step.strip().casefold() != "all":
+            procedure.state(step)  # StepError (a ValueError) names the plan's steps
 
 
 def _signed_in(args: argparse.Namespace, store: Store) -> Access:

@@ -16,6 +16,7 @@ from console.commands._common import (
 )
 from console.core.accounts import Action
 from console.core.records import list_sessions
+from console.store.rows import SessionFilter
 
 KEYS = (
     "uuid",
@@ -36,6 +37,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_option(p)
     add_user_option(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--has-alarms", action="store_true", help="only sessions with an alarm in their record"
+    )
     p.set_defaults(func=run)
 
 
@@ -43,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     with store_for(args) as store:
         access = sign_in(args, store, Action.REVIEW, "sessions")
         try:
-            rows = list_sessions(access)
+            filt = SessionFilter(has_alarms=True) if args.has_alarms else None
+            rows = list_sessions(access, filt)
         except DAMAGE as exc:
             raise damaged(exc) from exc
     for row in rows:

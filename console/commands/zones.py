@@ -8,6 +8,7 @@ value above the zone's published range needs --confirm-above-range, which is rec
 from __future__ import annotations
 
 import argparse
+import json
 
 from console.commands._common import (
     CommandError,
@@ -19,7 +20,7 @@ from console.commands._common import (
 )
 from console.core.accounts import Action
 from console.core.clinic_ceilings import effective_map, set_clinic_ceiling
-from console.core.zones import ZoneMap, available_maps, available_plans
+from console.core.zones import ZoneMap, available_maps, available_plans, plan_row
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_option(listing)
     listing.set_defaults(func=run_list)
     plans = actions.add_parser("plans", help="treatment plan templates")
+    plans.add_argument("--json", action="store_true", help="each plan with zones and steps")
     plans.set_defaults(func=run_plans)
     edit = actions.add_parser(
         "set-ceiling", help="change a zone's default ceiling (supervisor or admin; audited)"
@@ -66,6 +68,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_plans(args: argparse.Namespace) -> int:
+    if args.json:
+        for plan in available_plans().values():
+            print(json.dumps(plan_row(plan), ensure_ascii=False))
+        return 0
     for p in available_plans().values():
         zones = ", ".join(f"{s.zone}×{s.passes}" for s in p.steps)
         print(f"{p.id:<34} {shown(p.name)}  [{p.map_id}]  {zones}")

@@ -36,6 +36,9 @@ class Condition(enum.StrEnum):
     MOTOR_NO_SESSION = "motor_no_session"
     CARTRIDGE_REUSED = "cartridge_reused"  # single use: seen on another patient
     PRODUCT_EXPIRED = "product_expired"
+    # the procedure (issue 11)
+    STEP_TIMER_DONE = "step_timer_done"
+    STARTED_BEFORE_STEPS = "started_before_steps"
 
 
 AlarmCondition = Condition  # the name the zone map and others import
@@ -52,6 +55,8 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.CARTRIDGE_REUSED: Priority.HIGH,
     Condition.PRODUCT_EXPIRED: Priority.MEDIUM,
     Condition.LINK_QUALITY: Priority.LOW,
+    Condition.STEP_TIMER_DONE: Priority.LOW,
+    Condition.STARTED_BEFORE_STEPS: Priority.MEDIUM,
 }
 
 TITLES: dict[Condition, str] = {
@@ -66,6 +71,8 @@ TITLES: dict[Condition, str] = {
     Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
     Condition.CARTRIDGE_REUSED: "CARTRIDGE ALREADY USED: NEEDLING REFUSED",
     Condition.PRODUCT_EXPIRED: "Product expired",
+    Condition.STEP_TIMER_DONE: "Timer complete",
+    Condition.STARTED_BEFORE_STEPS: "STARTED BEFORE THE STEPS",
 }
 
 

@@ -16,10 +16,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from console.core.passes import PassTracker
+from console.core.passes import PRP_PASS_BASE, PassTracker, is_prp_pass
 from drivers.link import CommandResult, Link
 from drivers.messages import Event, EventCode, Status, TelemetryBatch
 
@@ -52,6 +53,8 @@ class ZoneStatus:
     next_label: str | None
     todo: tuple[str, ...]  # labels of zones with passes still to do
     can_undo: bool
+    pass_word: str = ""  # "pass 2 of 2" or "PRP pass 1 of 1" (issue 11)
+    over_target: bool = False
 
 
 def confirmation_text(zone_label: str, ceiling_um: int) -> str:
@@ -164,6 +167,7 @@ class CeilingController:
             next_label=t.map.zone(nxt).label if nxt else None,
             todo=tuple(t.map.zone(z).label for z in t.remaining()) if t.plan else (),
             can_undo=bool(t.done),
+            **_pass_words(t),
         )
 
     # ------------------------------------------------------------ watching the pen
@@ -202,3 +206,16 @@ class CeilingController:
         if active != self.alarm_active:
             self.alarm_active = active
             self.on_alarm(active, self.detail)
+
+
+def _pass_words(t: PassTracker) -> dict[str, Any]:
+    """The pass in progress in words, PRP passes apart from the dry ones."""
+    zone = t.active
+    if zone is None:
+        return {}
+    number = t.current_pass()
+    if is_prp_pass(number):
+        n, target = number - PRP_PASS_BASE, t.prp_target(zone)
+        return {"pass_word": f"PRP pass {n} of {target}", "over_target": n > target}
+    target = t.target(zone)
+    return {"pass_word": f"pass {number} of {target}", "over_target": number > target}

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from console.core.passes import is_prp_pass, pass_label
 from console.core.signing import amendments, signatures
 from console.store import EventKind, Store
 from console.store.packing import Columns
@@ -46,7 +47,8 @@ def write_csv(store: Store, session: str, out: TextIO) -> int:
     zone_idx = cols["zone"].astype(np.int64)
     zone_col = zone_names[np.clip(zone_idx, 0, len(zone_names) - 1)]
     pass_no = np.asarray(cols["pass_no"], np.int64)
-    pass_col = np.where(pass_no > 0, pass_no.astype(str), "")
+    labels = np.array([pass_label(n) for n in range(256)], dtype=object)  # "2", "prp1"
+    pass_col = labels[np.clip(pass_no, 0, 255)]
     rows = zip(
         (f"{v:.6f}" for v in t_s),
         t_us.tolist(),
@@ -91,7 +93,10 @@ def session_record(
         },
         "samples": len(cols["seq"]),
         "events": events,
-        "passes": store.passes(session),
+        "passes": [
+            {**p, "pass": pass_label(p["pass_no"]), "prp": is_prp_pass(p["pass_no"])}
+            for p in store.passes(session)
+        ],
         "link": {
             "seq_gaps": sum(1 for e in events if e["kind"] is EventKind.SEQ_GAP),
             "frames_lost": sum(e["arg"] or 0 for e in events if e["kind"] is EventKind.SEQ_GAP),

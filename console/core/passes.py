@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -32,16 +32,8 @@ class PassRecord:
     depth_max_um: int | None
 
     def row(self) -> dict[str, object]:
-        return {
-            "zone": self.zone,
-            "pass_no": self.pass_no,
-            "started_t_us": self.started_t_us,
-            "ended_t_us": self.ended_t_us,
-            "strokes": self.strokes,
-            "contact_ms": self.contact_ms,
-            "depth_mean_um": self.depth_mean_um,
-            "depth_max_um": self.depth_max_um,
-        }
+        """The zone_passes row's fields (the store adds the session and `undone`)."""
+        return asdict(self)
 
 
 @dataclass
@@ -56,6 +48,23 @@ class _Open:
     depth_sum: float = 0.0
     depth_n: int = 0
     depth_max: int = 0
+
+
+# A PRP pass (issue 11) is stored with pass_no PRP_PASS_BASE + n, in the samples' pass
+# column and in zone_passes alike, so the record needs no new column: pass_label() turns
+# it into "prp1" for the CSV, the JSON export and the report.
+PRP_PASS_BASE = 100
+
+
+def is_prp_pass(pass_no: int) -> bool:
+    return pass_no > PRP_PASS_BASE
+
+
+def pass_label(pass_no: int) -> str:
+    """What a stored pass number reads as: "" (no pass), "2", or "prp1"."""
+    if pass_no <= 0:
+        return ""
+    return f"prp{pass_no - PRP_PASS_BASE}" if is_prp_pass(pass_no) else str(pass_no)
 
 
 ZoneListener = Callable[[str, str], None]  # (new zone, how: "start" | "pen" | "touch" | ...)
@@ -78,10 +87,32 @@ class PassTracker:
     # ------------------------------------------------------------ state
 
     def passes_done(self, zone: str) -> int:
-        return sum(1 for p in self.done if p.zone == zone)
+        """Dry passes done in `zone` (PRP passes are counted apart, by prp_done)."""
+        return sum(1 for p in self.done if p.zone == zone and not is_prp_pass(p.pass_no))
+
+    def prp_done(self, zone: str) -> int:
+        return sum(1 for p in self.done if p.zone == zone and is_prp_pass(p.pass_no))
+
+    def prp_target(self, zone: str) -> int:
+        step = self.plan.step(zone) if self.plan else None
+        return step.prp_passes if step else 0
 
     def current_pass(self) -> int:
-        return self.passes_done(self.active) + 1 if self.active else 0
+        """The stored number of the pass in progress: once a zone's dry passes reach the
+        plan's target and the plan has PRP passes for it, PRP_PASS_BASE + n."""
+        zone = self.active
+        if zone is None:
+            return 0
+        dry = self.passes_done(zone)
+        if self.prp_target(zone) and dry >= self.target(zone):
+            return PRP_PASS_BASE + self.prp_done(zone) + 1
+        return dry + 1
+
+    def open_pass_has_work(self) -> bool:
+        """Whether the pass in progress has strokes that no mark has closed yet."""
+        with self._lock:
+            o = self._open
+            return self.active is not None and (o.last_strokes or 0) > (o.first_strokes or 0)
 
     def target(self, zone: str) -> int:
         step = self.plan.step(zone) if self.plan else None
@@ -93,22 +124,33 @@ class PassTracker:
     def remaining(self) -> list[str]:
         """Plan zones whose target is not reached yet, in plan order."""
         zones = self.plan.zones if self.plan else self.zone_ids
-        return [z for z in zones if self.passes_done(z) < self.target(z)]
+        return [
+            z
+            for z in zones
+            if self.passes_done(z) < self.target(z) or self.prp_done(z) < self.prp_target(z)
+        ]
 
     def next_zone(self) -> str | None:
         order = self.plan.zones if self.plan else self.zone_ids
         if self.active in order:
             later = order[order.index(self.active) + 1 :]
-            return next((z for z in later if z in self.remaining()), None) or (
-                later[0] if later else None
+            remaining = self.remaining()
+            # After the last zone, back to the first with passes to do (the PRP round).
+            return (
+                next((z for z in later if z in remaining), None)
+                or next((z for z in order if z in remaining and z != self.active), None)
+                or (later[0] if later else None)
             )
         return order[0] if order else None
 
     def progress(self) -> tuple[int, int]:
         """(passes done, passes planned) over the plan."""
         zones = self.plan.zones if self.plan else []
-        planned = sum(self.target(z) for z in zones)
-        done = sum(min(self.passes_done(z), self.target(z)) for z in zones)
+        planned = sum(self.target(z) + self.prp_target(z) for z in zones)
+        done = sum(
+            min(self.passes_done(z), self.target(z)) + min(self.prp_done(z), self.prp_target(z))
+            for z in zones
+        )
         return done, planned
 
     # ------------------------------------------------------------ actions

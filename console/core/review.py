@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from console.core.passes import is_prp_pass
+
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
 from console.core.series import patient_series, too_soon_warning
 from console.store import EventKind, Store
@@ -124,6 +126,10 @@ class SessionReview:
     def alarms(self) -> list[EventRecord]:
         return [e for e in self.events if e["kind"] in ALARM_KINDS]
 
+    def steps(self) -> list[EventRecord]:
+        """The procedure's steps, timers and overrides, in order (issue 11)."""
+        return [e for e in self.events if e["kind"] in STEP_KINDS]
+
     # ------------------------------------------------------------ replay
 
     def state_at(self, t_s: float) -> ReplayState:
@@ -160,13 +166,14 @@ class SessionReview:
                 {
                     "zone": p["zone"],
                     "passes": 0,
+                    "prp_passes": 0,  # counted apart from the dry passes (issue 11)
                     "strokes": 0,
                     "contact_s": 0.0,
                     "depth_max_um": 0,
                     "_depth_sum": 0.0,
                 },
             )
-            r["passes"] += 1
+            r["prp_passes" if is_prp_pass(p["pass_no"]) else "passes"] += 1
             r["strokes"] += p["strokes"]
             r["contact_s"] += p["contact_ms"] / 1000
             r["depth_max_um"] = max(r["depth_max_um"], p["depth_max_um"] or 0)
@@ -175,3 +182,31 @@ class SessionReview:
             total = r.pop("_depth_sum")
             r["depth_mean_um"] = total / r["strokes"] if r["strokes"] else None
         return list(rows.values())
+
+
+STEP_KINDS = frozenset(
+    {
+        EventKind.STEP_DONE,
+        EventKind.STEP_UNDONE,
+        EventKind.STEP_TIMER_DONE,
+        EventKind.START_OVERRIDE,
+    }
+)
+
+
+def step_words(e: EventRecord) -> str:
+    """A procedure event in words for the event list and the report's timeline."""
+    d = e["data"]
+    by = f" by {d['user']}" if d.get("user") else ""
+    match e["kind"]:
+        case EventKind.STEP_DONE:
+            extra = "".join(f" · {k} {d[k]}" for k in ("lot", "timer_s") if d.get(k) is not None)
+            return f"{d.get('label', d.get('step'))} done{by}{extra}"
+        case EventKind.STEP_UNDONE:
+            return f"{d.get('label', d.get('step'))} undone{by}"
+        case EventKind.STEP_TIMER_DONE:
+            return f"{d.get('label', d.get('step'))}: timer of {d.get('timer_s')} s complete"
+        case EventKind.START_OVERRIDE:
+            return f"started without {', '.join(d.get('missing', []))}{by}"
+        case _:
+            return ""

@@ -22,6 +22,7 @@ import queue
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
@@ -31,15 +32,19 @@ from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
+from console.core.plan_run import PlanRun, StartRefused
+from console.core.procedure import StepState, missing_words
 from console.core.recorder import Recorder
 from console.core.records import start_session
 from console.core.roles import Action, User
 from console.core.series import TooSoon, record_too_soon, too_soon
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
-from console.store import Store
+from console.store import EventKind, Store
 from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
 from drivers.messages import Info, Status
+
+T = TypeVar("T")
 
 RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
 DEFAULT_MAP = "face"
@@ -55,6 +60,16 @@ def rate_target_dhz(current_dhz: int, steps: int, info: Info) -> int:
     """The rate after `steps` steps of 5 Hz, from the pen's minimum when it reports none."""
     current = current_dhz or info.rate_min_dhz
     return min(max(current + steps * RATE_STEP_DHZ, info.rate_min_dhz), info.rate_max_dhz)
+
+
+def take_all(waiting: queue.SimpleQueue[T]) -> list[T]:
+    """Everything queued so far, oldest first, without waiting (the screen's side)."""
+    out: list[T] = []
+    while True:
+        try:
+            out.append(waiting.get_nowait())
+        except queue.Empty:
+            return out
 
 
 def failed(error: Exception) -> Future[CommandResult]:
@@ -112,6 +127,11 @@ class Treatment:
         self.monitor = LinkMonitor(self.alarms)
         self.cartridge = CartridgeGate(self.alarms)
         self._ceiling_alarms: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        # The plan as the script (issue 11): steps, the gate on needling, plan depths.
+        self.plan_run = PlanRun(self.zones)
+        self.plan_run.record = self._record_step
+        self.plan_run.on_notice.append(self._notice)
+        self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
         if watch:
             self._watch()
 
@@ -237,6 +257,11 @@ class Treatment:
     def depth_step_target(self, depth_um: int, steps: int, info: Info) -> int:
         """The depth a step asks for: the pen's range, then the active zone's ceiling."""
         target = depth_target_um(depth_um, steps, info)
+        cap = self.plan_run.depth_cap_um()  # deeper needs the anaesthetic steps done
+        if cap is not None and target > cap and steps > 0:
+            target = max(cap - cap % info.depth_step_um, info.depth_min_um)
+            missing = missing_words(self.plan_run.procedure.missing_for_depth())
+            self._notice(f"Depth held at {cap / 1000:.2f} mm until done: {missing}.")
         ceiling = self.zones.ceilings.ceiling_um()
         if ceiling is not None and target > ceiling and steps > 0:
             zone = self.zones.tracker.active
@@ -256,6 +281,9 @@ class Treatment:
         running = self.live.latest.has(Status.MOTOR_RUNNING)
         if not running and self.cartridge.refusal is not None:  # single use: no needling
             return failed(Refused(self.cartridge.refusal, Action.OPERATE_PEN))
+        refusal = None if running else self.plan_run.start_refusal()
+        if refusal is not None:  # Start before the required steps: refused, with why
+            return failed(StartRefused(refusal))
         return self._command(lambda link, _: link.motor(not running))
 
     def record_lot(self, product: Product, override_reason: str | None = None) -> list[Finding]:
@@ -269,6 +297,25 @@ class Treatment:
 
     def clear_fault(self) -> Future[CommandResult]:
         return self._command(lambda link, _: link.clear_fault())
+
+    # ------------------------------------------------------------ the plan's steps
+
+    def mark_step(self, step: str, lot: str | None = None) -> StepState:
+        """One touch: the step done now, by the signed-in user (StepError if it cannot)."""
+        self._require(Action.RECORD_SESSION, f"step:{step}")
+        return self.plan_run.mark_done(step, self.user, lot)
+
+    def undo_step(self, step: str) -> StepState:
+        """Taken back (the window asks first); the record keeps both events."""
+        self._require(Action.RECORD_SESSION, f"step:{step}")
+        return self.plan_run.undo(step, self.user)
+
+    def override_start(self, confirmation: str) -> None:
+        """Start allowed with required steps missing: confirmed, recorded and audited."""
+        self._require(Action.OPERATE_PEN, "procedure")
+        missing = [s.id for s in self.plan_run.procedure.missing_required()]
+        self.plan_run.override_start(confirmation, self.user)
+        self._record("procedure.start_override", "procedure", None, {"missing": missing})
 
     # ------------------------------------------------------------ sessions
 
@@ -310,10 +357,17 @@ class Treatment:
         )
         self.zones.record_zone()
         self.live.mark_session_start()
+        held, self._held_steps = self._held_steps, []
+        for kind, data in held:  # steps done before the session opened
+            self._record_step(kind, data)
+        for alarm in self.alarms.active():  # what was already sounding when it opened
+            self._record_alarm(alarm)
         return self.session
 
     def end_session(self) -> str | None:
         session = self.session
+        if session is not None and self.zones.tracker.open_pass_has_work():
+            self.zones.mark_pass()  # a pass still open at the end is closed, as a mark would
         if self.recorder is not None and session is not None:
             self.recorder.end_session()
             self._record("session.end", f"session:{session}", None, None)
@@ -337,19 +391,30 @@ class Treatment:
                 t_us=t_us or None,
             )
 
+    def _record_step(self, kind: EventKind, data: dict[str, Any]) -> None:
+        """A procedure event into the record; held until a session opens."""
+        if self.recorder is None:
+            return
+        if self.session is None:
+            self._held_steps.append((kind, data))
+            return
+        t_us = self.live.latest.t_us or self.zones.tracker.last_t_us
+        self.recorder.add_console_event(kind, data, t_us=t_us or None)
+
+    def _notice(self, text: str) -> None:
+        for notice in self.on_notice:
+            notice(text)
+
     # ------------------------------------------------------------ display tick
 
     def tick(self) -> Drained:
         """What arrived since the last tick; the alarms brought up to date. Screen thread."""
-        while True:
-            try:
-                active, detail = self._ceiling_alarms.get_nowait()
-            except queue.Empty:
-                break
+        for active, detail in take_all(self._ceiling_alarms):
             self.alarms.set_condition(Condition.DEPTH_ABOVE_CEILING, active, detail)
         drained = self.live.drain()
         stats = self.link.stats if self.link else None
         discards = stats.discarded.get("total", 0) if stats else 0
         recording = self.session is not None
         self.monitor.update(drained, self.state, self.live.latest, discards, recording)
+        self.plan_run.tick(self.alarms, self.live.latest.has(Status.MOTOR_RUNNING))
         return drained

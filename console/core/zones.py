@@ -13,6 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from console.core.plan_steps import (
+    ANAESTHESIA_ABOVE_UM,
+    Preset,
+    StepSpec,
+    plan_presets,
+    plan_procedure,
+)
 from console.core.series_rule import DEFAULT_SERIES, SeriesRule
 from resources import RESOURCES_DIR
 
@@ -67,7 +74,16 @@ class PlanStep:
     zone: str
     passes: int
     depth_um: int
-    prp_pass: int | None = None
+    prp_pass: int | None = None  # the older form: which pass number is the PRP pass
+    prp_passes: int = 0  # PRP passes counted apart, after the `passes` dry ones
+    note: str = ""  # shown when the zone becomes active
+
+    def normalised(self) -> PlanStep:
+        """The older `prp_pass: N` (pass N onward is the PRP pass) as dry + PRP passes."""
+        if self.prp_pass is None or self.prp_passes:
+            return self
+        dry = max(self.prp_pass - 1, 0)
+        return replace(self, passes=dry, prp_passes=self.passes - dry, prp_pass=None)
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,16 @@ class Plan:
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     series: SeriesRule = DEFAULT_SERIES  # how many treatments, how far apart
+    procedure: tuple[StepSpec, ...] = ()  # the steps around the needling (issue 11)
+    presets: tuple[Preset, ...] = ()
+    anaesthesia_above_um: int = ANAESTHESIA_ABOVE_UM  # deeper needs the anaesthetic steps
+
+    def preset(self, preset_id: str) -> Preset:
+        for p in self.presets:
+            if p.id == preset_id:
+                return p
+        names = ", ".join(p.id for p in self.presets) or "none"
+        raise ValueError(f"plan {self.name!r} has no preset {preset_id!r}; presets: {names}")
 
     @property
     def zones(self) -> list[str]:
@@ -125,10 +151,17 @@ def available_maps(folders: list[Path] | None = None) -> dict[str, ZoneMap]:
 def load_plan(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        steps = tuple(PlanStep(**s) for s in data["steps"])
-        series = SeriesRule.from_json(data.get("series"))
+        steps = tuple(PlanStep(**s).normalised() for s in data["steps"])
         return Plan(
-            data["id"], data["name"], data["map"], steps, data.get("note", ""), series=series
+            data["id"],
+            data["name"],
+            data["map"],
+            steps,
+            data.get("note", ""),
+            procedure=plan_procedure(data),
+            presets=plan_presets(data),
+            anaesthesia_above_um=int(data.get("anaesthesia_above_um", ANAESTHESIA_ABOVE_UM)),
+            series=SeriesRule.from_json(data.get("series")),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ZoneDataError(f"{path}: not a usable plan ({exc})") from exc
@@ -151,6 +184,32 @@ def find_plan(name_or_id: str, plans: dict[str, Plan] | None = None) -> Plan:
             return p
     names = "; ".join(f'"{p.name}" ({p.id})' for p in plans.values())
     raise ValueError(f"no treatment plan called {name_or_id!r}; choose one of: {names}")
+
+
+def plan_row(plan: Plan) -> dict[str, Any]:
+    """A plan as `zones plans --json` lists it: zones with depth and passes, and steps."""
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "map": plan.map_id,
+        "note": plan.note,
+        "anaesthesia_above_um": plan.anaesthesia_above_um,
+        "zones": [
+            {
+                "zone": s.zone,
+                "depth_um": s.depth_um,
+                "target_passes": s.passes,
+                "prp_passes": s.prp_passes,
+                "note": s.note,
+            }
+            for s in plan.steps
+        ],
+        "steps": [s.row() for s in plan.procedure],
+        "presets": [
+            {"id": p.id, "label": p.label, "min_um": p.min_um, "max_um": p.max_um}
+            for p in plan.presets
+        ],
+    }
 
 
 def svg_shapes(svg: Path) -> dict[str, dict[str, Any]]:

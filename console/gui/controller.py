@@ -16,9 +16,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.alarms import AlarmModel
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.plan_steps import StepRow
 from console.core.roles import User
 from console.core.series import TooSoon
-from console.core.treatment import Treatment
+from console.core.treatment import Treatment, take_all
 from console.core.zone_session import ZoneSession
 from console.store import Store
 from drivers.link import CommandResult, Link, LinkState
@@ -98,7 +99,7 @@ class PenController(QObject):
         self.treatment.connect_to(url)
         self.link_replaced.emit()
 
-    def disconnect(self) -> None:
+    def disconnect_pen(self) -> None:
         if self.treatment.detach() is not None:
             self.link_replaced.emit()
 
@@ -150,14 +151,38 @@ class PenController(QObject):
     def end_session(self) -> None:
         self.treatment.end_session()
 
+    # ------------------------------------------------------------ the plan's steps
+
+    def step_rows(self) -> list[StepRow]:
+        self.treatment.plan_run.sync_plan()
+        return self.treatment.plan_run.procedure.rows()
+
+    def mark_step(self, step: str, lot: str | None = None) -> None:
+        self.treatment.mark_step(step, lot)
+
+    def undo_step(self, step: str) -> None:
+        self.treatment.undo_step(step)
+
+    def presets(self) -> list[tuple[str, str]]:
+        """(id, label) of the plan's depth presets."""
+        plan = self.treatment.zones.plan
+        return [(p.id, p.label) for p in plan.presets] if plan is not None else []
+
+    def select_preset(self, preset_id: str | None) -> None:
+        self.treatment.plan_run.select_preset(preset_id)
+
+    def override_words(self) -> str | None:
+        return self.treatment.plan_run.override_confirmation()
+
+    def override_start(self, confirmation: str) -> None:
+        """Confirmed by the operator: recorded, then Start is sent."""
+        self.treatment.override_start(confirmation)
+        self.toggle_motor()
+
     # ------------------------------------------------------------ display tick
 
     def tick(self) -> Drained:
-        while True:
-            try:
-                name, outcome = self._answers.get_nowait()
-            except queue.Empty:
-                break
+        for name, outcome in take_all(self._answers):
             self.command_answered.emit(name, outcome)
         drained = self.treatment.tick()
         self.frame.emit(drained)

@@ -43,6 +43,7 @@ from console.core.series import TooSoon
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.lot_prompter import LotPrompter
+from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
 from drivers.transport import PenPort, find_pens
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._plot_page(), "Telemetry")
         self.tabs.addTab(self.alarm_list, "Alarm list")
+        self.procedure_view = ProcedureView(self, self.tabs)  # the plan's steps, first tab
         # Three columns: plots, the zone map (as tall as the screen allows), and the
         # numbers with the pen controls. This is what fits 1280×800 with a usable map.
         side = QWidget()
@@ -186,7 +188,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c = self.controller
         self.connection.connect_requested.connect(c.connect_to)
-        self.connection.disconnect_requested.connect(c.disconnect)
+        self.connection.disconnect_requested.connect(c.disconnect_pen)
         self.connection.rescan_requested.connect(self.rescan)
         self.banner.acknowledge_requested.connect(c.alarms.acknowledge_all)
         self.window_choice.currentIndexChanged.connect(
@@ -367,6 +369,7 @@ class MainWindow(QMainWindow):
         self._frames += 1
         if self._frames % 6 == 0:  # 10 Hz is plenty for the map and plan text
             self.zone_panel.refresh()
+            self.procedure_view.refresh()
             self.rec.refresh()
             zone = self.controller.zones.status()
             self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)

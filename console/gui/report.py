@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
-from console.core.review import SessionReview
+from console.core.review import SessionReview, step_words
 from console.core.signing import signatures
 from console.core.trust import head_words
 
@@ -140,11 +140,12 @@ def write_report(
         page.text("Zones", 11, bold=True)
         if zones:
             page.table(
-                ["Zone", "Passes", "Strokes", "Contact s", "Mean depth mm", "Max depth mm"],
+                ["Zone", "Passes", "PRP", "Strokes", "Contact s", "Mean mm", "Max mm"],
                 [
                     [
                         z["zone"],
                         str(z["passes"]),
+                        str(z["prp_passes"]),
                         str(z["strokes"]),
                         f"{z['contact_s']:.0f}",
                         f"{(z['depth_mean_um'] or 0) / 1000:.2f}",
@@ -152,10 +153,18 @@ def write_report(
                     ]
                     for z in zones
                 ],
-                [0.26, 0.12, 0.14, 0.14, 0.17, 0.17],
+                [0.24, 0.11, 0.09, 0.14, 0.14, 0.14, 0.14],
             )
         else:
             page.text("No passes were marked in this session.", 9, colour="#444")
+        steps = review.steps()
+        if steps:  # the procedure's timeline: steps, timers, overrides (issue 11)
+            page.text("Procedure steps", 11, bold=True)
+            page.table(
+                ["Time", "Step"],
+                [[e["at_utc"][11:19], step_words(e)] for e in steps[:30]],
+                [0.2, 0.8],
+            )
         step(35)
         x, set_mm = review.envelope("depth_set_um", 600)
         xm, meas_mm = review.envelope("depth_meas_um", 600)

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 
 from console.core.access import Access, Refused
 from console.core.accounts import User
+from console.core.passes import pass_label
 from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
-from console.core.review import SessionReview
+from console.core.review import SessionReview, step_words
 from console.core.signing import signatures
 from console.core.zones import available_maps
 from console.gui.patient_view import PatientView
@@ -231,7 +232,7 @@ class ReviewWindow(QMainWindow):
                     f"{review.rel_s(e['t_us']):.2f}" if e["t_us"] is not None else "",
                     e["source"],
                     e["kind"].replace("_", " "),
-                    json.dumps(e["data"]) if e["data"] else str(e["arg"] or ""),
+                    step_words(e) or (json.dumps(e["data"]) if e["data"] else str(e["arg"] or "")),
                 ]
                 for e in review.events
             ],
@@ -241,7 +242,7 @@ class ReviewWindow(QMainWindow):
             [
                 [
                     p["zone"],
-                    str(p["pass_no"]),
+                    pass_label(p["pass_no"]),
                     str(p["strokes"]),
                     f"{p['contact_ms'] / 1000:.1f}",
                     f"{(p['depth_mean_um'] or 0) / 1000:.2f}",

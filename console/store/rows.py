@@ -43,6 +43,12 @@ class EventKind(enum.StrEnum):
     CEILING_OVERRIDE = "ceiling_override"
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
+    # from the procedure (issue 11): checklist steps, their timers, gating and plan depths
+    STEP_DONE = "step_done"
+    STEP_UNDONE = "step_undone"
+    STEP_TIMER_DONE = "step_timer_done"
+    START_OVERRIDE = "start_override"
+    PLAN_DEPTH = "plan_depth"
 
     @classmethod
     def from_pen(cls, code: int, name: str | None) -> EventKind:

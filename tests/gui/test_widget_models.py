@@ -134,7 +134,7 @@ def test_review_plot_draws_what_the_review_gives(qtbot) -> None:
     assert np.allclose(set_mm, 1.0) and np.allclose(rate_hz, 120.0)
     assert np.isnan(meas_mm[:10]).all()  # no contact is a gap, not a line at zero
     assert np.allclose(meas_mm[~np.isnan(meas_mm)], 0.8)
-    regions = [i for i in plot.depth.items if isinstance(i, pg.LinearRegionItem)]
+    regions = [i for i in plot.depth_plot.items if isinstance(i, pg.LinearRegionItem)]
     assert [r.getRegion() for r in regions] == [(3.0, 3.5)]  # the gap with no time is left out
 
 
@@ -144,10 +144,10 @@ def test_zooming_asks_the_review_for_the_visible_span_only(qtbot) -> None:
     review = FakeReview()
     plot.show_review(review)
     review.asked.clear()
-    plot.depth.setXRange(2.0, 4.0, padding=0)
+    plot.depth_plot.setXRange(2.0, 4.0, padding=0)
     qtbot.waitUntil(lambda: len(review.asked) >= 3, timeout=2000)
     lo, hi = review.asked[-1][2]
     assert lo == pytest.approx(2.0, abs=0.01) and hi == pytest.approx(4.0, abs=0.01)
     plot.set_cursor(3.25)
-    assert plot.cursor.value() == pytest.approx(3.25)
+    assert plot.time_cursor.value() == pytest.approx(3.25)
     assert plot.points_drawn() == 50

@@ -1,0 +1,67 @@
+"""Screenshot of the live screen with the plan's checklist and a running anaesthetic dwell
+timer, at a cart's 1280×800 (issue 11):
+
+    xvfb-run -a -s "-screen 0 1280x800x24" \\
+        .venv/bin/python scripts/shoot_procedure.py docs/screenshots
+
+The pen is the virtual pen, idle on the cart (the motor is not started before the steps).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from console.core.access import Access
+from console.core.accounts import Accounts, Role
+from console.gui.controller import PenController
+from console.gui.main_window import MainWindow
+from console.gui.settings import ConsoleSettings
+from console.gui.sound import AlarmSound
+from console.store import Store
+
+out = Path(sys.argv[1])
+out.mkdir(parents=True, exist_ok=True)
+tmp = Path(tempfile.mkdtemp())
+app = QApplication(sys.argv[:1])
+settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+store = Store(tmp / "s.db")
+accounts = Accounts(store)
+admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin))
+c = PenController(store)
+c.sign_in(nurse)
+w = MainWindow(c, settings, sound=AlarmSound(c.alarms, audio=False))
+w.apply_theme("dark", remember=False)
+w.resize(1280, 800)
+w.move(0, 0)
+w.show()
+c.connect_to("virtual://idle?telemetry_hz=500")
+
+
+def start() -> None:
+    w.zone_panel.plan_choice.setCurrentIndex(w.zone_panel.plan_choice.findText("Full face — PRP"))
+    c.mark_step("consent")
+    c.mark_step("cleanse")
+    c.mark_step("anaesthetic", "LIDO-2291")
+    w.session_bar.patient.setText("P-0142")
+    w.session_bar.practitioner.setText("nurse.kim")
+    w.session_bar.button.click()
+    QTimer.singleShot(5000, grab)
+
+
+def grab() -> None:
+    w.repaint()
+    app.processEvents()
+    w.screen().grabWindow(w.winId()).save(str(out / "live-steps.png"))
+    print("saved live-steps.png", flush=True)
+    w.close()
+
+
+QTimer.singleShot(1500, start)
+app.exec()
+store.close()

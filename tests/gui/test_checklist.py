@@ -1,0 +1,90 @@
+"""The live checklist: one touch marks a step, undo is asked first, a timer counts down,
+and Start before the steps asks for an override that is recorded."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from console.gui.controller import PenController
+from console.gui.main_window import MainWindow
+from widgets.checklist import ROW_PX, countdown_words
+
+
+def _choose_full_face(window: MainWindow) -> None:
+    choice = window.zone_panel.plan_choice
+    choice.setCurrentIndex(choice.findText("Full face — PRP"))
+    window.procedure_view.refresh()
+
+
+def test_one_touch_marks_a_step_and_undo_asks_first(
+    qtbot, window: MainWindow, controller: PenController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _choose_full_face(window)
+    checklist = window.procedure_view.checklist
+    assert window.tabs.currentWidget() is checklist  # chosen plan: its steps come first
+    assert len(checklist.buttons) == 9
+    assert all(b.minimumHeight() >= 44 for b in checklist.buttons.values())
+    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
+    assert [r.status for r in controller.step_rows()][:3] == ["done", "current", "next"]
+    assert "✓" in checklist.buttons["consent"].text()
+    answers = iter([False, True])
+    monkeypatch.setattr(checklist, "confirm_undo", lambda row: next(answers))
+    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
+    assert controller.step_rows()[0].status == "done"  # declined: still done
+    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
+    assert controller.step_rows()[0].status == "current"
+
+
+def test_a_timed_step_shows_a_large_countdown(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _choose_full_face(window)
+    checklist = window.procedure_view.checklist
+    monkeypatch.setattr(checklist, "ask_lot", lambda row: "LIDO-7")
+    qtbot.mouseClick(checklist.buttons["anaesthetic"], Qt.MouseButton.LeftButton)
+    window.procedure_view.refresh()
+    assert checklist.countdown.isVisibleTo(window)
+    assert checklist.countdown.text() in ("anaesthetic dwell  30:00", "anaesthetic dwell  29:59")
+    assert "lot LIDO-7" in checklist.buttons["anaesthetic"].text()
+    assert window.tabs.tabText(0).startswith("Steps ")
+    assert countdown_words(61.2) == "1:02" and countdown_words(0.2) == "0:01"
+
+
+def test_start_before_the_steps_asks_for_an_override_and_starts(
+    qtbot, window: MainWindow, controller: PenController, stream
+) -> None:
+    pen = stream("idle")
+    _choose_full_face(window)
+    controller.start_session("P-GUI", "nurse")
+
+    def answer_yes() -> None:
+        box = window.procedure_view.override_box
+        if box is None:
+            QTimer.singleShot(20, answer_yes)
+            return
+        assert "anaesthetic removed" in box.text()
+        assert box.button(QMessageBox.StandardButton.Yes).minimumHeight() >= ROW_PX
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(20, answer_yes)
+    controller.toggle_motor()  # refused at once: the window asks for the override
+    qtbot.waitUntil(lambda: pen.motor_on, timeout=5000)
+    assert controller.treatment.plan_run.overridden_by is not None
+
+
+def test_a_preset_from_the_steps_tab_holds_the_plan_depth(
+    qtbot, window: MainWindow, controller: PenController, stream
+) -> None:
+    pen = stream("idle")
+    _choose_full_face(window)
+    choice = window.procedure_view.preset_choice
+    assert choice.isVisibleTo(window) and choice.minimumHeight() >= 44
+    labels = [choice.itemText(i) for i in range(choice.count())]
+    assert labels[1] == "Depth: Light, 0.25–0.5 mm"
+    controller.zones.tracker.select("cheek_left", how="touch")  # plan 1.0 mm there
+    qtbot.waitUntil(lambda: pen.depth_set_um == 1000, timeout=5000)
+    choice.setCurrentIndex(1)
+    choice.activated.emit(1)
+    qtbot.waitUntil(lambda: pen.depth_set_um == 500, timeout=5000)

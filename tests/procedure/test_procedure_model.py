@@ -1,0 +1,206 @@
+"""The procedure model on an injected clock: steps, timers, the gate, the alarms. No pen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from console.core.alarms import AlarmModel, Condition, Priority
+from console.core.passes import PassTracker, pass_label
+from console.core.plan_run import PlanRun
+from console.core.procedure import Procedure, StepError
+from console.core.zone_session import ZoneSession
+from console.core.zones import available_maps, available_plans, find_plan, plan_row
+from console.store import EventKind
+
+FACE_PLANS = [p for p in available_plans().values() if p.map_id == "face"]
+SEED_KINDS = [
+    "consent",
+    "cleanse",
+    "anaesthetic",
+    "prp_prep",
+    "anaesthetic_removed",
+    "treatment_passes",
+    "spread",
+    "prp_passes",
+    "aftercare",
+]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _recorded(procedure: Procedure) -> list[tuple[EventKind, dict[str, Any]]]:
+    events: list[tuple[EventKind, dict[str, Any]]] = []
+    procedure.on_event.append(lambda kind, data: events.append((kind, data)))
+    return events
+
+
+@pytest.mark.parametrize("plan", FACE_PLANS, ids=lambda p: p.id)
+def test_face_plans_carry_the_seed_steps_with_a_dwell_timer(plan) -> None:
+    assert [s.kind.value for s in plan.procedure] == SEED_KINDS
+    dwell = next(s for s in plan.procedure if s.id == "anaesthetic")
+    assert dwell.timer_s and dwell.timer_s >= 600 and dwell.required
+    prp = next(s for s in plan.procedure if s.id == "prp_prep")
+    assert prp.timer_s and prp.lot
+    assert {s.id for s in plan.procedure if s.required} == {
+        "consent",
+        "cleanse",
+        "anaesthetic",
+        "anaesthetic_removed",
+    }
+
+
+def test_a_timer_runs_on_the_clock_and_ends_once() -> None:
+    clock = Clock()
+    plan = find_plan("Full face — PRP")
+    procedure = Procedure(plan.procedure, clock=clock)
+    events = _recorded(procedure)
+    procedure.mark_done("consent", "nurse.kim")
+    state = procedure.mark_done("anaesthetic", "nurse.kim", lot="LIDO-42")
+    assert procedure.remaining_s(state) == 1800
+    clock.now += 1799
+    assert procedure.tick() == [] and procedure.remaining_s(state) == pytest.approx(1)
+    clock.now += 1
+    assert [s.spec.id for s in procedure.tick()] == ["anaesthetic"]
+    assert procedure.tick() == []  # recorded once
+    kinds = [k for k, _ in events]
+    assert kinds == [EventKind.STEP_DONE, EventKind.STEP_DONE, EventKind.STEP_TIMER_DONE]
+    done = events[1][1]
+    assert (done["user"], done["lot"], done["timer_s"]) == ("nurse.kim", "LIDO-42", 1800)
+
+
+def test_undo_takes_a_step_back_and_is_recorded() -> None:
+    procedure = Procedure(find_plan("Full face — PRP").procedure, clock=Clock())
+    events = _recorded(procedure)
+    procedure.mark_done("Skin cleansed", "a")  # by label, as a touch names it
+    assert procedure.current() is not None and procedure.current().spec.id == "consent"
+    procedure.undo("cleanse", "a")
+    assert events[-1][0] is EventKind.STEP_UNDONE and events[-1][1]["was_done_utc"]
+    with pytest.raises(StepError, match="nothing to undo"):
+        procedure.undo("cleanse", "a")
+    with pytest.raises(StepError, match="its steps are"):
+        procedure.mark_done("teleport", "a")
+
+
+def _run(plan_name: str, clock: Clock) -> tuple[PlanRun, AlarmModel, list[Any]]:
+    plan = find_plan(plan_name)
+    zones = ZoneSession(available_maps()[plan.map_id], plan, None)
+    run = PlanRun(zones, clock=clock)
+    events: list[Any] = []
+    run.record = lambda kind, data: events.append((kind, data))
+    return run, AlarmModel(clock=clock), events
+
+
+def test_the_gate_refuses_start_names_the_steps_and_records_an_override() -> None:
+    run, _, events = _run("Full face — PRP", Clock())
+    refusal = run.start_refusal()
+    assert refusal is not None and "anaesthetic removed" in refusal
+    words = run.override_confirmation()
+    assert words is not None and "consent confirmed" in words
+    with pytest.raises(ValueError, match="must read"):
+        run.override_start("yes", "nurse.kim")
+    run.override_start(words, "nurse.kim")
+    assert run.start_refusal() is None
+    kind, data = events[-1]
+    assert kind is EventKind.START_OVERRIDE and data["user"] == "nurse.kim"
+    assert "anaesthetic_removed" in data["missing"]
+
+
+def test_required_steps_done_open_the_gate() -> None:
+    run, _, _ = _run("Full face — PRP", Clock())
+    for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+        run.mark_done(step, "a")
+    assert run.start_refusal() is None
+
+
+def test_a_running_motor_before_the_steps_raises_the_medium_alarm() -> None:
+    clock = Clock()
+    run, alarms, _ = _run("Full face — PRP", clock)
+    run.tick(alarms, motor_running=False)
+    assert alarms.highest() is None
+    run.tick(alarms, motor_running=True)
+    alarm = alarms.highest()
+    assert alarm is not None and alarm.condition is Condition.STARTED_BEFORE_STEPS
+    assert alarm.priority is Priority.MEDIUM
+    assert alarm.detail.startswith("started before:") and "anaesthetic removed" in alarm.detail
+
+
+def test_a_finished_dwell_raises_the_low_alarm() -> None:
+    clock = Clock()
+    run, alarms, events = _run("Full face — PRP", clock)
+    run.mark_done("anaesthetic", "a")
+    run.tick(alarms, motor_running=False)
+    assert not alarms.is_active(Condition.STEP_TIMER_DONE)
+    clock.now += 1800
+    run.tick(alarms, motor_running=False)
+    alarm = alarms.highest()
+    assert alarm is not None and alarm.condition is Condition.STEP_TIMER_DONE
+    assert alarm.priority is Priority.LOW and alarm.detail == "anaesthetic dwell complete"
+    assert events[-1][0] is EventKind.STEP_TIMER_DONE
+    alarms.acknowledge(Condition.STEP_TIMER_DONE)
+    run.tick(alarms, motor_running=False)
+    assert not alarms.is_active(Condition.STEP_TIMER_DONE)
+
+
+def test_depth_above_the_threshold_is_held_until_the_anaesthetic_steps() -> None:
+    run, _, _ = _run("Acne scars — cheeks", Clock())
+    held = run.target_for("cheek_right")
+    assert held is not None and held.plan_um == 1500
+    assert held.requested_um == 1000 and "anaesthetic removed" in held.held
+    run.mark_done("anaesthetic", "a")
+    run.mark_done("anaesthetic_removed", "a")
+    free = run.target_for("cheek_right")
+    assert free is not None and free.requested_um == min(1500, free.ceiling_um)
+
+
+def test_presets_hold_each_zone_in_their_band() -> None:
+    run, _, _ = _run("Full face — PRP", Clock())
+    run.select_preset("light")
+    cheek = run.target_for("cheek_left")
+    assert cheek is not None and cheek.requested_um == 500  # plan 1.0 mm, light caps 0.5
+    for step in ("anaesthetic", "anaesthetic_removed"):
+        run.mark_done(step, "a")
+    run.select_preset("deep")
+    deep = run.target_for("cheek_left")
+    assert deep is not None and deep.requested_um == deep.ceiling_um
+    with pytest.raises(ValueError, match="no preset"):
+        run.select_preset("extreme")
+
+
+def test_prp_passes_are_counted_apart_after_the_dry_ones() -> None:
+    plan = find_plan("Full face — PRP")
+    tracker = PassTracker(available_maps()["face"], plan)
+    tracker.start()
+    numbers = [tracker.mark_pass(0).pass_no for _ in range(3)]  # type: ignore[union-attr]
+    assert [pass_label(n) for n in numbers] == ["1", "2", "prp1"]
+    assert (tracker.passes_done("forehead"), tracker.prp_done("forehead")) == (2, 1)
+    assert "forehead" not in tracker.remaining()
+    assert tracker.progress() == (3, 3 * len(plan.steps))
+
+
+def test_plans_listing_has_zones_with_prp_passes_and_steps() -> None:
+    row = plan_row(find_plan("Full face — PRP"))
+    assert row["zones"][0] == {
+        "zone": "forehead",
+        "depth_um": 500,
+        "target_passes": 2,
+        "prp_passes": 1,
+        "note": "",
+    }
+    assert [s["kind"] for s in row["steps"]] == SEED_KINDS
+    assert {p["id"] for p in row["presets"]} == {"light", "deep"}
+
+
+def test_a_plan_chosen_later_gates_its_depths_at_once() -> None:
+    zones = ZoneSession(available_maps()["face"], None, None)
+    run = PlanRun(zones, clock=Clock())
+    zones.plan = find_plan("Acne scars — cheeks")  # as use_plan sets it, before any tick
+    held = run.target_for("cheek_left")
+    assert held is not None and held.requested_um == 1000 and held.held
