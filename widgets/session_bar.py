@@ -35,7 +35,9 @@ class SessionBar(QWidget):
         self._known = QStringListModel(self)  # completes from the clinic's patient codes
         completer = QCompleter(self._known, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        # Inline: the rest of a known code is filled in, selected, as one types; no popup
+        # list to steal the keyboard from a gloved hand (or from the pen's shortcuts).
+        completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
         self.patient.setCompleter(completer)
         self.practitioner = QLineEdit()
         self.practitioner.setPlaceholderText("Practitioner")

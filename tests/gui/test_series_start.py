@@ -57,7 +57,7 @@ def test_the_patient_field_completes_from_known_codes(window, store: Store) -> N
     window.start_session("P-0777", "Dr Lee")  # a new code is added by starting
     window.end_session(confirmed=True)
     completer = window.session_bar.patient.completer()
-    completer.setCompletionPrefix("p-0")
+    completer.setCompletionPrefix("p-")
     found = []
     for row in range(completer.completionCount()):
         completer.setCurrentRow(row)
