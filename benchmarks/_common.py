@@ -7,7 +7,9 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,3 +86,26 @@ def store_session(db: Path, n: int, rate_hz: int = 2000) -> str:
     store.finish_session(session)
     store.close()
     return session
+
+
+def open_drawn(app: Any, plot: Any, db: Path, session: str) -> tuple[Any, Any, float]:
+    """Open `session` in the review `plot` and draw it: (review, its store, seconds)."""
+    from console.core.review import SessionReview
+    from console.store import Store
+
+    store = Store(db)
+    t0 = time.perf_counter()
+    review = SessionReview(store, session)
+    plot.show_review(review)
+    plot.view.repaint()
+    app.processEvents()
+    return review, store, time.perf_counter() - t0
+
+
+def drawn_range(app: Any, plot: Any, lo_s: float, hi_s: float) -> float:
+    """Seconds to show lo_s..hi_s in the review `plot`, drawn."""
+    t0 = time.perf_counter()
+    plot.depth_plot.setXRange(lo_s, hi_s, padding=0)
+    plot.view.repaint()
+    app.processEvents()
+    return time.perf_counter() - t0

@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
-from _common import machine, median, store_session
+from _common import drawn_range, machine, median, open_drawn, store_session
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -24,8 +23,6 @@ def main() -> None:
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
-    from console.core.review import SessionReview
-    from console.store import Store
     from widgets.review_plot import ReviewPlot
 
     app = QApplication.instance() or QApplication([])
@@ -38,25 +35,12 @@ def main() -> None:
         app.processEvents()
         opens, zooms, pans = [], [], []
         for _ in range(args.runs):
-            store = Store(db)
-            t0 = time.perf_counter()
-            review = SessionReview(store, session)
-            plot.show_review(review)
-            plot.view.repaint()
-            app.processEvents()
-            opens.append(time.perf_counter() - t0)
+            review, store, took = open_drawn(app, plot, db, session)
+            opens.append(took)
             for i in range(10):
                 centre = review.duration_s * (i + 1) / 12
-                t0 = time.perf_counter()
-                plot.depth_plot.setXRange(centre - 5, centre + 5, padding=0)
-                plot.view.repaint()
-                app.processEvents()
-                zooms.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                plot.depth_plot.setXRange(centre - 3, centre + 7, padding=0)
-                plot.view.repaint()
-                app.processEvents()
-                pans.append(time.perf_counter() - t0)
+                zooms.append(drawn_range(app, plot, centre - 5, centre + 5))
+                pans.append(drawn_range(app, plot, centre - 3, centre + 7))
             store.close()
         print(f"machine: {machine()}")
         print(f"samples: {review.samples:,}  duration: {review.duration_s / 60:.1f} min")

@@ -32,17 +32,12 @@ class AlarmList(QTableWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.setWordWrap(False)
-        self._version = -1
-        alarms.on_changed.append(self._mark_dirty)
-        self._dirty = True
-
-    def _mark_dirty(self) -> None:
-        self._dirty = True
+        self._version = -1  # the model's `changes` last shown (polled: no callback)
 
     def refresh(self) -> None:
-        if not self._dirty:
+        if self.alarms.changes == self._version:
             return
-        self._dirty = False
+        self._version = self.alarms.changes
         history = list(reversed(self.alarms.history))
         self.setRowCount(len(history))
         for row, a in enumerate(history):

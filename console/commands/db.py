@@ -1,4 +1,4 @@
-"""`pen-console db init|check|backup|restore`: create, check, copy and restore the database.
+"""`pen-console db init|check|backup|restore|recover-spill`: create, check, copy, restore.
 
 `init` is the one command that makes a new, empty database (besides the console's first
 start and `users add` of the first administrator). `restore` checks the backup before it
@@ -35,8 +35,9 @@ from console.core.safe_files import (
     make_private,
 )
 from console.core.trust import check_database, head_words
-from console.store import Store, StoreError
+from console.store import Store, StoreError, spill
 from console.store.keys import ChainHead, HeadFile, InstallationKey
+from console.store.maintenance import notes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,6 +54,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="HEAD",
         help="a chain head written down earlier (NUMBER:HASH, as in a backup's manifest)",
     )
+    c.add_argument(
+        "--quick",
+        action="store_true",
+        help="structure, audit chain and signatures; unpack only the chunks of signed sessions",
+    )
     add_db_option(c)
     c.set_defaults(func=run_check)
     b = actions.add_parser("backup", help="consistent copy, safe while recording")
@@ -67,6 +73,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_option(r)
     add_user_option(r)
     r.set_defaults(func=run_restore)
+    s = actions.add_parser(
+        "recover-spill", help="merge back recordings saved elsewhere while the disk was full"
+    )
+    s.add_argument("files", nargs="*", metavar="FILE", help="spill files (default: all found)")
+    add_db_option(s)
+    s.set_defaults(func=run_recover_spill)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -85,13 +97,21 @@ def run_check(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
     with store_for(args) as store:
-        problems = check_database(store, anchor)
+        progress = None if args.quick else _progress
+        problems = check_database(store, anchor, quick=args.quick, progress=progress)
         head = store.audit.head()
+        remarks = notes(store)
     for p in problems:
         print(f"db check: {shown(p)}", file=sys.stderr)
+    for n in remarks:  # not problems: the exit code stays 0 for them
+        print(f"db check: note: {n}")
     if not problems:
         print(f"db check: {store.path} is sound; chain head {head_words(head)}")
     return Exit.PROBLEMS if problems else Exit.OK
+
+
+def _progress(line: str) -> None:
+    print(f"db check: {line}", file=sys.stderr, flush=True)
 
 
 def run_backup(args: argparse.Namespace) -> int:
@@ -223,3 +243,27 @@ def _set_aside(db: Path, access: Access, source: Path) -> Path:
             own.rename(kept)
     _anchor(aside).reset(head)
     return aside
+
+
+def run_recover_spill(args: argparse.Namespace) -> int:
+    """Merges spill files (console/store/spill.py) back; a file that fails is kept."""
+    code = Exit.OK
+    with store_for(args) as store:
+        paths = [Path(f) for f in args.files] or spill.find(store.path)
+        for path in paths:
+            try:
+                merged = spill.recover(store, path)
+            except (OSError, ValueError, sqlite3.Error) as exc:
+                print(
+                    f"db recover-spill: {path} was not merged ({exc}); it is kept", file=sys.stderr
+                )
+                code = Exit.BAD_INPUT
+                continue
+            for r in merged:
+                print(
+                    f"db recover-spill: merged {r.samples} samples of session {r.session} "
+                    f"from {r.path}"
+                )
+        if not paths:
+            print(f"db recover-spill: no spill files for {store.path}")
+    return code

@@ -37,7 +37,7 @@ from console.core.records import operate_pen
 from console.core.series import record_too_soon, too_soon
 from console.core.treatment import Treatment
 from console.core.zones import Plan, find_plan
-from console.store import Store, StoreError
+from console.store import Store, StoreError, spill
 from drivers.link import Link, LinkState
 from drivers.transport import find_pens
 
@@ -154,6 +154,12 @@ def run(args: argparse.Namespace) -> int:
             return 2
         port = pens[0].device
     try:
+        for r in spill.recover_all(store):  # a full disk's backlog from an earlier run
+            print(
+                f"record: merged {r.samples} spilled samples of session {r.session} back "
+                f"from {r.path}",
+                file=sys.stderr,
+            )
         interrupted = store.mark_interrupted()
     except sqlite3.Error as exc:
         print(f"record: the database refuses writes ({exc}); free disk space", file=sys.stderr)
@@ -247,6 +253,14 @@ def run(args: argparse.Namespace) -> int:
             f"recorded session {session}: {summary['samples']} samples, "
             f"{summary['events']} events, {summary['seq_gaps']} gaps"
         )
+    if recorder.spilled is not None:
+        print(
+            f"record: the disk refused writes; the rest of session {session} was saved to "
+            f"{recorder.spilled}. Free space, then run `pen-console db recover-spill` (or "
+            "start again) to merge it back.",
+            file=sys.stderr,
+        )
+        return 2
     if not recorder.storage_ok:  # the storage messages were printed as they happened
         print(
             f"record: the disk refused writes; session {session} is incomplete on disk and "

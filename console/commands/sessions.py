@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         except DAMAGE as exc:
             raise damaged(exc) from exc
     for row in rows:
+        row["status"] = row["status_now"]  # a dead recorder's session shows as interrupted
         if args.json:  # json.dumps escapes control characters itself
             print(json.dumps({k: row[k] for k in KEYS}))
         else:

@@ -137,6 +137,9 @@ class AlarmModel:
         self.on_raised: list[AlarmCallback] = []
         self.on_cleared: list[AlarmCallback] = []
         self.on_changed: list[Callable[[], None]] = []
+        # Widgets poll this instead of registering a callback: a model that worker-reachable
+        # code holds must not hold a widget (style.md; issue 15).
+        self.changes = 0
 
     # ------------------------------------------------------------ conditions
 
@@ -248,6 +251,7 @@ class AlarmModel:
         self._changed()
 
     def _changed(self) -> None:
+        self.changes += 1
         for cb in self.on_changed:
             cb()
 

@@ -42,7 +42,6 @@ from console.core.backup_manifest import (
     rotate,
 )
 from console.store import Store
-from console.store.audit import AuditTrail
 from console.store.backup_settings import (
     Attempt,
     BackupConfig,
@@ -52,9 +51,7 @@ from console.store.backup_settings import (
     load_state,
     save_state,
 )
-from console.store.copying import checked_copy
-from console.store.db import Db
-from console.store.keys import ChainHead
+from console.store.copying import CopyFacts, inspect_copy, snapshot
 
 ROOT_FOLDER = "pen-console-backups"
 DB_FILE = "pen-console.db"
@@ -132,36 +129,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _describe(copy: Path, store: Store) -> tuple[ChainHead | None, int, tuple[str, str], int]:
-    """(chain head, session count, newest session (uuid, started), schema) of a copy."""
-    conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    try:
-        head = AuditTrail(Db(copy, conn, store.key_dir)).head()
-        count = int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
-        newest = conn.execute(
-            "SELECT uuid, started_utc FROM sessions ORDER BY started_utc DESC LIMIT 1"
-        ).fetchone()
-        schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    finally:
-        conn.close()
-    return head, count, (newest[0], newest[1]) if newest else ("", ""), schema
-
-
-def verify_copy(store: Store, copy: Path, manifest: Manifest | None = None) -> list[str]:
+def verify_copy(
+    store: Store, copy: Path, manifest: Manifest | None = None, facts: CopyFacts | None = None
+) -> list[str]:
     """Every reason the database copy cannot be trusted as a backup of `store`."""
-    problems: list[str] = []
-    conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    try:
-        result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            return [f"the copy is damaged ({'; '.join(result[:3])})"]
-        breaks = AuditTrail(Db(copy, conn, store.key_dir)).breaks(limit=3)
-        problems += [f"the copy's audit trail is broken: {b}" for b in breaks]
-        head = AuditTrail(Db(copy, conn, store.key_dir)).head()
-    except sqlite3.DatabaseError as exc:
-        return [f"the copy is damaged and cannot be read ({exc})"]
-    finally:
-        conn.close()
+    facts = facts or inspect_copy(copy, store.key_dir)
+    problems = list(facts.problems)
+    head = facts.head
     if head is not None and store.audit.hash_at(head.entry_id) != head.hash:
         problems.append(
             f"the copy's audit head {head} is not in this database's audit trail "
@@ -182,15 +156,13 @@ def _make(store: Store, target: Target, kind: Kind, now: datetime) -> TargetResu
     final = folder / name
     try:
         staging.mkdir(mode=0o700, parents=True)
-        source = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=10)
-        try:
-            copy = checked_copy(source, staging / DB_FILE)
-        finally:
-            source.close()
-        problems = verify_copy(store, copy)
+        copy = snapshot(store.path, staging / DB_FILE)
+        facts = inspect_copy(copy, store.key_dir)
+        problems = verify_copy(store, copy, facts=facts)
         if problems:
             raise _Bad("; ".join(problems))
-        head, count, (newest, newest_started), schema = _describe(copy, store)
+        head, count, schema = facts.head, facts.session_count, facts.schema_version
+        newest, newest_started = facts.newest_session
         manifest = Manifest(
             created_utc=now.isoformat(timespec="milliseconds"),
             kind=kind.value,

@@ -20,14 +20,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from console.core import recorder_queue as q
-from console.store import EventKind, EventRow, Store, StoreError
+from console.store import EventKind, EventRow, Store, StoreError, spill
 from console.store.backlog import DiskWriter, SessionBuffer
+from console.store.liveness import LiveSessions
 from console.store.packing import Columns
 from drivers.link import CommandResult, LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
@@ -85,6 +87,9 @@ class Recorder:
         # through `store` waits for the recorder's fsync (WAL readers see a snapshot).
         self.writer_store = store.open_another()
         self._disk = DiskWriter(self.writer_store, self._notify)  # writer thread only
+        self._live = LiveSessions(store.path)  # liveness locks, held until a status is final
+        self._disk.on_finished = self._live.release
+        self.spilled: Path | None = None  # where an unwritable backlog went at the stop
         self._info: Info | None = None
         self._events = 0
         self._gaps = 0
@@ -144,17 +149,21 @@ class Recorder:
                 raise RuntimeError("a session is already being recorded; end it first")
             pen = _pen_fields(self._info) if self._info is not None else {}
             zone_ids = getattr(self.annotator, "zone_ids", None)
+            session = ""
             try:
-                session = self.store.create_session(
+                session = self._live.new_session()
+                self.store.create_session(
                     patient_code.strip(),
                     practitioner.strip(),
                     plan_name=plan_name,
                     notes=notes,
                     pen=pen,
+                    session=session,
                 )
                 if zone_ids:
                     self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
+                self._live.release(session)
                 raise StoreError(
                     f"the database refuses writes ({exc}), so no session was started. Free "
                     "disk space or check the drive, then start again."
@@ -212,15 +221,16 @@ class Recorder:
     def close(self) -> None:
         """Ends any session, makes a last attempt to write everything, stops the thread.
 
-        Whatever the disk still refuses is reported to the storage listeners (and logged)
-        with its sample count: the session then stays `recording` and is found
-        `interrupted`, with everything that was written, at the next start."""
+        Whatever the disk still refuses goes to a spill file elsewhere (`spilled`), merged
+        back at the next start; only if no place takes it is it reported to the storage
+        listeners with its sample count, as a loss (console/store/spill.py)."""
         if self._disk.open is not None:
             self.end_session()
         self._queue.put(q.Stop())
         self._thread.join(timeout=15)
         if not self._thread.is_alive():
             self.writer_store.close()
+            self._live.release_all()
 
     # ------------------------------------------------------------ link listener
 
@@ -312,7 +322,7 @@ class Recorder:
             try:
                 if isinstance(item, q.Stop):
                     self._disk.commit_all(final=True)
-                    self._disk.report_unwritten()
+                    self.spilled = spill.spill_or_report(self._disk, self._notify)
                     return
                 commit_now = self._take(item, flushes)
                 now = time.monotonic()

@@ -18,8 +18,9 @@ import numpy.typing as npt
 from console.core.passes import is_prp_pass
 
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
+from console.core.review_levels import TelemetryLevels, peaks
 from console.core.series import patient_series, too_soon_warning
-from console.store import EventKind, Store
+from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
 from console.store.rows import ALARM_KINDS, GAP_KINDS, EventRecord
 
@@ -48,24 +49,47 @@ class Gap:
 
 
 class SessionReview:
+    """Opens on the session's min/max summaries (review_levels.py) when it has them, so
+    its cost does not grow with the session's length; `columns` and `t_s` (every sample)
+    are read only when asked for (export, tests) or for a session without summaries."""
+
     def __init__(self, store: Store, session: str) -> None:
         self.store = store
         self.session = session
         self.meta = store.session(session)
-        self.columns: Columns = store.load_telemetry(session)
         self.events = store.events(session)
         self.passes = store.passes(session)
         self.zone_ids: list[str] = json.loads(self.meta.get("zone_ids") or "[]")
-        t_us = self.columns["t_us"].astype(np.int64)
-        self.t0_us = int(t_us[0]) if len(t_us) else 0
-        self.t_s = (t_us - self.t0_us) / 1e6
+        self.levels = TelemetryLevels.of(store, session)
+        self._columns: Columns | None = None
+        self._t_s: npt.NDArray[np.float64] | None = None
+        self._first: Columns | None = None
+        if self.levels is not None:
+            self.t0_us = self.levels.t0_us
+        else:
+            t_us = self.columns["t_us"].astype(np.int64)
+            self.t0_us = int(t_us[0]) if len(t_us) else 0
+
+    @property
+    def columns(self) -> Columns:
+        if self._columns is None:
+            self._columns = self.store.load_telemetry(self.session)
+        return self._columns
+
+    @property
+    def t_s(self) -> npt.NDArray[np.float64]:
+        if self._t_s is None:
+            self._t_s = (self.columns["t_us"].astype(np.int64) - self.t0_us) / 1e6
+        return self._t_s
 
     @property
     def samples(self) -> int:
-        return len(self.t_s)
+        return self.levels.samples if self.levels is not None else len(self.t_s)
 
     @property
     def duration_s(self) -> float:
+        if self.levels is not None:
+            return (self.levels.t_end_us - self.t0_us) / 1e6
         return float(self.t_s[-1]) if self.samples else 0.0
 
     def rel_s(self, t_us: int | None) -> float | None:
@@ -77,9 +101,36 @@ class SessionReview:
         self, column: str, bins: int = 2000, t_range: tuple[float, float] | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """x, y drawing min and max per bin (peak-preserving), with NaN across link gaps."""
+        if self.levels is not None:
+            return self._envelope_from_levels(self.levels, column, bins, t_range)
         t, y_all = self.t_s, self.columns[column]
         lo, hi = (0, len(t)) if t_range is None else np.searchsorted(t, t_range)
-        t, y = t[lo:hi], y_all[lo:hi].astype(np.float64)  # convert only what is shown
+        return self._envelope_of(t[lo:hi], y_all[lo:hi], bins)
+
+    def _envelope_from_levels(
+        self,
+        levels: TelemetryLevels,
+        column: str,
+        bins: int,
+        t_range: tuple[float, float] | None,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        span = (0.0, self.duration_s + 1e-6) if t_range is None else t_range
+        lo_us, hi_us = (self.t0_us + int(x * 1e6) for x in span)
+        i0, i1 = levels.chunks_in(lo_us, hi_us)
+        if column in summaries.SUMMARY_COLUMNS:
+            level = levels.level(column, i0, i1, bins)
+            if level is not None:
+                t = (level.t_us - self.t0_us) / 1e6
+                return peaks(t, level.mins, level.maxs, bins, span)
+        cols = levels.samples_of(i0, i1)
+        t = (cols["t_us"].astype(np.int64) - self.t0_us) / 1e6
+        lo, hi = np.searchsorted(t, span)
+        return self._envelope_of(t[lo:hi], cols[column][lo:hi], bins)
+
+    def _envelope_of(
+        self, t: npt.NDArray[np.float64], y_raw: npt.NDArray[Any], bins: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        y = y_raw.astype(np.float64)  # convert only what is shown
         if len(t) <= 2 * bins:
             return self._with_gaps(t, y)
         edges = np.linspace(t[0], t[-1], bins + 1)
@@ -132,11 +183,23 @@ class SessionReview:
 
     # ------------------------------------------------------------ replay
 
+    def _around(self, t_s: float) -> tuple[Columns, npt.NDArray[np.float64], Columns]:
+        """The samples near t_s with their times, and the session's first chunk."""
+        levels = self.levels
+        if levels is None:
+            return self.columns, self.t_s, self.columns
+        if self._first is None:
+            self._first = levels.samples_of(0, 1)
+        t_us = self.t0_us + int(t_s * 1e6)
+        i0, i1 = levels.chunks_in(t_us, t_us)
+        cols = levels.samples_of(max(0, i0 - 1), i1)  # the sample before t may be earlier
+        return cols, (cols["t_us"].astype(np.int64) - self.t0_us) / 1e6, self._first
+
     def state_at(self, t_s: float) -> ReplayState:
         if not self.samples:
             return ReplayState(t_s, 0, 0, 0.0, 0, "", 0, {}, 0)
-        i = int(np.clip(np.searchsorted(self.t_s, t_s, side="right") - 1, 0, self.samples - 1))
-        c = self.columns
+        c, times, first = self._around(t_s)
+        i = int(np.clip(np.searchsorted(times, t_s, side="right") - 1, 0, len(times) - 1))
         zone_idx = int(c["zone"][i])
         zone = self.zone_ids[zone_idx - 1] if 0 < zone_idx <= len(self.zone_ids) else ""
         t_us = self.t0_us + int(t_s * 1e6)
@@ -150,7 +213,7 @@ class SessionReview:
             depth_set_um=int(c["depth_set_um"][i]),
             depth_meas_um=int(c["depth_meas_um"][i]),
             rate_hz=int(c["rate_dhz"][i]) / 10,
-            strokes=int(c["strokes"][i] - c["strokes"][0]),
+            strokes=int(c["strokes"][i] - first["strokes"][0]),
             zone=zone,
             pass_no=int(c["pass_no"][i]),
             passes_done=done,

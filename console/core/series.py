@@ -66,7 +66,7 @@ def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
             {
                 "uuid": r["uuid"],
                 "started_utc": r["started_utc"],
-                "status": r["status"],
+                "status": r["status_now"],  # as shown: a dead recording is interrupted
                 "plan_name": r["plan_name"],
                 "days_since_previous": None if days is None else round(days, 1),
                 "too_soon": days is not None and days < min_days,

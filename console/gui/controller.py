@@ -37,7 +37,10 @@ class PenController(QObject):
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.treatment = Treatment(store)
-        self.treatment.on_notice.append(self.notice.emit)  # said on the GUI thread
+        # The treatment is reachable from worker threads, so it holds only a queue's put,
+        # never this object's signal (style.md); notices are signalled on the next tick.
+        self._notices: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.treatment.on_notice.append(self._notices.put)
         self._answers: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
         self.timer = QTimer(self)
         self.timer.setInterval(round(1000 / DISPLAY_HZ))
@@ -184,6 +187,8 @@ class PenController(QObject):
     def tick(self) -> Drained:
         for name, outcome in take_all(self._answers):
             self.command_answered.emit(name, outcome)
+        while not self._notices.empty():
+            self.notice.emit(self._notices.get_nowait())
         drained = self.treatment.tick()
         self.frame.emit(drained)
         return drained

@@ -191,7 +191,7 @@ class ReviewWindow(QMainWindow):
                     r["started_utc"][:19].replace("T", " "),
                     r["patient_code"] or "",
                     r["practitioner"] or "",
-                    r["status"],
+                    r["status_now"],
                     f"{r['samples']:,}",
                     r["uuid"],
                 ]
@@ -221,7 +221,7 @@ class ReviewWindow(QMainWindow):
         self.header.setText(
             f"<b>{m['patient_code']}</b> · {m['practitioner']} · {m['started_utc'][:16]} UTC · "
             f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
-            f"<b>{m['status']}</b>" + (f" · signed: {signed}" if signed else "")
+            f"<b>{m['status_now']}</b>" + (f" · signed: {signed}" if signed else "")
         )
         self.plot.show_review(review)
         self.replay.set_duration(review.duration_s)

@@ -60,6 +60,7 @@ class DiskWriter:
         self.storage_ok = True
         self.rate_hz = DEFAULT_RATE_HZ
         self.backlog_samples = 0
+        self.on_finished: Callable[[str], None] = lambda session: None  # status is final
 
     def end(self, status: str) -> None:
         """The open session ends: it is written (or retried) like an older backlog."""
@@ -78,6 +79,7 @@ class DiskWriter:
         for o in list(self.closing):
             if self._commit(o, final=True) and o.empty() and self._finish(o):
                 self.closing.remove(o)
+                self.on_finished(o.session)
         if self.open is not None:
             self._commit(self.open, final)
         held = sum(o.held_samples() for o in self.sessions())

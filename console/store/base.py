@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 class StoreBase:
     _db: Db
+    path: Path
     conn: sqlite3.Connection
     lock: threading.RLock
     audit: AuditTrail

@@ -1,6 +1,7 @@
 """`db check` (the structural half) and `db backup`: integrity, schema, orphans, damaged
-chunks, stuck sessions. The audit chain and the records checked against it are in
-console/core/trust.py, which `db check` runs after these."""
+chunks; `notes` tells live recordings from dead ones (no failure). The audit chain and
+the records checked against it are in console/core/trust.py, which `db check` runs after
+these."""
 
 from __future__ import annotations
 
@@ -8,24 +9,27 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from console.store import packing
+from console.store import liveness, packing
 from console.store.copying import checked_copy, copy_head
 from console.store.schema import SCHEMA_VERSION
 from console.store.store import Store
 
+Progress = Callable[[str], None]  # a line such as "telemetry chunks: 40 %"
 
-def check(store: Store) -> list[str]:
+
+def check(store: Store, *, quick: bool = False, progress: Progress | None = None) -> list[str]:
     """Every problem found, in words; an empty list means the database is sound.
 
-    Each step runs on its own, so a damaged file still gets every other step's findings
-    (and a sentence, never a traceback, for the step it broke)."""
+    `quick` checks the file's structure (quick_check, not integrity_check) and unpacks
+    only the chunks of signed sessions; the full check unpacks every chunk, reporting
+    its progress. Each step runs on its own, so a damaged file still gets every other
+    step's findings (and a sentence, never a traceback, for the step it broke)."""
     problems: list[str] = []
     steps: list[tuple[str, Callable[[Store], list[str]]]] = [
-        ("the integrity check", _integrity),
+        ("the integrity check", _quick_check if quick else _integrity),
         ("the schema version", _schema),
         ("the orphan search", _orphans),
-        ("the telemetry chunks", lambda s: _damaged_chunks(s.conn)),
-        ("the session statuses", _stuck),
+        ("the telemetry chunks", lambda s: _damaged_chunks(s.conn, quick, progress)),
     ]
     for what, step in steps:
         try:
@@ -37,6 +41,11 @@ def check(store: Store) -> list[str]:
                 "from a backup, or move it aside to start a new one."
             )
     return problems
+
+
+def _quick_check(store: Store) -> list[str]:
+    result = [r[0] for r in store.conn.execute("PRAGMA quick_check")]
+    return [] if result == ["ok"] else [f"structure: {r}" for r in result[:10]]
 
 
 def _integrity(store: Store) -> list[str]:
@@ -65,21 +74,43 @@ def _orphans(store: Store) -> list[str]:
     return problems
 
 
-def _stuck(store: Store) -> list[str]:
-    stuck = store.conn.execute("SELECT uuid FROM sessions WHERE status = 'recording'").fetchall()
-    return [
-        f"session {uuid} is still marked recording: it was interrupted, or it is being "
-        "recorded right now. Starting the console marks it interrupted."
-        for (uuid,) in stuck
-    ]
+def notes(store: Store) -> list[str]:
+    """What `db check` reports without failing: sessions marked `recording`, each either
+    being recorded right now or left by a dead recorder (its liveness lock is free)."""
+    with store.lock:
+        rows = store.conn.execute("SELECT uuid FROM sessions WHERE status = 'recording'")
+        recording = [uuid for (uuid,) in rows]
+    out = []
+    for uuid in recording:
+        if liveness.is_live(store.path, uuid):
+            out.append(f"session {uuid} is being recorded right now")
+        else:
+            out.append(
+                f"session {uuid} was interrupted: its recorder is gone. Its data is kept; "
+                "it is marked interrupted by the next start of the console or of `record`."
+            )
+    return out
 
 
-def _damaged_chunks(conn: sqlite3.Connection) -> list[str]:
+def _damaged_chunks(
+    conn: sqlite3.Connection, signed_only: bool = False, progress: Progress | None = None
+) -> list[str]:
     """Chunks whose blob no longer unpacks (zlib's checksum catches changed bytes that
     integrity_check, which checks the file's structure, cannot see)."""
     problems = []
-    rows = conn.execute("SELECT session_uuid, chunk_no, samples, data FROM telemetry_chunks")
-    for session, chunk_no, samples, blob in rows:
+    where = (
+        " WHERE session_uuid IN (SELECT uuid FROM sessions WHERE status = 'signed')"
+        if signed_only
+        else ""
+    )
+    total = conn.execute(f"SELECT count(*) FROM telemetry_chunks{where}").fetchone()[0]
+    rows = conn.execute(
+        f"SELECT session_uuid, chunk_no, samples, data FROM telemetry_chunks{where}"
+    )
+    step = max(1, total // 10)
+    for done, (session, chunk_no, samples, blob) in enumerate(rows, 1):
+        if progress is not None and (done % step == 0 or done == total):
+            progress(f"telemetry chunks: {done * 100 // total} % ({done} of {total})")
         try:
             n = len(packing.unpack(blob)["seq"])
         except packing.PackError as exc:

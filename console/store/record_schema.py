@@ -1,4 +1,4 @@
-"""Migration 6 (issue 12): the patient's record around a session.
+"""Migration 7 (issue 12): the patient's record around a session.
 
 - `session_products`: each product used in a session (cartridge, PRP kit or tube,
   hyaluronic acid, anaesthetic) with its name, GTIN, lot, serial and expiry; a cartridge

@@ -38,6 +38,7 @@ class EventKind(enum.StrEnum):
     NEW_PEN = "new_pen"  # another pen's INFO mid-session (console.core.continuity)
     PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     # from the treatment
+    SPILL_RECOVERED = "spill_recovered"  # a full disk's backlog merged back
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
     CEILING_OVERRIDE = "ceiling_override"
@@ -123,6 +124,9 @@ class SessionRecord(TypedDict):
     practitioner: str | None
     samples: int
     events: int
+    # `status`, except that a `recording` whose recorder is dead (its liveness lock free,
+    # console/store/liveness.py) reads `interrupted`: what readers show
+    status_now: str
 
 
 class EventRecord(TypedDict):

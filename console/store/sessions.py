@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any, cast
 
+from console.store import liveness
 from console.store.base import StoreBase
 from console.store.rows import (
     EventKind,
@@ -53,8 +54,10 @@ class SessionsMixin(StoreBase):
         plan_name: str | None = None,
         notes: str = "",
         pen: dict[str, Any] | None = None,
+        session: str | None = None,
     ) -> str:
-        session = str(uuidlib.uuid4())
+        # The recorder passes the uuid it already holds the liveness lock for.
+        session = session or str(uuidlib.uuid4())
         pen = pen or {}
         patient = self.patient_id(patient_code)
         practitioner_id = self.practitioner_id(practitioner)
@@ -110,9 +113,13 @@ class SessionsMixin(StoreBase):
         return digest
 
     def mark_interrupted(self) -> list[SessionRecord]:
-        """Sessions left `recording` by a crash become `interrupted`; returns them."""
+        """Sessions left `recording` by a dead recorder become `interrupted`; returns them.
+
+        A session whose recorder still holds its liveness lock (another process recording
+        into the same file) is left alone."""
         with self.lock:
-            stuck = self.sessions(SessionFilter(status="recording"))
+            marked = self._session_rows("WHERE s.status = 'recording'", [])
+            stuck = [s for s in marked if s["status_now"] == "interrupted"]  # recorder dead
             for s in stuck:
                 last = self.conn.execute(
                     "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
@@ -134,6 +141,7 @@ class SessionsMixin(StoreBase):
                         ),
                     )
                     self.seal(s["uuid"], "interrupted")
+                liveness.forget(self.path, s["uuid"])
         return stuck
 
     def resolve_session(self, prefix: str) -> str:
@@ -161,38 +169,40 @@ class SessionsMixin(StoreBase):
             ("s.started_utc < ?", f.until_utc),
             ("pr.display_name = ?", f.practitioner),
             ("pa.code = ?", f.patient_code),
-            ("s.status = ?", f.status),
         ):
             if value:
                 where.append(clause)
                 args.append(value)
-        if f.text:
-            where.append("s.notes LIKE ?")
+        if f.text:  # the trigram index (session_notes) answers LIKE from 3 characters on
+            if len(f.text) >= 3:
+                where.append("s.uuid IN (SELECT uuid FROM session_notes WHERE notes LIKE ?)")
+            else:
+                where.append("s.notes LIKE ?")
             args.append(f"%{f.text}%")
-        for wanted, kinds in (
-            (f.has_alarms, (EventKind.ALARM,)),
-            (f.has_link_gaps, (EventKind.LINK_GAP, EventKind.SEQ_GAP)),
-        ):
-            if wanted:
-                marks = ", ".join("?" for _ in kinds)
-                where.append(
-                    "EXISTS (SELECT 1 FROM events e WHERE e.session_uuid = s.uuid"
-                    f" AND e.kind IN ({marks}))"
-                )
-                args += [k.value for k in kinds]
-        return self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
+        if f.has_alarms:  # session_totals is kept by triggers (scale_schema.py)
+            where.append("t.alarms > 0")
+        if f.has_link_gaps:
+            where.append("t.link_gaps > 0")
+        if f.status:  # a dead recorder's `recording` reads as interrupted (liveness)
+            statuses = ("interrupted", "recording") if f.status == "interrupted" else (f.status,)
+            where.append(f"s.status IN ({', '.join('?' * len(statuses))})")
+            args += statuses
+        rows = self._session_rows(("WHERE " + " AND ".join(where)) if where else "", args)
+        return [r for r in rows if not f.status or r["status_now"] == f.status]
 
     def _session_rows(self, where: str, args: list[Any]) -> list[SessionRecord]:
         sql = (
             "SELECT s.*, pa.code AS patient_code, pr.display_name AS practitioner,"
-            " (SELECT coalesce(sum(samples), 0) FROM telemetry_chunks c"
-            "  WHERE c.session_uuid = s.uuid) AS samples,"
-            " (SELECT count(*) FROM events e WHERE e.session_uuid = s.uuid) AS events"
+            " coalesce(t.samples, 0) AS samples, coalesce(t.events, 0) AS events"
             " FROM sessions s LEFT JOIN patients pa ON pa.id = s.patient_id"
-            f" LEFT JOIN practitioners pr ON pr.id = s.practitioner_id {where}"
+            " LEFT JOIN practitioners pr ON pr.id = s.practitioner_id"
+            f" LEFT JOIN session_totals t ON t.session_uuid = s.uuid {where}"
             " ORDER BY s.started_utc"
         )
         with self.lock:
             cur = self.conn.execute(sql, args)
             names = [d[0] for d in cur.description]
-            return [cast(SessionRecord, dict(zip(names, row, strict=True))) for row in cur]
+            rows = [cast(SessionRecord, dict(zip(names, row, strict=True))) for row in cur]
+        for r in rows:  # what to show: a dead recorder's session is interrupted at once
+            r["status_now"] = liveness.effective_status(self.path, r["uuid"], r["status"])
+        return rows

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from console.store import packing
+from console.store import packing, summaries
 from console.store.base import StoreBase
 from console.store.rows import ChunkRow, EventKind, EventRecord, EventRow, StoredPass, utc_now
 from drivers.messages import Status
@@ -61,6 +61,7 @@ class TelemetryMixin(StoreBase):
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
+                summaries.insert(self.conn, rows)  # the review's overview and zoom levels
             for event in events:
                 self._insert_event(session, event)
             for row, undone in passes:
@@ -110,6 +111,13 @@ class TelemetryMixin(StoreBase):
             ).fetchall()
         for (blob,) in rows:
             yield blob
+
+    def chunk_numbers(self, session: str) -> list[int]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT chunk_no FROM telemetry_chunks WHERE session_uuid = ?", (session,)
+            ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def load_telemetry(self, session: str) -> packing.Columns:
         """The whole session's samples as numpy columns (telemetry + zone + pass_no)."""

@@ -18,7 +18,7 @@ import console.core.backups as backups
 from console.core.alarms import Priority
 from console.core.backup_manifest import existing_backups, to_keep
 from console.core.backups import Kind, Outcome, back_up_now
-from console.store import Store
+from console.store import Store, copying
 from console.store.backup_settings import BackupConfig, Target, load_state
 from tests.offline.conftest import ended_session
 
@@ -83,7 +83,7 @@ def test_a_bad_copy_never_replaces_a_good_one(
     assert good.outcome is Outcome.GOOD
     good_bytes = (good.folder / backups.DB_FILE).read_bytes()
 
-    real_copy = backups.checked_copy
+    real_copy = copying.checked_copy
     other = Store(tmp_path / "other" / "pen-console.db")
     ended_session(other, "SOMEONE-ELSE")
 
@@ -105,7 +105,7 @@ def test_a_bad_copy_never_replaces_a_good_one(
         (copy_of_another_database, "is not in this database's audit trail"),
         (damaged_copy, "damaged"),
     ):
-        monkeypatch.setattr(backups, "checked_copy", bad)
+        monkeypatch.setattr(copying, "checked_copy", bad)
         (result,) = back_up_now(store, Kind.DAILY, config=config, now=clock)
         assert result.outcome is Outcome.FAILED
         assert reason in result.reason

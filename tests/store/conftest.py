@@ -54,3 +54,13 @@ def record(store: Store) -> Iterator[Callable[..., Recording]]:
 def intact_rows_between(sent: np.ndarray, first_seq_index: int, last_seq_index: int) -> np.ndarray:
     window = sent[first_seq_index : last_seq_index + 1]
     return window[window["intact"]]
+
+
+@pytest.fixture(autouse=True)
+def _spill_dirs_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Spill files (console/store/spill.py) go under the test's tmp_path, never /tmp."""
+    spare = tmp_path / "spare"
+    monkeypatch.setenv("PEN_CONSOLE_SPILL_DIR", str(spare))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return spare

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from record_process import run_cli
+
 from console.core.export import CSV_COLUMNS
 from drivers.virtual.endpoints import PtyServer, wait_until
 from drivers.virtual.pen import PenConfig, VirtualPen
@@ -22,15 +24,7 @@ PEN = "virtual://treatment?telemetry_hz=1000"
 SUMMARY_KEYS = {"session_id", "samples", "events", "discarded", "seq_gaps", "reconnects"}
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+_run = run_cli
 
 
 def _new_db(db: Path) -> Path:

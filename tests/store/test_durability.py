@@ -6,11 +6,10 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from record_process import chunks_in, start_record
 from storage_listener import StorageListener as _Listener
 
 from console.core.recorder import Recorder
@@ -22,16 +21,6 @@ from drivers.virtual.pen import PenConfig, VirtualPen
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _chunks(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            return int(conn.execute("SELECT count(*) FROM telemetry_chunks").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def test_kill_9_at_random_moments_keeps_all_but_the_last_second(tmp_path: Path) -> None:
     rng = random.Random(20261125)
     pen = VirtualPen(PenConfig(telemetry_hz=1000), "treatment")
@@ -40,27 +29,11 @@ def test_kill_9_at_random_moments_keeps_all_but_the_last_second(tmp_path: Path) 
         for i in range(20):
             db = tmp_path / f"kill{i}.db"
             Store(db).close()  # `record` never creates a database (a mistyped --db)
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "console",
-                    "record",
-                    "--port",
-                    str(server.path),
-                    "--seconds",
-                    "60",
-                    "--db",
-                    str(db),
-                ],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            proc = start_record(db, str(server.path))
             try:
-                assert wait_until(lambda db=db: _chunks(db) >= 1, 20), "recording never began"
-                target = _chunks(db) + rng.randint(0, 2)
-                wait_until(lambda db=db, t=target: _chunks(db) >= t, 5)
+                assert wait_until(lambda db=db: chunks_in(db) >= 1, 20), "recording never began"
+                target = chunks_in(db) + rng.randint(0, 2)
+                wait_until(lambda db=db, t=target: chunks_in(db) >= t, 5)
                 extra = rng.uniform(0, 1.0)
                 wait_until(lambda e=extra, t0=pen._now_s: pen._now_s >= t0 + e, 3)
                 os.kill(proc.pid, signal.SIGKILL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,7 +169,12 @@ def test_real_disk_full_keeps_everything_and_finishes_after_the_session_ended(
     assert recorder.stats().backlog_samples == 0
 
 
-def test_closing_while_the_disk_is_full_says_what_was_not_written(store: Store) -> None:
+def test_closing_while_the_disk_is_full_and_nowhere_takes_a_spill_says_what_was_not_written(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr("console.store.spill.spill_dirs", lambda: [not_a_folder / "spill"])
     recorder = Recorder(store)
     listener = _Listener()
     recorder.add_listener(listener)
@@ -180,7 +186,8 @@ def test_closing_while_the_disk_is_full_says_what_was_not_written(store: Store) 
     unwritten = 25_000 - len(_stored_seq(store, session))
     assert unwritten > 15_000
     assert f"{unwritten} samples" in listener.problems[-1] and session in listener.problems[-1]
-    assert store.session(session)["status"] == "recording"  # found interrupted next start
+    assert recorder.spilled is None
+    assert store.session(session)["status_now"] == "interrupted"  # its recorder is gone
     assert [s["uuid"] for s in store.mark_interrupted()] == [session]
 
 
