@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from console.core.access import Access
+from console.core.access import Access, accounts_exist
 from console.core.accounts import MIN_PASSWORD_CHARS, AccountError, Accounts, Role, User
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
 from console.store import Store
@@ -90,7 +90,7 @@ def ask_who(
     administrator; the review window, or an automated run, opens a demo database
     unsigned: (True, None).
     """
-    if accounts.count() == 0:
+    if not accounts_exist(accounts.store):  # the audit trail decides, not the users table
         if automated or not first_start:
             return True, None
         user = create_first_admin(accounts, parent)
