@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.plan_steps import StepRow
+from console.core.plan_steps import StepRow, mm_ss
 
 ROW_PX = 48
 MARKS = {"done": "✓", "current": "▶", "next": "›", "later": " "}
@@ -36,8 +36,7 @@ class StepsModel(Protocol):
 
 
 def countdown_words(seconds: float) -> str:
-    whole = int(seconds + 0.999)  # 0.2 s left still reads 0:01
-    return f"{whole // 60}:{whole % 60:02d}"
+    return mm_ss(seconds)
 
 
 def row_words(row: StepRow) -> str:

@@ -210,6 +210,12 @@ class AlarmModel:
         self._audio_paused_until = self._clock() + AUDIO_PAUSE_S
         self._changed()
 
+    def resume_audio(self) -> None:
+        """The pause ends now (a session ended: the next patient starts with sound)."""
+        if self._audio_paused_until > self._clock():
+            self._audio_paused_until = -1.0
+            self._changed()
+
     def audio_paused_s(self) -> float:
         return max(0.0, self._audio_paused_until - self._clock())
 

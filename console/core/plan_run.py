@@ -100,6 +100,14 @@ class PlanRun:
         if self.preset is not None and self._plan is not None:
             self.preset = next((p for p in self._plan.presets if p.id == self.preset.id), None)
 
+    def reset(self) -> None:
+        """A session ended: the next patient's steps start from nothing, gated again.
+        The plan and its preset stay chosen; what was done belongs to the last record."""
+        self.procedure = self._new_procedure(self._plan)
+        self.overridden_by = None
+        self.depth = None
+        self._early_start_recorded = False
+
     # ------------------------------------------------------------ steps
 
     def mark_done(self, step: str, user: str | None, lot: str | None = None) -> StepState:
@@ -113,10 +121,11 @@ class PlanRun:
         return self.procedure.undo(step, user)
 
     def mark_listed(self, steps: list[str], user: str | None) -> list[StepState]:
-        """`record --done`: each named step (or "all") marked done, like a touch."""
+        """`record --done`: each named step (or "all": those required before needling)
+        marked done, like a touch."""
         self.sync_plan()
         if "all" in (s.strip().casefold() for s in steps):
-            return self.procedure.mark_all(user)
+            return self.procedure.mark_required(user)
         wanted = {self.procedure.state(s).spec.id for s in steps}
         return [
             self.mark_done(s.spec.id, user)

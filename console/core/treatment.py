@@ -349,6 +349,10 @@ class Treatment:
                 hook(session)
         self.session = None
         self.live.end_session()
+        if session is not None:  # the next patient starts gated again, with sound
+            self.plan_run.reset()
+            self._held_steps = []
+            self.alarms.resume_audio()
         return session
 
     def _record_alarm(self, alarm: Alarm) -> None:

@@ -19,7 +19,7 @@ from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import EventKind, Store
 from drivers.link import Link, LinkState
-from drivers.messages import Button, MsgType
+from drivers.messages import Button, MsgType, Status
 from drivers.virtual.endpoints import wait_until
 
 FULL_FACE = "Full face — PRP"
@@ -179,5 +179,45 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
         assert qapp is not None
         pdf = write_report(review, tmp_path / "prp.pdf").read_bytes()
         assert pdf.startswith(b"%PDF")
+    finally:
+        treatment.close()
+
+
+def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
+    store: Store,
+) -> None:
+    treatment = _connected(store, FULL_FACE)
+    try:
+        pen = treatment.link.virtual_pen  # type: ignore[union-attr]
+        for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+            treatment.mark_step(step)
+        first = treatment.start_session("P-ONE", "Dr One")
+        assert treatment.toggle_motor().result(2).ok
+        assert wait_until(lambda: pen.motor_on, 3)
+        assert _until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
+        assert treatment.toggle_motor().result(2).ok
+        assert _until(treatment, lambda: not treatment.live.latest.has(Status.MOTOR_RUNNING))
+        treatment.alarms.pause_audio()
+        treatment.end_session()
+
+        assert treatment.alarms.audio_paused_s() == 0
+        assert treatment.plan_run.procedure.running_timers() == []
+        assert all(not s.done for s in treatment.plan_run.procedure.states)
+        second = treatment.start_session("P-TWO", "Dr One")
+        with pytest.raises(StartRefused, match="consent confirmed"):
+            treatment.toggle_motor().result(1)
+        assert not pen.motor_on
+        for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+            treatment.mark_step(step)
+        assert treatment.toggle_motor().result(2).ok
+        assert wait_until(lambda: pen.motor_on, 3)
+        treatment.end_session()
+        assert treatment.recorder is not None and treatment.recorder.flush()
+        for session in (first, second):
+            done = [
+                e["data"]["step"] for e in store.events(session) if e["kind"] is EventKind.STEP_DONE
+            ]
+            assert done[:2] == ["consent", "cleanse"], session
+            assert len(done) == 4
     finally:
         treatment.close()

@@ -204,3 +204,30 @@ def test_a_plan_chosen_later_gates_its_depths_at_once() -> None:
     zones.plan = find_plan("Acne scars — cheeks")  # as use_plan sets it, before any tick
     held = run.target_for("cheek_left")
     assert held is not None and held.requested_um == 1000 and held.held
+
+
+def test_anaesthetic_removed_during_the_dwell_is_asked_recorded_early_and_stops_it() -> None:
+    clock = Clock()
+    procedure = Procedure(find_plan("Full face — PRP").procedure, clock=clock)
+    events = _recorded(procedure)
+    assert procedure.early_question("anaesthetic_removed") is None  # no dwell running
+    procedure.mark_done("anaesthetic", "nurse.kim")
+    clock.now += 1800 - 754.2
+    assert procedure.early_question("anaesthetic_removed") == (
+        "Anaesthetic dwell 12:35 left — remove early?"
+    )
+    assert procedure.early_question("consent") is None
+    removed = procedure.mark_done("anaesthetic_removed", "nurse.kim")
+    assert removed.early_left_s == pytest.approx(754.2)
+    assert events[-1][1]["early"] == {"timer_step": "anaesthetic", "left_s": 754}
+    assert procedure.running_timers() == []  # the countdown stopped
+    clock.now += 2000
+    assert procedure.tick() == []  # and never "completes" later
+
+
+def test_all_marks_only_the_steps_needed_before_needling() -> None:
+    procedure = Procedure(find_plan("Full face — PRP").procedure, clock=Clock())
+    marked = [s.spec.id for s in procedure.mark_required("bench")]
+    assert marked == ["consent", "cleanse", "anaesthetic", "anaesthetic_removed"]
+    assert procedure.start_refusal() is None
+    assert not procedure.state("aftercare").done and not procedure.state("spread").done
