@@ -33,6 +33,7 @@ class StepsModel(Protocol):
     def step_rows(self) -> list[StepRow]: ...
     def mark_step(self, step: str, lot: str | None = None) -> None: ...
     def undo_step(self, step: str) -> None: ...
+    def step_question(self, step: str) -> str | None: ...
 
 
 def countdown_words(seconds: float) -> str:
@@ -139,6 +140,9 @@ class Checklist(QWidget):
                 if self.confirm_undo(row):
                     self.model.undo_step(step)
             else:
+                question = self.model.step_question(step)  # e.g. the dwell cut short
+                if question is not None and not self.confirm_early(row, question):
+                    return
                 lot = self.ask_lot(row) if row.asks_lot else None
                 if row.asks_lot and lot is None:
                     return  # cancelled: nothing marked
@@ -150,14 +154,21 @@ class Checklist(QWidget):
         self.refresh()
 
     def confirm_undo(self, row: StepRow) -> bool:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return self._ask(
             "Undo the step?",
             f"Mark “{row.label}” as not done? The record keeps both the step and its undo.",
+            "Undo step",
+        )
+
+    def _ask(self, title: str, text: str, yes: str) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.button(QMessageBox.StandardButton.Yes).setText("Undo step")
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         for b in box.buttons():
             b.setMinimumSize(140, ROW_PX)
@@ -166,6 +177,13 @@ class Checklist(QWidget):
             return box.exec() == QMessageBox.StandardButton.Yes
         finally:
             self.pending_dialog = None
+
+    def confirm_early(self, row: StepRow, question: str) -> bool:
+        return self._ask(
+            "Before its time?",
+            f"{question}\n\n“{row.label}” is recorded as early, with the time left.",
+            "Remove early",
+        )
 
     def ask_lot(self, row: StepRow) -> str | None:
         dialog = QInputDialog(self)

@@ -154,6 +154,10 @@ class PenController(QObject):
     def undo_step(self, step: str) -> None:
         self.treatment.undo_step(step)
 
+    def step_question(self, step: str) -> str | None:
+        """What to ask before marking `step` (the anaesthetic dwell cut short), if anything."""
+        return self.treatment.plan_run.procedure.early_question(step)
+
     def presets(self) -> list[tuple[str, str]]:
         """(id, label) of the plan's depth presets."""
         plan = self.treatment.zones.plan
