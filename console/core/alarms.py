@@ -162,6 +162,8 @@ class AlarmModel:
     def _clear(self, alarm: Alarm) -> None:
         alarm.cleared_utc = _utc()
         del self._active[alarm.condition]
+        if not self._active:  # the pause was for what sounded; the next alarm is heard
+            self._audio_paused_until = -1.0
         self._emit(self.on_cleared, alarm)
 
     def set_condition(self, condition: Condition, active: bool, detail: str = "") -> None:
@@ -206,9 +208,18 @@ class AlarmModel:
 
     # ------------------------------------------------------------ signals
 
-    def pause_audio(self) -> None:
+    def sounding(self) -> bool:
+        """Whether any alarm would sound (active and not yet acknowledged)."""
+        return any(a.acknowledged_utc is None for a in self._active.values())
+
+    def pause_audio(self) -> bool:
+        """Silence what sounds now for two minutes. With nothing sounding it does nothing:
+        a pause must never silence an alarm that has not happened yet."""
+        if not self.sounding():
+            return False
         self._audio_paused_until = self._clock() + AUDIO_PAUSE_S
         self._changed()
+        return True
 
     def resume_audio(self) -> None:
         """The pause ends now (a session ended: the next patient starts with sound)."""

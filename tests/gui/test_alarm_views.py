@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from console.core.alarms import AlarmCondition, AlarmModel, Condition, Priority
 from console.gui.sound import AlarmSound, burst_wav
@@ -185,3 +186,17 @@ def test_pen_fault_on_the_live_link_raises_a_high_alarm(qtbot, window, stream) -
     qtbot.waitUntil(lambda: window.controller.alarms.is_active(Condition.PEN_FAULT), timeout=3000)
     qtbot.waitUntil(lambda: window.banner.level in ("high", "high-dim"), timeout=2000)
     assert "over temperature" in window.banner.detail.text()
+
+
+def test_f10_with_no_alarm_sounding_pauses_nothing(qtbot, window) -> None:
+    alarms = window.controller.alarms
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    assert alarms.audio_paused_s() == 0  # nothing sounded, so nothing is pre-silenced
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    assert alarms.due_burst() is not None  # the new alarm is heard
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    assert alarms.audio_paused_s() > 100

@@ -197,7 +197,8 @@ def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
         assert _until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
         assert treatment.toggle_motor().result(2).ok
         assert _until(treatment, lambda: not treatment.live.latest.has(Status.MOTOR_RUNNING))
-        treatment.alarms.pause_audio()
+        treatment.alarms.set(Condition.PEN_FAULT, True, "motor stall")
+        assert treatment.alarms.pause_audio()
         treatment.end_session()
 
         assert treatment.alarms.audio_paused_s() == 0
