@@ -66,6 +66,14 @@ class PenControls(QWidget):
         self.applied.setObjectName("appliedValue")
         self.applied.setWordWrap(True)
         grid.addWidget(self.applied, 2, 0, 1, 3)
+        self._depth_note = ""
+
+    def show_depth_note(self, text: str) -> None:
+        """Why the press just made went less far (a ceiling clamp): shown now, and kept in
+        front of the pen's ACK so the answer never hides it. "" for a press not clamped."""
+        self._depth_note = text
+        if text:
+            self.applied.setText(text)
 
     def show_answer(self, name: str, outcome: object) -> None:
         """The pen's answer to a command (a CommandResult), or why it never got one."""
@@ -81,6 +89,8 @@ class PenControls(QWidget):
                 text = name.replace("_", " ").capitalize()
             if not outcome.ok:
                 text += f" — refused: {result.replace('_', ' ').lower()}"
+            if name == "set_depth" and self._depth_note:
+                text = f"{self._depth_note} {text}."
             self.applied.setText(text)
         else:
             self.applied.setText(f"{name.replace('_', ' ')} failed: {outcome}")

@@ -129,6 +129,7 @@ class Treatment:
         self.plan_run.record = self._record_step
         self.plan_run.on_notice.append(self._notice)
         self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
+        self.depth_note = ""  # why the last depth press went less far (clamped or held)
         if watch:
             self._watch()
 
@@ -246,7 +247,7 @@ class Treatment:
     def step_depth(self, steps: int) -> Future[CommandResult]:
         """Move the set depth by whole steps of the pen's own size (from INFO), never up
         past the active zone's ceiling: a press that would is clamped, and said so."""
-        depth_um = self.live.latest.depth_set_um
+        depth_um, self.depth_note = self.live.latest.depth_set_um, ""
         return self._command(
             lambda link, info: link.set_depth(self.depth_step_target(depth_um, steps, info))
         )
@@ -258,14 +259,15 @@ class Treatment:
         if cap is not None and target > cap and steps > 0:
             target = max(cap - cap % info.depth_step_um, info.depth_min_um)
             missing = missing_words(self.plan_run.procedure.missing_for_depth())
-            self._notice(f"Depth held at {cap / 1000:.2f} mm until done: {missing}.")
+            self.depth_note = f"Depth held at {cap / 1000:.2f} mm until done: {missing}."
         ceiling = self.zones.ceilings.ceiling_um()
         if ceiling is not None and target > ceiling and steps > 0:
             zone = self.zones.tracker.active
             label = self.zones.map.zone(zone).label.lower() if zone else "zone"
             target = max(ceiling - ceiling % info.depth_step_um, info.depth_min_um)
-            for notice in self.on_notice:
-                notice(f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm.")
+            self.depth_note = f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm."
+        if self.depth_note:
+            self._notice(self.depth_note)
         return target
 
     def step_rate(self, steps: int) -> Future[CommandResult]:

@@ -32,6 +32,7 @@ class PenController(QObject):
     frame = Signal(object)  # Drained, after each display tick
     link_replaced = Signal()
     notice = Signal(str)  # one sentence for the status line (e.g. why a press was clamped)
+    depth_note = Signal(str)  # why a depth press went less far, shown beside its ACK
 
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,7 +121,9 @@ class PenController(QObject):
         future.add_done_callback(lambda f: answers.put((name, _outcome(f))))
 
     def step_depth(self, steps: int) -> None:
-        self._send("set_depth", self.treatment.step_depth(steps))
+        future = self.treatment.step_depth(steps)
+        self.depth_note.emit(self.treatment.depth_note)  # "" after a press not clamped
+        self._send("set_depth", future)
 
     def step_rate(self, steps: int) -> None:
         self._send("set_rate", self.treatment.step_rate(steps))

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         c.command_answered.connect(self.controls.show_answer)
+        c.depth_note.connect(self.controls.show_depth_note)
 
     # ------------------------------------------------------------ actions
 
