@@ -186,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
         perf = PerfLog(perf_file, lambda: controller.link.stats if controller.link else None)
         controller.frame.connect(perf.on_frame)
         window.plot.paint_listeners.append(perf.on_paint)
+    from console.gui.quit_signals import close_on_signals
+
+    signal_wake = close_on_signals(window)  # noqa: F841  (kept alive for the run)
     window.show()
     shown_s = time.monotonic() - t_start
     if perf_file is not None:
