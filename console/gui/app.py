@@ -218,9 +218,10 @@ def run(args: argparse.Namespace) -> int:
 
 def start_for_patient(window: MainWindow, patient: str, user: str) -> None:
     """`--patient CODE`: a session starts at once, as if typed into the session bar, for
-    the signed-in user (else the last practitioner remembered, else "console")."""
+    the signed-in user (else the name last typed with this database, else nobody: the
+    session is recorded as unattributed)."""
     bar = window.session_bar
-    practitioner = user or bar.practitioner.text().strip() or "console"
+    practitioner = user or bar.practitioner.text().strip()
     bar.patient.setText(patient)
     bar.practitioner.setText(practitioner)
     window.start_session(patient, practitioner)

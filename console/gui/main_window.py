@@ -75,7 +75,8 @@ class MainWindow(QMainWindow):
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
         self.session_bar = SessionBar(settings.target_minutes)
-        self.session_bar.practitioner.setText(settings.practitioner)
+        if c.store is not None:  # the name last typed with this database, never another's
+            self.session_bar.practitioner.setText(settings.practitioner(c.store.path))
         self.alarm_list = AlarmList(c.alarms)
         self.sound = sound if sound is not None else AlarmSound(c.alarms)
         self.rec = RecIndicator()
@@ -303,7 +304,8 @@ class MainWindow(QMainWindow):
         except (ValueError, RuntimeError, PermissionError) as exc:  # the one sentence
             self.session_bar.set_recording(None, str(exc))
             return
-        self.settings.practitioner = practitioner.strip()
+        if self.controller.store is not None:
+            self.settings.remember_practitioner(self.controller.store.path, practitioner.strip())
         self.readouts.start_timer()
         self.rec.set_recording(patient.strip())
         self.session_bar.set_recording(session, warning or "")
