@@ -83,6 +83,9 @@ class PassTracker:
         self.last_t_us: int | None = None  # newest sample seen, kept across zone changes
         self.on_zone: list[ZoneListener] = []
         self.on_pass: list[PassListener] = []
+        # Whether PRP passes may be counted yet: the plan run says so once its PRP spread
+        # step is done. Before then a zone's passes past its dry target stay dry passes.
+        self.prp_ready: Callable[[], bool] = lambda: True
 
     # ------------------------------------------------------------ state
 
@@ -104,7 +107,7 @@ class PassTracker:
         if zone is None:
             return 0
         dry = self.passes_done(zone)
-        if self.prp_target(zone) and dry >= self.target(zone):
+        if self.prp_target(zone) and dry >= self.target(zone) and self.prp_ready():
             return PRP_PASS_BASE + self.prp_done(zone) + 1
         return dry + 1
 
@@ -124,10 +127,12 @@ class PassTracker:
     def remaining(self) -> list[str]:
         """Plan zones whose target is not reached yet, in plan order."""
         zones = self.plan.zones if self.plan else self.zone_ids
+        prp = self.prp_ready()
         return [
             z
             for z in zones
-            if self.passes_done(z) < self.target(z) or self.prp_done(z) < self.prp_target(z)
+            if self.passes_done(z) < self.target(z)
+            or (prp and self.prp_done(z) < self.prp_target(z))
         ]
 
     def next_zone(self) -> str | None:

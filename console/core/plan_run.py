@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.core.alarms import AlarmModel, Condition
-from console.core.plan_steps import Preset
+from console.core.passes import PassRecord
+from console.core.plan_steps import Preset, StepKind
 from console.core.procedure import Procedure, StepState, missing_words, timer_words
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan
@@ -70,8 +71,11 @@ class PlanRun:
         self._acks: queue.SimpleQueue[PlanDepth] = queue.SimpleQueue()
         self._zone_changes: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._early_start_recorded = False
+        self._dry_done: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.sync_plan()
         zones.tracker.on_zone.append(self._on_zone)  # after the ceiling's own listener
+        zones.tracker.prp_ready = self.prp_ready
+        zones.tracker.on_pass.append(self._on_pass)
 
     # ------------------------------------------------------------ the plan
 
@@ -132,6 +136,19 @@ class PlanRun:
             for s in self.procedure.states
             if s.spec.id in wanted and not s.done
         ]
+
+    def prp_ready(self) -> bool:
+        """PRP passes count once the plan's PRP spread step is done (a plan without one:
+        at once). Read from the link thread too: one attribute read, no lock needed."""
+        spread = [s for s in self.procedure.states if s.spec.kind is StepKind.SPREAD]
+        return all(s.done for s in spread)
+
+    def _on_pass(self, record: PassRecord, undone: bool) -> None:  # link thread: queue
+        t = self.zones.tracker
+        zone = record.zone
+        if not undone and t.prp_target(zone) and record.pass_no == t.target(zone):
+            if not self.prp_ready():
+                self._dry_done.put(zone)
 
     # ------------------------------------------------------------ the gate
 
@@ -241,6 +258,13 @@ class PlanRun:
             except queue.Empty:
                 break
             self._say_zone(zone)
+        while not self._dry_done.empty():  # this thread is the only reader
+            zone = self._dry_done.get_nowait()
+            label = self.zones.map.zone(zone).label
+            self._notice(
+                f"{label}: dry passes done. Its PRP passes wait for the PRP / HA spread "
+                "step; go on to the next zone."
+            )
         while True:
             try:
                 depth = self._acks.get_nowait()

@@ -151,6 +151,7 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
     try:
         session = treatment.start_session("P-PRP", "Dr PRP")
         treatment.override_start(treatment.plan_run.override_confirmation() or "")
+        treatment.mark_step("spread")  # PRP passes count once PRP is spread
         recorder = treatment.recorder
         assert recorder is not None
         for _ in range(3):  # two dry passes, then the PRP pass, on the forehead
@@ -172,7 +173,10 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
         review = SessionReview(store, session)
         (forehead,) = review.zone_summary()
         assert (forehead["passes"], forehead["prp_passes"]) == (2, 2)
-        assert [e["kind"] for e in review.steps()] == [EventKind.START_OVERRIDE]
+        assert [e["kind"] for e in review.steps()] == [
+            EventKind.START_OVERRIDE,
+            EventKind.STEP_DONE,
+        ]
         assert step_words(review.steps()[0]).startswith("started without consent")
         from console.gui.report import write_report
 

@@ -231,3 +231,25 @@ def test_all_marks_only_the_steps_needed_before_needling() -> None:
     assert marked == ["consent", "cleanse", "anaesthetic", "anaesthetic_removed"]
     assert procedure.start_refusal() is None
     assert not procedure.state("aftercare").done and not procedure.state("spread").done
+
+
+def test_prp_passes_wait_for_the_spread_step() -> None:
+    run, alarms, _ = _run("Full face — PRP", Clock())
+    said: list[str] = []
+    run.on_notice.append(said.append)
+    zones = run.zones
+    tracker = zones.tracker
+    tracker.start()  # forehead
+    numbers = [tracker.mark_pass(0).pass_no for _ in range(3)]  # type: ignore[union-attr]
+    assert [pass_label(n) for n in numbers] == ["1", "2", "3"]  # no PRP pass before the spread
+    assert tracker.prp_done("forehead") == 0
+    run.tick(alarms, motor_running=False)
+    assert said[-1].startswith("Forehead: dry passes done. Its PRP passes wait")
+    assert said.count(said[-1]) == 1  # said once, at the zone's last dry pass
+    assert "PRP after the spread" in zones.status().pass_word
+    assert "forehead" not in tracker.remaining()  # next zone: the dry round goes on
+    assert tracker.next_zone() != "forehead"
+    run.mark_done("spread", "nurse.kim")
+    assert "forehead" in tracker.remaining()
+    assert zones.status().pass_word == "PRP pass 1 of 1"
+    assert pass_label(tracker.mark_pass(0).pass_no) == "prp1"  # type: ignore[union-attr]
