@@ -144,11 +144,10 @@ class PlanRun:
         return all(s.done for s in spread)
 
     def _on_pass(self, record: PassRecord, undone: bool) -> None:  # link thread: queue
-        t = self.zones.tracker
-        zone = record.zone
-        if not undone and t.prp_target(zone) and record.pass_no == t.target(zone):
-            if not self.prp_ready():
-                self._dry_done.put(zone)
+        t, zone = self.zones.tracker, record.zone
+        last_dry = t.prp_target(zone) and record.pass_no == t.target(zone)
+        if last_dry and not undone and not self.prp_ready():
+            self._dry_done.put(zone)
 
     # ------------------------------------------------------------ the gate
 
