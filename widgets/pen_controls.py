@@ -67,6 +67,7 @@ class PenControls(QWidget):
         self.applied.setWordWrap(True)
         grid.addWidget(self.applied, 2, 0, 1, 3)
         self._depth_note = ""
+        self._unsent = False  # the line says why a command was not sent
 
     def show_depth_note(self, text: str) -> None:
         """Why the press just made went less far (a ceiling clamp): shown now, and kept in
@@ -92,5 +93,15 @@ class PenControls(QWidget):
             if name == "set_depth" and self._depth_note:
                 text = f"{self._depth_note} {text}."
             self.applied.setText(text)
-        else:
-            self.applied.setText(f"{name.replace('_', ' ')} failed: {outcome}")
+        else:  # never sent: refused by a rule, or no link
+            verb = "refused" if isinstance(outcome, PermissionError) else "not sent"
+            self.applied.setText(f"{name.replace('_', ' ')} {verb}: {outcome}")
+            self._unsent = True
+            return
+        self._unsent = False
+
+    def link_back(self) -> None:
+        """The link streams again: a "not sent" about the lost link is stale, so it goes."""
+        if self._unsent:
+            self.applied.setText("")
+            self._unsent = False

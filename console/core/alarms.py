@@ -70,6 +70,15 @@ TITLES: dict[Condition, str] = {
 }
 
 
+# What the banner says for a condition whose detail is for the engineer (the alarm list
+# and the record keep the detail): the words and the instruction a practitioner acts on.
+SAID: dict[Condition, str] = {
+    Condition.LINK_LOST: (
+        "Pen not answering — stop the pen with its own button and check the cable. Reconnecting…"
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Rhythm:
     """How a priority looks and sounds (IEC 60601-1-8 Table 1 and 3, as quoted)."""
@@ -117,6 +126,11 @@ class Alarm:
     @property
     def title(self) -> str:
         return TITLES[self.condition]
+
+    @property
+    def said(self) -> str:
+        """The banner's words: the instruction when there is one, else the detail."""
+        return SAID.get(self.condition, self.detail)
 
 
 AlarmCallback = Callable[[Alarm], None]

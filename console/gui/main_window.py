@@ -43,6 +43,7 @@ from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
+from drivers.link import LinkState
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList
@@ -342,6 +343,8 @@ class MainWindow(QMainWindow):
         self.settings.target_minutes = minutes
 
     def on_frame(self, drained: Drained) -> None:
+        if any(change.state is LinkState.STREAMING for change in drained.states):
+            self.controls.link_back()
         self.plot.refresh()
         self.readouts.refresh()
         self.banner.refresh()
