@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from console.core.alarms import AlarmCondition, AlarmModel, Condition, Priority
-from drivers.link import LinkClosed
 from console.gui.sound import AlarmSound, burst_wav
+from drivers.link import LinkClosed
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList
 
