@@ -343,7 +343,7 @@ class Treatment:
     def end_session(self) -> str | None:
         session = self.session
         if session is not None and self.zones.tracker.open_pass_has_work():
-            self.zones.mark_pass()  # a pass still open at the end is closed, as a mark would
+            self.zones.mark_pass(closed_at_end=True)  # closed, and flagged as no mark
         if self.recorder is not None and session is not None:
             self.recorder.end_session()
             self._record("session.end", f"session:{session}", None, None)

@@ -169,8 +169,11 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
         passes = session_record(store, session)["passes"]
         assert [p["pass"] for p in passes][:3] == ["1", "2", "prp1"]
         assert [p["prp"] for p in passes][:3] == [False, False, True]
-        assert len(passes) == 4  # the pass still open at the end was closed
+        assert len(passes) == 4  # the pass still open at the end was closed ...
+        # ... and flagged so: End session closed it, no mark did.
+        assert [p["closed_at_end"] for p in passes] == [False, False, False, True]
         review = SessionReview(store, session)
+        assert review.closed_at_end == {passes[3]["id"]}
         (forehead,) = review.zone_summary()
         assert (forehead["passes"], forehead["prp_passes"]) == (2, 2)
         assert [e["kind"] for e in review.steps()] == [
