@@ -10,6 +10,10 @@ The set depth is drawn as a step line over the measured trace (it only changes w
 practitioner changes it, so its change points are all it needs), the active zone's
 ceiling as a dashed red line, outages as grey "link lost" bands, and a legend under the
 plots names each kind of event line: faults and alarms have different colours.
+
+Per frame it does only what moved (docs/benchmarks.md, issue 13): the window is binned
+incrementally (`PeakCache`), the event lines are shifted as one group rather than made
+again, the grid and the axes stay still, and the view repaints one dirty rectangle.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
-from console.core.live import LiveModel, Marker, Outage, peak_decimate
+from console.core.live import LiveModel, Outage, peak_decimate
+from console.core.ring import PeakCache
+from widgets.plot_grid import PlotGrid
 
 WINDOWS_S = (10, 30, 60)
 # Per theme: background, axis/text, then curves (set, measured, rate, force).
@@ -69,6 +75,10 @@ class _PaintHookView(pg.GraphicsLayoutWidget):
     def __init__(self, on_paint: Callable[[], None]) -> None:
         super().__init__()
         self._on_paint = on_paint
+        # One dirty rectangle per frame, not a region: the curves dirty nearly the whole
+        # view anyway, and every thin moving line added to a region makes Qt clip each
+        # item (and blit each cached axis) through that region: ~2x the paint cost.
+        self.setViewportUpdateMode(self.ViewportUpdateMode.BoundingRectViewportUpdate)
 
     def paintEvent(self, event: object) -> None:
         super().paintEvent(event)
@@ -117,14 +127,15 @@ class TelemetryPlot(QWidget):
         for plot in (self.depth_plot, self.rate_plot, self.force_plot):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
             plot.getAxis("left").setWidth(LEFT_AXIS_PX)  # plots line up one above the other
             for side in ("left", "bottom"):
                 # A curve's clip keeps one sample past the view's edge, so every frame's
-                # dirty rect touches the axes; replaying their text costs ~6 ms each.
+                # dirty rect touches the axes; replaying their text costs ~6 ms each. The
+                # grid is not theirs (widgets/plot_grid.py), so their caches stay strips.
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.grids = [PlotGrid(p) for p in (self.depth_plot, self.rate_plot, self.force_plot)]
         self.rate_plot.setXLink(self.depth_plot)
         self.force_plot.setXLink(self.depth_plot)
         self.legend = self.depth_plot.addLegend(offset=(10, 5))
@@ -142,8 +153,14 @@ class TelemetryPlot(QWidget):
         self.ceiling_line.setVisible(False)
         self.depth_plot.addItem(self.ceiling_line, ignoreBounds=True)
         self.ceiling_mm: float | None = None
+        self._decimator = PeakCache()
         self._bands: list[tuple[pg.LinearRegionItem, pg.LinearRegionItem, pg.TextItem]] = []
-        self._markers: list[pg.InfiniteLine] = []
+        # Event lines sit at their own plot-clock time in a group that is shifted by -now
+        # each frame: one curve per kind, re-made only when an event comes, not per frame.
+        self._marker_group = pg.ItemGroup()
+        self.depth_plot.addItem(self._marker_group, ignoreBounds=True)
+        self._marker_curves: dict[str, pg.PlotCurveItem] = {}
+        self._markers_for: object = None
         self.show_force(False)
         self.set_window(self.window_s)
         self.set_theme("dark")
@@ -156,6 +173,8 @@ class TelemetryPlot(QWidget):
                 axis = plot.getAxis(side)
                 axis.setPen(colours["fg"])
                 axis.setTextPen(colours["fg"])
+        for grid in self.grids:
+            grid.set_colour(colours["fg"])
         curves = {
             "set": self.set_curve,
             "meas": self.meas_curve,
@@ -196,6 +215,8 @@ class TelemetryPlot(QWidget):
 
     def refresh(self) -> None:
         self._fit_y_to_pen()
+        for grid in self.grids:
+            grid.refresh()
         if self.paused:
             return
         now_t = self.live.now_t()  # later than the newest sample while the link is lost
@@ -212,7 +233,12 @@ class TelemetryPlot(QWidget):
         # Paused, the whole buffer is handed over once, at the same detail per second.
         span_windows = max(1.0, float(t[-1] - t[0]) / self.window_s) if len(t) else 1.0
         max_points = int(2 * max(self._view.width(), 200) * span_windows)
-        t, cols = peak_decimate(first, t, cols, max_points)
+        if not self.force_plot.isVisible():
+            cols = {k: v for k, v in cols.items() if k != "force_n"}  # not drawn: not binned
+        if self.paused:
+            t, cols = peak_decimate(first, t, cols, max_points)
+        else:  # the window slides: only the bins finished since the last frame are new
+            t, cols = self._decimator.decimate(first, t, cols, max_points)
         x = t - now_t
         self.shown_now_t = now_t
         self.set_curve.setData(*_steps(x, cols["depth_set_mm"]))
@@ -220,7 +246,7 @@ class TelemetryPlot(QWidget):
         self.rate_curve.setData(x, cols["rate_hz"])
         if self.force_plot.isVisible():
             self.force_curve.setData(x, cols["force_n"])
-        self._place_markers(now_t, since_t)
+        self._place_markers(now_t)
         self._place_outages(now_t, since_t)
 
     def set_ceiling(self, ceiling_mm: float | None) -> None:
@@ -259,7 +285,8 @@ class TelemetryPlot(QWidget):
             for r in (region, twin):
                 r.setRegion((lo, hi))
                 r.setVisible(True)
-            label.setText(outage.label.upper())
+            if label.toPlainText() != outage.label.upper():
+                label.setText(outage.label.upper())
             label.setPos(hi, top)  # inside the band, at its newest end
             label.setVisible(True)
         for band in self._bands[len(shown) :]:
@@ -284,24 +311,37 @@ class TelemetryPlot(QWidget):
         self.depth_plot.setYRange(0, top_mm * 1.05, padding=0)
         self.rate_plot.setYRange(0, info.rate_max_hz * 1.08, padding=0)
 
-    def _place_markers(self, now_t: float, since_t: float) -> None:
-        recent = [m for m in self.live.markers if m.t_s >= since_t][-MAX_MARKERS:]
-        while len(self._markers) < len(recent):
-            line = pg.InfiniteLine(angle=90, movable=False)
-            self.depth_plot.addItem(line)
-            self._markers.append(line)
-        for line, marker in zip(self._markers, recent, strict=False):
-            self._style_marker(line, marker)
-            line.setPos(marker.t_s - now_t)
-            line.setVisible(True)
-        for line in self._markers[len(recent) :]:
-            line.setVisible(False)
+    def _place_markers(self, now_t: float) -> None:
+        self._marker_group.setPos(-now_t, 0.0)
+        markers = self.live.markers
+        (y_lo, y_hi) = self.depth_plot.viewRange()[1]
+        key = (markers[-1] if markers else None, len(markers), y_lo, y_hi)
+        if key == self._markers_for:
+            return
+        self._markers_for = key
+        by_kind: dict[str, list[float]] = {}
+        for marker in list(markers)[-MAX_MARKERS:]:
+            by_kind.setdefault(marker.kind, []).append(marker.t_s)
+        for kind in by_kind.keys() - self._marker_curves.keys():
+            colour = MARKER_COLOURS.get(kind, "#bdbdbd")
+            curve = pg.PlotCurveItem(pen=pg.mkPen(colour, width=1), connect="pairs")
+            curve.setParentItem(self._marker_group)
+            self._marker_curves[kind] = curve
+        for kind, curve in self._marker_curves.items():
+            t_s = np.repeat(np.asarray(by_kind.get(kind, ()), float), 2)
+            y = np.tile(np.array([y_lo, y_hi]), len(t_s) // 2)
+            curve.setData(t_s, y)
+            curve.setVisible(len(t_s) > 0)
 
-    @staticmethod
-    def _style_marker(line: pg.InfiniteLine, marker: Marker) -> None:
-        colour = MARKER_COLOURS.get(marker.kind, "#bdbdbd")
-        line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
-        line.setToolTip(marker.label)
+    def marker_positions(self) -> list[float]:
+        """Where event lines are drawn, in seconds before now (for tests and checks)."""
+        shift = self._marker_group.pos().x()
+        out: list[float] = []
+        for curve in self._marker_curves.values():
+            x, _ = curve.getData()
+            if curve.isVisible() and x is not None:
+                out += [float(v) + shift for v in x[::2]]
+        return sorted(out)
 
     def curve_data(self, displayed: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The measured-depth curve's (x, y): as handed over, or as drawn (clipped and

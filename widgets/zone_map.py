@@ -184,9 +184,16 @@ class ZoneMapWidget(QGraphicsView):
     def show_state(
         self, done: dict[str, int], active: str | None, strokes: dict[str, int] | None = None
     ) -> None:
-        if done == self._done and active == self.active and (strokes or {}) == self._strokes:
+        strokes = strokes or {}
+        if done == self._done and active == self.active:
+            # The frequent case, many times a second while the pen works: only the active
+            # zone's stroke count moved, so only its label is set again.
+            moved = [z for z in self.items if strokes.get(z, 0) != self._strokes.get(z, 0)]
+            self._strokes = dict(strokes)
+            for zone_id in moved:
+                self.restyle(zone_id)
             return
-        self._done, self.active, self._strokes = dict(done), active, dict(strokes or {})
+        self._done, self.active, self._strokes = dict(done), active, dict(strokes)
         for zone_id in self.items:
             self.restyle(zone_id)
 

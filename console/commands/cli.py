@@ -43,7 +43,9 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(subcommands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; `subcommands=False`: the window's options only, without
+    importing every subcommand's module (and what they import) first."""
     parser = Parser(
         prog="pen-console",
         description="Operator console for the microneedling pen. "
@@ -57,15 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the console's version and the pen protocol it speaks, then exit",
     )
     app.add_arguments(parser)
+    if not subcommands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = [
-        m
-        for m in pkgutil.iter_modules(console.commands.__path__)
-        if m.name[0] != "_" and m.name != "cli"
-    ]
-    for module in sorted(modules, key=lambda m: m.name):
-        importlib.import_module(f"console.commands.{module.name}").register(sub)
+    for name in _subcommand_names():
+        importlib.import_module(f"console.commands.{name}").register(sub)
     return parser
+
+
+def _subcommand_names() -> list[str]:
+    found = pkgutil.iter_modules(console.commands.__path__)
+    return sorted(m.name for m in found if m.name[0] != "_" and m.name != "cli")
+
+
+def _window_only(argv: Sequence[str] | None) -> bool:
+    """No subcommand named and no help asked for: opening the window needs none of the
+    subcommands' modules, and importing them all costs its cold start (issue 13)."""
+    words = set(sys.argv[1:] if argv is None else argv)
+    return not words & {*_subcommand_names(), "-h", "--help"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,8 +92,11 @@ def _run(argv: Sequence[str] | None) -> int:
     from console.store import StoreError
     from console.store.keys import KeyFileError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = None, None
+    if _window_only(argv):
+        args, rest = build_parser(subcommands=False).parse_known_args(argv)
+    if args is None or rest:  # a subcommand, help, or a word the window does not know
+        args = build_parser().parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
         from console.gui import app

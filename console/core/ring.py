@@ -1,4 +1,5 @@
-"""The plot's memory: a ring buffer of sample columns, and peak-preserving decimation.
+"""The plot's memory: a ring buffer of sample columns, and peak-preserving decimation
+(once per window, or incrementally as the window slides: `PeakCache`).
 
 Both are plain numpy on the GUI thread (the live model fills the buffer when the screen
 drains it; the telemetry plot reads and decimates a window of it). Qt-free.
@@ -6,6 +7,7 @@ drains it; the telemetry plot reads and decimates a window of it). Qt-free.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -96,3 +98,85 @@ def peak_decimate(
         pair[:, 1] = y2.min(axis=1)
         out[name] = np.concatenate([pair.reshape(-1), y[tail]])
     return t_out, out
+
+
+class PeakCache:
+    """`peak_decimate` for a window sliding over an append-only ring, done incrementally.
+
+    Rows never change once appended and bins are aligned to absolute row indices, so a
+    finished bin's peak and trough never change either: each call computes only the bins
+    finished since the last call (a frame's worth, ~1/60 s of rows) and reuses the rest.
+    The result is the same as `peak_decimate` on the same window, at a fraction of the
+    cost. A change of bin size (window or width changed) starts the cache again.
+    """
+
+    def __init__(self) -> None:
+        self._k = 0
+        self._first_bin = 0  # absolute bin index of row 0 of the stores
+        self._count = 0  # bins stored
+        self._t = np.empty(0)
+        self._pairs: dict[str, npt.NDArray[np.float32]] = {}
+
+    def decimate(
+        self,
+        first_index: int,
+        t: npt.NDArray[np.float64],
+        cols: dict[str, npt.NDArray[np.float32]],
+        max_points: int,
+    ) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float32]]]:
+        n = len(t)
+        k = -(-2 * n // max(max_points, 2))
+        if k <= 2:
+            return t, cols
+        if k <= self._k <= k + 1:  # a row more per bin is fine; a new bin size starts over
+            k = self._k
+        skip = (-first_index) % k
+        bins = max(0, (n - skip - 1) // k)
+        b0 = (first_index + skip) // k  # absolute index of the window's first bin
+        if k != self._k or cols.keys() != self._pairs.keys() or b0 < self._first_bin:
+            self._reset(k, b0, cols.keys(), bins)
+        have_to = self._first_bin + self._count  # first absolute bin not stored
+        if have_to < b0:  # the window jumped past everything stored
+            self._reset(k, b0, cols.keys(), bins)
+            have_to = b0
+        self._make_room(b0, bins)
+        new_lo = have_to - b0  # window-relative bin index of the first bin to compute
+        if new_lo < bins:
+            rows = slice(skip + new_lo * k, skip + bins * k)
+            m = bins - new_lo
+            at = slice(self._count, self._count + m)
+            self._t[at] = t[rows].reshape(m, k)[:, k // 2]
+            for name, y in cols.items():
+                y2 = y[rows].reshape(m, k)
+                pair = self._pairs[name][at]
+                pair[:, 0] = y2.max(axis=1)  # max/min (not nanmax): a NaN keeps the gap
+                pair[:, 1] = y2.min(axis=1)
+            self._count += m
+        lo = b0 - self._first_bin
+        tail = slice(skip + bins * k, n)
+        t_out = np.concatenate([np.repeat(self._t[lo : lo + bins], 2), t[tail]])
+        out = {
+            name: np.concatenate([pairs[lo : lo + bins].reshape(-1), cols[name][tail]])
+            for name, pairs in self._pairs.items()
+        }
+        return t_out, out
+
+    def _reset(self, k: int, b0: int, names: Iterable[str], bins: int) -> None:
+        capacity = 2 * bins + 64
+        self._k, self._first_bin, self._count = k, b0, 0
+        self._t = np.empty(capacity)
+        self._pairs = {name: np.empty((capacity, 2), np.float32) for name in names}
+
+    def _make_room(self, b0: int, bins: int) -> None:
+        """Drop bins that slid out of the window once the stores are full (rarely)."""
+        needed = b0 + bins - self._first_bin
+        if needed <= len(self._t):
+            return
+        drop = b0 - self._first_bin
+        keep = slice(drop, self._count)
+        self._t[: self._count - drop] = self._t[keep]
+        for pairs in self._pairs.values():
+            pairs[: self._count - drop] = pairs[keep]
+        self._first_bin, self._count = b0, self._count - drop
+        if bins > len(self._t):  # cannot happen for a fixed k and width; be safe
+            self._reset(self._k, b0, self._pairs.keys(), bins)

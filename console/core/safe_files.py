@@ -84,3 +84,21 @@ def private_output(
 def make_private(path: Path) -> None:
     """Narrow a file the console created to its user (0600), or a folder (0700)."""
     path.chmod(PRIVATE_DIR_MODE if path.is_dir() else PRIVATE_FILE_MODE)
+
+
+@contextmanager
+def private_path(dest: str | Path, *, db: Path | None, force: bool = False) -> Iterator[Path]:
+    """A scratch path beside `dest` for writers that want a file name (a PDF writer); it
+    becomes `dest` (mode 0600) only when the block ends without an error."""
+    dest = Path(dest)
+    check_destination(dest, db=db, force=force)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        check_destination(dest, db=db, force=force)  # nothing appeared meanwhile
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

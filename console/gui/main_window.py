@@ -10,7 +10,7 @@ controller and its models.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import (
@@ -23,13 +23,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -40,6 +37,7 @@ from PySide6.QtWidgets import (
 from console.core.live import Drained
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
+from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
@@ -54,8 +52,10 @@ from widgets.readouts import Readouts
 from widgets.rec_indicator import RecIndicator
 from widgets.session_bar import SessionBar
 from widgets.shortcut_help import ShortcutHelp
-from widgets.telemetry_plot import WINDOWS_S, TelemetryPlot
 from widgets.zone_panel import ZonePanel
+
+if TYPE_CHECKING:
+    from widgets.telemetry_plot import TelemetryPlot
 
 DEFAULT_SIZE = (1280, 800)  # the layout's own minimum fits 1280×800 and 1366×768
 
@@ -71,7 +71,11 @@ class MainWindow(QMainWindow):
         c = controller
         self.connection = ConnectionBar(c.live)
         self.banner = AlarmBanner(c.alarms)
-        self.plot = TelemetryPlot(c.live)
+        # The live plots are built on first use (`plot`), after the window has shown.
+        self.plot_page = PlotPage(c.live, settings.plot_window_s)
+        self.window_choice = self.plot_page.window_choice
+        self.pause_button = self.plot_page.pause_button
+        self.force_box = self.plot_page.force_box
         self.readouts = Readouts(c.live, columns=2)
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
@@ -84,7 +88,7 @@ class MainWindow(QMainWindow):
         self.screen_lock: Any = None  # console.gui.sign_in.ScreenLock once someone signed in
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._plot_page(), "Telemetry")
+        self.tabs.addTab(self.plot_page, "Telemetry")
         self.tabs.addTab(self.alarm_list, "Alarm list")
         self.procedure_view = ProcedureView(self, self.tabs)  # the plan's steps, first tab
         # Three columns: plots, the zone map (as tall as the screen allows), and the
@@ -136,27 +140,10 @@ class MainWindow(QMainWindow):
         self._wire()
         self.restore_state()
 
-    def _plot_page(self) -> QWidget:
-        tools = QHBoxLayout()
-        self.window_choice = QComboBox()
-        for s in WINDOWS_S:
-            self.window_choice.addItem(f"{s} s window", s)
-        self.pause_button = QPushButton("Pause view [P]")
-        self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Freeze the plots and drag to look back; recording goes on")
-        self.force_box = QCheckBox("Force")
-        self.force_box.setToolTip("Show the contact force plot")
-        for w in (self.window_choice, self.pause_button, self.force_box):
-            w.setMinimumHeight(44)
-            tools.addWidget(w)
-        tools.addStretch(1)
-        page = QWidget()
-        page.setObjectName("plotTools")
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(tools)
-        layout.addWidget(self.plot, 1)
-        return page
+    @property
+    def plot(self) -> TelemetryPlot:
+        """The live plots (built on first use: console/gui/plot_page.py)."""
+        return self.plot_page.plot
 
     def _build_menu(self) -> None:
         view = self.menuBar().addMenu("&View")
@@ -189,11 +176,6 @@ class MainWindow(QMainWindow):
         self.connection.disconnect_requested.connect(c.disconnect_pen)
         self.connection.rescan_requested.connect(self.rescan)
         self.banner.acknowledge_requested.connect(c.alarms.acknowledge_all)
-        self.window_choice.currentIndexChanged.connect(
-            lambda i: self.plot.set_window(self.window_choice.itemData(i))
-        )
-        self.pause_button.toggled.connect(self.plot.set_paused)
-        self.force_box.toggled.connect(self.plot.show_force)
         self.session_bar.start_requested.connect(self.start_session)
         self.session_bar.end_requested.connect(self.end_session)
         self.session_bar.target_changed.connect(self._on_target_changed)
@@ -211,7 +193,6 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
-        self.pause_button.toggled.connect(self._on_paused)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         c.command_answered.connect(self.controls.show_answer)
@@ -231,9 +212,11 @@ class MainWindow(QMainWindow):
     def apply_theme(self, theme: str, remember: bool = True) -> None:
         """Restyle the window; `remember` saves the choice (the menu does, `--theme` not)."""
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.setStyleSheet(stylesheet(theme))
-        self.plot.set_theme(theme)
+        sheet = stylesheet(theme)
+        # Re-applying the same sheet re-polishes every widget: ~0.1 s at start-up for nothing.
+        if isinstance(app, QApplication) and app.styleSheet() != sheet:
+            app.setStyleSheet(sheet)
+        self.plot_page.set_theme(theme)
         self.zone_panel.map.set_theme(theme)
         self.theme_actions[theme].setChecked(True)
         if remember:
@@ -283,9 +266,6 @@ class MainWindow(QMainWindow):
     def _end_from_keys(self) -> None:
         if self.session_bar.recording:
             self.end_session()
-
-    def _on_paused(self, paused: bool) -> None:
-        self.pause_button.setText("Resume view [P]" if paused else "Pause view [P]")
 
     def report_interrupted(self, sessions: list[dict[str, Any]]) -> None:
         """Sessions a crash or power cut left open, found at start-up."""
@@ -343,23 +323,30 @@ class MainWindow(QMainWindow):
         self.settings.target_minutes = minutes
 
     def on_frame(self, drained: Drained) -> None:
+        """Every display tick (60 Hz): the plots, and the alarm signals, which must never
+        wait. Every sixth (10 Hz, as a patient monitor updates its numbers): the rest, so
+        the plots' frames do not carry the readouts', the map's and the bars' work."""
         if any(change.state is LinkState.STREAMING for change in drained.states):
             self.controls.link_back()
         self.plot.refresh()
-        self.readouts.refresh()
         self.banner.refresh()
         self.lock_overlay.refresh()
+        self.sound.poll()
+        self._frames += 1
+        if self._frames % 6 == 0:
+            self.refresh_panels()
+
+    def refresh_panels(self) -> None:
+        """The readouts, zone map, bars and lists; each repaints only what changed."""
+        self.readouts.refresh()
         self.alarm_list.refresh()
         simulated = self.controller.simulated
         self.connection.refresh(simulated)
-        self.sound.poll()
-        self._frames += 1
-        if self._frames % 6 == 0:  # 10 Hz is plenty for the map and plan text
-            self.zone_panel.refresh()
-            self.procedure_view.refresh()
-            self.rec.refresh()
-            zone = self.controller.zones.status()
-            self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
+        self.zone_panel.refresh()
+        self.procedure_view.refresh()
+        self.rec.refresh()
+        zone = self.controller.zones.status()
+        self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
         title = "Pen Console — SIMULATED PEN" if simulated else "Pen Console"
         if self.controller.user:
             title += f" — {self.controller.user}"
@@ -376,13 +363,11 @@ class MainWindow(QMainWindow):
         splitter = self.settings.window_state("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        self.window_choice.setCurrentIndex(WINDOWS_S.index(self.settings.plot_window_s))
-        self.plot.set_window(self.settings.plot_window_s)
 
     def save_state(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("splitter", self.splitter.saveState())
-        self.settings.plot_window_s = self.plot.window_s
+        self.settings.plot_window_s = self.plot_page.shown_window_s()
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

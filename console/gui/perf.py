@@ -1,4 +1,5 @@
-"""`--perf-log`: one JSON line per second with fps, CPU, ingest rate, latency and queue depth.
+"""`--perf-log`: one JSON line per second with fps, CPU, ingest rate, latency, queue depth
+and resident memory.
 
 Latency runs from the moment a frame's bytes reached the host (TelemetryBatch.received_ns)
 to the paint that first shows it.
@@ -7,6 +8,7 @@ to the paint that first shows it.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -31,6 +33,8 @@ class PerfLog:
         self._t0 = time.monotonic()
         self._cpu0 = time.process_time()
         self.lines: list[dict[str, float]] = []
+        self._first_paint_unix: float | None = None  # the plots' first paint (start-up)
+        self._first_paint_said = False
 
     def on_frame(self, drained: Drained) -> None:
         self._waiting += drained.received_ns
@@ -39,6 +43,8 @@ class PerfLog:
         self._maybe_write()
 
     def on_paint(self, painted_ns: int) -> None:
+        if self._first_paint_unix is None:
+            self._first_paint_unix = time.time()
         self._paints += 1
         if self._waiting:
             self._latencies_ms += [(painted_ns - r) / 1e6 for r in self._waiting if r]
@@ -60,6 +66,12 @@ class PerfLog:
             "latency_ms_p99": round(float(np.nanpercentile(lat, 99)), 2),
             "queue_depth": self._queue_depth,
         }
+        if self._first_paint_unix is not None and not self._first_paint_said:
+            line["first_paint_unix"] = self._first_paint_unix  # in one line only
+            self._first_paint_said = True
+        rss = resident_mb()
+        if rss is not None:  # memory must stay flat (within 10 MB after the first minute)
+            line["rss_mb"] = round(rss, 1)
         stats = self._link_stats()
         if stats is not None:  # the heartbeat must keep its ≤ 300 ms gap while we render
             line["heartbeat_gap_ms_max"] = round(stats.max_heartbeat_gap_ms, 1)
@@ -69,3 +81,13 @@ class PerfLog:
         self._t0, self._cpu0 = now, cpu
         self._paints = self._samples = self._queue_depth = 0
         self._latencies_ms.clear()
+
+
+def resident_mb() -> float | None:
+    """The process's resident memory in MB (Linux); None where /proc is not there."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,6 +29,12 @@ from console.core.accounts import Accounts
 from console.core.export import write_csv
 from console.core.records import exported
 from console.core.review import SessionReview
+from console.core.safe_files import (
+    UnsafeDestination,
+    check_destination,
+    private_output,
+    private_path,
+)
 from console.core.signing import MEANINGS, SigningError, sign
 from console.gui.report import write_report
 from widgets.zone_map import ZoneMapWidget
@@ -113,14 +119,18 @@ class SessionActions(QWidget):
     def export_csv(self, review: SessionReview | None, path: str | None = None) -> Path | None:
         return self._export(review, "CSV", "csv", path, self._write_csv)
 
+    # Both writers go through a scratch file and a rename, and refuse the database's own
+    # files: the save dialog's "replace?" is the only overwrite consent (force=True).
+
     def _write_pdf(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
         self.zone_map.show_state(review.state_at(review.duration_s).passes_done, None)
         image = self.zone_map.render_image(400, 520)
-        write_report(review, path, zone_map=image, progress=progress.setValue)
+        with private_path(path, db=self.store.path, force=True) as scratch:
+            write_report(review, scratch, zone_map=image, progress=progress.setValue)
 
     def _write_csv(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
         progress.setValue(10)
-        with open(path, "w", newline="") as out:
+        with private_output(path, db=self.store.path, force=True) as out:
             write_csv(self.store, review.session, out)
 
     def _export(
@@ -134,18 +144,20 @@ class SessionActions(QWidget):
         """Ask where (unless told), pass the access check (which audits it), then write."""
         if review is None:
             return None
+        asked = path is None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self.window_,
                 f"Export {label}",
-                f"{review.session[:8]}.{suffix}",
+                str(default_export_path(review, suffix)),
                 f"{label} (*.{suffix})",
             )
             if not path:
                 return None
         try:
+            check_destination(Path(path), db=self.store.path, force=True)
             exported(self.access, review.session, suffix, path)
-        except Refused as exc:
+        except (Refused, UnsafeDestination) as exc:
             QMessageBox.warning(self.window_, "Not exported", str(exc))
             return None
         progress = QProgressDialog(f"Writing the {label}…", "", 0, 100, self.window_)
@@ -153,10 +165,24 @@ class SessionActions(QWidget):
         progress.setMinimumDuration(0)
         try:
             write(review, path, progress)
-        except OSError as exc:
+        except (OSError, UnsafeDestination) as exc:
             QMessageBox.warning(self.window_, "Not exported", f"Could not write {path}: {exc}")
             return None
         finally:
             progress.setValue(100)
             progress.close()
+        if asked:  # say where it went; a scripted export (a path given) needs no dialog
+            QMessageBox.information(self.window_, "Exported", f"The {label} was saved to {path}.")
         return Path(path)
+
+
+def default_export_path(review: SessionReview, suffix: str) -> Path:
+    """The documents folder, named by patient code, date and session: never the
+    database's folder, so a hurried "Save" cannot land beside (or on) the records."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    patient = "".join(
+        c for c in str(review.meta.get("patient_code") or "") if c.isalnum() or c in "-_"
+    )
+    day = str(review.meta.get("started_utc") or "")[:10]
+    name = "-".join(p for p in (patient, day, review.session[:8]) if p)
+    return Path(folder or Path.home()) / f"{name}.{suffix}"

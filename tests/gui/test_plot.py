@@ -139,8 +139,7 @@ def test_event_markers_on_the_time_axis(plot: TelemetryPlot, live: LiveModel) ->
     live.drain()
     live.add_marker("pass", "pass 1 closed")
     plot.refresh()
-    shown = [line for line in plot._markers if line.isVisible()]
-    positions = sorted(round(line.value(), 3) for line in shown)
+    positions = [round(x, 3) for x in plot.marker_positions()]
     assert positions == [round(1.0 - 2.999, 3), round(2.0 - 2.999, 3), 0.0]
 
 
@@ -161,3 +160,32 @@ def test_peak_decimation_keeps_peaks_gaps_and_the_newest_samples() -> None:
     t2, out2 = peak_decimate(123, t[:-1], {"y": y[:-1]}, max_points=1000)
     same = min(len(t2), len(out_t)) - 40
     assert np.array_equal(t2[:same], out_t[:same])
+
+
+def test_incremental_decimation_matches_decimating_each_window_afresh() -> None:
+    from console.core.ring import PeakCache, RingBuffer, peak_decimate
+
+    rng = np.random.default_rng(3)
+    ring = RingBuffer(5000, ("y", "z"))
+    cache = PeakCache()
+    t0 = 0.0
+    for frame in range(400):
+        n = int(rng.integers(1, 80))
+        t = t0 + np.arange(n) / 1000.0
+        t0 = t[-1] + 0.001
+        y = rng.normal(size=n).astype(np.float32)
+        if frame % 97 == 5:
+            y[0] = np.nan  # a gap row
+        ring.append(t, {"y": y, "z": -y})
+        width = 300 if frame < 250 else 120  # a narrower plot: a new bin size
+        first, tw, cols = ring.view_indexed(t0 - 3.0)
+        want_t, want = peak_decimate(first, tw, cols, 2 * width)
+        got_t, got = cache.decimate(first, tw, cols, 2 * width)
+        if len(got_t) == len(want_t):  # the same bin size: the very same picture
+            assert np.array_equal(got_t, want_t)
+            for name in cols:
+                assert np.array_equal(got[name], want[name], equal_nan=True)
+        else:  # a bin size kept one row larger: still peaks, gaps and the newest row
+            assert len(got_t) <= len(want_t) and got_t[-1] == tw[-1]
+            assert np.nanmax(got["y"]) == np.nanmax(cols["y"])
+            assert np.isnan(got["y"]).any() == np.isnan(cols["y"]).any()

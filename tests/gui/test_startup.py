@@ -43,6 +43,7 @@ def test_no_pen_says_so_and_offers_the_virtual_pen(qtbot, window, monkeypatch) -
     assert window.rescan() == []
     window.show()
     window.controller.tick()
+    window.refresh_panels()  # the bars' 10 Hz refresh, without waiting for it
     assert window.connection.pen_label.text() == NO_PEN_WORDS
     assert window.connection.virtual_button.isVisible()
 
@@ -71,6 +72,7 @@ def run_console(argv: list[str], inspect_after_s: float = 0.6) -> tuple[int, dic
         for w in QApplication.topLevelWidgets():
             if isinstance(w, MainWindow) and w.isVisible():
                 w.controller.tick()
+                w.refresh_panels()
                 seen["pen"] = w.connection.pen_label.text()
                 seen["state"] = w.connection.state_label.text()
                 seen["session"] = w.session_bar.status.text()
@@ -221,6 +223,7 @@ def test_session_from_the_session_bar(qtbot, window, store, stream) -> None:
     assert bar.patient.text() == ""  # cleared for the next patient
     assert not window.rec.recording and window.rec.text() == "NOT RECORDING"
     window.controller.tick()
+    window.refresh_panels()
     assert window.readouts.strokes.value.text() == "—"  # no stale count after the end
     # The next session counts from zero.
     qtbot.keyClicks(bar.patient, "P-043")

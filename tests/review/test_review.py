@@ -150,3 +150,33 @@ def test_users_cli_provisions_from_stdin(tmp_path: Path) -> None:
     assert short.returncode == 2 and "at least" in short.stderr
     listing = run("list", "--user", "it.admin", stdin=f"{admin}\n")
     assert "dr.lee" in listing.stdout and "supervisor" in listing.stdout
+
+
+def test_the_review_window_refuses_to_export_onto_the_database(
+    qtbot, recorded, tmp_path, monkeypatch
+) -> None:
+    """A PDF or CSV "saved" over the database (or its WAL) is refused; the file is intact."""
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from console.gui.review_window import ReviewWindow
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _w, _t, text: warnings.append(text))
+    db = tmp_path / "pc.db"
+    shutil.copy(recorded, db)
+    store = Store(db)
+    try:
+        window = ReviewWindow(store, "unattributed")
+        qtbot.addWidget(window)
+        window.sessions.selectRow(0)
+        assert window.review is not None
+        before = db.read_bytes()[:100]
+        assert window.export_pdf(str(db)) is None
+        assert window.export_csv(str(tmp_path / "pc.db-wal")) is None
+        assert len(warnings) == 2 and all("database" in w for w in warnings), warnings
+        assert db.read_bytes()[:100] == before
+        assert len(store.sessions()) == 1  # still a readable database
+    finally:
+        store.close()
