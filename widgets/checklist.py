@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.plan_steps import StepRow, mm_ss
+from widgets.lines_label import LinesLabel
 
 ROW_PX = 48
 MARKS = {"done": "✓", "current": "▶", "next": "›", "later": " "}
@@ -67,8 +68,7 @@ class Checklist(QWidget):
         self.countdown.setStyleSheet("font-size: 30px; font-weight: bold; color: #4dd0e1;")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
+        self.notes = LinesLabel(3)  # always there, one height: the rows never shift
         self.notes.setObjectName("stepNotes")
         layout.addWidget(self.countdown)
         layout.addWidget(self.notes)
@@ -105,7 +105,6 @@ class Checklist(QWidget):
             self.countdown.setText(f"{r.timer_label}  {countdown_words(r.countdown_s or 0.0)}")
         current = next((r for r in rows if r.status == "current"), None)
         self.notes.setText(current.notes if current is not None else "")
-        self.notes.setVisible(bool(current and current.notes))
         self.footnote.setVisible(any(r.required for r in rows))
 
     def _rebuild(self, rows: list[StepRow]) -> None:
@@ -149,7 +148,6 @@ class Checklist(QWidget):
                 self.model.mark_step(step, lot)
         except (ValueError, PermissionError) as exc:  # one sentence, never a crash
             self.notes.setText(str(exc))
-            self.notes.setVisible(True)
             return
         self.refresh()
 

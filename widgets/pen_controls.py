@@ -10,9 +10,10 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from drivers.link import CommandResult
+from widgets.lines_label import LinesLabel
 
 SHORTCUTS = {
     "depth_down": "F1",
@@ -62,9 +63,8 @@ class PenControls(QWidget):
             shortcut.activated.connect(button.click)
             grid.addWidget(button, r, col)
             self.buttons[key] = button
-        self.applied = QLabel("")
+        self.applied = LinesLabel(2)  # a longer answer never moves the buttons
         self.applied.setObjectName("appliedValue")
-        self.applied.setWordWrap(True)
         grid.addWidget(self.applied, 2, 0, 1, 3)
         self._depth_note = ""
         self._unsent = False  # the line says why a command was not sent

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from drivers.link import LinkClosed
 from drivers.messages import Button, Fault, MsgType
 
 
@@ -91,3 +92,22 @@ def test_a_clamped_depth_press_stays_said_beside_the_pens_answer(qtbot, window, 
     qtbot.waitUntil(
         lambda: window.controls.applied.text().startswith("Pen applied depth"), timeout=5000
     )
+
+
+def test_a_longer_answer_or_note_never_moves_the_buttons(qtbot, window) -> None:
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    controls, checklist = window.controls, window.procedure_view.checklist
+    button = controls.buttons["depth_up"]
+
+    def where() -> tuple[int, int]:
+        QApplication.processEvents()
+        return button.mapTo(window, button.rect().topLeft()).y(), checklist.notes.height()
+
+    controls.show_answer("set_depth", LinkClosed("no"))
+    before = where()
+    long = "the pen link is lost; wait until it is connected again, then press again " * 3
+    controls.show_answer("set_depth", LinkClosed(long))
+    checklist.notes.setText(long)
+    assert where() == before
