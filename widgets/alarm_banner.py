@@ -82,7 +82,7 @@ class AlarmBanner(QFrame):
             self.more.setText("")
             level = "none"
         else:
-            gone = "  (cause gone: acknowledge)" if top.latched else ""
+            gone = " · cause gone" if top.latched else ""  # short: the title never clips
             self.title.setText(f"{PRIORITY_NAMES[top.priority].upper()} — {top.title}{gone}")
             width = max(self.detail.width(), 200)
             metrics = self.detail.fontMetrics()

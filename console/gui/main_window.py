@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.live import Drained
+from console.gui.alarm_keys import AlarmKeys
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.plot_page import PlotPage
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
+        self.alarm_keys = AlarmKeys(self, c.alarms)  # F9/F10 from any dialog too
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         c.command_answered.connect(self.controls.show_answer)

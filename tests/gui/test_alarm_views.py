@@ -231,3 +231,23 @@ def test_a_stale_not_sent_goes_when_the_link_streams_again(qtbot, window, stream
     assert window.controls.applied.text() == "set depth not sent: the pen link is lost"
     stream()
     qtbot.waitUntil(lambda: window.controls.applied.text() == "", timeout=5000)
+
+
+def test_f9_and_f10_answer_an_alarm_while_a_dialog_is_open(qtbot, window) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    alarms = window.controller.alarms
+    window.show()
+    qtbot.waitExposed(window)
+    dialog = QInputDialog(window)
+    dialog.setLabelText("Lot for “Topical anaesthetic applied”:")
+    dialog.open()  # modal to the window, as the lot prompt is
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    qtbot.keyClick(dialog, Qt.Key.Key_F10)
+    assert alarms.audio_paused_s() > 100
+    qtbot.keyClick(dialog, Qt.Key.Key_F9)
+    assert alarms.active()[0].acknowledged_utc is not None
+    dialog.reject()
