@@ -100,8 +100,9 @@ class PenControls(QWidget):
             return
         self._unsent = False
 
-    def link_back(self) -> None:
-        """The link streams again: a "not sent" about the lost link is stale, so it goes."""
+    def clear_unsent(self) -> None:
+        """Why a command was not sent is stale (the link streams again, the steps a refusal
+        named are done), so it goes."""
         if self._unsent:
             self.applied.setText("")
             self._unsent = False

@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
         wait. Every sixth (10 Hz, as a patient monitor updates its numbers): the rest, so
         the plots' frames do not carry the readouts', the map's and the bars' work."""
         if any(change.state is LinkState.STREAMING for change in drained.states):
-            self.controls.link_back()
+            self.controls.clear_unsent()
         self.plot.refresh()
         self.banner.refresh()
         self.lock_overlay.refresh()

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from console.core.plan_run import StartRefused
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 from widgets.checklist import ROW_PX, countdown_words
@@ -118,3 +119,23 @@ def test_a_preset_from_the_steps_tab_holds_the_plan_depth(
     choice.setCurrentIndex(1)
     choice.activated.emit(1)
     qtbot.waitUntil(lambda: pen.depth_set_um == 500, timeout=5000)
+
+
+def test_a_refused_start_is_cleared_once_its_steps_are_done(
+    qtbot, window: MainWindow, controller: PenController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _choose_full_face(window)
+    reason = controller.treatment.plan_run.start_refusal()
+    assert reason is not None
+    window.controls.show_answer("motor", StartRefused(reason))
+    assert window.controls.applied.text().startswith("motor refused: Not yet")
+    checklist = window.procedure_view.checklist
+    monkeypatch.setattr(checklist, "ask_lot", lambda row: "LOT-1")
+    monkeypatch.setattr(checklist, "confirm_early", lambda row, question: True)
+    for step in ("consent", "cleanse", "anaesthetic"):
+        qtbot.mouseClick(checklist.buttons[step], Qt.MouseButton.LeftButton)
+        window.procedure_view.refresh()
+    assert window.controls.applied.text().startswith("motor refused")  # one step still due
+    qtbot.mouseClick(checklist.buttons["anaesthetic_removed"], Qt.MouseButton.LeftButton)
+    window.procedure_view.refresh()
+    assert window.controls.applied.text() == ""
