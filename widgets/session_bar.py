@@ -8,9 +8,10 @@ line has a fixed height, so a long message never makes the screen above it jump.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +32,13 @@ class SessionBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.patient = QLineEdit()
         self.patient.setPlaceholderText("Patient code")
+        self._known = QStringListModel(self)  # completes from the clinic's patient codes
+        completer = QCompleter(self._known, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        # Inline: the rest of a known code is filled in, selected, as one types; no popup
+        # list to steal the keyboard from a gloved hand (or from the pen's shortcuts).
+        completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
+        self.patient.setCompleter(completer)
         self.practitioner = QLineEdit()
         self.practitioner.setPlaceholderText("Practitioner")
         self.button = QPushButton("Start session")
@@ -79,6 +87,10 @@ class SessionBar(QWidget):
             self.end_requested.emit()
         else:
             self.start_requested.emit(self.patient.text(), self.practitioner.text())
+
+    def set_known_patients(self, codes: list[str]) -> None:
+        """The codes the patient field completes from (find, or type a new one to add)."""
+        self._known.setStringList(codes)
 
     def set_recording(self, session: str | None, message: str = "") -> None:
         self.recording = session is not None

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import threading
 import time
+from datetime import UTC, date, datetime
 from functools import partial
 
 from console.commands._common import (
@@ -22,9 +23,19 @@ from console.commands._common import (
 from console.core.access import Access
 from console.core.accounts import Action
 from console.core.backups import Kind, back_up_now, notices_of
+from console.core.lots import (
+    FindingKind,
+    LotError,
+    Product,
+    check_product,
+    parse_lot_option,
+    record_product,
+    refuse_reuse,
+)
 from console.core.plan_steps import mm_ss
 from console.core.procedure import Procedure
 from console.core.records import operate_pen
+from console.core.series import record_too_soon, too_soon
 from console.core.treatment import Treatment
 from console.core.zones import Plan, find_plan
 from console.store import Store, StoreError, spill
@@ -53,6 +64,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--telemetry-hz", type=telemetry_hz, metavar="HZ")
     p.add_argument("--plan", metavar="NAME", help="treatment plan template, by name or id")
+    p.add_argument(
+        "--lot",
+        action="append",
+        default=[],
+        type=lot_option,
+        metavar="KIND=LOT[:SERIAL]",
+        help="a product used (cartridge, prp_kit, prp_tube, hyaluronic_acid, anaesthetic), "
+        "typed or as a scanned GS1 code; repeat for each. A cartridge already used on "
+        "another patient is refused (exit 4) before the pen starts",
+    )
+    p.add_argument(
+        "--override-reason",
+        metavar="TEXT",
+        help="a supervisor's reason to use a cartridge already used on another patient",
+    )
+    p.add_argument(
+        "--too-soon-reason",
+        metavar="TEXT",
+        help="why this session starts sooner than the plan's series allows (recorded)",
+    )
     p.add_argument("--preset", metavar="ID", help="the plan's depth preset (e.g. light, deep)")
     p.add_argument(
         "--done",
@@ -64,6 +95,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
+
+
+def lot_option(text: str) -> Product:
+    try:
+        return parse_lot_option(text)
+    except LotError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 BENCH_PATIENT = "BENCH"  # a demo database's session with no --patient
@@ -110,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         access = _signed_in(args, store)
+        _check_before_needling(args, access)  # a reused cartridge ends here (exit 4)
     except BaseException:
         store.close()
         raise
@@ -187,6 +226,7 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as exc:
             print(f"record: {exc}", file=sys.stderr)
             return 2
+        _record_products(args, access, session)
         for state in treatment.plan_run.mark_listed(args.done, treatment.user):
             if state.early_left_s is not None:  # recorded so: the dwell was not waited out
                 print(
@@ -288,3 +328,28 @@ def _signed_in(args: argparse.Namespace, store: Store) -> Access:
             "--practitioner, or sign in as that practitioner with --user."
         )
     return access
+
+
+def _check_before_needling(args: argparse.Namespace, access: Access) -> None:
+    """The products' findings before the pen starts: a reused cartridge is refused
+    unless a supervisor gives --override-reason (checked now, not after needling);
+    expired products and a too-soon start are said on stderr."""
+    for product in args.lot:
+        findings = check_product(access, args.patient, product, date.today())
+        if not args.override_reason:
+            refuse_reuse(findings)
+        elif any(f.kind is FindingKind.REUSED_CARTRIDGE for f in findings):
+            access.require(Action.OVERRIDE_SINGLE_USE, f"patient:{args.patient}")
+        for finding in findings:
+            print(f"record: {finding.priority.name} alarm: {finding.sentence}", file=sys.stderr)
+    args.too_soon = too_soon(access.store, args.patient, datetime.now(UTC), args.plan)
+    if args.too_soon is not None:
+        print(f"record: {args.too_soon.words()}", file=sys.stderr)
+
+
+def _record_products(args: argparse.Namespace, access: Access, session: str) -> None:
+    """Keep the products and a too-soon reason with the new session."""
+    for product in args.lot:
+        record_product(access, session, args.patient, product, date.today(), args.override_reason)
+    if args.too_soon is not None:  # found before the session started
+        record_too_soon(access, session, args.too_soon, args.too_soon_reason or "")

@@ -40,6 +40,7 @@ _VERB: dict[Action, str] = {
     Action.MANAGE_USERS: "add, disable, unlock or re-role users",
     Action.BACKUP: "back up the database",
     Action.RESTORE: "restore the database from a backup",
+    Action.OVERRIDE_SINGLE_USE: "override the single use of a cartridge",
 }
 
 

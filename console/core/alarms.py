@@ -34,6 +34,8 @@ class Condition(enum.StrEnum):
     PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
     LINK_QUALITY = "link_quality"
     MOTOR_NO_SESSION = "motor_no_session"
+    CARTRIDGE_REUSED = "cartridge_reused"  # single use: seen on another patient
+    PRODUCT_EXPIRED = "product_expired"
     # the procedure (issue 11)
     STEP_TIMER_DONE = "step_timer_done"
     STARTED_BEFORE_STEPS = "started_before_steps"
@@ -50,6 +52,8 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.TELEMETRY_STALLED: Priority.MEDIUM,
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
     Condition.MOTOR_NO_SESSION: Priority.MEDIUM,
+    Condition.CARTRIDGE_REUSED: Priority.HIGH,
+    Condition.PRODUCT_EXPIRED: Priority.MEDIUM,
     Condition.LINK_QUALITY: Priority.LOW,
     Condition.STEP_TIMER_DONE: Priority.LOW,
     Condition.STARTED_BEFORE_STEPS: Priority.MEDIUM,
@@ -65,6 +69,8 @@ TITLES: dict[Condition, str] = {
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",
     Condition.LINK_QUALITY: "Link quality",
     Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
+    Condition.CARTRIDGE_REUSED: "CARTRIDGE ALREADY USED: NEEDLING REFUSED",
+    Condition.PRODUCT_EXPIRED: "Product expired",
     Condition.STEP_TIMER_DONE: "Timer complete",
     Condition.STARTED_BEFORE_STEPS: "STARTED BEFORE THE STEPS",
 }

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from console.core.passes import closed_at_end_ids, is_prp_pass
+
+# The series rule lives once, in console/core/series.py (re-exported for the review window).
 from console.core.review_levels import TelemetryLevels, peaks
+from console.core.series import patient_series, too_soon_warning
 from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
 from console.store.rows import ALARM_KINDS, GAP_KINDS, EventRecord
 
-SERIES_MIN_INTERVAL_DAYS = 28  # the seed spaces treatments 6–8 weeks apart
+__all__ = ["Gap", "ReplayState", "SessionReview", "patient_series", "too_soon_warning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,42 +274,3 @@ def step_words(e: EventRecord) -> str:
             return f"started without {', '.join(d.get('missing', []))}{by}"
         case _:
             return ""
-
-
-def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
-    """The patient's sessions in order, with days since the previous one and a warning
-    when it is under four weeks."""
-    from console.store import SessionFilter
-
-    rows = store.sessions(SessionFilter(patient_code=patient_code))
-    out = []
-    previous: datetime | None = None
-    for r in rows:
-        started = datetime.fromisoformat(r["started_utc"])
-        days = None if previous is None else (started - previous).total_seconds() / 86400
-        out.append(
-            {
-                "uuid": r["uuid"],
-                "started_utc": r["started_utc"],
-                "status": r["status_now"],  # as shown: a dead recording is interrupted
-                "days_since_previous": None if days is None else round(days, 1),
-                "too_soon": days is not None and days < SERIES_MIN_INTERVAL_DAYS,
-            }
-        )
-        previous = started
-    return out
-
-
-def too_soon_warning(store: Store, patient_code: str, now: datetime) -> str | None:
-    """The warning to show when a new session would start under four weeks after the last."""
-    series = patient_series(store, patient_code)
-    if not series:
-        return None
-    last = datetime.fromisoformat(series[-1]["started_utc"])
-    days = (now - last).total_seconds() / 86400
-    if days < SERIES_MIN_INTERVAL_DAYS:
-        return (
-            f"Patient {patient_code} was treated {days:.0f} days ago. Treatments are usually "
-            "spaced 6–8 weeks apart; make sure this session is intended."
-        )
-    return None

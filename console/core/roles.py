@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     BACKUP = "backup"
     RESTORE = "restore"
+    OVERRIDE_SINGLE_USE = "override_single_use"  # use a cartridge seen on another patient
     IMPORT = "import"  # merge a session bundle from another cart (adds, never overwrites)
 
 
@@ -57,6 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT,
             Action.EDIT_CEILING_DEFAULTS,
             Action.BACKUP,
+            Action.OVERRIDE_SINGLE_USE,
             Action.IMPORT,
         }
     ),

@@ -21,21 +21,24 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from console.core.access import Access, Refused
 from console.core.alarms import Alarm, AlarmModel, Condition
+from console.core.cartridge_gate import CartridgeGate
 from console.core.clinic_ceilings import effective_map
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
+from console.core.pen_steps import depth_target_um, rate_target_dhz
 from console.core.plan_run import PlanRun, StartRefused
 from console.core.procedure import StepState, missing_words
 from console.core.recorder import Recorder
 from console.core.records import start_session
-from console.core.review import too_soon_warning
 from console.core.roles import Action, User
+from console.core.series import TooSoon, record_too_soon, too_soon
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import EventKind, Store
@@ -44,20 +47,7 @@ from drivers.messages import Info, Status
 
 T = TypeVar("T")
 
-RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
 DEFAULT_MAP = "face"
-
-
-def depth_target_um(current_um: int, steps: int, info: Info) -> int:
-    """The set depth after `steps` whole steps of the pen's own size, within its range."""
-    target = current_um + steps * info.depth_step_um
-    return min(max(target, info.depth_min_um), info.depth_max_um)
-
-
-def rate_target_dhz(current_dhz: int, steps: int, info: Info) -> int:
-    """The rate after `steps` steps of 5 Hz, from the pen's minimum when it reports none."""
-    current = current_dhz or info.rate_min_dhz
-    return min(max(current + steps * RATE_STEP_DHZ, info.rate_min_dhz), info.rate_max_dhz)
 
 
 def take_all(waiting: queue.SimpleQueue[T]) -> list[T]:
@@ -123,6 +113,7 @@ class Treatment:
         self.live = LiveModel()
         self.alarms = AlarmModel()
         self.monitor = LinkMonitor(self.alarms)
+        self.cartridge = CartridgeGate(self.alarms)
         self._ceiling_alarms: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
         # The plan as the script (issue 11): steps, the gate on needling, plan depths.
         self.plan_run = PlanRun(self.zones)
@@ -278,10 +269,21 @@ class Treatment:
 
     def toggle_motor(self) -> Future[CommandResult]:
         running = self.live.latest.has(Status.MOTOR_RUNNING)
+        if not running and self.cartridge.refusal is not None:  # single use: no needling
+            return failed(Refused(self.cartridge.refusal, Action.OPERATE_PEN))
         refusal = None if running else self.plan_run.start_refusal()
         if refusal is not None:  # Start before the required steps: refused, with why
             return failed(StartRefused(refusal))
         return self._command(lambda link, _: link.motor(not running))
+
+    def record_lot(self, product: Product, override_reason: str | None = None) -> list[Finding]:
+        """A product used in this session (console/core/cartridge_gate.py)."""
+        if self.access is None or self.session is None or self.store is None:
+            raise RuntimeError("start a session first: lots are recorded with a session")
+        patient = self.store.session(self.session)["patient_code"] or ""
+        return self.cartridge.record(
+            self.access, self.session, patient, product, date.today(), override_reason
+        )
 
     def clear_fault(self) -> Future[CommandResult]:
         return self._command(lambda link, _: link.clear_fault())
@@ -307,11 +309,22 @@ class Treatment:
 
     # ------------------------------------------------------------ sessions
 
-    def series_warning(self, patient_code: str) -> str | None:
-        """Ask before starting: the warning when the patient's last session is too recent."""
+    def too_soon(self, patient_code: str) -> TooSoon | None:
+        """Ask before starting: the finding when the patient's last treatment is more
+        recent than the plan's series allows (console/core/series.py is the one rule)."""
         if self.store is None:
             return None
-        return too_soon_warning(self.store, patient_code.strip(), datetime.now(UTC))
+        plan = self.zones.plan.name if self.zones.plan else None
+        return too_soon(self.store, patient_code.strip(), datetime.now(UTC), plan)
+
+    def series_warning(self, patient_code: str) -> str | None:
+        found = self.too_soon(patient_code)
+        return None if found is None else found.words()
+
+    def record_too_soon(self, finding: TooSoon, reason: str) -> None:
+        """Keep the practitioner's reason with the session just started."""
+        if self.access is not None and self.session is not None:
+            record_too_soon(self.access, self.session, finding, reason)
 
     def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
         """Start recording; returns the session's uuid.
@@ -326,6 +339,7 @@ class Treatment:
         # The plan's first zone is in force before the session opens, so its very first
         # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
+        self.cartridge.reset()  # and with the single-use gate open
         self.zones.start()
         # With accounts, the session's practitioner is the signed-in user (records' rule).
         self.session = start_session(

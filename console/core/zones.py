@@ -20,6 +20,7 @@ from console.core.plan_steps import (
     plan_presets,
     plan_procedure,
 )
+from console.core.series_rule import DEFAULT_SERIES, SeriesRule
 from resources import RESOURCES_DIR
 
 MAPS_DIR = RESOURCES_DIR / "maps"
@@ -93,6 +94,7 @@ class Plan:
     steps: tuple[PlanStep, ...]
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    series: SeriesRule = DEFAULT_SERIES  # how many treatments, how far apart
     procedure: tuple[StepSpec, ...] = ()  # the steps around the needling (issue 11)
     presets: tuple[Preset, ...] = ()
     anaesthesia_above_um: int = ANAESTHESIA_ABOVE_UM  # deeper needs the anaesthetic steps
@@ -159,6 +161,7 @@ def load_plan(path: Path) -> Plan:
             procedure=plan_procedure(data),
             presets=plan_presets(data),
             anaesthesia_above_um=int(data.get("anaesthesia_above_um", ANAESTHESIA_ABOVE_UM)),
+            series=SeriesRule.from_json(data.get("series")),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ZoneDataError(f"{path}: not a usable plan ({exc})") from exc

@@ -18,6 +18,7 @@ from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.plan_steps import StepRow
 from console.core.roles import User
+from console.core.series import TooSoon
 from console.core.treatment import Treatment, take_all
 from console.core.zone_session import ZoneSession
 from console.store import Store
@@ -138,6 +139,17 @@ class PenController(QObject):
 
     def series_warning(self, patient_code: str) -> str | None:
         return self.treatment.series_warning(patient_code)
+
+    def known_patients(self) -> list[str]:
+        """Patient codes for the start screen's completer (codes only: no names)."""
+        store = self.treatment.store
+        return [] if store is None else [p.code for p in store.patients.all()]
+
+    def too_soon(self, patient_code: str) -> TooSoon | None:
+        return self.treatment.too_soon(patient_code)
+
+    def record_too_soon(self, finding: TooSoon, reason: str) -> None:
+        self.treatment.record_too_soon(finding, reason)
 
     def start_session(self, patient_code: str, practitioner: str, plan: str | None = None) -> str:
         return self.treatment.start_session(patient_code, practitioner, plan)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -35,9 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.live import Drained
+from console.core.series import TooSoon
 from console.gui.alarm_keys import AlarmKeys
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
+from console.gui.lot_prompter import LotPrompter
 from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
         self.readouts.target_minutes = settings.target_minutes
         self.controls = PenControls(c)
         self.session_bar = SessionBar(settings.target_minutes)
+        self.session_bar.set_known_patients(controller.known_patients())
         if c.store is not None:  # the name last typed with this database, never another's
             self.session_bar.practitioner.setText(settings.practitioner(c.store.path))
         self.alarm_list = AlarmList(c.alarms)
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
         self.alarm_keys = AlarmKeys(self, c.alarms)  # F9/F10 from any dialog too
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
+        self.lot_prompter = LotPrompter(c, self)  # a cartridge inserted asks for its lot
         c.command_answered.connect(self.controls.show_answer)
         c.depth_note.connect(self.controls.show_depth_note)
 
@@ -281,17 +286,31 @@ class MainWindow(QMainWindow):
         )
 
     def start_session(self, patient: str, practitioner: str) -> None:
-        warning = self.controller.series_warning(patient)  # against the previous session
+        early = self.controller.too_soon(patient)  # against the plan's series
+        reason = None if early is None else self.ask_too_soon_reason(early)
+        if early is not None and reason is None:
+            self.session_bar.set_recording(None, "Not started: " + early.words())
+            return
+        warning = None if early is None else early.words()
         try:
             session = self.controller.start_session(patient, practitioner)
         except (ValueError, RuntimeError, PermissionError) as exc:  # the one sentence
             self.session_bar.set_recording(None, str(exc))
             return
+        if early is not None and reason is not None:
+            self.controller.record_too_soon(early, reason)
+        self.session_bar.set_known_patients(self.controller.known_patients())
         if self.controller.store is not None:
             self.settings.remember_practitioner(self.controller.store.path, practitioner.strip())
         self.readouts.start_timer()
         self.rec.set_recording(patient.strip())
         self.session_bar.set_recording(session, warning or "")
+
+    def ask_too_soon_reason(self, early: TooSoon) -> str | None:
+        """The practitioner's reason to start sooner than the series allows (None:
+        cancelled, so the session is not started)."""
+        text, ok = QInputDialog.getText(self, "Sooner than the series allows", early.words())
+        return text.strip() if ok and text.strip() else None
 
     def confirm_end(self) -> bool:
         """Ending a session is asked once: a stray touch must not stop the recording."""

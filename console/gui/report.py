@@ -99,7 +99,10 @@ def write_report(
     path: str | Path,
     zone_map: QImage | None = None,
     progress: Callable[[int], None] | None = None,
+    extra: Callable[[_Page], None] | None = None,
 ) -> Path:
+    """The report at `path`; `extra` draws further pages (the patient's record, the
+    aftercare sheet: console/gui/record_pages.py) before the file is closed."""
     path = Path(path)
     writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
@@ -205,6 +208,8 @@ def write_report(
         # Written down on paper, the chain head lets `db check --anchor` find a later cut.
         head = head_words(review.store.audit.head())
         page.text(f"Audit chain head when printed: {head}", 7, colour="#444")
+        if extra is not None:
+            extra(page)
     finally:
         painter.end()
     step(100)

@@ -5,6 +5,7 @@ signing and export are the SessionActions panel (review_actions.py)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
@@ -33,9 +34,10 @@ from console.core.accounts import User
 from console.core.passes import pass_label
 from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
-from console.core.review import SessionReview, patient_series, step_words
+from console.core.review import SessionReview, step_words
 from console.core.signing import signatures
 from console.core.zones import available_maps
+from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
 from console.store import SessionFilter, Store
 from widgets.replay_bar import ReplayBar
@@ -117,8 +119,7 @@ class ReviewWindow(QMainWindow):
         self.events = _table(["Time (s)", "Source", "Event", "Detail"])
         self.passes = _table(["Zone", "Pass", "Strokes", "Contact s", "Mean mm", "Max mm"])
         self.notes = QTextEdit()
-        self.series = QLabel("")
-        self.series.setWordWrap(True)
+        self.patient_view = PatientView(self.access)
         tabs = QTabWidget()
         tabs.addTab(self.events, "Alarms and events")
         tabs.addTab(self.passes, "Passes")
@@ -128,7 +129,7 @@ class ReviewWindow(QMainWindow):
         self.save_notes = QPushButton("Save notes")
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
-        tabs.addTab(self.series, "Patient series")
+        tabs.addTab(self.patient_view, "Patient")
         self.actions = SessionActions(self.access, self, self.zone_map)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
@@ -255,19 +256,7 @@ class ReviewWindow(QMainWindow):
         locked = m["status"] == "signed"
         self.notes.setReadOnly(locked)
         self.save_notes.setText("Add amendment" if locked else "Save notes")
-        series = patient_series(self.store, m["patient_code"])
-        self.series.setText(
-            "<br>".join(
-                f"{s['started_utc'][:10]} · {s['status']}"
-                + (
-                    f" · {s['days_since_previous']} days after the previous"
-                    if s["days_since_previous"] is not None
-                    else ""
-                )
-                + (" · <b>under 4 weeks</b>" if s["too_soon"] else "")
-                for s in series
-            )
-        )
+        self.patient_view.show_patient(m["patient_code"], date.today())
         return review
 
     def _on_position(self, t_s: float) -> None:

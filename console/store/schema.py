@@ -7,6 +7,7 @@ transaction. docs/data-model.md documents every table and column.
 from __future__ import annotations
 
 from console.store.audit import AUDIT_SCHEMA_SQL
+from console.store.record_schema import PATIENT_RECORD_SQL
 from console.store.scale_schema import SCALE_SQL
 from console.store.users import ACCOUNTS_SCHEMA_SQL, USERS_V5_SQL
 
@@ -156,6 +157,11 @@ MIGRATIONS.append(
     # 6 (reliability branch, issue 15): per-session totals, note search, chunk min/max
     # summaries and filter indexes, for 10,000 sessions and multi-hour reviews
     SCALE_SQL
+)
+
+MIGRATIONS.append(
+    # 7 (patients branch, issue 12): products and lots, consent, photos, series exceptions
+    PATIENT_RECORD_SQL
 )
 
 # Opening a database older than this step appends the audit.keyed marker and seals its

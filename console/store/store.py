@@ -19,6 +19,9 @@ from console.store.ceilings import CeilingTable
 from console.store.copying import copy_head
 from console.store.db import Db
 from console.store.keys import ChainHead, HeadFile
+from console.store.media import MediaTables
+from console.store.patients import PatientTable
+from console.store.products import ProductTable
 from console.store.rows import (
     SESSION_STATUSES,
     ChunkRow,
@@ -80,6 +83,9 @@ class Store(SessionsMixin, TelemetryMixin):
         self.audit = AuditTrail(self._db)
         self.signatures = SignatureTable(self._db)
         self.ceilings = CeilingTable(self._db)
+        self.patients = PatientTable(self._db)
+        self.products = ProductTable(self._db)
+        self.media = MediaTables(self._db)
         try:
             self._refuse_unusable()  # before any PRAGMA that would rewrite the file header
             conn.execute("PRAGMA journal_mode=WAL")

@@ -18,6 +18,7 @@ from console.core.signing import sign
 from console.core.zone_session import build_zone_session
 from console.core.zones import available_maps
 from console.store import Store
+from console.store.products import ProductRow
 
 PLAN = "full_face_prp"
 
@@ -114,6 +115,20 @@ def _import(access: Access, ctx: Ctx) -> object:
     return import_bundle(access.store, access, open_bundle(bundle), ctx.tmp / "keys")
 
 
+def _single_use(access: Access, ctx: Ctx) -> object:
+    from datetime import date
+
+    from console.core.lots import Product, ProductKind, record_product
+
+    store, cartridge = access.store, Product(ProductKind.CARTRIDGE, "C-1", "S-1")
+    first = store.create_session("P-A", "nurse.kim")
+    store.products.add(  # used on another patient before
+        ProductRow(first, "cartridge", "", None, "C-1", "S-1", None, "2026-01-01", "nurse.kim")
+    )
+    second = store.create_session("P-B", "nurse.kim")
+    return record_product(access, second, "P-B", cartridge, date.today(), "sealed box")
+
+
 def _restore(access: Access, ctx: Ctx) -> object:
     return db_admin.authorize_restore(access, ctx.tmp / "backup.db")
 
@@ -133,6 +148,7 @@ CASES: dict[Action, tuple[Callable[[Access, Ctx], object], str | None, str]] = {
     Action.BACKUP: (_backup, "nurse.kim", "dr.lee"),
     Action.RESTORE: (_restore, "dr.lee", "it"),
     Action.IMPORT: (_import, None, "nurse.kim"),
+    Action.OVERRIDE_SINGLE_USE: (_single_use, "nurse.kim", "dr.lee"),
 }
 
 

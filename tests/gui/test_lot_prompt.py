@@ -1,0 +1,84 @@
+"""The lot prompt and the single-use gate at the cart: a reused cartridge raises the HIGH
+alarm and refuses the motor until a new cartridge or an override; expired is MEDIUM."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from console.core.access import Access, Refused
+from console.core.alarms import Condition, Priority
+from console.core.live import Drained
+from console.core.lots import Product, ProductKind, SingleUseRefused, record_product
+from console.gui.controller import PenController
+from console.gui.lot_dialog import LotDialog
+from console.store import Store
+from drivers.messages import Event, EventCode
+
+
+def _used_elsewhere(store: Store, lot: str, serial: str) -> None:
+    other = store.create_session("P-OTHER", "Dr Lee")
+    cartridge = Product(ProductKind.CARTRIDGE, lot, serial)
+    record_product(Access(store, None), other, "P-OTHER", cartridge, date.today())
+    store.finish_session(other)
+
+
+def test_a_reused_cartridge_closes_the_gate_until_a_new_one(
+    controller: PenController, store: Store
+) -> None:
+    _used_elsewhere(store, "C-1", "S-1")
+    treatment = controller.treatment
+    controller.start_session("P-1", "Dr Lee")
+    with pytest.raises(SingleUseRefused):
+        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-1", "S-1"))
+    alarm = next(a for a in controller.alarms.active() if a.condition is Condition.CARTRIDGE_REUSED)
+    assert alarm.priority is Priority.HIGH
+    refused = treatment.toggle_motor()
+    assert isinstance(refused.exception(timeout=1), Refused)
+    assert "single use" in str(refused.exception())
+    treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-2", "S-1"))  # a new cartridge
+    assert treatment.cartridge.refusal is None
+    old = Product(ProductKind.ANAESTHETIC, "A-1", expiry=date.today() - timedelta(days=3))
+    treatment.record_lot(old)
+    assert controller.alarms.is_active(Condition.PRODUCT_EXPIRED)
+    controller.end_session()
+
+
+def test_the_prompt_shows_the_refusal_and_records_an_override(
+    qtbot: QtBot, controller: PenController, store: Store
+) -> None:
+    _used_elsewhere(store, "C-9", "S-3")
+    session = controller.start_session("P-1", "Dr Lee")
+    dialog = LotDialog(controller.treatment.record_lot)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.code, "C-9:S-3")
+    qtbot.keyClick(dialog.code, Qt.Key.Key_Return)  # as a scanner ends its code
+    assert dialog.alarm.text().startswith("HIGH")
+    assert dialog.override.isVisibleTo(dialog) and dialog.result() == 0
+    dialog.reason.setText("sealed box; the label was misprinted")
+    qtbot.mouseClick(dialog.override_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == 1  # accepted: a demo database lets anyone override
+    (row,) = store.products.for_session(session)
+    assert (row.lot, row.override_reason) == ("C-9", "sealed box; the label was misprinted")
+    controller.end_session()
+
+
+def test_a_cartridge_inserted_mid_session_asks_for_its_lot(window, store: Store) -> None:
+    inserted = Drained(events=[Event(1, 0, EventCode.CARTRIDGE_INSERTED, 12)])
+    window.controller.frame.emit(inserted)  # no session: nothing to record the lot to
+    assert window.lot_prompter.dialog is None
+    window.start_session("P-1", "Dr Lee")
+    window.controller.frame.emit(inserted)
+    dialog = window.lot_prompter.dialog
+    assert dialog is not None and dialog.isVisible()
+    window.controller.frame.emit(inserted)  # a second insert: the same prompt
+    assert window.lot_prompter.dialog is dialog
+    dialog.code.setText("C-40:S-2")
+    dialog._on_record()
+    assert not dialog.isVisible()
+    assert [p.lot for p in store.products.for_session(window.controller.session)] == ["C-40"]
+    window.end_session(confirmed=True)
