@@ -16,11 +16,14 @@ class LinesLabel(QLabel):
         super().__init__(text, parent)
         self.lines = lines
         self.setWordWrap(True)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # Up to `lines` high, down to one on a screen too small for more: the height
+        # follows the window, never the text, so a sentence never moves anything.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
 
-    def _height(self) -> int:
+    def _height(self, lines: int | None = None) -> int:
         m = self.contentsMargins()
-        return self.fontMetrics().lineSpacing() * self.lines + m.top() + m.bottom() + 2
+        n = self.lines if lines is None else lines
+        return self.fontMetrics().lineSpacing() * n + m.top() + m.bottom() + 2
 
     def hasHeightForWidth(self) -> bool:
         return False  # the height never follows the text
@@ -29,4 +32,4 @@ class LinesLabel(QLabel):
         return QSize(super().sizeHint().width(), self._height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(0, self._height())
+        return QSize(0, self._height(1))
