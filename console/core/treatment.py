@@ -19,6 +19,7 @@ answers come back as futures, so a GUI turns them into its own queued signals. Q
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, date, datetime
@@ -47,6 +48,7 @@ from drivers.messages import Info, Status
 T = TypeVar("T")
 
 RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
+MOTOR_FRESH_S = 0.5  # an older status cannot say the motor is stopped (H-37)
 DEFAULT_MAP = "face"
 
 
@@ -132,6 +134,7 @@ class Treatment:
         self.plan_run.record = self._record_step
         self.plan_run.on_notice.append(self._notice)
         self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
+        self._start_in_flight = False  # a START sent, not yet seen running nor refused
         if watch:
             self._watch()
 
@@ -277,14 +280,56 @@ class Treatment:
             lambda link, info: link.set_rate(rate_target_dhz(rate_dhz, steps, info))
         )
 
+    def motor_may_be_running(self, now: float | None = None) -> bool:
+        """Whether the pen may be needling, as far as the console can know (H-37).
+
+        The safe rule: yes when the newest status says the motor runs, OR that status is
+        older than MOTOR_FRESH_S (or there is none: a stall, a lost link, a pen started
+        from its own button a moment ago), OR a START was sent and not yet seen running
+        nor answered with a refusal. Only a fresh status saying "stopped" with no start
+        in flight means stopped. Wrongly "may be running" costs one press (a STOP the pen
+        did not need); wrongly "stopped" would turn Stop into START."""
+        latest = self.live.latest
+        now = time.monotonic() if now is None else now
+        if latest.has(Status.MOTOR_RUNNING):
+            self._start_in_flight = False  # confirmed: from here the status decides
+            return True
+        fresh = latest.rx_monotonic > 0 and now - latest.rx_monotonic <= MOTOR_FRESH_S
+        return not fresh or self._start_in_flight
+
     def toggle_motor(self) -> Future[CommandResult]:
-        running = self.live.latest.has(Status.MOTOR_RUNNING)
-        if not running and self.cartridge.refusal is not None:  # single use: no needling
+        """F5: STOP whenever the pen may be running (`motor_may_be_running`), else Start."""
+        return self.stop_motor() if self.motor_may_be_running() else self.start_motor()
+
+    def stop_motor(self) -> Future[CommandResult]:
+        """Always motor off, whatever the screen last saw: no gate, plan or permission can
+        refuse a stop; only a missing link can."""
+        self._start_in_flight = False
+        link = self.link
+        if link is None:
+            return failed(LinkClosed("no pen is connected: connect one first"))
+        try:
+            return link.motor(False)
+        except Exception as error:  # a closing link: said, never raised at the screen
+            return failed(error)
+
+    def start_motor(self) -> Future[CommandResult]:
+        """Motor on, through the single-use gate and the plan's steps."""
+        if self.cartridge.refusal is not None:  # single use: no needling
             return failed(Refused(self.cartridge.refusal, Action.OPERATE_PEN))
-        refusal = None if running else self.plan_run.start_refusal()
+        refusal = self.plan_run.start_refusal()
         if refusal is not None:  # Start before the required steps: refused, with why
             return failed(StartRefused(refusal))
-        return self._command(lambda link, _: link.motor(not running))
+        future = self._command(lambda link, _: link.motor(True))
+        if not future.done():
+            self._start_in_flight = True
+            future.add_done_callback(self._start_answered)
+        return future
+
+    def _start_answered(self, future: Future[CommandResult]) -> None:
+        """A refused or failed START leaves nothing in flight (link thread; one bool)."""
+        if future.cancelled() or future.exception() is not None or not future.result().ok:
+            self._start_in_flight = False
 
     def record_lot(self, product: Product, override_reason: str | None = None) -> list[Finding]:
         """A product used in this session (console/core/cartridge_gate.py)."""

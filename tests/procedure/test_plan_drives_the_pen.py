@@ -100,14 +100,14 @@ def test_start_is_refused_until_the_steps_then_an_override_is_recorded(store: St
         pen = treatment.link.virtual_pen  # type: ignore[union-attr]
         treatment.mark_step("consent")  # before the session: held, then recorded
         session = treatment.start_session("P-GATE", "Dr Gate")
-        refused = treatment.toggle_motor()
+        refused = treatment.start_motor()
         with pytest.raises(StartRefused, match="anaesthetic removed"):
             refused.result(1)
         assert not pen.motor_on
         words = treatment.plan_run.override_confirmation()
         assert words is not None and "consent" not in words
         treatment.override_start(words)
-        assert treatment.toggle_motor().result(2).ok
+        assert treatment.start_motor().result(2).ok
         assert wait_until(lambda: pen.motor_on, 3)
         treatment.end_session()
         assert treatment.recorder is not None and treatment.recorder.flush()
