@@ -17,7 +17,7 @@ from console.core.treatment import MOTOR_FRESH_S, Treatment, depth_target_um, ra
 from console.core.zones import find_plan
 from console.store import Store
 from drivers.link import Link, LinkClosed, LinkState
-from drivers.messages import Button, Info, Status
+from drivers.messages import Button, Info, MsgType, Status
 from drivers.virtual.endpoints import wait_until
 from drivers.virtual.pen import VirtualPen
 
@@ -238,5 +238,42 @@ def test_a_start_in_flight_makes_f5_a_stop_and_stop_never_starts(store: Store) -
         assert _tick_until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
         assert treatment.toggle_motor().result(2).ok  # running: F5 stops
         assert wait_until(lambda: not pen.motor_on, 3)
+    finally:
+        treatment.close()
+
+
+def test_a_ceiling_override_ends_with_its_session_and_the_pen_gets_the_default_back(
+    store: Store,
+) -> None:
+    """H-05: the next patient never inherits an override."""
+    treatment = Treatment(store, plan=find_plan("Full face — PRP"))
+    link = Link("virtual://idle?telemetry_hz=200")
+    treatment.attach(link)
+    link.start()
+    try:
+        assert link.wait_for_state(LinkState.STREAMING, 5)
+        pen = link.virtual_pen
+        assert pen is not None
+        zones = treatment.zones
+
+        def limits() -> list[int]:
+            return [c.argument for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)]
+
+        treatment.start_session("P-1", "Dr A")
+        zone = zones.status().active
+        assert zone is not None
+        default = zones.map.zone(zone).depth_max_um
+        deeper = default + 200
+        zones.override_ceiling(zone, deeper, confirmation_text(zones.map.zone(zone).label, deeper))
+        assert wait_until(lambda: limits()[-1:] == [deeper], 3)
+        treatment.end_session()
+        assert zones.ceilings.ceiling_um(zone) == default and not zones.status().overridden
+        assert wait_until(lambda: limits()[-1:] == [default], 3)  # the pen is lowered again
+
+        zones.override_ceiling(zone, deeper, confirmation_text(zones.map.zone(zone).label, deeper))
+        treatment.start_session("P-2", "Dr A")  # one made between patients does not carry
+        assert zones.ceilings.ceiling_um(zone) == default and not zones.status().overridden
+        assert wait_until(lambda: limits()[-1:] == [default], 3)
+        treatment.end_session()
     finally:
         treatment.close()

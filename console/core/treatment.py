@@ -394,6 +394,8 @@ class Treatment:
         # The plan's first zone is in force before the session opens, so its very first
         # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
+        if self.zones.ceilings.clear_overrides():  # and no override from before it (H-05)
+            self._notice("Ceiling overrides made outside a session were cleared.")
         self.cartridge.reset()  # and with the single-use gate open
         self.zones.start()
         # With accounts, the session's practitioner is the signed-in user (records' rule).
@@ -419,6 +421,7 @@ class Treatment:
             for hook in self.after_session_end:
                 hook(session)
         self.session = None
+        self.zones.ceilings.clear_overrides()  # never carried to the next patient (H-05)
         self.live.end_session()
         return session
 
