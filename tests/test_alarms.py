@@ -225,3 +225,23 @@ def test_motor_running_with_no_session_is_a_medium_alarm(clock: Clock) -> None:
     assert top.priority is Priority.MEDIUM and "no session" in top.detail
     monitor.update(Drained(), LinkState.STREAMING, _latest(clock), 0, recording=False)
     assert not alarms.is_active(Condition.MOTOR_NO_SESSION)  # stopped: nothing to record
+
+
+def test_pause_with_nothing_sounding_does_nothing_and_never_silences_the_next(
+    clock: Clock,
+) -> None:
+    alarms = AlarmModel(clock)
+    assert alarms.pause_audio() is False  # F10 with no alarm: nothing to pause
+    assert alarms.audio_paused_s() == 0
+    alarms.set(Condition.PEN_FAULT, True)
+    assert alarms.due_burst() == (Priority.HIGH, 10)  # heard at once
+    alarms.acknowledge(Condition.PEN_FAULT)
+    assert alarms.pause_audio() is False  # acknowledged: it no longer sounds
+    alarms.set(Condition.LINK_LOST, True)
+    assert alarms.pause_audio() is True
+    alarms.set(Condition.LINK_LOST, False)
+    alarms.acknowledge_all()
+    alarms.set(Condition.PEN_FAULT, False)
+    assert alarms.active() == [] and alarms.audio_paused_s() == 0  # over with its alarms
+    alarms.set(Condition.LINK_QUALITY, True)
+    assert alarms.due_burst() == (Priority.LOW, 1)

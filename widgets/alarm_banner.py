@@ -82,12 +82,12 @@ class AlarmBanner(QFrame):
             self.more.setText("")
             level = "none"
         else:
-            gone = "  (cause gone: acknowledge)" if top.latched else ""
+            gone = " · cause gone" if top.latched else ""  # short: the title never clips
             self.title.setText(f"{PRIORITY_NAMES[top.priority].upper()} — {top.title}{gone}")
             width = max(self.detail.width(), 200)
             metrics = self.detail.fontMetrics()
-            self.detail.setText(metrics.elidedText(top.detail, Qt.TextElideMode.ElideRight, width))
-            self.detail.setToolTip(top.detail)
+            self.detail.setText(metrics.elidedText(top.said, Qt.TextElideMode.ElideRight, width))
+            self.detail.setToolTip(top.detail)  # the engineer's words; the list keeps them
             others = len(active) - 1
             self.more.setText(f"+{others} more" if others else "")
             level = PRIORITY_NAMES[top.priority] + ("" if lit else "-dim")

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.plan_steps import StepRow
+from console.core.plan_steps import StepRow, mm_ss
+from widgets.lines_label import LinesLabel
 
 ROW_PX = 48
 MARKS = {"done": "✓", "current": "▶", "next": "›", "later": " "}
@@ -33,11 +34,11 @@ class StepsModel(Protocol):
     def step_rows(self) -> list[StepRow]: ...
     def mark_step(self, step: str, lot: str | None = None) -> None: ...
     def undo_step(self, step: str) -> None: ...
+    def step_question(self, step: str) -> str | None: ...
 
 
 def countdown_words(seconds: float) -> str:
-    whole = int(seconds + 0.999)  # 0.2 s left still reads 0:01
-    return f"{whole // 60}:{whole % 60:02d}"
+    return mm_ss(seconds)
 
 
 def row_words(row: StepRow) -> str:
@@ -67,8 +68,7 @@ class Checklist(QWidget):
         self.countdown.setStyleSheet("font-size: 30px; font-weight: bold; color: #4dd0e1;")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
+        self.notes = LinesLabel(3)  # always there, one height: the rows never shift
         self.notes.setObjectName("stepNotes")
         layout.addWidget(self.countdown)
         layout.addWidget(self.notes)
@@ -105,7 +105,6 @@ class Checklist(QWidget):
             self.countdown.setText(f"{r.timer_label}  {countdown_words(r.countdown_s or 0.0)}")
         current = next((r for r in rows if r.status == "current"), None)
         self.notes.setText(current.notes if current is not None else "")
-        self.notes.setVisible(bool(current and current.notes))
         self.footnote.setVisible(any(r.required for r in rows))
 
     def _rebuild(self, rows: list[StepRow]) -> None:
@@ -140,25 +139,34 @@ class Checklist(QWidget):
                 if self.confirm_undo(row):
                     self.model.undo_step(step)
             else:
+                question = self.model.step_question(step)  # e.g. the dwell cut short
+                if question is not None and not self.confirm_early(row, question):
+                    return
                 lot = self.ask_lot(row) if row.asks_lot else None
                 if row.asks_lot and lot is None:
                     return  # cancelled: nothing marked
                 self.model.mark_step(step, lot)
         except (ValueError, PermissionError) as exc:  # one sentence, never a crash
             self.notes.setText(str(exc))
-            self.notes.setVisible(True)
             return
         self.refresh()
 
     def confirm_undo(self, row: StepRow) -> bool:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return self._ask(
             "Undo the step?",
             f"Mark “{row.label}” as not done? The record keeps both the step and its undo.",
+            "Undo step",
+        )
+
+    def _ask(self, title: str, text: str, yes: str) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.button(QMessageBox.StandardButton.Yes).setText("Undo step")
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         for b in box.buttons():
             b.setMinimumSize(140, ROW_PX)
@@ -167,6 +175,13 @@ class Checklist(QWidget):
             return box.exec() == QMessageBox.StandardButton.Yes
         finally:
             self.pending_dialog = None
+
+    def confirm_early(self, row: StepRow, question: str) -> bool:
+        return self._ask(
+            "Before its time?",
+            f"{question}\n\n“{row.label}” is recorded as early, with the time left.",
+            "Remove early",
+        )
 
     def ask_lot(self, row: StepRow) -> str | None:
         dialog = QInputDialog(self)

@@ -10,9 +10,10 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 from drivers.link import CommandResult
+from widgets.lines_label import LinesLabel
 
 SHORTCUTS = {
     "depth_down": "F1",
@@ -62,10 +63,18 @@ class PenControls(QWidget):
             shortcut.activated.connect(button.click)
             grid.addWidget(button, r, col)
             self.buttons[key] = button
-        self.applied = QLabel("")
+        self.applied = LinesLabel(2)  # a longer answer never moves the buttons
         self.applied.setObjectName("appliedValue")
-        self.applied.setWordWrap(True)
         grid.addWidget(self.applied, 2, 0, 1, 3)
+        self._depth_note = ""
+        self._unsent = False  # the line says why a command was not sent
+
+    def show_depth_note(self, text: str) -> None:
+        """Why the press just made went less far (a ceiling clamp): shown now, and kept in
+        front of the pen's ACK so the answer never hides it. "" for a press not clamped."""
+        self._depth_note = text
+        if text:
+            self.applied.setText(text)
 
     def show_answer(self, name: str, outcome: object) -> None:
         """The pen's answer to a command (a CommandResult), or why it never got one."""
@@ -81,6 +90,19 @@ class PenControls(QWidget):
                 text = name.replace("_", " ").capitalize()
             if not outcome.ok:
                 text += f" — refused: {result.replace('_', ' ').lower()}"
+            if name == "set_depth" and self._depth_note:
+                text = f"{self._depth_note} {text}."
             self.applied.setText(text)
-        else:
-            self.applied.setText(f"{name.replace('_', ' ')} failed: {outcome}")
+        else:  # never sent: refused by a rule, or no link
+            verb = "refused" if isinstance(outcome, PermissionError) else "not sent"
+            self.applied.setText(f"{name.replace('_', ' ')} {verb}: {outcome}")
+            self._unsent = True
+            return
+        self._unsent = False
+
+    def clear_unsent(self) -> None:
+        """Why a command was not sent is stale (the link streams again, the steps a refusal
+        named are done), so it goes."""
+        if self._unsent:
+            self.applied.setText("")
+            self._unsent = False

@@ -32,6 +32,7 @@ from console.core.lots import (
     record_product,
     refuse_reuse,
 )
+from console.core.plan_steps import mm_ss
 from console.core.procedure import Procedure
 from console.core.records import operate_pen
 from console.core.series import record_too_soon, too_soon
@@ -48,7 +49,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--seconds", type=seconds, required=True, metavar="N")
     add_db_option(p)
     add_user_option(p)
-    p.add_argument("--patient", default="BENCH", type=code, metavar="CODE")
+    p.add_argument(
+        "--patient",
+        type=code,
+        metavar="CODE",
+        help="the patient's code; required with accounts (on a demo database: BENCH)",
+    )
     p.add_argument(
         "--practitioner",
         type=code,
@@ -98,6 +104,7 @@ def lot_option(text: str) -> Product:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+BENCH_PATIENT = "BENCH"  # a demo database's session with no --patient
 MAX_SECONDS = 24 * 3600.0  # a day: far beyond any treatment, within what timers take
 _CODE_CHARS = 64
 
@@ -220,7 +227,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"record: {exc}", file=sys.stderr)
             return 2
         _record_products(args, access, session)
-        treatment.plan_run.mark_listed(args.done, treatment.user)
+        for state in treatment.plan_run.mark_listed(args.done, treatment.user):
+            if state.early_left_s is not None:  # recorded so: the dwell was not waited out
+                print(
+                    f"record: “{state.spec.label}” marked with the anaesthetic dwell "
+                    f"{mm_ss(state.early_left_s)} left; recorded as an early removal",
+                    file=sys.stderr,
+                )
         if args.preset:
             treatment.plan_run.select_preset(args.preset)
         started = time.monotonic()
@@ -298,7 +311,15 @@ def check_done(steps: list[str], plan: Plan | None) -> None:
 
 def _signed_in(args: argparse.Namespace, store: Store) -> Access:
     """The signed-in practitioner (or nobody, on a demo database, where --practitioner is
-    free text); the core refuses a user whose role may not record."""
+    free text); the core refuses a user whose role may not record. With accounts a session
+    belongs to a patient, so --patient is asked for before any password."""
+    if args.patient is None:
+        if not Access(store, None).demo:
+            raise CommandError(
+                "--patient CODE is needed: this console has accounts, so every session "
+                "belongs to a patient."
+            )
+        args.patient = BENCH_PATIENT
     access = sign_in(args, store, Action.RECORD_SESSION, "session:new")
     if access.user is not None and args.practitioner not in (None, access.user.name):
         raise CommandError(

@@ -76,6 +76,15 @@ TITLES: dict[Condition, str] = {
 }
 
 
+# What the banner says for a condition whose detail is for the engineer (the alarm list
+# and the record keep the detail): the words and the instruction a practitioner acts on.
+SAID: dict[Condition, str] = {
+    Condition.LINK_LOST: (
+        "Pen not answering — stop the pen with its own button and check the cable. Reconnecting…"
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Rhythm:
     """How a priority looks and sounds (IEC 60601-1-8 Table 1 and 3, as quoted)."""
@@ -124,6 +133,11 @@ class Alarm:
     def title(self) -> str:
         return TITLES[self.condition]
 
+    @property
+    def said(self) -> str:
+        """The banner's words: the instruction when there is one, else the detail."""
+        return SAID.get(self.condition, self.detail)
+
 
 AlarmCallback = Callable[[Alarm], None]
 
@@ -168,6 +182,8 @@ class AlarmModel:
     def _clear(self, alarm: Alarm) -> None:
         alarm.cleared_utc = _utc()
         del self._active[alarm.condition]
+        if not self._active:  # the pause was for what sounded; the next alarm is heard
+            self._audio_paused_until = -1.0
         self._emit(self.on_cleared, alarm)
 
     def set_condition(self, condition: Condition, active: bool, detail: str = "") -> None:
@@ -212,9 +228,24 @@ class AlarmModel:
 
     # ------------------------------------------------------------ signals
 
-    def pause_audio(self) -> None:
+    def sounding(self) -> bool:
+        """Whether any alarm would sound (active and not yet acknowledged)."""
+        return any(a.acknowledged_utc is None for a in self._active.values())
+
+    def pause_audio(self) -> bool:
+        """Silence what sounds now for two minutes. With nothing sounding it does nothing:
+        a pause must never silence an alarm that has not happened yet."""
+        if not self.sounding():
+            return False
         self._audio_paused_until = self._clock() + AUDIO_PAUSE_S
         self._changed()
+        return True
+
+    def resume_audio(self) -> None:
+        """The pause ends now (a session ended: the next patient starts with sound)."""
+        if self._audio_paused_until > self._clock():
+            self._audio_paused_until = -1.0
+            self._changed()
 
     def audio_paused_s(self) -> float:
         return max(0.0, self._audio_paused_until - self._clock())

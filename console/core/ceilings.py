@@ -229,4 +229,9 @@ def _pass_words(t: PassTracker) -> dict[str, Any]:
         n, target = number - PRP_PASS_BASE, t.prp_target(zone)
         return {"pass_word": f"PRP pass {n} of {target}", "over_target": n > target}
     target = t.target(zone)
+    if t.prp_target(zone) and number > target and not t.prp_ready():
+        return {  # dry passes done; PRP passes are counted once PRP is spread
+            "pass_word": f"{target} of {target} done · PRP after the spread",
+            "over_target": t.passes_done(zone) > target,
+        }
     return {"pass_word": f"pass {number} of {target}", "over_target": number > target}

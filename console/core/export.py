@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from console.core.passes import is_prp_pass, pass_label
+from console.core.passes import closed_at_end_ids, is_prp_pass, pass_label
 from console.core.signing import amendments, signatures
 from console.store import EventKind, Store
 from console.store.packing import Columns
@@ -76,6 +76,8 @@ def session_record(
     meta = store.session(session)
     cols: Columns = store.load_telemetry(session)
     events = store.events(session)
+    passes = store.passes(session)
+    closed = closed_at_end_ids(passes, events)  # closed by End session, not by a mark
     gaps = [e for e in events if e["kind"] in GAP_KINDS]
     return {
         "session": {
@@ -94,8 +96,13 @@ def session_record(
         "samples": len(cols["seq"]),
         "events": events,
         "passes": [
-            {**p, "pass": pass_label(p["pass_no"]), "prp": is_prp_pass(p["pass_no"])}
-            for p in store.passes(session)
+            {
+                **p,
+                "pass": pass_label(p["pass_no"]),
+                "prp": is_prp_pass(p["pass_no"]),
+                "closed_at_end": p["id"] in closed,
+            }
+            for p in passes
         ],
         "link": {
             "seq_gaps": sum(1 for e in events if e["kind"] is EventKind.SEQ_GAP),

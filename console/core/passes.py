@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,7 @@ class PassRecord:
     contact_ms: int
     depth_mean_um: float | None
     depth_max_um: int | None
+    closed_at_end: bool = False  # closed by End session, not by a mark
 
     def row(self) -> dict[str, object]:
         """The zone_passes row's fields (the store adds the session and `undone`)."""
@@ -54,6 +56,17 @@ class _Open:
 # column and in zone_passes alike, so the record needs no new column: pass_label() turns
 # it into "prp1" for the CSV, the JSON export and the report.
 PRP_PASS_BASE = 100
+
+
+def closed_at_end_ids(passes: list[Any], events: list[Any]) -> set[int]:
+    """The stored passes (ids) that End session closed rather than a mark: the record's
+    `pass_marked` event of each says `closed_at_end` (zone_passes has no column for it)."""
+    ends = {
+        (d["zone"], d["pass_no"], d["ended_t_us"])
+        for e in events
+        if e["kind"] == "pass_marked" and (d := e["data"] or {}).get("closed_at_end")
+    }
+    return {p["id"] for p in passes if (p["zone"], p["pass_no"], p["ended_t_us"]) in ends}
 
 
 def is_prp_pass(pass_no: int) -> bool:
@@ -83,6 +96,9 @@ class PassTracker:
         self.last_t_us: int | None = None  # newest sample seen, kept across zone changes
         self.on_zone: list[ZoneListener] = []
         self.on_pass: list[PassListener] = []
+        # Whether PRP passes may be counted yet: the plan run says so once its PRP spread
+        # step is done. Before then a zone's passes past its dry target stay dry passes.
+        self.prp_ready: Callable[[], bool] = lambda: True
 
     # ------------------------------------------------------------ state
 
@@ -104,7 +120,7 @@ class PassTracker:
         if zone is None:
             return 0
         dry = self.passes_done(zone)
-        if self.prp_target(zone) and dry >= self.target(zone):
+        if self.prp_target(zone) and dry >= self.target(zone) and self.prp_ready():
             return PRP_PASS_BASE + self.prp_done(zone) + 1
         return dry + 1
 
@@ -124,10 +140,12 @@ class PassTracker:
     def remaining(self) -> list[str]:
         """Plan zones whose target is not reached yet, in plan order."""
         zones = self.plan.zones if self.plan else self.zone_ids
+        prp = self.prp_ready()
         return [
             z
             for z in zones
-            if self.passes_done(z) < self.target(z) or self.prp_done(z) < self.prp_target(z)
+            if self.passes_done(z) < self.target(z)
+            or (prp and self.prp_done(z) < self.prp_target(z))
         ]
 
     def next_zone(self) -> str | None:
@@ -182,7 +200,9 @@ class PassTracker:
             self.select(nxt, how=how)
         return nxt
 
-    def mark_pass(self, at_t_us: int | None = None) -> PassRecord | None:
+    def mark_pass(
+        self, at_t_us: int | None = None, *, closed_at_end: bool = False
+    ) -> PassRecord | None:
         with self._lock:
             if self.active is None:
                 return None
@@ -197,6 +217,7 @@ class PassTracker:
                 contact_ms=o.contact_us // 1000,
                 depth_mean_um=round(o.depth_sum / o.depth_n, 1) if o.depth_n else None,
                 depth_max_um=o.depth_max if o.depth_n else None,
+                closed_at_end=closed_at_end,
             )
             self.done.append(record)
             # The next pass starts where this one ended: strokes are counted edge to edge.

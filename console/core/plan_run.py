@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.core.alarms import AlarmModel, Condition
-from console.core.plan_steps import Preset
+from console.core.passes import PassRecord
+from console.core.plan_steps import Preset, StepKind
 from console.core.procedure import Procedure, StepState, missing_words, timer_words
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan
@@ -70,8 +71,11 @@ class PlanRun:
         self._acks: queue.SimpleQueue[PlanDepth] = queue.SimpleQueue()
         self._zone_changes: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._early_start_recorded = False
+        self._dry_done: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.sync_plan()
         zones.tracker.on_zone.append(self._on_zone)  # after the ceiling's own listener
+        zones.tracker.prp_ready = self.prp_ready
+        zones.tracker.on_pass.append(self._on_pass)
 
     # ------------------------------------------------------------ the plan
 
@@ -100,6 +104,14 @@ class PlanRun:
         if self.preset is not None and self._plan is not None:
             self.preset = next((p for p in self._plan.presets if p.id == self.preset.id), None)
 
+    def reset(self) -> None:
+        """A session ended: the next patient's steps start from nothing, gated again.
+        The plan and its preset stay chosen; what was done belongs to the last record."""
+        self.procedure = self._new_procedure(self._plan)
+        self.overridden_by = None
+        self.depth = None
+        self._early_start_recorded = False
+
     # ------------------------------------------------------------ steps
 
     def mark_done(self, step: str, user: str | None, lot: str | None = None) -> StepState:
@@ -113,16 +125,29 @@ class PlanRun:
         return self.procedure.undo(step, user)
 
     def mark_listed(self, steps: list[str], user: str | None) -> list[StepState]:
-        """`record --done`: each named step (or "all") marked done, like a touch."""
+        """`record --done`: each named step (or "all": those required before needling)
+        marked done, like a touch."""
         self.sync_plan()
         if "all" in (s.strip().casefold() for s in steps):
-            return self.procedure.mark_all(user)
+            return self.procedure.mark_required(user)
         wanted = {self.procedure.state(s).spec.id for s in steps}
         return [
             self.mark_done(s.spec.id, user)
             for s in self.procedure.states
             if s.spec.id in wanted and not s.done
         ]
+
+    def prp_ready(self) -> bool:
+        """PRP passes count once the plan's PRP spread step is done (a plan without one:
+        at once). Read from the link thread too: one attribute read, no lock needed."""
+        spread = [s for s in self.procedure.states if s.spec.kind is StepKind.SPREAD]
+        return all(s.done for s in spread)
+
+    def _on_pass(self, record: PassRecord, undone: bool) -> None:  # link thread: queue
+        t, zone = self.zones.tracker, record.zone
+        last_dry = t.prp_target(zone) and record.pass_no == t.target(zone)
+        if last_dry and not undone and not self.prp_ready():
+            self._dry_done.put(zone)
 
     # ------------------------------------------------------------ the gate
 
@@ -232,6 +257,13 @@ class PlanRun:
             except queue.Empty:
                 break
             self._say_zone(zone)
+        while not self._dry_done.empty():  # this thread is the only reader
+            zone = self._dry_done.get_nowait()
+            label = self.zones.map.zone(zone).label
+            self._notice(
+                f"{label}: dry passes done. Its PRP passes wait for the PRP / HA spread "
+                "step; go on to the next zone."
+            )
         while True:
             try:
                 depth = self._acks.get_nowait()

@@ -32,6 +32,12 @@ class StepKind(enum.StrEnum):
     OTHER = "other"
 
 
+def mm_ss(seconds: float) -> str:
+    """A countdown in words, "29:59"; 0.2 s left still reads 0:01."""
+    whole = int(seconds + 0.999)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 # The steps a depth above the plan's anaesthesia threshold needs done first.
 ANAESTHESIA_KINDS = frozenset({StepKind.ANAESTHETIC, StepKind.ANAESTHETIC_REMOVED})
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from console.core.plan_steps import ANAESTHESIA_KINDS, StepRow, StepSpec
+from console.core.plan_steps import ANAESTHESIA_KINDS, StepKind, StepRow, StepSpec, mm_ss
 from console.store.rows import EventKind, utc_now
 
 StepEventHook = Callable[[EventKind, dict[str, Any]], None]
@@ -32,6 +32,7 @@ class StepState:
     lot: str | None = None
     timer_started_s: float | None = None  # on the injected clock
     timer_ended: bool = False
+    early_left_s: float | None = None  # marked done with this much of a dwell left
 
     @property
     def done(self) -> bool:
@@ -102,6 +103,30 @@ class Procedure:
                 out.append((s, left))
         return out
 
+    def cut_short(self, step: str) -> tuple[StepState, float] | None:
+        """The running anaesthetic dwell that marking `step` done now would cut short,
+        with its seconds left; None when `step` is not the removal or the dwell is over."""
+        if self.state(step).spec.kind is not StepKind.ANAESTHETIC_REMOVED:
+            return None
+        return next(
+            (
+                (s, left)
+                for s, left in self.running_timers()
+                if s.spec.kind is StepKind.ANAESTHETIC and left > 0
+            ),
+            None,
+        )
+
+    def early_question(self, step: str) -> str | None:
+        """What to ask before marking `step` done, e.g. "Anaesthetic dwell 12:34 left —
+        remove early?"; None when nothing would be cut short."""
+        cut = self.cut_short(step)
+        if cut is None:
+            return None
+        dwell, left = cut
+        name = (dwell.spec.timer_label or dwell.spec.label).capitalize()
+        return f"{name} {mm_ss(left)} left — remove early?"
+
     def rows(self) -> list[StepRow]:
         current, after = self.current(), self.next_after_current()
         out = []
@@ -139,6 +164,7 @@ class Procedure:
         s = self.state(step)
         if s.done:
             raise StepError(f"“{s.spec.label}” is already done")
+        cut = self.cut_short(step)
         s.done_utc, s.done_by, s.lot = self._wall(), user, (lot or "").strip() or None
         data: dict[str, Any] = {**self._row(s), "user": user}
         if s.lot:
@@ -146,18 +172,25 @@ class Procedure:
         if s.spec.timer_s is not None:
             s.timer_started_s, s.timer_ended = self._clock(), False
             data["timer_s"] = s.spec.timer_s
+        if cut is not None:  # removed before the dwell ran out: said so, countdown stopped
+            dwell, left = cut
+            dwell.timer_ended, s.early_left_s = True, left
+            data["early"] = {"timer_step": dwell.spec.id, "left_s": round(left)}
         self._emit(EventKind.STEP_DONE, data)
         return s
 
-    def mark_all(self, user: str | None) -> list[StepState]:
-        return [self.mark_done(s.spec.id, user) for s in self.states if not s.done]
+    def mark_required(self, user: str | None) -> list[StepState]:
+        """`record --done all`: the steps needed before needling, none of the later ones."""
+        return [
+            self.mark_done(s.spec.id, user) for s in self.states if s.spec.required and not s.done
+        ]
 
     def undo(self, step: str, user: str | None) -> StepState:
         s = self.state(step)
         if not s.done:
             raise StepError(f"“{s.spec.label}” is not done, so there is nothing to undo")
         was = s.done_utc
-        s.done_utc = s.done_by = s.lot = None
+        s.done_utc = s.done_by = s.lot = s.early_left_s = None
         s.timer_started_s, s.timer_ended = None, False
         self._emit(EventKind.STEP_UNDONE, {**self._row(s), "user": user, "was_done_utc": was})
         return s

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.core.passes import is_prp_pass
+from console.core.passes import closed_at_end_ids, is_prp_pass
 
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
 from console.core.review_levels import TelemetryLevels, peaks
@@ -59,6 +59,7 @@ class SessionReview:
         self.meta = store.session(session)
         self.events = store.events(session)
         self.passes = store.passes(session)
+        self.closed_at_end = closed_at_end_ids(self.passes, self.events)  # pass ids
         self.zone_ids: list[str] = json.loads(self.meta.get("zone_ids") or "[]")
         self.levels = TelemetryLevels.of(store, session)
         self._columns: Columns | None = None

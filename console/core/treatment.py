@@ -33,6 +33,7 @@ from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
+from console.core.pen_steps import depth_target_um, rate_target_dhz
 from console.core.plan_run import PlanRun, StartRefused
 from console.core.procedure import StepState, missing_words
 from console.core.recorder import Recorder
@@ -47,21 +48,8 @@ from drivers.messages import Info, Status
 
 T = TypeVar("T")
 
-RATE_STEP_DHZ = 50  # 5 Hz: the pen reports no rate step of its own
 MOTOR_FRESH_S = 0.5  # an older status cannot say the motor is stopped (H-37)
 DEFAULT_MAP = "face"
-
-
-def depth_target_um(current_um: int, steps: int, info: Info) -> int:
-    """The set depth after `steps` whole steps of the pen's own size, within its range."""
-    target = current_um + steps * info.depth_step_um
-    return min(max(target, info.depth_min_um), info.depth_max_um)
-
-
-def rate_target_dhz(current_dhz: int, steps: int, info: Info) -> int:
-    """The rate after `steps` steps of 5 Hz, from the pen's minimum when it reports none."""
-    current = current_dhz or info.rate_min_dhz
-    return min(max(current + steps * RATE_STEP_DHZ, info.rate_min_dhz), info.rate_max_dhz)
 
 
 def take_all(waiting: queue.SimpleQueue[T]) -> list[T]:
@@ -135,6 +123,7 @@ class Treatment:
         self.plan_run.on_notice.append(self._notice)
         self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
         self._start_in_flight = False  # a START sent, not yet seen running nor refused
+        self.depth_note = ""  # why the last depth press went less far (clamped or held)
         if watch:
             self._watch()
 
@@ -252,7 +241,7 @@ class Treatment:
     def step_depth(self, steps: int) -> Future[CommandResult]:
         """Move the set depth by whole steps of the pen's own size (from INFO), never up
         past the active zone's ceiling: a press that would is clamped, and said so."""
-        depth_um = self.live.latest.depth_set_um
+        depth_um, self.depth_note = self.live.latest.depth_set_um, ""
         return self._command(
             lambda link, info: link.set_depth(self.depth_step_target(depth_um, steps, info))
         )
@@ -264,14 +253,15 @@ class Treatment:
         if cap is not None and target > cap and steps > 0:
             target = max(cap - cap % info.depth_step_um, info.depth_min_um)
             missing = missing_words(self.plan_run.procedure.missing_for_depth())
-            self._notice(f"Depth held at {cap / 1000:.2f} mm until done: {missing}.")
+            self.depth_note = f"Depth held at {cap / 1000:.2f} mm until done: {missing}."
         ceiling = self.zones.ceilings.ceiling_um()
         if ceiling is not None and target > ceiling and steps > 0:
             zone = self.zones.tracker.active
             label = self.zones.map.zone(zone).label.lower() if zone else "zone"
             target = max(ceiling - ceiling % info.depth_step_um, info.depth_min_um)
-            for notice in self.on_notice:
-                notice(f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm.")
+            self.depth_note = f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm."
+        if self.depth_note:
+            self._notice(self.depth_note)
         return target
 
     def step_rate(self, steps: int) -> Future[CommandResult]:
@@ -320,10 +310,9 @@ class Treatment:
         refusal = self.plan_run.start_refusal()
         if refusal is not None:  # Start before the required steps: refused, with why
             return failed(StartRefused(refusal))
+        self._start_in_flight = True  # until seen running; a refusal clears it at once
         future = self._command(lambda link, _: link.motor(True))
-        if not future.done():
-            self._start_in_flight = True
-            future.add_done_callback(self._start_answered)
+        future.add_done_callback(self._start_answered)
         return future
 
     def _start_answered(self, future: Future[CommandResult]) -> None:
@@ -414,7 +403,7 @@ class Treatment:
     def end_session(self) -> str | None:
         session = self.session
         if session is not None and self.zones.tracker.open_pass_has_work():
-            self.zones.mark_pass()  # a pass still open at the end is closed, as a mark would
+            self.zones.mark_pass(closed_at_end=True)  # closed, and flagged as no mark
         if self.recorder is not None and session is not None:
             self.recorder.end_session()
             self._record("session.end", f"session:{session}", None, None)
@@ -423,6 +412,10 @@ class Treatment:
         self.session = None
         self.zones.ceilings.clear_overrides()  # never carried to the next patient (H-05)
         self.live.end_session()
+        if session is not None:  # the next patient starts gated again, with sound
+            self.plan_run.reset()
+            self._held_steps = []
+            self.alarms.resume_audio()
         return session
 
     def _record_alarm(self, alarm: Alarm) -> None:

@@ -85,8 +85,8 @@ class ZoneSession:
     def status(self) -> ZoneStatus:
         return self.ceilings.status()
 
-    def mark_pass(self) -> None:
-        self.tracker.mark_pass(self.tracker.last_t_us)
+    def mark_pass(self, *, closed_at_end: bool = False) -> None:
+        self.tracker.mark_pass(self.tracker.last_t_us, closed_at_end=closed_at_end)
 
     def undo_pass(self) -> None:
         self.tracker.undo()

@@ -183,6 +183,9 @@ def run(args: argparse.Namespace) -> int:
         perf_file = Path(args.perf_log).open("w", encoding="utf-8")  # noqa: SIM115
         perf = PerfLog(perf_file, lambda: controller.link.stats if controller.link else None)
         controller.frame.connect(perf.on_frame)
+    from console.gui.quit_signals import close_on_signals
+
+    signal_wake = close_on_signals(window)  # noqa: F841  (kept alive for the run)
     window.show()
     shown_s = time.monotonic() - t_start
     if perf_file is not None:
@@ -235,9 +238,10 @@ def run(args: argparse.Namespace) -> int:
 
 def start_for_patient(window: MainWindow, patient: str, user: str) -> None:
     """`--patient CODE`: a session starts at once, as if typed into the session bar, for
-    the signed-in user (else the last practitioner remembered, else "console")."""
+    the signed-in user (else the name last typed with this database, else nobody: the
+    session is recorded as unattributed)."""
     bar = window.session_bar
-    practitioner = user or bar.practitioner.text().strip() or "console"
+    practitioner = user or bar.practitioner.text().strip()
     bar.patient.setText(patient)
     bar.practitioner.setText(practitioner)
     window.start_session(patient, practitioner)

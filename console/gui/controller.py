@@ -33,6 +33,7 @@ class PenController(QObject):
     frame = Signal(object)  # Drained, after each display tick
     link_replaced = Signal()
     notice = Signal(str)  # one sentence for the status line (e.g. why a press was clamped)
+    depth_note = Signal(str)  # why a depth press went less far, shown beside its ACK
 
     def __init__(self, store: Store | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -121,7 +122,9 @@ class PenController(QObject):
         future.add_done_callback(lambda f: answers.put((name, _outcome(f))))
 
     def step_depth(self, steps: int) -> None:
-        self._send("set_depth", self.treatment.step_depth(steps))
+        future = self.treatment.step_depth(steps)
+        self.depth_note.emit(self.treatment.depth_note)  # "" after a press not clamped
+        self._send("set_depth", future)
 
     def step_rate(self, steps: int) -> None:
         self._send("set_rate", self.treatment.step_rate(steps))
@@ -166,6 +169,10 @@ class PenController(QObject):
     def undo_step(self, step: str) -> None:
         self.treatment.undo_step(step)
 
+    def step_question(self, step: str) -> str | None:
+        """What to ask before marking `step` (the anaesthetic dwell cut short), if anything."""
+        return self.treatment.plan_run.procedure.early_question(step)
+
     def presets(self) -> list[tuple[str, str]]:
         """(id, label) of the plan's depth presets."""
         plan = self.treatment.zones.plan
@@ -180,7 +187,7 @@ class PenController(QObject):
     def override_start(self, confirmation: str) -> None:
         """Confirmed by the operator: recorded, then Start is sent."""
         self.treatment.override_start(confirmation)
-        self.toggle_motor()
+        self._send("motor", self.treatment.start_motor())  # a Start, never the toggle
 
     # ------------------------------------------------------------ display tick
 

@@ -31,7 +31,7 @@ _PEN_WORDS = {
 _ZONE_KEYS = [("F6", "Pass done in the active zone"), ("F7", "Undo the last pass")]
 _WINDOW_WORDS = {
     "acknowledge": "Acknowledge alarms (also on the locked screen)",
-    "pause_audio": "Pause alarm audio for 2 minutes (also on the locked screen)",
+    "pause_audio": "Pause a sounding alarm's audio for 2 minutes (also on the locked screen)",
     "full_screen": "Full screen on or off",
     "next_zone": "Next zone of the plan",
     "start_session": "Start the session (patient and practitioner filled in)",

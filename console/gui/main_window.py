@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from console.core.live import Drained
 from console.core.series import TooSoon
+from console.gui.alarm_keys import AlarmKeys
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.lot_prompter import LotPrompter
@@ -44,6 +45,7 @@ from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
+from drivers.link import LinkState
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList
@@ -83,7 +85,8 @@ class MainWindow(QMainWindow):
         self.controls = PenControls(c)
         self.session_bar = SessionBar(settings.target_minutes)
         self.session_bar.set_known_patients(controller.known_patients())
-        self.session_bar.practitioner.setText(settings.practitioner)
+        if c.store is not None:  # the name last typed with this database, never another's
+            self.session_bar.practitioner.setText(settings.practitioner(c.store.path))
         self.alarm_list = AlarmList(c.alarms)
         self.sound = sound if sound is not None else AlarmSound(c.alarms)
         self.rec = RecIndicator()
@@ -195,10 +198,12 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
+        self.alarm_keys = AlarmKeys(self, c.alarms)  # F9/F10 from any dialog too
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         self.lot_prompter = LotPrompter(c, self)  # a cartridge inserted asks for its lot
         c.command_answered.connect(self.controls.show_answer)
+        c.depth_note.connect(self.controls.show_depth_note)
 
     # ------------------------------------------------------------ actions
 
@@ -295,7 +300,8 @@ class MainWindow(QMainWindow):
         if early is not None and reason is not None:
             self.controller.record_too_soon(early, reason)
         self.session_bar.set_known_patients(self.controller.known_patients())
-        self.settings.practitioner = practitioner.strip()
+        if self.controller.store is not None:
+            self.settings.remember_practitioner(self.controller.store.path, practitioner.strip())
         self.readouts.start_timer()
         self.rec.set_recording(patient.strip())
         self.session_bar.set_recording(session, warning or "")
@@ -341,6 +347,8 @@ class MainWindow(QMainWindow):
         """Every display tick (60 Hz): the plots, and the alarm signals, which must never
         wait. Every sixth (10 Hz, as a patient monitor updates its numbers): the rest, so
         the plots' frames do not carry the readouts', the map's and the bars' work."""
+        if any(change.state is LinkState.STREAMING for change in drained.states):
+            self.controls.clear_unsent()
         self.plot.refresh()
         self.banner.refresh()
         self.lock_overlay.refresh()

@@ -34,6 +34,7 @@ class ProcedureView:
         )
         self.preset_choice.activated.connect(self._on_preset)
         self._presets: list[tuple[str, str]] = []
+        self._waiting = False  # required steps not done yet (what a refused Start named)
         self.checklist.layout().insertWidget(0, self.preset_choice)
         tabs.insertTab(0, self.checklist, TAB_TITLE)
         self.override_box: QMessageBox | None = None  # for tests
@@ -62,6 +63,9 @@ class ProcedureView:
         self.checklist.refresh()
         rows = self.checklist.rows
         waiting = any(r.required and r.status != "done" for r in rows)
+        if self._waiting and not waiting:  # "motor refused: Not yet: …" is answered now
+            self.window.controls.clear_unsent()
+        self._waiting = waiting
         if rows and not had_steps and waiting:  # a plan chosen, steps to do: show them
             self.tabs.setCurrentWidget(self.checklist)
         running = [r.countdown_s for r in rows if r.countdown_s is not None]

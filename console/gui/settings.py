@@ -7,6 +7,9 @@ a location by itself beyond Qt's per-user default.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
 
 from resources import RESOURCES_DIR
@@ -19,6 +22,11 @@ DEFAULT_TARGET_MIN = 30  # the seed: treatments run 15–30 minutes
 TARGET_MIN_RANGE = (1, 180)
 PLOT_WINDOWS_S = (10, 30, 60)
 DEFAULT_WINDOW_S = 30
+
+
+def _practitioner_key(database: Path) -> str:
+    digest = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
+    return f"session/practitioner_by_db/{digest}"
 
 
 def stylesheet(theme: str) -> str:
@@ -65,14 +73,14 @@ class ConsoleSettings:
         if seconds in PLOT_WINDOWS_S:
             self.q.setValue("plot/window_s", int(seconds))
 
-    @property
-    def practitioner(self) -> str:
-        """The last practitioner name typed, offered again at the next session."""
-        return str(self.q.value("session/practitioner", ""))
+    def practitioner(self, database: Path) -> str:
+        """The last practitioner name typed with this database, offered again at its next
+        session. Per database: a name from the clinic's database must never attribute a
+        demo database's session (nor the other way round)."""
+        return str(self.q.value(_practitioner_key(database), ""))
 
-    @practitioner.setter
-    def practitioner(self, name: str) -> None:
-        self.q.setValue("session/practitioner", name)
+    def remember_practitioner(self, database: Path, name: str) -> None:
+        self.q.setValue(_practitioner_key(database), name)
 
     # ------------------------------------------------------------ window state
 

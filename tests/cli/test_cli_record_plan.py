@@ -44,8 +44,15 @@ def test_a_headless_faults_session_has_its_alarms_and_is_found(cli: Cli, demo_db
     record = json.loads(exported.out)
     alarms = [e["data"] for e in record["events"] if e["kind"] == "alarm"]
     assert any(a["condition"] == "pen_fault" and a["state"] == "raised" for a in alarms)
-    steps = [e["data"]["step"] for e in record["events"] if e["kind"] == "step_done"]
-    assert len(steps) == 9 and steps[0] == "consent"  # --done all, each like a touch
+    done_rows = [e["data"] for e in record["events"] if e["kind"] == "step_done"]
+    # --done all: only the steps needed before needling, each like a touch.
+    assert [d["step"] for d in done_rows] == [
+        "consent", "cleanse", "anaesthetic", "anaesthetic_removed"
+    ]  # fmt: skip
+    # The dwell was not waited out, and the record says so.
+    assert done_rows[3]["early"]["timer_step"] == "anaesthetic"
+    assert done_rows[3]["early"]["left_s"] > 1700
+    assert "early removal" in done.stderr
     depths = [e["data"] for e in record["events"] if e["kind"] == "plan_depth"]
     assert depths and depths[0]["zone"] == "forehead" and depths[0]["acked_um"] == 500
     listed = cli("sessions", "--has-alarms", "--json", "--db", demo_db)

@@ -33,10 +33,22 @@ def _session(db: Path, uuid: str) -> dict[str, object]:
 
 
 def test_record_runs_as_the_signed_in_practitioner(db: Path) -> None:
-    nobody = _record(db)
+    no_patient = _record(db, "--user", NURSE[0], stdin=lines(NURSE[1]))
+    assert no_patient.returncode == 2 and "--patient CODE is needed" in no_patient.stderr
+    assert len(no_patient.stderr.strip().splitlines()) == 1
+    nobody = _record(db, "--patient", "P-22")
     assert nobody.returncode == 4 and "not signed in" in nobody.stderr
     assert "Traceback" not in nobody.stderr
-    free_text = _record(db, "--user", NURSE[0], "--practitioner", "Dr Who", stdin=lines(NURSE[1]))
+    free_text = _record(
+        db,
+        "--user",
+        NURSE[0],
+        "--patient",
+        "P-22",
+        "--practitioner",
+        "Dr Who",
+        stdin=lines(NURSE[1]),
+    )
     assert free_text.returncode == 2 and "--practitioner is for a demo database" in free_text.stderr
     done = _record(db, "--user", NURSE[0], "--patient", "P-22", stdin=lines(NURSE[1]))
     assert done.returncode == 0, done.stderr
@@ -49,7 +61,8 @@ def test_record_runs_as_the_signed_in_practitioner(db: Path) -> None:
 def test_record_on_a_demo_database_takes_free_text(demo_db: Path) -> None:
     done = _record(demo_db, "--practitioner", "Dr Bench")
     assert done.returncode == 0, done.stderr
-    assert _session(demo_db, json.loads(done.stdout)["session_id"])["practitioner"] == "Dr Bench"
+    row = _session(demo_db, json.loads(done.stdout)["session_id"])
+    assert row["practitioner"] == "Dr Bench" and row["patient_code"] == "BENCH"
 
 
 def _only_session(db: Path) -> str:

@@ -8,9 +8,11 @@ from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from console.core.alarms import AlarmCondition, AlarmModel, Condition, Priority
 from console.gui.sound import AlarmSound, burst_wav
+from drivers.link import LinkClosed
 from widgets.alarm_banner import AlarmBanner
 from widgets.alarm_list import AlarmList
 
@@ -69,7 +71,9 @@ def test_banner_shows_each_condition_in_its_priority_rhythm(
         edges = sum(1 for a, b in itertools.pairwise(seen) if a == lit and b == dim)
         expected_hz = 2.0 if lit == "high" else 0.6
         assert edges == pytest.approx(expected_hz * 10, abs=1)
-    assert "what happened" in banner.detail.text()
+    assert banner.detail.toolTip() == "what happened and what to do"
+    shown = banner.detail.text().rstrip("…")
+    assert shown and alarms.active()[0].said.startswith(shown)
     alarms.set(condition, False)
     banner.refresh()
     if lit == "high":  # latched: still shown, saying its cause is gone, until acknowledged
@@ -185,3 +189,65 @@ def test_pen_fault_on_the_live_link_raises_a_high_alarm(qtbot, window, stream) -
     qtbot.waitUntil(lambda: window.controller.alarms.is_active(Condition.PEN_FAULT), timeout=3000)
     qtbot.waitUntil(lambda: window.banner.level in ("high", "high-dim"), timeout=2000)
     assert "over temperature" in window.banner.detail.text()
+
+
+def test_f10_with_no_alarm_sounding_pauses_nothing(qtbot, window) -> None:
+    alarms = window.controller.alarms
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    assert alarms.audio_paused_s() == 0  # nothing sounded, so nothing is pre-silenced
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    assert alarms.due_burst() is not None  # the new alarm is heard
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    assert alarms.audio_paused_s() > 100
+
+
+def test_link_lost_says_what_to_do_and_keeps_the_raw_detail_for_the_list(qtbot, alarms) -> None:
+    raw = "cannot open /tmp/pen: [Errno 2] could not open port /tmp/pen: No such file"
+    banner = AlarmBanner(alarms)
+    qtbot.addWidget(banner)
+    banner.resize(1280, 90)
+    alarms.set(Condition.LINK_LOST, True, raw)
+    banner.refresh()
+    assert banner.detail.text().startswith("Pen not answering — stop the pen with its own")
+    assert "Errno" not in banner.detail.text() and banner.detail.toolTip() == raw
+    listing = AlarmList(alarms)
+    qtbot.addWidget(listing)
+    listing.refresh()
+    cells = [
+        listing.item(r, c).text()
+        for r in range(listing.rowCount())
+        for c in range(listing.columnCount())
+        if listing.item(r, c) is not None
+    ]
+    assert raw in cells
+
+
+def test_a_stale_not_sent_goes_when_the_link_streams_again(qtbot, window, stream) -> None:
+    window.controls.show_answer("set_depth", LinkClosed("the pen link is lost"))
+    assert window.controls.applied.text() == "set depth not sent: the pen link is lost"
+    stream()
+    qtbot.waitUntil(lambda: window.controls.applied.text() == "", timeout=5000)
+
+
+def test_f9_and_f10_answer_an_alarm_while_a_dialog_is_open(qtbot, window) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    alarms = window.controller.alarms
+    window.show()
+    qtbot.waitExposed(window)
+    dialog = QInputDialog(window)
+    dialog.setLabelText("Lot for “Topical anaesthetic applied”:")
+    dialog.open()  # modal to the window, as the lot prompt is
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    qtbot.keyClick(dialog, Qt.Key.Key_F10)
+    assert alarms.audio_paused_s() > 100
+    qtbot.keyClick(dialog, Qt.Key.Key_F9)
+    assert alarms.active()[0].acknowledged_utc is not None
+    dialog.reject()

@@ -3,10 +3,13 @@ and Start before the steps asks for an override that is recorded."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from console.core.plan_run import StartRefused
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 from widgets.checklist import ROW_PX, countdown_words
@@ -52,6 +55,34 @@ def test_a_timed_step_shows_a_large_countdown(
     assert countdown_words(61.2) == "1:02" and countdown_words(0.2) == "0:01"
 
 
+def test_removing_the_anaesthetic_during_the_dwell_asks_and_records_it_early(
+    qtbot, window: MainWindow, controller: PenController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _choose_full_face(window)
+    checklist = window.procedure_view.checklist
+    monkeypatch.setattr(checklist, "ask_lot", lambda row: "LIDO-7")
+    qtbot.mouseClick(checklist.buttons["anaesthetic"], Qt.MouseButton.LeftButton)
+    asked: list[str] = []
+    answers = iter([False, True])
+
+    def answer(row, question: str) -> bool:
+        asked.append(question)
+        return next(answers)
+
+    monkeypatch.setattr(checklist, "confirm_early", answer)
+    qtbot.mouseClick(checklist.buttons["anaesthetic_removed"], Qt.MouseButton.LeftButton)
+    assert re.fullmatch(r"Anaesthetic dwell (30:00|29:\d\d) left — remove early\?", asked[0])
+    removed = next(r for r in controller.step_rows() if r.id == "anaesthetic_removed")
+    assert removed.status != "done"  # declined: not marked, the dwell runs on
+    qtbot.mouseClick(checklist.buttons["anaesthetic_removed"], Qt.MouseButton.LeftButton)
+    procedure = controller.treatment.plan_run.procedure
+    state = procedure.state("anaesthetic_removed")
+    assert state.done and state.early_left_s is not None and state.early_left_s > 1700
+    window.procedure_view.refresh()
+    assert not checklist.countdown.isVisibleTo(window)  # the countdown stopped
+    assert window.tabs.tabText(0) == "Steps"
+
+
 def test_start_before_the_steps_asks_for_an_override_and_starts(
     qtbot, window: MainWindow, controller: PenController, stream
 ) -> None:
@@ -88,3 +119,23 @@ def test_a_preset_from_the_steps_tab_holds_the_plan_depth(
     choice.setCurrentIndex(1)
     choice.activated.emit(1)
     qtbot.waitUntil(lambda: pen.depth_set_um == 500, timeout=5000)
+
+
+def test_a_refused_start_is_cleared_once_its_steps_are_done(
+    qtbot, window: MainWindow, controller: PenController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _choose_full_face(window)
+    reason = controller.treatment.plan_run.start_refusal()
+    assert reason is not None
+    window.controls.show_answer("motor", StartRefused(reason))
+    assert window.controls.applied.text().startswith("motor refused: Not yet")
+    checklist = window.procedure_view.checklist
+    monkeypatch.setattr(checklist, "ask_lot", lambda row: "LOT-1")
+    monkeypatch.setattr(checklist, "confirm_early", lambda row, question: True)
+    for step in ("consent", "cleanse", "anaesthetic"):
+        qtbot.mouseClick(checklist.buttons[step], Qt.MouseButton.LeftButton)
+        window.procedure_view.refresh()
+    assert window.controls.applied.text().startswith("motor refused")  # one step still due
+    qtbot.mouseClick(checklist.buttons["anaesthetic_removed"], Qt.MouseButton.LeftButton)
+    window.procedure_view.refresh()
+    assert window.controls.applied.text() == ""

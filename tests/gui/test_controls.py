@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from drivers.link import LinkClosed
 from drivers.messages import Button, Fault, MsgType
 
 
@@ -69,3 +70,44 @@ def test_commands_without_a_pen_do_not_block_or_crash(qtbot, window) -> None:
     qtbot.mouseClick(window.controls.buttons["depth_up"], Qt.MouseButton.LeftButton)
     assert window.controller.link is None
     assert "connect" in window.controls.applied.text().lower()
+
+
+def test_a_clamped_depth_press_stays_said_beside_the_pens_answer(qtbot, window, stream) -> None:
+    stream()
+    controller = window.controller
+    controller.zones.tracker.select("forehead")
+    ceiling = controller.zones.status().ceiling_um
+    assert ceiling is not None
+    qtbot.waitUntil(lambda: controller.live.latest.depth_set_um > 0, timeout=3000)
+    for _ in range(ceiling // 50 + 2):  # step up until the ceiling holds the press
+        controller.step_depth(+1)
+    clamp = f"Depth clamped to the forehead ceiling, {ceiling / 1000:.2f} mm."
+    qtbot.waitUntil(
+        lambda: (
+            window.controls.applied.text() == f"{clamp} Pen applied depth {ceiling / 1000:.2f} mm."
+        ),
+        timeout=5000,
+    )
+    controller.step_depth(-1)  # a press not clamped: the ACK alone
+    qtbot.waitUntil(
+        lambda: window.controls.applied.text().startswith("Pen applied depth"), timeout=5000
+    )
+
+
+def test_a_longer_answer_or_note_never_moves_the_buttons(qtbot, window) -> None:
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    controls, checklist = window.controls, window.procedure_view.checklist
+    button = controls.buttons["depth_up"]
+
+    def where() -> tuple[int, int]:
+        QApplication.processEvents()
+        return button.mapTo(window, button.rect().topLeft()).y(), checklist.notes.height()
+
+    controls.show_answer("set_depth", LinkClosed("no"))
+    before = where()
+    long = "the pen link is lost; wait until it is connected again, then press again " * 3
+    controls.show_answer("set_depth", LinkClosed(long))
+    checklist.notes.setText(long)
+    assert where() == before

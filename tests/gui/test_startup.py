@@ -234,4 +234,22 @@ def test_session_from_the_session_bar(qtbot, window, store, stream) -> None:
     window.end_session(confirmed=True)
     row = store.session(session)
     assert row["status"] == "complete" and row["patient_code"] == "P-042"
-    assert window.settings.practitioner == "Dr Lee"
+    assert window.settings.practitioner(store.path) == "Dr Lee"
+
+
+def test_a_demo_database_is_never_prefilled_with_another_databases_practitioner(
+    qtbot, controller, settings: ConsoleSettings, store: Store, tmp_path: Path
+) -> None:
+    settings.remember_practitioner(tmp_path / "clinic.db", "nurse.kim")
+    window = MainWindow(controller, settings, sound=AlarmSound(controller.alarms, audio=False))
+    qtbot.addWidget(window)
+    assert window.session_bar.practitioner.text() == ""  # not the clinic's name
+    console_app.start_for_patient(window, "P-DEMO", "")
+    session = controller.session
+    assert session is not None
+    window.end_session(confirmed=True)
+    assert store.session(session)["practitioner"] == "unattributed"
+    settings.remember_practitioner(store.path, "Dr Demo")  # typed with this database
+    again = MainWindow(controller, settings, sound=AlarmSound(controller.alarms, audio=False))
+    qtbot.addWidget(again)
+    assert again.session_bar.practitioner.text() == "Dr Demo"

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
+from console.core.plan_run import StartRefused
 from drivers.link import CommandResult, LinkClosed
 from drivers.messages import AckResult
 from widgets.pen_controls import SHORTCUTS, PenControls
@@ -74,7 +75,12 @@ def test_each_button_asks_its_command(qtbot, controls) -> None:
             CommandResult(AckResult.FAULT_ACTIVE, 0),
             "Motor stopped — refused: fault active",
         ),
-        ("set_depth", LinkClosed("no pen is connected"), "set depth failed: no pen is connected"),
+        ("set_depth", LinkClosed("no pen is connected"), "set depth not sent: no pen is connected"),
+        (
+            "motor",
+            StartRefused("Not yet: consent confirmed must be done before needling starts."),
+            "motor refused: Not yet: consent confirmed must be done before needling starts.",
+        ),
     ],
 )
 def test_the_answer_is_shown_in_words(controls, name, outcome, text) -> None:

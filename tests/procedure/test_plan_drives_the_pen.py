@@ -19,7 +19,7 @@ from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import EventKind, Store
 from drivers.link import Link, LinkState
-from drivers.messages import Button, MsgType
+from drivers.messages import Button, MsgType, Status
 from drivers.virtual.endpoints import wait_until
 
 FULL_FACE = "Full face — PRP"
@@ -151,6 +151,7 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
     try:
         session = treatment.start_session("P-PRP", "Dr PRP")
         treatment.override_start(treatment.plan_run.override_confirmation() or "")
+        treatment.mark_step("spread")  # PRP passes count once PRP is spread
         recorder = treatment.recorder
         assert recorder is not None
         for _ in range(3):  # two dry passes, then the PRP pass, on the forehead
@@ -168,16 +169,63 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
         passes = session_record(store, session)["passes"]
         assert [p["pass"] for p in passes][:3] == ["1", "2", "prp1"]
         assert [p["prp"] for p in passes][:3] == [False, False, True]
-        assert len(passes) == 4  # the pass still open at the end was closed
+        assert len(passes) == 4  # the pass still open at the end was closed ...
+        # ... and flagged so: End session closed it, no mark did.
+        assert [p["closed_at_end"] for p in passes] == [False, False, False, True]
         review = SessionReview(store, session)
+        assert review.closed_at_end == {passes[3]["id"]}
         (forehead,) = review.zone_summary()
         assert (forehead["passes"], forehead["prp_passes"]) == (2, 2)
-        assert [e["kind"] for e in review.steps()] == [EventKind.START_OVERRIDE]
+        assert [e["kind"] for e in review.steps()] == [
+            EventKind.START_OVERRIDE,
+            EventKind.STEP_DONE,
+        ]
         assert step_words(review.steps()[0]).startswith("started without consent")
         from console.gui.report import write_report
 
         assert qapp is not None
         pdf = write_report(review, tmp_path / "prp.pdf").read_bytes()
         assert pdf.startswith(b"%PDF")
+    finally:
+        treatment.close()
+
+
+def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
+    store: Store,
+) -> None:
+    treatment = _connected(store, FULL_FACE)
+    try:
+        pen = treatment.link.virtual_pen  # type: ignore[union-attr]
+        for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+            treatment.mark_step(step)
+        first = treatment.start_session("P-ONE", "Dr One")
+        assert treatment.start_motor().result(2).ok
+        assert wait_until(lambda: pen.motor_on, 3)
+        assert _until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
+        assert treatment.toggle_motor().result(2).ok
+        assert _until(treatment, lambda: not treatment.live.latest.has(Status.MOTOR_RUNNING))
+        treatment.alarms.set(Condition.PEN_FAULT, True, "motor stall")
+        assert treatment.alarms.pause_audio()
+        treatment.end_session()
+
+        assert treatment.alarms.audio_paused_s() == 0
+        assert treatment.plan_run.procedure.running_timers() == []
+        assert all(not s.done for s in treatment.plan_run.procedure.states)
+        second = treatment.start_session("P-TWO", "Dr One")
+        with pytest.raises(StartRefused, match="consent confirmed"):
+            treatment.start_motor().result(1)
+        assert not pen.motor_on
+        for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+            treatment.mark_step(step)
+        assert treatment.start_motor().result(2).ok
+        assert wait_until(lambda: pen.motor_on, 3)
+        treatment.end_session()
+        assert treatment.recorder is not None and treatment.recorder.flush()
+        for session in (first, second):
+            done = [
+                e["data"]["step"] for e in store.events(session) if e["kind"] is EventKind.STEP_DONE
+            ]
+            assert done[:2] == ["consent", "cleanse"], session
+            assert len(done) == 4
     finally:
         treatment.close()

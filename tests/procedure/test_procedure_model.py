@@ -204,3 +204,52 @@ def test_a_plan_chosen_later_gates_its_depths_at_once() -> None:
     zones.plan = find_plan("Acne scars — cheeks")  # as use_plan sets it, before any tick
     held = run.target_for("cheek_left")
     assert held is not None and held.requested_um == 1000 and held.held
+
+
+def test_anaesthetic_removed_during_the_dwell_is_asked_recorded_early_and_stops_it() -> None:
+    clock = Clock()
+    procedure = Procedure(find_plan("Full face — PRP").procedure, clock=clock)
+    events = _recorded(procedure)
+    assert procedure.early_question("anaesthetic_removed") is None  # no dwell running
+    procedure.mark_done("anaesthetic", "nurse.kim")
+    clock.now += 1800 - 754.2
+    assert procedure.early_question("anaesthetic_removed") == (
+        "Anaesthetic dwell 12:35 left — remove early?"
+    )
+    assert procedure.early_question("consent") is None
+    removed = procedure.mark_done("anaesthetic_removed", "nurse.kim")
+    assert removed.early_left_s == pytest.approx(754.2)
+    assert events[-1][1]["early"] == {"timer_step": "anaesthetic", "left_s": 754}
+    assert procedure.running_timers() == []  # the countdown stopped
+    clock.now += 2000
+    assert procedure.tick() == []  # and never "completes" later
+
+
+def test_all_marks_only_the_steps_needed_before_needling() -> None:
+    procedure = Procedure(find_plan("Full face — PRP").procedure, clock=Clock())
+    marked = [s.spec.id for s in procedure.mark_required("bench")]
+    assert marked == ["consent", "cleanse", "anaesthetic", "anaesthetic_removed"]
+    assert procedure.start_refusal() is None
+    assert not procedure.state("aftercare").done and not procedure.state("spread").done
+
+
+def test_prp_passes_wait_for_the_spread_step() -> None:
+    run, alarms, _ = _run("Full face — PRP", Clock())
+    said: list[str] = []
+    run.on_notice.append(said.append)
+    zones = run.zones
+    tracker = zones.tracker
+    tracker.start()  # forehead
+    numbers = [tracker.mark_pass(0).pass_no for _ in range(3)]  # type: ignore[union-attr]
+    assert [pass_label(n) for n in numbers] == ["1", "2", "3"]  # no PRP pass before the spread
+    assert tracker.prp_done("forehead") == 0
+    run.tick(alarms, motor_running=False)
+    assert said[-1].startswith("Forehead: dry passes done. Its PRP passes wait")
+    assert said.count(said[-1]) == 1  # said once, at the zone's last dry pass
+    assert "PRP after the spread" in zones.status().pass_word
+    assert "forehead" not in tracker.remaining()  # next zone: the dry round goes on
+    assert tracker.next_zone() != "forehead"
+    run.mark_done("spread", "nurse.kim")
+    assert "forehead" in tracker.remaining()
+    assert zones.status().pass_word == "PRP pass 1 of 1"
+    assert pass_label(tracker.mark_pass(0).pass_no) == "prp1"  # type: ignore[union-attr]

@@ -1,0 +1,42 @@
+"""F9 (acknowledge) and F10 (pause audio) from every dialog of the console.
+
+The window's own shortcuts stop at a modal dialog (a lot prompt, a question): Qt does not
+fire a blocked window's shortcuts. An alarm must be answerable whatever is open, so each
+dialog that takes the focus gets this filter; the keys its fields do not use (F9, F10)
+reach the dialog and are answered here. Only dialogs are filtered, never every event of
+the application, so the display's frames pay nothing for it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from console.core.alarms import AlarmModel
+
+
+class AlarmKeys(QObject):
+    def __init__(self, window: QWidget, alarms: AlarmModel) -> None:
+        super().__init__(window)
+        self._window = window
+        self._alarms = alarms
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus)
+
+    def _on_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        top = new.window() if new is not None else None
+        if top is not None and top is not self._window:
+            top.installEventFilter(self)  # again is harmless: one filter per object
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            match event.key():
+                case Qt.Key.Key_F9:
+                    self._alarms.acknowledge_all()
+                    return True
+                case Qt.Key.Key_F10:
+                    self._alarms.pause_audio()
+                    return True
+        return False
