@@ -258,7 +258,11 @@ def test_a_ceiling_override_ends_with_its_session_and_the_pen_gets_the_default_b
         zones = treatment.zones
 
         def limits() -> list[int]:
-            return [c.argument for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)]
+            return [
+                c.argument
+                for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)
+                if c.argument is not None
+            ]
 
         treatment.start_session("P-1", "Dr A")
         zone = zones.status().active
