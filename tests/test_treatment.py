@@ -13,8 +13,9 @@ from console.core.access import Access, Refused
 from console.core.accounts import Accounts, Role
 from console.core.audit import AuditLog
 from console.core.ceilings import confirmation_text
+from console.core.pen_commands import MOTOR_FRESH_S
 from console.core.pen_steps import depth_target_um, rate_target_dhz
-from console.core.treatment import MOTOR_FRESH_S, Treatment
+from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import Store
 from drivers.link import Link, LinkClosed, LinkState
