@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 mode="${1:-run}"
 shift || true
 
-# Shared libraries the Qt wheels load (offscreen needs the first group, a window the second).
+# Shared libraries the Qt wheels load (offscreen needs the first group, a window the second),
+# and alsa-utils for aplay, the alarm sound player (console/gui/sound.py; hazard H-34).
 apt_common=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3)
-apt_window=(libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
-            libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1)
+apt_window=(alsa-utils libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+            libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1)
 wanted=("${apt_common[@]}")
 [ "$mode" = run ] && wanted+=("${apt_window[@]}")
 python3 -c 'import ensurepip, venv' 2>/dev/null || wanted+=(python3-venv)

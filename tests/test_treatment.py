@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,12 +13,15 @@ from console.core.access import Access, Refused
 from console.core.accounts import Accounts, Role
 from console.core.audit import AuditLog
 from console.core.ceilings import confirmation_text
+from console.core.pen_commands import MOTOR_FRESH_S
 from console.core.pen_steps import depth_target_um, rate_target_dhz
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import Store
-from drivers.link import LinkClosed
-from drivers.messages import Info
+from drivers.link import Link, LinkClosed, LinkState
+from drivers.messages import Button, Info, MsgType, Status
+from drivers.virtual.endpoints import wait_until
+from drivers.virtual.pen import VirtualPen
 
 INFO = Info(
     seq=0,
@@ -168,5 +172,114 @@ def test_a_step_up_past_the_zone_ceiling_is_clamped_and_said(store: Store) -> No
         assert treatment.depth_step_target(ceiling, +1, INFO) == ceiling
         assert said == [f"Depth clamped to the forehead ceiling, {ceiling / 1000:.2f} mm."]
         assert treatment.depth_step_target(ceiling + 200, -1, INFO) == ceiling + 150  # down
+    finally:
+        treatment.close()
+
+
+def _streaming(store: Store) -> tuple[Treatment, VirtualPen]:
+    treatment = Treatment(store)
+    link = Link("virtual://idle?telemetry_hz=500")
+    treatment.attach(link)
+    link.start()
+    assert link.wait_for_state(LinkState.STREAMING, 5)
+    pen = link.virtual_pen
+    assert pen is not None
+    return treatment, pen
+
+
+def _tick_until(treatment: Treatment, condition: Callable[[], bool]) -> bool:
+    def ticked() -> bool:
+        treatment.tick()
+        return condition()
+
+    return wait_until(ticked, 5)
+
+
+def test_f5_sends_stop_when_the_status_is_stale_even_if_it_said_stopped(store: Store) -> None:
+    """H-37: the pen started from its own button while the screen's status went stale."""
+    treatment, pen = _streaming(store)
+    try:
+        assert _tick_until(treatment, lambda: treatment.live.latest.rx_monotonic > 0)
+        latest = treatment.live.latest
+        assert not latest.has(Status.MOTOR_RUNNING)
+        assert not treatment.motor_may_be_running(now=latest.rx_monotonic)  # fresh, stopped
+        assert treatment.motor_may_be_running(now=latest.rx_monotonic + MOTOR_FRESH_S + 0.1)
+        pen.press(Button.RUN_STOP)  # the pen's own button; the console has not drained it
+        assert pen.motor_on
+        assert wait_until(
+            lambda: time.monotonic() - treatment.live.latest.rx_monotonic > MOTOR_FRESH_S, 5
+        )
+        assert treatment.toggle_motor().result(2).ok  # STOP, never START
+        assert wait_until(lambda: not pen.motor_on, 3)
+    finally:
+        treatment.close()
+
+
+def test_a_start_in_flight_makes_f5_a_stop_and_stop_never_starts(store: Store) -> None:
+    treatment, pen = _streaming(store)
+    try:
+        assert _tick_until(treatment, lambda: treatment.live.latest.rx_monotonic > 0)
+        assert treatment.stop_motor().result(2).ok  # stop on a stopped pen: still STOP
+        assert not pen.motor_on
+        assert treatment.start_motor().result(2).ok
+        assert wait_until(lambda: pen.motor_on, 3)
+        now = treatment.live.latest.rx_monotonic  # the drained status is fresh and "stopped"
+        assert not treatment.live.latest.has(Status.MOTOR_RUNNING)
+        assert treatment.motor_may_be_running(now=now)  # but a START is unconfirmed
+        assert treatment.toggle_motor().result(2).ok
+        assert wait_until(lambda: not pen.motor_on, 3)
+        assert _tick_until(
+            treatment,
+            lambda: (
+                time.monotonic() - treatment.live.latest.rx_monotonic < MOTOR_FRESH_S / 2
+                and not treatment.motor_may_be_running()
+            ),
+        )
+        assert treatment.toggle_motor().result(2).ok  # fresh and stopped: F5 starts
+        assert wait_until(lambda: pen.motor_on, 3)
+        assert _tick_until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
+        assert treatment.toggle_motor().result(2).ok  # running: F5 stops
+        assert wait_until(lambda: not pen.motor_on, 3)
+    finally:
+        treatment.close()
+
+
+def test_a_ceiling_override_ends_with_its_session_and_the_pen_gets_the_default_back(
+    store: Store,
+) -> None:
+    """H-05: the next patient never inherits an override."""
+    treatment = Treatment(store, plan=find_plan("Full face — PRP"))
+    link = Link("virtual://idle?telemetry_hz=200")
+    treatment.attach(link)
+    link.start()
+    try:
+        assert link.wait_for_state(LinkState.STREAMING, 5)
+        pen = link.virtual_pen
+        assert pen is not None
+        zones = treatment.zones
+
+        def limits() -> list[int]:
+            return [
+                c.argument
+                for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)
+                if c.argument is not None
+            ]
+
+        treatment.start_session("P-1", "Dr A")
+        zone = zones.status().active
+        assert zone is not None
+        default = zones.map.zone(zone).depth_max_um
+        deeper = default + 200
+        zones.override_ceiling(zone, deeper, confirmation_text(zones.map.zone(zone).label, deeper))
+        assert wait_until(lambda: limits()[-1:] == [deeper], 3)
+        treatment.end_session()
+        assert zones.ceilings.ceiling_um(zone) == default and not zones.status().overridden
+        assert wait_until(lambda: limits()[-1:] == [default], 3)  # the pen is lowered again
+
+        zones.override_ceiling(zone, deeper, confirmation_text(zones.map.zone(zone).label, deeper))
+        treatment.start_session("P-2", "Dr A")  # one made between patients does not carry
+        assert zones.ceilings.ceiling_um(zone) == default and not zones.status().overridden
+        assert wait_until(lambda: limits()[-1:] == [default], 3)
+        treatment.end_session()
     finally:
         treatment.close()

@@ -1,15 +1,26 @@
-"""`pen-console doctor`: can this machine open the console window? Names missing packages."""
+"""`pen-console doctor`: can this machine open the console window and sound its alarms?
+Names missing packages."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from console.core.syslibs import apt_command, missing_libraries, qt_files
+from console.core.syslibs import (
+    SOUND_APT,
+    SOUND_PLAYERS,
+    apt_command,
+    missing_libraries,
+    qt_files,
+    sound_player,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("doctor", help="check the system libraries the console window needs (Qt's)")
+    p = sub.add_parser(
+        "doctor",
+        help="check the console window's system libraries (Qt's) and the alarm sound player",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -18,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     files = qt_files()
     missing = missing_libraries(files)
     command = apt_command(missing)
+    player = sound_player()
     if args.json:
         print(
             json.dumps(
@@ -28,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
                         for m in missing
                     ],
                     "install": command,
+                    "sound_player": player,
                 }
             )
         )
@@ -42,4 +55,9 @@ def run(args: argparse.Namespace) -> int:
         if command:
             print(f"Install them with:\n    {command}")
         print("The command-line tools (record, sessions, db, backup, bundle) work without them.")
-    return 1 if missing or not files else 0
+    if player is None and not args.json:
+        print(
+            f"doctor: no alarm sound player ({' or '.join(SOUND_PLAYERS)}): alarms will be"
+            f" silent, visual only. Install one with:\n    sudo apt install {SOUND_APT}"
+        )
+    return 1 if missing or not files or player is None else 0

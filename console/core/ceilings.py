@@ -148,6 +148,17 @@ class CeilingController:
             self.send()
         return o
 
+    def clear_overrides(self) -> list[str]:
+        """Drop every override (H-05: an override is for one patient's session) and give
+        the pen the active zone's default ceiling again if it had an override. Returns the
+        zones that had one."""
+        cleared = list(self.overrides)
+        self.overrides.clear()
+        if self.tracker.active in cleared:
+            self.in_effect_um = None
+            self.send()
+        return cleared
+
     def status(self) -> ZoneStatus:
         t = self.tracker
         active = t.active

@@ -116,3 +116,14 @@ def _ldconfig_sonames() -> set[str] | None:
 def apt_command(missing: list[MissingLibrary]) -> str | None:
     packages = sorted({m.apt_package for m in missing if m.apt_package})
     return f"sudo apt install {' '.join(packages)}" if packages else None
+
+
+# The alarm sound goes through the OS's player (console/gui/sound.py): PySide6-Essentials
+# has no QtMultimedia. Without one, alarms are visual only (H-34).
+SOUND_PLAYERS = ("paplay", "aplay")
+SOUND_APT = "alsa-utils"  # aplay; scripts/bootstrap.sh installs it in `run` mode
+
+
+def sound_player() -> str | None:
+    """The first alarm sound player on PATH, or None."""
+    return next((p for p in SOUND_PLAYERS if shutil.which(p)), None)

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Callable
-from concurrent.futures import Future
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from console.core.access import Access, Refused
+from console.core.access import Access
 from console.core.alarms import Alarm, AlarmModel, Condition
 from console.core.cartridge_gate import CartridgeGate
 from console.core.clinic_ceilings import checked_map
@@ -32,9 +31,9 @@ from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
-from console.core.pen_steps import depth_target_um, rate_target_dhz
-from console.core.plan_run import PlanRun, StartRefused
-from console.core.procedure import StepState, missing_words
+from console.core.pen_commands import PenCommands, take_all
+from console.core.plan_run import PlanRun
+from console.core.procedure import StepState
 from console.core.recorder import Recorder
 from console.core.records import start_session
 from console.core.roles import Action, User
@@ -42,7 +41,7 @@ from console.core.series import TooSoon, record_too_soon, too_soon
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import EventKind, Store
-from drivers.link import CommandResult, Link, LinkClosed, LinkState, StateChange
+from drivers.link import Link, LinkState, StateChange
 from drivers.messages import Info, Status
 
 T = TypeVar("T")
@@ -50,24 +49,7 @@ T = TypeVar("T")
 DEFAULT_MAP = "face"
 
 
-def take_all(waiting: queue.SimpleQueue[T]) -> list[T]:
-    """Everything queued so far, oldest first, without waiting (the screen's side)."""
-    out: list[T] = []
-    while True:
-        try:
-            out.append(waiting.get_nowait())
-        except queue.Empty:
-            return out
-
-
-def failed(error: Exception) -> Future[CommandResult]:
-    """A command that never left: its future already holds the reason."""
-    future: Future[CommandResult] = Future()
-    future.set_exception(error)
-    return future
-
-
-class Treatment:
+class Treatment(PenCommands):
     """The session, the plan and its zones, the ceilings, the alarms and the recorder.
 
     `watch=True` (the live window) adds the live model and the alarm monitor, and the
@@ -123,6 +105,7 @@ class Treatment:
         self.plan_run.record = self._record_step
         self.plan_run.on_notice.append(self._notice)
         self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
+        self._start_in_flight = False  # a START sent, not yet seen running nor refused
         self.depth_note = ""  # why the last depth press went less far (clamped or held)
         if watch:
             self._watch()
@@ -222,63 +205,6 @@ class Treatment:
 
     # ------------------------------------------------------------ commands
 
-    def _command(
-        self, send: Callable[[Link, Info], Future[CommandResult]]
-    ) -> Future[CommandResult]:
-        """`send` on a streaming link with the pen's ranges, when the user may operate the
-        pen; else a future holding why not."""
-        link, info = self.link, self.info
-        if link is None:
-            return failed(LinkClosed("no pen is connected: connect one first"))
-        if info is None or link.state is not LinkState.STREAMING:
-            return failed(LinkClosed(f"the pen link is {link.state}; wait until it is connected"))
-        try:
-            self._require(Action.OPERATE_PEN, "pen")
-        except Refused as refused:
-            return failed(refused)
-        return send(link, info)
-
-    def step_depth(self, steps: int) -> Future[CommandResult]:
-        """Move the set depth by whole steps of the pen's own size (from INFO), never up
-        past the active zone's ceiling: a press that would is clamped, and said so."""
-        depth_um, self.depth_note = self.live.latest.depth_set_um, ""
-        return self._command(
-            lambda link, info: link.set_depth(self.depth_step_target(depth_um, steps, info))
-        )
-
-    def depth_step_target(self, depth_um: int, steps: int, info: Info) -> int:
-        """The depth a step asks for: the pen's range, then the active zone's ceiling."""
-        target = depth_target_um(depth_um, steps, info)
-        cap = self.plan_run.depth_cap_um()  # deeper needs the anaesthetic steps done
-        if cap is not None and target > cap and steps > 0:
-            target = max(cap - cap % info.depth_step_um, info.depth_min_um)
-            missing = missing_words(self.plan_run.procedure.missing_for_depth())
-            self.depth_note = f"Depth held at {cap / 1000:.2f} mm until done: {missing}."
-        ceiling = self.zones.ceilings.ceiling_um()
-        if ceiling is not None and target > ceiling and steps > 0:
-            zone = self.zones.tracker.active
-            label = self.zones.map.zone(zone).label.lower() if zone else "zone"
-            target = max(ceiling - ceiling % info.depth_step_um, info.depth_min_um)
-            self.depth_note = f"Depth clamped to the {label} ceiling, {ceiling / 1000:.2f} mm."
-        if self.depth_note:
-            self._notice(self.depth_note)
-        return target
-
-    def step_rate(self, steps: int) -> Future[CommandResult]:
-        rate_dhz = self.live.latest.rate_dhz
-        return self._command(
-            lambda link, info: link.set_rate(rate_target_dhz(rate_dhz, steps, info))
-        )
-
-    def toggle_motor(self) -> Future[CommandResult]:
-        running = self.live.latest.has(Status.MOTOR_RUNNING)
-        if not running and self.cartridge.refusal is not None:  # single use: no needling
-            return failed(Refused(self.cartridge.refusal, Action.OPERATE_PEN))
-        refusal = None if running else self.plan_run.start_refusal()
-        if refusal is not None:  # Start before the required steps: refused, with why
-            return failed(StartRefused(refusal))
-        return self._command(lambda link, _: link.motor(not running))
-
     def record_lot(self, product: Product, override_reason: str | None = None) -> list[Finding]:
         """A product used in this session (console/core/cartridge_gate.py)."""
         if self.access is None or self.session is None or self.store is None:
@@ -287,9 +213,6 @@ class Treatment:
         return self.cartridge.record(
             self.access, self.session, patient, product, date.today(), override_reason
         )
-
-    def clear_fault(self) -> Future[CommandResult]:
-        return self._command(lambda link, _: link.clear_fault())
 
     # ------------------------------------------------------------ the plan's steps
 
@@ -342,6 +265,8 @@ class Treatment:
         # The plan's first zone is in force before the session opens, so its very first
         # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
+        if self.zones.ceilings.clear_overrides():  # and no override from before it (H-05)
+            self._notice("Ceiling overrides made outside a session were cleared.")
         self.cartridge.reset()  # and with the single-use gate open
         self.zones.start()
         # With accounts, the session's practitioner is the signed-in user (records' rule).
@@ -367,6 +292,7 @@ class Treatment:
             for hook in self.after_session_end:
                 hook(session)
         self.session = None
+        self.zones.ceilings.clear_overrides()  # never carried to the next patient (H-05)
         self.live.end_session()
         if session is not None:  # the next patient starts gated again, with sound
             self.plan_run.reset()

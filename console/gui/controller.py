@@ -187,7 +187,7 @@ class PenController(QObject):
     def override_start(self, confirmation: str) -> None:
         """Confirmed by the operator: recorded, then Start is sent."""
         self.treatment.override_start(confirmation)
-        self.toggle_motor()
+        self._send("motor", self.treatment.start_motor())  # a Start, never the toggle
 
     # ------------------------------------------------------------ display tick
 

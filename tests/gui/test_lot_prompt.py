@@ -36,7 +36,7 @@ def test_a_reused_cartridge_closes_the_gate_until_a_new_one(
         treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-1", "S-1"))
     alarm = next(a for a in controller.alarms.active() if a.condition is Condition.CARTRIDGE_REUSED)
     assert alarm.priority is Priority.HIGH
-    refused = treatment.toggle_motor()
+    refused = treatment.start_motor()
     assert isinstance(refused.exception(timeout=1), Refused)
     assert "single use" in str(refused.exception())
     treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-2", "S-1"))  # a new cartridge

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,4 +57,28 @@ def test_doctor_on_this_machine_agrees_with_ldd() -> None:
     )
     report = json.loads(done.stdout)
     assert report["qt_found"] is True
-    assert done.returncode == (1 if report["missing"] else 0)
+    assert done.returncode == (1 if report["missing"] or report["sound_player"] is None else 0)
+
+
+def _doctor(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", "doctor", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": str(path)},
+    )
+
+
+def test_doctor_names_a_missing_alarm_sound_player(tmp_path: Path) -> None:
+    """H-34: with no aplay or paplay on PATH the alarms would be silent; doctor says so."""
+    done = _doctor(tmp_path)
+    assert done.returncode == 1
+    assert "no alarm sound player (paplay or aplay)" in done.stdout
+    assert "sudo apt install alsa-utils" in done.stdout
+    assert json.loads(_doctor(tmp_path, "--json").stdout)["sound_player"] is None
+    aplay = tmp_path / "aplay"
+    aplay.write_text("#!/bin/sh\n")
+    aplay.chmod(0o755)
+    assert json.loads(_doctor(tmp_path, "--json").stdout)["sound_player"] == "aplay"
+    assert "sound player" not in _doctor(tmp_path).stdout

@@ -100,14 +100,14 @@ def test_start_is_refused_until_the_steps_then_an_override_is_recorded(store: St
         pen = treatment.link.virtual_pen  # type: ignore[union-attr]
         treatment.mark_step("consent")  # before the session: held, then recorded
         session = treatment.start_session("P-GATE", "Dr Gate")
-        refused = treatment.toggle_motor()
+        refused = treatment.start_motor()
         with pytest.raises(StartRefused, match="anaesthetic removed"):
             refused.result(1)
         assert not pen.motor_on
         words = treatment.plan_run.override_confirmation()
         assert words is not None and "consent" not in words
         treatment.override_start(words)
-        assert treatment.toggle_motor().result(2).ok
+        assert treatment.start_motor().result(2).ok
         assert wait_until(lambda: pen.motor_on, 3)
         treatment.end_session()
         assert treatment.recorder is not None and treatment.recorder.flush()
@@ -199,7 +199,7 @@ def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
         for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
             treatment.mark_step(step)
         first = treatment.start_session("P-ONE", "Dr One")
-        assert treatment.toggle_motor().result(2).ok
+        assert treatment.start_motor().result(2).ok
         assert wait_until(lambda: pen.motor_on, 3)
         assert _until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
         assert treatment.toggle_motor().result(2).ok
@@ -213,11 +213,11 @@ def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
         assert all(not s.done for s in treatment.plan_run.procedure.states)
         second = treatment.start_session("P-TWO", "Dr One")
         with pytest.raises(StartRefused, match="consent confirmed"):
-            treatment.toggle_motor().result(1)
+            treatment.start_motor().result(1)
         assert not pen.motor_on
         for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
             treatment.mark_step(step)
-        assert treatment.toggle_motor().result(2).ok
+        assert treatment.start_motor().result(2).ok
         assert wait_until(lambda: pen.motor_on, 3)
         treatment.end_session()
         assert treatment.recorder is not None and treatment.recorder.flush()
