@@ -116,3 +116,29 @@ def test_no_module_grows_past_about_400_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > ABOUT_400_LINES
     }
     assert long == {}, f"split these: {long}"
+
+
+def test_mypy_strict_passes_on_drivers_core_and_store(tmp_path: Path) -> None:
+    """`mypy --strict` over the files pyproject.toml names (drivers, console/core,
+    console/store): the Qt-free rooms stay fully typed. A scratch cache keeps it honest."""
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy-cache")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=140,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Success: no issues found" in out.stdout, out.stdout
+
+
+def test_the_store_owns_all_sql() -> None:
+    """No module outside console/store reaches for a connection (issue 9's grep)."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in (ROOT / "console").rglob("*.py")
+        if "store" not in p.relative_to(ROOT / "console").parts[:1]
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "conn.execute" in line or ".conn " in line or line.rstrip().endswith(".conn")
+    ]
+    assert offenders == []
