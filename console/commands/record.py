@@ -39,7 +39,7 @@ from console.core.series import record_too_soon, too_soon
 from console.core.treatment import Treatment
 from console.core.zones import Plan, find_plan
 from console.store import Store, StoreError, spill
-from drivers.link import Link, LinkState
+from drivers.link import Link, LinkState, StateChange
 from drivers.transport import find_pens
 
 
@@ -198,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
     for problem in treatment.ceiling_problems:
         print(f"record: ALARM: {problem}", file=sys.stderr)
     link = Link(port)
+    last_word = _LastWord()
+    link.subscribe(last_word)  # what the link said last: a bad URL, an absent port
     treatment.attach(link)
     recorder = treatment.recorder
     assert recorder is not None  # a store was given
@@ -209,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         if not link.wait_for_state(LinkState.STREAMING, min(args.seconds, 10)):
-            print(f"record: the pen on {port} did not answer ({link.state})", file=sys.stderr)
+            said = last_word.message or f"the pen on {port} did not answer"
+            print(f"record: {said} ({link.state})", file=sys.stderr)
             return 3 if link.state is LinkState.INCOMPATIBLE else 2
         if args.telemetry_hz:
             try:
@@ -357,3 +360,12 @@ def _record_products(args: argparse.Namespace, access: Access, session: str) -> 
         record_product(access, session, args.patient, product, date.today(), args.override_reason)
     if args.too_soon is not None:  # found before the session started
         record_too_soon(access, session, args.too_soon, args.too_soon_reason or "")
+
+
+class _LastWord:
+    """Keeps the link's last state message, for the one sentence `record` ends with."""
+
+    message = ""
+
+    def on_state(self, change: StateChange) -> None:
+        self.message = change.message

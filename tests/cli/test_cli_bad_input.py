@@ -52,6 +52,23 @@ def test_record_refuses_bad_values_before_touching_anything(
     assert _session_count(demo_db) == before
 
 
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("virtual://nosuch", "nosuch"),
+        ("virtual://treatment?telemetry_hz=abc", "telemetry_hz"),
+        ("virtual://treatment?colour=red", "colour"),
+    ],
+)
+def test_record_names_a_bad_pen_url(cli: Cli, demo_db: Path, url: str, named: str) -> None:
+    before = _session_count(demo_db)
+    bad = cli("record", "--port", url, "--seconds", "2", "--db", demo_db)
+    assert bad.code == 2
+    sentence = bad.one_sentence()
+    assert named in sentence and "did not answer" not in sentence
+    assert _session_count(demo_db) == before
+
+
 MISSING = [
     ("sessions",),
     ("zones", "list"),
