@@ -67,7 +67,8 @@ def test_link_lost_greys_the_numbers_and_bands_the_plot(qtbot, window, pty_pen) 
     qtbot.waitUntil(lambda: region.getRegion()[0] < lo - 0.5, timeout=3000)  # it grows
     server.replug()
     qtbot.waitUntil(lambda: c.live.current(), timeout=8000)
-    assert c.live.outages[-1].end_t is not None  # closed: a gap of its true length
+    # Closed by the first sample drained after the reconnect: a gap of its true length.
+    qtbot.waitUntil(lambda: c.live.outages[-1].end_t is not None, timeout=3000)
     # The readouts follow at their own 10 Hz (every sixth display tick).
     qtbot.waitUntil(lambda: window.readouts.depth_set.value.text() != "—", timeout=2000)
 
