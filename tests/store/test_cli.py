@@ -122,7 +122,7 @@ def test_bad_port_and_bad_session_are_explained(tmp_path: Path) -> None:
     db = _new_db(tmp_path / "bad.db")
     rec = _run("record", "--port", str(tmp_path / "no-such-tty"), "--seconds", "1", "--db", str(db))
     assert rec.returncode == 2 and "Traceback" not in rec.stderr
-    assert "did not answer" in rec.stderr
+    assert "cannot open" in rec.stderr and "no-such-tty" in rec.stderr  # the link's own words
     nobody = _run("record", "--port", PEN, "--seconds", "1", "--db", str(db), "--patient", " ")
     assert nobody.returncode == 2 and "patient's code" in nobody.stderr
     assert "Traceback" not in nobody.stderr
