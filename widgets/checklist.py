@@ -3,12 +3,15 @@ on a done step asks before taking it back, and a running timer is a large countd
 
 Each line is a button at least 48 px tall (>= 44 px targets) reading its state: done
 (with the time and who), the current step, the next, and those later. A step that asks
-for a lot (the PRP kit, the anaesthetic tube) asks for it when touched. The widget is
-handed a small model (the live controller); it holds no rules and never the store.
+for a lot (the PRP kit, the anaesthetic tube) asks for it when touched. A step with a screen
+of its own (the consent, the aftercare sheet) opens that screen instead: its owner puts
+the opener in `screens`, by step kind, and the screen ticks the step when completed. The
+widget is handed a small model (the live controller); it holds no rules and never the store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import Qt
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.plan_steps import StepRow, mm_ss
+from console.core.plan_steps import StepKind, StepRow, mm_ss
 from widgets.lines_label import LinesLabel
 
 ROW_PX = 48
@@ -86,6 +89,7 @@ class Checklist(QWidget):
         self.footnote.setObjectName("stepFootnote")
         layout.addWidget(self.footnote)
         self.buttons: dict[str, QPushButton] = {}
+        self.screens: dict[StepKind, Callable[[StepRow], None]] = {}
         self.pending_dialog: QMessageBox | QInputDialog | None = None  # for tests
         self.rows: list[StepRow] = []
         self.refresh()
@@ -138,6 +142,8 @@ class Checklist(QWidget):
             if row.status == "done":
                 if self.confirm_undo(row):
                     self.model.undo_step(step)
+            elif row.kind in self.screens:
+                self.screens[row.kind](row)  # it ticks the step when it is completed
             else:
                 question = self.model.step_question(step)  # e.g. the dwell cut short
                 if question is not None and not self.confirm_early(row, question):

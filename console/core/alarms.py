@@ -37,6 +37,8 @@ class Condition(enum.StrEnum):
     CEILINGS_TAMPERED = "ceilings_tampered"
     CARTRIDGE_REUSED = "cartridge_reused"  # single use: seen on another patient
     PRODUCT_EXPIRED = "product_expired"
+    CARTRIDGE_NO_LOT = "cartridge_no_lot"  # inserted, its lot not entered yet
+    SINGLE_USE_STOP = "single_use_stop"  # the console stopped a start from the pen's button
     # the procedure (issue 11)
     STEP_TIMER_DONE = "step_timer_done"
     STARTED_BEFORE_STEPS = "started_before_steps"
@@ -56,6 +58,8 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.MOTOR_NO_SESSION: Priority.MEDIUM,
     Condition.CARTRIDGE_REUSED: Priority.HIGH,
     Condition.PRODUCT_EXPIRED: Priority.MEDIUM,
+    Condition.CARTRIDGE_NO_LOT: Priority.MEDIUM,
+    Condition.SINGLE_USE_STOP: Priority.HIGH,
     Condition.LINK_QUALITY: Priority.LOW,
     Condition.STEP_TIMER_DONE: Priority.LOW,
     Condition.STARTED_BEFORE_STEPS: Priority.MEDIUM,
@@ -74,6 +78,8 @@ TITLES: dict[Condition, str] = {
     Condition.MOTOR_NO_SESSION: "PEN RUNNING, NOT RECORDING",
     Condition.CARTRIDGE_REUSED: "CARTRIDGE ALREADY USED: NEEDLING REFUSED",
     Condition.PRODUCT_EXPIRED: "Product expired",
+    Condition.CARTRIDGE_NO_LOT: "Cartridge lot not entered",
+    Condition.SINGLE_USE_STOP: "MOTOR STOPPED: CARTRIDGE REFUSED",
     Condition.STEP_TIMER_DONE: "Timer complete",
     Condition.STARTED_BEFORE_STEPS: "STARTED BEFORE THE STEPS",
 }

@@ -4,12 +4,23 @@ Recording a product goes through console/core/lots.py. A cartridge already used 
 another patient raises the HIGH alarm CARTRIDGE_REUSED and closes the gate: the
 console refuses to start the motor until a new cartridge's lot is recorded, or a
 supervisor overrides with a reason. An expired product raises the MEDIUM alarm
-PRODUCT_EXPIRED. Qt-free; the treatment owns one gate.
+PRODUCT_EXPIRED.
+
+A cartridge inserted during a session with no lot entered yet is "unlotted" until a
+cartridge lot is recorded. The clinic's rule (resources/cartridge_lots.json) decides
+what that means: by default a MEDIUM alarm, CARTRIDGE_NO_LOT, while the lot prompt keeps
+asking; with `require_lot` the gate is closed exactly as for a reused cartridge.
+
+While the gate is closed the pen's own run button cannot needle either: the treatment's
+tick stops a motor the pen reports running and raises the HIGH alarm SINGLE_USE_STOP
+saying why (console/core/pen_commands.py). Qt-free; the treatment owns one gate.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 from console.core.access import Access
 from console.core.alarms import AlarmModel, Condition
@@ -21,12 +32,48 @@ from console.core.lots import (
     SingleUseRefused,
     record_product,
 )
+from resources import RESOURCES_DIR
+
+LOT_RULE = RESOURCES_DIR / "cartridge_lots.json"
+
+
+def lot_required(path: Path = LOT_RULE) -> bool:
+    """The clinic's setting; a missing or unreadable file means the default (warn)."""
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("require_lot", False))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+NO_LOT_WORDS = "cartridge inserted with no lot entered: type or scan its lot"
 
 
 class CartridgeGate:
-    def __init__(self, alarms: AlarmModel) -> None:
+    def __init__(self, alarms: AlarmModel, require_lot: bool | None = None) -> None:
         self.alarms = alarms
-        self.refusal: str | None = None  # why needling is refused, while it is
+        self.require_lot = lot_required() if require_lot is None else require_lot
+        self.refusal: str | None = None  # a reused cartridge: why needling is refused
+        self.lot_missing = False  # a cartridge inserted this session, its lot not entered
+
+    def blocking(self) -> str | None:
+        """Why needling is refused now (a reused cartridge, or an unlotted one where the
+        clinic requires lots); None while it may go on."""
+        if self.refusal is not None:
+            return self.refusal
+        if self.lot_missing and self.require_lot:
+            return f"{NO_LOT_WORDS} (this clinic requires cartridge lots)"
+        return None
+
+    def inserted(self) -> None:
+        """The pen reported a cartridge inserted during a session: ask for its lot."""
+        self.lot_missing = True
+        self.alarms.set(Condition.CARTRIDGE_NO_LOT, True, NO_LOT_WORDS)
+
+    def stopped_pen(self, why: str) -> None:
+        """The console stopped a motor started while the gate was closed: the HIGH alarm,
+        raised anew (it sounds again even if an earlier stop was acknowledged)."""
+        self.alarms.set(Condition.SINGLE_USE_STOP, False)
+        self.alarms.set(Condition.SINGLE_USE_STOP, True, f"motor stopped: {why}")
 
     def record(
         self,
@@ -45,11 +92,16 @@ class CartridgeGate:
             )
         except SingleUseRefused as refused:
             self.refusal = str(refused)
+            self.lot_missing = False  # a lot was entered; it is the reuse that refuses
+            self.alarms.set(Condition.CARTRIDGE_NO_LOT, False)
             self.alarms.set(Condition.CARTRIDGE_REUSED, True, f"lot {product.lot}")
             raise
         if product.kind is ProductKind.CARTRIDGE:  # a new cartridge, or an override
             self.refusal = None
-            self.alarms.set(Condition.CARTRIDGE_REUSED, False)
+            self.lot_missing = False
+            for condition in (Condition.CARTRIDGE_REUSED, Condition.CARTRIDGE_NO_LOT):
+                self.alarms.set(condition, False)
+            self.alarms.set(Condition.SINGLE_USE_STOP, False)
         expired = [f for f in findings if f.kind is FindingKind.EXPIRED]
         if expired:
             self.alarms.set(Condition.PRODUCT_EXPIRED, True, expired[0].sentence)
@@ -58,5 +110,11 @@ class CartridgeGate:
     def reset(self) -> None:
         """A new session starts with the gate open and no product alarms."""
         self.refusal = None
-        for condition in (Condition.CARTRIDGE_REUSED, Condition.PRODUCT_EXPIRED):
+        self.lot_missing = False
+        for condition in (
+            Condition.CARTRIDGE_REUSED,
+            Condition.PRODUCT_EXPIRED,
+            Condition.CARTRIDGE_NO_LOT,
+            Condition.SINGLE_USE_STOP,
+        ):
             self.alarms.set(condition, False)

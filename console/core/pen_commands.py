@@ -1,6 +1,8 @@
 """The pen commands of a treatment: depth and rate steps within the pen's range, the
 active zone's ceiling and the plan's anaesthesia rule; a Stop that always stops (H-37);
-a Start through the single-use gate and the plan's steps. `Treatment` has these through
+a Start through the single-use gate and the plan's steps; and the gate held against the
+pen's own run button (H-13): a motor the pen reports running while the gate is closed is
+stopped, with the HIGH alarm saying why. `Treatment` has these through
 `PenCommands`; the state they read (link, live model, plan run, zones, cartridge gate)
 is the treatment's. Qt-free.
 """
@@ -27,6 +29,8 @@ from drivers.messages import Info, Status
 T = TypeVar("T")
 
 MOTOR_FRESH_S = 0.5  # an older status cannot say the motor is stopped (H-37)
+RUN_BUTTON_RECENT_S = 1.0  # a start this soon after the run button press was that press
+GATE_STOP_REPEAT_S = 0.25  # a STOP the pen has not yet obeyed is sent again after this
 
 
 def take_all(waiting: queue.SimpleQueue[T]) -> list[T]:
@@ -56,6 +60,8 @@ class PenCommands:
     cartridge: CartridgeGate
     depth_note: str
     _start_in_flight: bool
+    _gate_stop_s: float = float("-inf")  # when the gate last stopped the pen
+    _run_button_s: float = float("-inf")  # when the pen last reported its run/stop button
 
     @property
     def info(self) -> Info | None:
@@ -150,8 +156,9 @@ class PenCommands:
 
     def start_motor(self) -> Future[CommandResult]:
         """Motor on, through the single-use gate and the plan's steps."""
-        if self.cartridge.refusal is not None:  # single use: no needling
-            return failed(Refused(self.cartridge.refusal, Action.OPERATE_PEN))
+        blocked = self.cartridge.blocking()
+        if blocked is not None:  # single use: no needling
+            return failed(Refused(blocked, Action.OPERATE_PEN))
         refusal = self.plan_run.start_refusal()
         if refusal is not None:  # Start before the required steps: refused, with why
             return failed(StartRefused(refusal))
@@ -164,6 +171,23 @@ class PenCommands:
         """A refused or failed START leaves nothing in flight (link thread; one bool)."""
         if future.cancelled() or future.exception() is not None or not future.result().ok:
             self._start_in_flight = False
+
+    def hold_gate(self, motor_running: bool, pressed: bool, now: float | None = None) -> bool:
+        """While the single-use gate is closed, a running motor (the pen's own run button,
+        which the console cannot refuse) is stopped and the HIGH alarm says why. Called on
+        each tick; True when a STOP was sent now."""
+        why = self.cartridge.blocking()
+        now = time.monotonic() if now is None else now
+        if pressed:  # the event may come a tick before the status that says "running"
+            self._run_button_s = now
+        if why is None or not motor_running or now - self._gate_stop_s < GATE_STOP_REPEAT_S:
+            return False
+        self._gate_stop_s = now
+        self.stop_motor()
+        by_button = now - self._run_button_s <= RUN_BUTTON_RECENT_S
+        how = "the pen's own run/stop button started it" if by_button else "it was running"
+        self.cartridge.stopped_pen(f"{how}, and {why}")
+        return True
 
     def clear_fault(self) -> Future[CommandResult]:
         return self._command(lambda link, _: link.clear_fault())

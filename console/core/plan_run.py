@@ -114,9 +114,15 @@ class PlanRun:
 
     # ------------------------------------------------------------ steps
 
-    def mark_done(self, step: str, user: str | None, lot: str | None = None) -> StepState:
+    def mark_done(
+        self,
+        step: str,
+        user: str | None,
+        lot: str | None = None,
+        how: dict[str, Any] | None = None,
+    ) -> StepState:
         self.sync_plan()
-        state = self.procedure.mark_done(step, user, lot)
+        state = self.procedure.mark_done(step, user, lot, how)
         self._reapply_if_held()
         return state
 

@@ -97,6 +97,7 @@ class StepRow:
     notes: str
     countdown_s: float | None  # a running timer's seconds left
     timer_label: str
+    kind: StepKind = StepKind.OTHER
 
 
 def parse_step(data: dict[str, Any]) -> StepSpec:

@@ -21,6 +21,9 @@ from typing import Any
 from console.core.plan_steps import ANAESTHESIA_KINDS, StepKind, StepRow, StepSpec, mm_ss
 from console.store.rows import EventKind, utc_now
 
+# Steps the live window ticks through a screen of their own (console/core/record_steps.py).
+SCREEN_KINDS = frozenset({StepKind.CONSENT, StepKind.AFTERCARE})
+
 StepEventHook = Callable[[EventKind, dict[str, Any]], None]
 
 
@@ -154,13 +157,23 @@ class Procedure:
                     s.spec.notes,
                     left if left is not None and not s.timer_ended else None,
                     s.spec.timer_label or s.spec.label,
+                    s.spec.kind,
                 )
             )
         return out
 
     # ------------------------------------------------------------ acting
 
-    def mark_done(self, step: str, user: str | None, lot: str | None = None) -> StepState:
+    def mark_done(
+        self,
+        step: str,
+        user: str | None,
+        lot: str | None = None,
+        how: dict[str, Any] | None = None,
+    ) -> StepState:
+        """`how` is what the step's own screen recorded (the consent signed, the aftercare
+        sheet saved); without it a consent or aftercare step is recorded as "declared"
+        (a headless `record --done`, where the operator says it was done on paper)."""
         s = self.state(step)
         if s.done:
             raise StepError(f"“{s.spec.label}” is already done")
@@ -169,6 +182,10 @@ class Procedure:
         data: dict[str, Any] = {**self._row(s), "user": user}
         if s.lot:
             data["lot"] = s.lot
+        if how is not None:
+            data.update(how)
+        elif s.spec.kind in SCREEN_KINDS:
+            data[s.spec.kind.value] = "declared"
         if s.spec.timer_s is not None:
             s.timer_started_s, s.timer_ended = self._clock(), False
             data["timer_s"] = s.spec.timer_s

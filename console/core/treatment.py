@@ -33,7 +33,7 @@ from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
 from console.core.pen_commands import PenCommands, take_all
 from console.core.plan_run import PlanRun
-from console.core.procedure import StepState
+from console.core.record_steps import RecordSteps
 from console.core.recorder import Recorder
 from console.core.records import start_session
 from console.core.roles import Action, User
@@ -42,14 +42,14 @@ from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import EventKind, Store
 from drivers.link import Link, LinkState, StateChange
-from drivers.messages import Info, Status
+from drivers.messages import Button, EventCode, Info, Status
 
 T = TypeVar("T")
 
 DEFAULT_MAP = "face"
 
 
-class Treatment(PenCommands):
+class Treatment(PenCommands, RecordSteps):
     """The session, the plan and its zones, the ceilings, the alarms and the recorder.
 
     `watch=True` (the live window) adds the live model and the alarm monitor, and the
@@ -216,16 +216,6 @@ class Treatment(PenCommands):
 
     # ------------------------------------------------------------ the plan's steps
 
-    def mark_step(self, step: str, lot: str | None = None) -> StepState:
-        """One touch: the step done now, by the signed-in user (StepError if it cannot)."""
-        self._require(Action.RECORD_SESSION, f"step:{step}")
-        return self.plan_run.mark_done(step, self.user, lot)
-
-    def undo_step(self, step: str) -> StepState:
-        """Taken back (the window asks first); the record keeps both events."""
-        self._require(Action.RECORD_SESSION, f"step:{step}")
-        return self.plan_run.undo(step, self.user)
-
     def override_start(self, confirmation: str) -> None:
         """Start allowed with required steps missing: confirmed, recorded and audited."""
         self._require(Action.OPERATE_PEN, "procedure")
@@ -339,5 +329,13 @@ class Treatment(PenCommands):
         discards = stats.discarded.get("total", 0) if stats else 0
         recording = self.session is not None
         self.monitor.update(drained, self.state, self.live.latest, discards, recording)
-        self.plan_run.tick(self.alarms, self.live.latest.has(Status.MOTOR_RUNNING))
+        running = self.live.latest.has(Status.MOTOR_RUNNING)
+        if recording and any(e.code == EventCode.CARTRIDGE_INSERTED for e in drained.events):
+            self.cartridge.inserted()  # its lot is asked for (the live window's prompt)
+        pressed = any(
+            e.code in (EventCode.BUTTON_SHORT, EventCode.BUTTON_LONG) and e.arg == Button.RUN_STOP
+            for e in drained.events
+        )
+        self.hold_gate(running, pressed)
+        self.plan_run.tick(self.alarms, running)
         return drained

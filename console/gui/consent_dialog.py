@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.core.consent import ConsentError, ConsentForm, Question
+from console.core.consent import ConsentForm, Question
 from widgets.signature_pad import SignaturePad, signature_png
 
 ANSWERED_STYLE = "QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }"
@@ -142,7 +142,7 @@ class ConsentDialog(QDialog):
     def _on_save(self) -> None:
         try:
             self._save(signature_png(self.form.signature))
-        except (ConsentError, PermissionError) as exc:
+        except (ValueError, PermissionError) as exc:  # ConsentError, StepError: one sentence
             self.status.setText(str(exc))
             return
         self.accept()

@@ -13,10 +13,14 @@ from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.core.aftercare import AftercareSheet, aftercare_sheet
 from console.core.alarms import AlarmModel
+from console.core.consent import ConsentForm
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.plan_steps import StepRow
+from console.core.procedure import StepError
+from console.core.record_steps import AftercareHow
 from console.core.roles import User
 from console.core.series import TooSoon
 from console.core.treatment import Treatment, take_all
@@ -168,6 +172,28 @@ class PenController(QObject):
 
     def undo_step(self, step: str) -> None:
         self.treatment.undo_step(step)
+
+    def consent_form(self) -> ConsentForm:
+        return self.treatment.consent_form()
+
+    def complete_consent(self, form: ConsentForm, signature_png: bytes) -> None:
+        self.treatment.complete_consent(form, signature_png)
+
+    def give_aftercare(self, how: AftercareHow, detail: str) -> None:
+        self.treatment.give_aftercare(how, detail)
+
+    def aftercare_sheet(self) -> AftercareSheet:
+        """The sheet of the open session (StepError without one)."""
+        store, session = self.treatment.store, self.treatment.session
+        if store is None or session is None:
+            raise StepError("start the session first: the aftercare sheet is the patient's")
+        return aftercare_sheet(store, session)
+
+    def patient_code(self) -> str:
+        store, session = self.treatment.store, self.treatment.session
+        if store is None or session is None:
+            return ""
+        return str(store.session(session)["patient_code"] or "")
 
     def step_question(self, step: str) -> str | None:
         """What to ask before marking `step` (the anaesthetic dwell cut short), if anything."""

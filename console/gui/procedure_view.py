@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QComboBox, QMessageBox, QTabWidget
 
 from console.core.plan_run import StartRefused
+from console.gui.step_screens import StepScreens
 from widgets.checklist import ROW_PX, Checklist, countdown_words
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class ProcedureView:
         self.controller: PenController = window.controller
         self.tabs = tabs
         self.checklist = Checklist(self.controller)
+        self.screens = StepScreens(self.controller, self.checklist, window)  # consent, aftercare
         # The plan's depth presets ("light", "deep"), above the steps.
         self.preset_choice = QComboBox()
         self.preset_choice.setMinimumHeight(ROW_PX)
