@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from consent_support import sign_consent
 
 from console.core.alarms import Condition
 from console.core.export import session_record, write_csv
@@ -98,8 +99,9 @@ def test_start_is_refused_until_the_steps_then_an_override_is_recorded(store: St
     treatment = _connected(store, FULL_FACE)
     try:
         pen = treatment.link.virtual_pen  # type: ignore[union-attr]
-        treatment.mark_step("consent")  # before the session: held, then recorded
+        treatment.mark_step("cleanse")  # before the session: held, then recorded
         session = treatment.start_session("P-GATE", "Dr Gate")
+        sign_consent(treatment)  # the consent belongs to the session: ticked once saved
         refused = treatment.start_motor()
         with pytest.raises(StartRefused, match="anaesthetic removed"):
             refused.result(1)
@@ -113,6 +115,7 @@ def test_start_is_refused_until_the_steps_then_an_override_is_recorded(store: St
         assert treatment.recorder is not None and treatment.recorder.flush()
         kinds = [(e["kind"], e["data"].get("step")) for e in store.events(session)]
         assert (EventKind.STEP_DONE, "consent") in kinds
+        assert (EventKind.STEP_DONE, "cleanse") in kinds
         assert (EventKind.START_OVERRIDE, None) in kinds
         audit = store.conn.execute(
             "SELECT action FROM audit_log WHERE action = 'procedure.start_override'"
@@ -196,9 +199,10 @@ def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
     treatment = _connected(store, FULL_FACE)
     try:
         pen = treatment.link.virtual_pen  # type: ignore[union-attr]
-        for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
-            treatment.mark_step(step)
         first = treatment.start_session("P-ONE", "Dr One")
+        sign_consent(treatment)
+        for step in ("cleanse", "anaesthetic", "anaesthetic_removed"):
+            treatment.mark_step(step)
         assert treatment.start_motor().result(2).ok
         assert wait_until(lambda: pen.motor_on, 3)
         assert _until(treatment, lambda: treatment.live.latest.has(Status.MOTOR_RUNNING))
@@ -215,7 +219,8 @@ def test_end_session_resets_the_steps_so_the_next_patient_is_gated_again(
         with pytest.raises(StartRefused, match="consent confirmed"):
             treatment.start_motor().result(1)
         assert not pen.motor_on
-        for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
+        sign_consent(treatment)
+        for step in ("cleanse", "anaesthetic", "anaesthetic_removed"):
             treatment.mark_step(step)
         assert treatment.start_motor().result(2).ok
         assert wait_until(lambda: pen.motor_on, 3)
