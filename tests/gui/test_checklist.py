@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from console.core.plan_run import StartRefused
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
+from console.store import EventKind
 from widgets.checklist import ROW_PX, countdown_words
 
 
@@ -19,6 +20,87 @@ def _choose_full_face(window: MainWindow) -> None:
     choice = window.zone_panel.plan_choice
     choice.setCurrentIndex(choice.findText("Full face — PRP"))
     window.procedure_view.refresh()
+
+
+def _sign(qtbot, pad: QWidget) -> None:
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(40, 80))
+    for x in range(50, 400, 25):
+        qtbot.mouseMove(pad, QPoint(x, 60 + (x // 25 % 3) * 20))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(400, 80))
+
+
+def _consent_on_screen(qtbot, window: MainWindow, yes: str = "") -> None:
+    """Touch the consent step, answer, confirm a yes, sign and save on its screen."""
+    checklist = window.procedure_view.checklist
+    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
+    dialog = window.procedure_view.screens.consent
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    for row in dialog.rows:
+        qtbot.mouseClick(row.yes if row.question.id == yes else row.no, Qt.MouseButton.LeftButton)
+        if row.question.id == yes:
+            row.confirm.setChecked(True)
+    _sign(qtbot, dialog.pad)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    window.procedure_view.refresh()
+
+
+def test_the_consent_step_opens_the_consent_screen_and_only_it_ticks_the_step(
+    qtbot, window: MainWindow, controller: PenController
+) -> None:
+    _choose_full_face(window)
+    checklist = window.procedure_view.checklist
+    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
+    assert window.procedure_view.screens.consent is None  # no session: said, not opened
+    assert "start the session first" in checklist.notes.text()
+    window.start_session("P-7", "Dr Lee")
+    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
+    dialog = window.procedure_view.screens.consent
+    assert dialog is not None and "P-7" in dialog.windowTitle()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.reject()  # cancelled: the step stays open
+    window.procedure_view.refresh()
+    assert controller.step_rows()[0].status == "current"
+    _consent_on_screen(qtbot, window, yes="pregnancy")
+    assert controller.step_rows()[0].status == "done"
+    assert "✓" in checklist.buttons["consent"].text()
+    session = controller.session
+    assert session is not None and controller.store is not None
+    (row,) = controller.store.media.consents(session)
+    assert row.signature_png.startswith(b"\x89PNG") and "pregnancy" in row.answers
+    window.end_session(confirmed=True)
+
+
+def test_the_aftercare_step_saves_the_sheet_and_records_where(
+    qtbot, window: MainWindow, controller: PenController, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _choose_full_face(window)
+    window.start_session("P-8", "Dr Lee")
+    session = controller.session
+    checklist = window.procedure_view.checklist
+    qtbot.mouseClick(checklist.buttons["aftercare"], Qt.MouseButton.LeftButton)
+    dialog = window.procedure_view.screens.aftercare
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.decline_button, Qt.MouseButton.LeftButton)  # no reason given
+    assert "say why" in dialog.status.text().lower() and dialog.isVisible()
+    out = tmp_path / "P-8-aftercare.pdf"
+    monkeypatch.setattr(dialog, "ask_path", lambda: out)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and out.read_bytes().startswith(b"%PDF")
+    window.procedure_view.refresh()
+    assert "✓" in checklist.buttons["aftercare"].text()
+    window.end_session(confirmed=True)
+    assert controller.store is not None and session is not None
+    assert controller.treatment.recorder is not None and controller.treatment.recorder.flush()
+    given = [
+        e["data"]
+        for e in controller.store.events(session)
+        if e["kind"] is EventKind.STEP_DONE and e["data"]["step"] == "aftercare"
+    ]
+    assert given == [given[0]] and given[0]["aftercare"] == "saved"
+    assert given[0]["to"] == str(out)
 
 
 def test_one_touch_marks_a_step_and_undo_asks_first(
@@ -29,15 +111,15 @@ def test_one_touch_marks_a_step_and_undo_asks_first(
     assert window.tabs.currentWidget() is checklist  # chosen plan: its steps come first
     assert len(checklist.buttons) == 9
     assert all(b.minimumHeight() >= 44 for b in checklist.buttons.values())
-    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
-    assert [r.status for r in controller.step_rows()][:3] == ["done", "current", "next"]
-    assert "✓" in checklist.buttons["consent"].text()
+    qtbot.mouseClick(checklist.buttons["cleanse"], Qt.MouseButton.LeftButton)
+    assert [r.status for r in controller.step_rows()][:3] == ["current", "done", "next"]
+    assert "✓" in checklist.buttons["cleanse"].text()
     answers = iter([False, True])
     monkeypatch.setattr(checklist, "confirm_undo", lambda row: next(answers))
-    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
-    assert controller.step_rows()[0].status == "done"  # declined: still done
-    qtbot.mouseClick(checklist.buttons["consent"], Qt.MouseButton.LeftButton)
-    assert controller.step_rows()[0].status == "current"
+    qtbot.mouseClick(checklist.buttons["cleanse"], Qt.MouseButton.LeftButton)
+    assert controller.step_rows()[1].status == "done"  # declined: still done
+    qtbot.mouseClick(checklist.buttons["cleanse"], Qt.MouseButton.LeftButton)
+    assert controller.step_rows()[1].status == "next"
 
 
 def test_a_timed_step_shows_a_large_countdown(
@@ -132,7 +214,9 @@ def test_a_refused_start_is_cleared_once_its_steps_are_done(
     checklist = window.procedure_view.checklist
     monkeypatch.setattr(checklist, "ask_lot", lambda row: "LOT-1")
     monkeypatch.setattr(checklist, "confirm_early", lambda row, question: True)
-    for step in ("consent", "cleanse", "anaesthetic"):
+    window.start_session("P-1", "Dr Lee")
+    _consent_on_screen(qtbot, window)
+    for step in ("cleanse", "anaesthetic"):
         qtbot.mouseClick(checklist.buttons[step], Qt.MouseButton.LeftButton)
         window.procedure_view.refresh()
     assert window.controls.applied.text().startswith("motor refused")  # one step still due

@@ -82,3 +82,39 @@ def test_a_cartridge_inserted_mid_session_asks_for_its_lot(window, store: Store)
     assert not dialog.isVisible()
     assert [p.lot for p in store.products.for_session(window.controller.session)] == ["C-40"]
     window.end_session(confirmed=True)
+
+
+def test_a_cartridge_with_no_lot_keeps_being_asked_for_and_warns(
+    qtbot: QtBot, window, stream
+) -> None:
+    now = [100.0]
+    prompter = window.lot_prompter
+    prompter._clock = lambda: now[0]
+    pen = stream()
+    window.start_session("P-2", "Dr Lee")
+    pen.set_cartridge((12, 32))
+    qtbot.waitUntil(lambda: prompter.dialog is not None and prompter.dialog.isVisible())
+    alarm = next(
+        a for a in window.controller.alarms.active() if a.condition is Condition.CARTRIDGE_NO_LOT
+    )
+    assert alarm.priority is Priority.MEDIUM  # the default clinic rule: warn, not block
+    first = prompter.dialog
+    first.reject()  # put away with no lot
+    window.controller.frame.emit(Drained())
+    assert not first.isVisible()  # not nagging on every tick
+    press = Drained(events=[Event(2, 0, EventCode.BUTTON_SHORT, 0)])
+    window.controller.frame.emit(press)  # the pen's run button: asked again at once
+    second = prompter.dialog
+    assert second is not first and second is not None and second.isVisible()
+    second.reject()
+    now[0] += 21.0  # and again after a while, until the lot is entered
+    window.controller.frame.emit(Drained())
+    third = prompter.dialog
+    assert third is not second and third is not None and third.isVisible()
+    third.code.setText("C-77:S-1")
+    third._on_record()
+    assert not window.controller.treatment.cartridge.lot_missing
+    now[0] += 60.0
+    window.controller.frame.emit(Drained())
+    assert prompter.dialog is third and not third.isVisible()  # entered: no more asking
+    window.end_session(confirmed=True)
