@@ -10,7 +10,9 @@ and the depth it sends the pen at each zone. Qt-free; shared by the live window 
   running before then (started from the pen's own button) raises the medium alarm
   "started before: ...". The console never stops the motor itself.
 - Depth: on a zone change the ceiling goes out first (CeilingController), then the plan's
-  depth for the zone (or the chosen preset's), clamped to the ceiling and held at the
+  depth for the zone (or the chosen preset's), lowered by the clinic's skin type rule when
+  the session's patient has a darker type (console/core/skin_depth.py), clamped to the
+  ceiling and held at the
   plan's anaesthesia threshold until the anaesthetic steps are done. The pen's ACK is
   kept for display and recorded.
 
@@ -28,8 +30,10 @@ from typing import Any
 
 from console.core.alarms import AlarmModel, Condition
 from console.core.passes import PassRecord
+from console.core.patients import Fitzpatrick
 from console.core.plan_steps import Preset, StepKind
 from console.core.procedure import Procedure, StepState, missing_words, timer_words
+from console.core.skin_depth import SkinTypeRule
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan
 from console.store.rows import EventKind
@@ -64,6 +68,8 @@ class PlanRun:
         self._plan: Plan | None = None
         self.procedure = self._new_procedure(None)
         self.preset: Preset | None = None
+        # The session patient's skin type when the clinic's rule lowers its depths.
+        self.skin: tuple[Fitzpatrick, SkinTypeRule] | None = None
         self.overridden_by: str | None = None
         self.depth: PlanDepth | None = None  # the last plan depth sent, with its ACK
         self.record: RecordHook = lambda kind, data: None
@@ -110,6 +116,7 @@ class PlanRun:
         self.procedure = self._new_procedure(self._plan)
         self.overridden_by = None
         self.depth = None
+        self.skin = None
         self._early_start_recorded = False
 
     # ------------------------------------------------------------ steps
@@ -208,7 +215,10 @@ class PlanRun:
         if step is None or ceiling is None:
             return None
         wanted = self.preset.depth_um(step.depth_um, ceiling) if self.preset else step.depth_um
-        requested, held = min(wanted, ceiling), ""
+        held = ""
+        if self.skin is not None and (lowered := self.skin[1].cap_um(zone, wanted)) < wanted:
+            wanted, held = lowered, f"depth lowered for skin type {self.skin[0].value}"
+        requested = min(wanted, ceiling)
         if wanted > ceiling:
             held = f"the {self.zones.map.zone(zone).label.lower()} ceiling"
         cap = self.depth_cap_um()

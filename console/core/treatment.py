@@ -38,6 +38,7 @@ from console.core.recorder import Recorder
 from console.core.records import start_session
 from console.core.roles import Action, User
 from console.core.series import TooSoon, record_too_soon, too_soon
+from console.core.skin_depth import load_skin_rule, skin_type_of
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import EventKind, Store
@@ -258,6 +259,7 @@ class Treatment(PenCommands, RecordSteps):
         if self.zones.ceilings.clear_overrides():  # and no override from before it (H-05)
             self._notice("Ceiling overrides made outside a session were cleared.")
         self.cartridge.reset()  # and with the single-use gate open
+        skin = self._skin_rule(patient_code)  # before the first zone's depth goes out
         self.zones.start()
         # With accounts, the session's practitioner is the signed-in user (records' rule).
         self.session = start_session(
@@ -265,12 +267,31 @@ class Treatment(PenCommands, RecordSteps):
         )
         self.zones.record_zone()
         self.live.mark_session_start()
+        if skin is not None:
+            self._record_step(EventKind.SKIN_TYPE_DEPTH, skin)
+            self._notice(skin["words"][:1].upper() + skin["words"][1:] + ".")
         held, self._held_steps = self._held_steps, []
         for kind, data in held:  # steps done before the session opened
             self._record_step(kind, data)
         for alarm in self.alarms.active():  # what was already sounding when it opened
             self._record_alarm(alarm)
         return self.session
+
+    def _skin_rule(self, patient_code: str) -> dict[str, Any] | None:
+        """The clinic's skin type rule for this patient, put on the plan run; its record."""
+        self.plan_run.skin = None
+        skin = skin_type_of(self.store, patient_code) if self.store is not None else None
+        rule = load_skin_rule()
+        if skin is None or not rule.applies(skin):
+            return None
+        self.plan_run.skin = (skin, rule)
+        return {
+            "skin_type": skin.value,
+            "percent": rule.percent,
+            "max_um": rule.max_um,
+            "zone_max_um": rule.zone_max_um,
+            "words": rule.words(skin),
+        }
 
     def end_session(self) -> str | None:
         session = self.session

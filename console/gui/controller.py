@@ -199,6 +199,12 @@ class PenController(QObject):
         """What to ask before marking `step` (the anaesthetic dwell cut short), if anything."""
         return self.treatment.plan_run.procedure.early_question(step)
 
+    def skin_words(self) -> str:
+        """ "Depth lowered for skin type V: …" while the clinic's rule lowers this session."""
+        skin = self.treatment.plan_run.skin
+        words = "" if skin is None else skin[1].words(skin[0])
+        return words[:1].upper() + words[1:]
+
     def presets(self) -> list[tuple[str, str]]:
         """(id, label) of the plan's depth presets."""
         plan = self.treatment.zones.plan

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QComboBox, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QTabWidget
 
 from console.core.plan_run import StartRefused
 from console.gui.step_screens import StepScreens
@@ -38,6 +38,13 @@ class ProcedureView:
         self._presets: list[tuple[str, str]] = []
         self._waiting = False  # required steps not done yet (what a refused Start named)
         self.checklist.layout().insertWidget(0, self.preset_choice)
+        # The skin type rule, when it lowers this patient's depths (docs/zones.md).
+        self.skin_note = QLabel("")
+        self.skin_note.setObjectName("skinNote")
+        self.skin_note.setWordWrap(True)
+        self.skin_note.setStyleSheet("font-weight: bold; color: #f9a825;")
+        self.skin_note.setVisible(False)
+        self.checklist.layout().insertWidget(1, self.skin_note)
         tabs.insertTab(0, self.checklist, TAB_TITLE)
         self.override_box: QMessageBox | None = None  # for tests
         self.controller.command_answered.connect(self._on_answer)
@@ -61,6 +68,10 @@ class ProcedureView:
 
     def refresh(self) -> None:
         self._sync_presets()
+        skin = self.controller.skin_words()
+        if skin != self.skin_note.text():
+            self.skin_note.setText(skin)
+            self.skin_note.setVisible(bool(skin))
         had_steps = bool(self.checklist.rows)
         self.checklist.refresh()
         rows = self.checklist.rows

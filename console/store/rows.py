@@ -50,6 +50,7 @@ class EventKind(enum.StrEnum):
     STEP_TIMER_DONE = "step_timer_done"
     START_OVERRIDE = "start_override"
     PLAN_DEPTH = "plan_depth"
+    SKIN_TYPE_DEPTH = "skin_type_depth"  # the clinic's skin type rule lowers this session
 
     @classmethod
     def from_pen(cls, code: int, name: str | None) -> EventKind:

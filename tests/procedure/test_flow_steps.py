@@ -16,8 +16,10 @@ from console.core.alarms import Condition, Priority
 from console.core.cartridge_gate import lot_required
 from console.core.consent import ConsentError
 from console.core.lots import Product, ProductKind, SingleUseRefused, record_product
+from console.core.patients import Fitzpatrick, PatientDetails, add_patient
 from console.core.procedure import StepError
 from console.core.record_steps import AftercareHow
+from console.core.skin_depth import SkinRuleError, load_skin_rule
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import EventKind, Store
@@ -198,3 +200,54 @@ def test_an_unlotted_cartridge_warns_or_is_refused_by_the_clinic_rule(
         assert treatment.cartridge.blocking() is None
     finally:
         treatment.close()
+
+
+def test_skin_type_v_lowers_the_plan_depths_says_so_and_is_recorded(store: Store) -> None:
+    add_patient(Access(store, None), "P-V", PatientDetails(skin_type=Fitzpatrick.V), date.today())
+    add_patient(Access(store, None), "P-II", PatientDetails(skin_type=Fitzpatrick.II), date.today())
+    rule = load_skin_rule()
+    assert rule.applies(Fitzpatrick.V) and not rule.applies(Fitzpatrick.II)
+    treatment = _connected(store)
+    try:
+        pen = treatment.link.virtual_pen  # type: ignore[union-attr]
+        notices: list[str] = []
+        treatment.on_notice.append(notices.append)
+        session = treatment.start_session("P-V", "Dr Lee")
+        plan = treatment.zones.plan
+        assert plan is not None
+        cheek = next(s for s in plan.steps if s.zone == "cheek_right")
+        treatment.zones.tracker.select("cheek_right", how="touch")
+        target = treatment.plan_run.target_for("cheek_right")
+        assert target is not None
+        assert target.requested_um == min(
+            cheek.depth_um * rule.percent // 100, rule.max_um or 10**6
+        )
+        assert target.requested_um < cheek.depth_um
+        assert target.held == "depth lowered for skin type V"
+        assert wait_until(lambda: pen.depth_set_um == target.requested_um, 3)
+        assert any("skin type V" in n for n in notices)
+        treatment.end_session()
+        assert treatment.plan_run.skin is None  # the next patient starts without it
+        treatment.start_session("P-II", "Dr Lee")
+        other = treatment.plan_run.target_for("cheek_right")
+        assert other is not None and other.requested_um == cheek.depth_um and other.held == ""
+        treatment.end_session()
+        assert treatment.recorder is not None and treatment.recorder.flush()
+        (event,) = [
+            e["data"] for e in store.events(session) if e["kind"] is EventKind.SKIN_TYPE_DEPTH
+        ]
+        assert event["skin_type"] == "V" and event["percent"] == rule.percent
+    finally:
+        treatment.close()
+
+
+def test_the_skin_rule_only_lowers(tmp_path: Path) -> None:
+    rule = load_skin_rule()
+    assert rule.cap_um("forehead", 300) <= 300
+    bad = tmp_path / "rule.json"
+    bad.write_text('{"types": ["V"], "percent": 120}', encoding="utf-8")
+    with pytest.raises(SkinRuleError, match="never raises"):
+        load_skin_rule(bad)
+    bad.write_text('{"types": ["VII"], "percent": 80}', encoding="utf-8")
+    with pytest.raises(SkinRuleError, match="not a usable skin type rule"):
+        load_skin_rule(bad)
