@@ -48,3 +48,13 @@ def _no_dangling_threads_or_windows() -> object:
             w.close()
         assert not shown, f"test left windows open: {[type(w).__name__ for w in shown]}"
     gc.collect()  # here, on the main thread, never on a link or virtual-pen thread
+
+
+@pytest.fixture(autouse=True)
+def _new_patients_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """H-22's "not a known patient. Add as new patient?" box is answered "Add" in tests
+    that start sessions on an empty register; tests/gui/test_new_patient.py answers it
+    itself. (Only when the window module is loaded: drivers tests never load Qt.)"""
+    module = sys.modules.get("console.gui.main_window")
+    if module is not None:
+        monkeypatch.setattr(module, "ask_new_patient", lambda parent, question: True)

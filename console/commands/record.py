@@ -32,6 +32,7 @@ from console.core.lots import (
     record_product,
     refuse_reuse,
 )
+from console.core.patients import add_new_patient, new_patient_question
 from console.core.plan_steps import mm_ss
 from console.core.procedure import Procedure
 from console.core.records import operate_pen
@@ -54,6 +55,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=code,
         metavar="CODE",
         help="the patient's code; required with accounts (on a demo database: BENCH)",
+    )
+    p.add_argument(
+        "--new-patient",
+        action="store_true",
+        help="the --patient code is a new patient: add it (with accounts, a code not in the "
+        "register is refused without this, so a mistyped code never starts a new record)",
     )
     p.add_argument(
         "--practitioner",
@@ -334,7 +341,21 @@ def _signed_in(args: argparse.Namespace, store: Store) -> Access:
             f"session is recorded as the signed-in user ({access.user.name}). Drop "
             "--practitioner, or sign in as that practitioner with --user."
         )
+    _check_patient(args, access)
     return access
+
+
+def _check_patient(args: argparse.Namespace, access: Access) -> None:
+    """H-22: with accounts, a code not in the register needs --new-patient (then it is
+    added, audited); a demo database keeps its free codes."""
+    if access.demo or new_patient_question(access, args.patient) is None:
+        return
+    if not args.new_patient:
+        raise CommandError(
+            f"{args.patient} is not a known patient; check the code, or pass --new-patient "
+            "to start a new patient's record."
+        )
+    add_new_patient(access, args.patient, date.today())
 
 
 def _check_before_needling(args: argparse.Namespace, access: Access) -> None:

@@ -113,6 +113,20 @@ def add_patient(access: Access, code: str, details: PatientDetails, today: date)
     return new
 
 
+def new_patient_question(access: Access, code: str) -> str | None:
+    """H-22: the question to ask before a code not in the register becomes a new patient
+    (a mistyped "P-1O" for "P-10"); None when the code is known (or empty: refused later)."""
+    code = code.strip()
+    if not code or access.store.patients.find(code) is not None:
+        return None
+    return f"{code} is not a known patient. Add as new patient?"
+
+
+def add_new_patient(access: Access, code: str, today: date) -> PatientRow:
+    """The practitioner confirmed a new patient at the start of a session (audited)."""
+    return add_patient(access, code, PatientDetails(), today)
+
+
 def _public(row: PatientRow) -> dict[str, Any]:
     data = asdict(row)
     data.pop("id")

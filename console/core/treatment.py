@@ -31,6 +31,7 @@ from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
+from console.core.patients import add_new_patient, new_patient_question
 from console.core.pen_commands import PenCommands, take_all
 from console.core.plan_run import PlanRun
 from console.core.record_steps import RecordSteps
@@ -233,6 +234,14 @@ class Treatment(PenCommands, RecordSteps):
             return None
         plan = self.zones.plan.name if self.zones.plan else None
         return too_soon(self.store, patient_code.strip(), datetime.now(UTC), plan)
+
+    def new_patient_question(self, patient_code: str) -> str | None:
+        """H-22: "P-1O is not a known patient. Add as new patient?" (None: known)."""
+        return None if self.access is None else new_patient_question(self.access, patient_code)
+
+    def add_new_patient(self, patient_code: str) -> None:
+        if self.access is not None:
+            add_new_patient(self.access, patient_code, date.today())
 
     def series_warning(self, patient_code: str) -> str | None:
         found = self.too_soon(patient_code)

@@ -149,6 +149,12 @@ class PenController(QObject):
         store = self.treatment.store
         return [] if store is None else [p.code for p in store.patients.all()]
 
+    def new_patient_question(self, patient_code: str) -> str | None:
+        return self.treatment.new_patient_question(patient_code)
+
+    def add_new_patient(self, patient_code: str) -> None:
+        self.treatment.add_new_patient(patient_code)
+
     def too_soon(self, patient_code: str) -> TooSoon | None:
         return self.treatment.too_soon(patient_code)
 

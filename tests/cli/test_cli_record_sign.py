@@ -32,6 +32,14 @@ def _session(db: Path, uuid: str) -> dict[str, object]:
         store.close()
 
 
+def _sessions(db: Path) -> int:
+    store = Store(db)
+    try:
+        return len(store.sessions())
+    finally:
+        store.close()
+
+
 def test_record_runs_as_the_signed_in_practitioner(db: Path) -> None:
     no_patient = _record(db, "--user", NURSE[0], stdin=lines(NURSE[1]))
     assert no_patient.returncode == 2 and "--patient CODE is needed" in no_patient.stderr
@@ -50,8 +58,16 @@ def test_record_runs_as_the_signed_in_practitioner(db: Path) -> None:
         stdin=lines(NURSE[1]),
     )
     assert free_text.returncode == 2 and "--practitioner is for a demo database" in free_text.stderr
-    done = _record(db, "--user", NURSE[0], "--patient", "P-22", stdin=lines(NURSE[1]))
+    before = _sessions(db)
+    unknown = _record(db, "--user", NURSE[0], "--patient", "P-22", stdin=lines(NURSE[1]))
+    assert unknown.returncode == 2, unknown.stderr  # H-22: a mistyped code starts nothing
+    assert "P-22 is not a known patient" in unknown.stderr and "--new-patient" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1 and _sessions(db) == before
+    done = _record(
+        db, "--user", NURSE[0], "--patient", "P-22", "--new-patient", stdin=lines(NURSE[1])
+    )
     assert done.returncode == 0, done.stderr
+    assert (NURSE[0], "patient.add", "patient:P-22") in audit(db)
     session = json.loads(done.stdout)["session_id"]
     row = _session(db, session)
     assert row["practitioner"] == NURSE[0] and row["patient_code"] == "P-22"
