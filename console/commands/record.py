@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         access = _signed_in(args, store)
         _check_before_needling(args, access)  # a reused cartridge ends here (exit 4)
+        _add_new_patient(args, access)  # H-22: confirmed with --new-patient
     except BaseException:
         store.close()
         raise
@@ -347,7 +348,7 @@ def _signed_in(args: argparse.Namespace, store: Store) -> Access:
 
 def _check_patient(args: argparse.Namespace, access: Access) -> None:
     """H-22: with accounts, a code not in the register needs --new-patient (then it is
-    added, audited); a demo database keeps its free codes."""
+    added, audited, once nothing else refuses); a demo database keeps its free codes."""
     if access.demo or new_patient_question(access, args.patient) is None:
         return
     if not args.new_patient:
@@ -355,7 +356,12 @@ def _check_patient(args: argparse.Namespace, access: Access) -> None:
             f"{args.patient} is not a known patient; check the code, or pass --new-patient "
             "to start a new patient's record."
         )
-    add_new_patient(access, args.patient, date.today())
+    args.add_patient = True  # added once the products are checked, before the session
+
+
+def _add_new_patient(args: argparse.Namespace, access: Access) -> None:
+    if getattr(args, "add_patient", False):
+        add_new_patient(access, args.patient, date.today())
 
 
 def _check_before_needling(args: argparse.Namespace, access: Access) -> None:

@@ -75,18 +75,24 @@ def test_record_lots_refuses_a_reused_cartridge_before_needling(cli: Cli, db: Pa
         assert (early.reason, early.min_days) == ("touch-up agreed with the director", 42)
     finally:
         store.close()
-    reused = _record(db, "P-2", "--lot", "cartridge=C-9:S-1")
+    unknown = _record(db, "P-2", "--lot", "cartridge=C-9:S-1")
+    assert unknown.returncode == 2 and "--new-patient" in unknown.stderr  # H-22
+    reused = _record(db, "P-2", "--new-patient", "--lot", "cartridge=C-9:S-1")
     assert reused.returncode == 4, reused.stderr
     assert "single use" in reused.stderr and "Traceback" not in reused.stderr
     store = Store(db)
     try:
         assert [s["patient_code"] for s in store.sessions()].count("P-2") == 0  # no session
+        assert store.patients.find("P-2") is None  # nor a new patient
     finally:
         store.close()
-    nurse_override = _record(db, "P-2", "--lot", "cartridge=C-9:S-1", "--override-reason", "x")
+    nurse_override = _record(
+        db, "P-2", "--new-patient", "--lot", "cartridge=C-9:S-1", "--override-reason", "x"
+    )
     assert nurse_override.returncode == 4 and "may not override" in nurse_override.stderr
     overridden = _record(
-        db, "P-2", "--lot", "cartridge=C-9:S-1", "--override-reason", "sealed box, label misprint",
+        db, "P-2", "--new-patient", "--lot", "cartridge=C-9:S-1",
+        "--override-reason", "sealed box, label misprint",
         user=SUPERVISOR,
     )  # fmt: skip
     assert overridden.returncode == 0, overridden.stderr
