@@ -2,8 +2,10 @@
 
 The bytes are stored in the database (so backups and bundles carry them) with their
 SHA-256; the EXIF capture date (DateTimeOriginal, else DateTime) is kept as the camera
-wrote it (local time, no zone). JPEG and PNG are read with Pillow; HEIC is refused with
-a sentence (no pinned reader yet). Importing needs RECORD_SESSION and is audited.
+wrote it (local time, no zone). JPEG and PNG are read with Pillow; HEIC (a phone's
+camera) with pillow-heif's opener registered on Pillow, and kept as the camera wrote it.
+Qt cannot draw HEIC, so `display_bytes` gives the screens and the report a JPEG of it.
+Importing needs RECORD_SESSION and is audited.
 `changed_photos` finds a photo whose bytes no longer match their hash. Qt-free.
 """
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from console.core.access import Access
 from console.core.roles import Action
@@ -26,7 +29,8 @@ from console.store.media import PhotoRow
 from console.store.rows import utc_now
 
 MAX_PHOTO_BYTES = 40 * 1024 * 1024  # a RAW-sized JPEG is far below; a video is not a photo
-_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIF": "image/heic"}
+register_heif_opener()  # Image.open reads HEIC/HEIF from here on, EXIF included
 _EXIF_IFD = 0x8769
 _DATE_TIME_ORIGINAL = 36867
 _DATE_TIME = 306
@@ -62,12 +66,23 @@ def read_photo(path: Path) -> ReadPhoto:
             exif = image.getexif()
     except (UnidentifiedImageError, OSError) as exc:
         raise PhotoError(
-            f"{path} is not a JPEG or PNG photo this console can read; export it as JPEG"
+            f"{path} is not a JPEG, PNG or HEIC photo this console can read; export it as JPEG"
         ) from exc
     if kind not in _TYPES:
-        raise PhotoError(f"{path} is a {kind} image; import JPEG or PNG photos")
+        raise PhotoError(f"{path} is a {kind} image; import JPEG, PNG or HEIC photos")
     raw = exif.get_ifd(_EXIF_IFD).get(_DATE_TIME_ORIGINAL) or exif.get(_DATE_TIME)
     return ReadPhoto(data, _TYPES[kind], hashlib.sha256(data).hexdigest(), _exif_date(raw))
+
+
+def display_bytes(data: bytes, media_type: str) -> bytes:
+    """What Qt can draw: the stored bytes, or a JPEG of a HEIC photo (the stored bytes,
+    and their hash, stay the camera's)."""
+    if media_type != _TYPES["HEIF"]:
+        return data
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=90)
+        return out.getvalue()
 
 
 def _exif_date(raw: object) -> str | None:
@@ -142,6 +157,7 @@ class TimelinePhoto:
     taken: str
     zone: str | None
     exif_date: str | None
+    media_type: str = "image/jpeg"
 
     @property
     def label(self) -> str:
@@ -157,7 +173,9 @@ def photo_timeline(store: Store, patient_code: str) -> list[TimelinePhoto]:
     for s in store.sessions(SessionFilter(patient_code=patient_code)):
         photos = sorted(store.media.photos(s["uuid"]), key=lambda p: (p.taken != "before", p.id))
         out += [
-            TimelinePhoto(p.id, s["uuid"], s["started_utc"], p.taken, p.zone, p.exif_date)
+            TimelinePhoto(
+                p.id, s["uuid"], s["started_utc"], p.taken, p.zone, p.exif_date, p.media_type
+            )
             for p in photos
         ]
     return out

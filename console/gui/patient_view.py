@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from console.core.access import Access
 from console.core.patients import PatientError, patient_overview
-from console.core.photos import photo_timeline
+from console.core.photos import display_bytes, photo_timeline
 
 STATE_COLOURS = {"overdue": "#c62828", "due": "#2e7d32", "too soon": "#616161"}
 THUMB = QSize(120, 90)
@@ -108,7 +108,8 @@ class PatientView(QWidget):
         self.pixmaps: dict[int, QPixmap] = {}
         for photo in photo_timeline(self.access.store, code):
             pixmap = QPixmap()
-            pixmap.loadFromData(self.access.store.media.photo_data(photo.id))
+            data = self.access.store.media.photo_data(photo.id)
+            pixmap.loadFromData(display_bytes(data, photo.media_type))
             self.pixmaps[photo.id] = pixmap
             item = QListWidgetItem(QIcon(pixmap), photo.label)
             item.setData(Qt.ItemDataRole.UserRole, photo.id)

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 
 from console.core.aftercare import AftercareSheet, status_after
 from console.core.consent import load_questionnaire
+from console.core.photos import display_bytes
 from console.gui.report import DPI, MM, _Page
 from console.store import Store
 
@@ -102,7 +103,7 @@ def _draw_photos(page: _Page, store: Store, session: str) -> None:
             page.y += size + 40
             page.need(size + 40)
             x = 0.0
-        image = QImage.fromData(store.media.photo_data(photo.id))
+        image = QImage.fromData(display_bytes(store.media.photo_data(photo.id), photo.media_type))
         scale = min(size / max(1, image.width()), size / max(1, image.height()))
         target = QRectF(x, page.y, image.width() * scale, image.height() * scale)
         page.p.drawImage(target, image)

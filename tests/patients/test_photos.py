@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,13 @@ from patient_support import SessionAt
 from PIL import Image
 
 from console.core.access import Access
-from console.core.photos import PhotoError, PhotoWhen, changed_photos, import_photo
+from console.core.photos import (
+    PhotoError,
+    PhotoWhen,
+    changed_photos,
+    display_bytes,
+    import_photo,
+)
 from console.store import Store
 
 AT = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -54,10 +61,32 @@ def test_bad_files_and_zones_are_one_sentence(
     session = session_at("P-1", AT)
     text = tmp_path / "notes.txt"
     text.write_text("not a photo")
-    with pytest.raises(PhotoError, match="not a JPEG or PNG"):
+    with pytest.raises(PhotoError, match="not a JPEG, PNG or HEIC"):
         import_photo(clinic["nurse"], session, text, PhotoWhen.BEFORE)
     with pytest.raises(PhotoError, match="cannot read"):
         import_photo(clinic["nurse"], session, tmp_path / "missing.jpg", PhotoWhen.BEFORE)
     photo = jpeg_with_date(tmp_path / "a.jpg", "2026:03:02 09:41:07")
     with pytest.raises(PhotoError, match="not a zone"):
         import_photo(clinic["nurse"], session, photo, PhotoWhen.BEFORE, "elbow")
+
+
+def test_a_heic_photo_is_imported_as_written_with_its_exif_date(
+    tmp_path: Path, store: Store, clinic: dict[str, Access], session_at: SessionAt
+) -> None:
+    from pillow_heif import from_pillow
+
+    session = session_at("P-1", AT)
+    image = Image.new("RGB", (32, 24), (180, 120, 100))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2026:03:02 10:15:00"
+    heif = from_pillow(image)
+    path = tmp_path / "phone.heic"
+    heif.save(str(path), exif=exif.tobytes(), quality=60)
+    row = import_photo(clinic["nurse"], session, path, PhotoWhen.BEFORE, "cheek_left")
+    assert (row.media_type, row.exif_date) == ("image/heic", "2026-03-02T10:15:00")
+    assert store.media.photo_data(row.id) == path.read_bytes()  # kept as the camera wrote it
+    assert row.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    shown = display_bytes(store.media.photo_data(row.id), row.media_type)
+    assert shown[:2] == b"\xff\xd8"  # a JPEG the screens and the report can draw
+    with Image.open(io.BytesIO(shown)) as drawn:
+        assert drawn.size == (32, 24)
