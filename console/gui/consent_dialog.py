@@ -28,7 +28,12 @@ from console.core.consent import ConsentForm, Question
 from widgets.signature_pad import SignaturePad, signature_png
 
 ANSWERED_STYLE = "QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }"
-FLAGGED_STYLE = "background: #fff3cd; border: 2px solid #f9a825; border-radius: 6px;"
+# Amber wash and border, readable in the dark and the light theme alike; the row's label
+# and tick box stay transparent on it.
+FLAGGED_STYLE = (
+    "background: rgba(249, 168, 37, 0.22); border: 2px solid #f9a825; border-radius: 6px;"
+)
+FLAGGED_CHILDREN = "QLabel, QCheckBox { background: transparent; border: none; }"
 
 
 class _QuestionRow(QFrame):
@@ -70,7 +75,7 @@ class _QuestionRow(QFrame):
 
     def _show_flag(self, yes: bool) -> None:
         self.confirm.setVisible(yes)
-        self.setStyleSheet(f"_QuestionRow {{{FLAGGED_STYLE}}}" if yes else "")
+        self.setStyleSheet(f"_QuestionRow {{{FLAGGED_STYLE}}} {FLAGGED_CHILDREN}" if yes else "")
 
     def _on_answer(self, yes: bool) -> None:
         self.form.answer(self.question.id, yes)
