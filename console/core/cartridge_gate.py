@@ -6,10 +6,11 @@ console refuses to start the motor until a new cartridge's lot is recorded, or a
 supervisor overrides with a reason. An expired product raises the MEDIUM alarm
 PRODUCT_EXPIRED.
 
-A cartridge inserted during a session with no lot entered yet is "unlotted" until a
-cartridge lot is recorded. The clinic's rule (resources/cartridge_lots.json) decides
-what that means: by default a MEDIUM alarm, CARTRIDGE_NO_LOT, while the lot prompt keeps
-asking; with `require_lot` the gate is closed exactly as for a reused cartridge.
+A cartridge inserted during a session, or already fitted when it starts, with no lot
+entered yet is "unlotted" until a cartridge lot is recorded. The clinic's rule
+(resources/cartridge_lots.json) decides what that means: by default a MEDIUM alarm,
+CARTRIDGE_NO_LOT, while the lot prompt keeps asking; with `require_lot` the gate is
+closed exactly as for a reused cartridge.
 
 While the gate is closed the pen's own run button cannot needle either: the treatment's
 tick stops a motor the pen reports running and raises the HIGH alarm SINGLE_USE_STOP

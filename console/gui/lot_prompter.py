@@ -6,8 +6,10 @@ without blocking (show, not exec: the screen and the heartbeat go on) on a
 CARTRIDGE_INSERTED event, and again while the treatment's single-use gate says the lot is
 missing (`cartridge.lot_missing`): at once when the pen's run/stop button is pressed or
 the console refuses a start, and otherwise every REASK_S after the prompt was put away.
-The prompt records through the treatment (`record_lot`), so the gate and its alarms are
-the core's. Outside a session there is nothing to record the lot to.
+A cartridge already fitted when the session starts counts as inserted then (the treatment
+marks it). The prompt records through the treatment (`record_lot`), so the gate and its
+alarms are the core's. Outside a session there is nothing to record the lot to, and an
+open prompt is put away when the session ends or the window closes.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class LotPrompter(QObject):
 
     def _on_frame(self, drained: Drained) -> None:
         if self.controller.session is None:
+            self.close()  # the session ended: nothing left to record a lot to
             return
         codes = {e.code for e in drained.events}
         if EventCode.CARTRIDGE_INSERTED in codes:
@@ -65,6 +68,10 @@ class LotPrompter(QObject):
         self.dialog.setWindowTitle("Cartridge inserted: its lot")
         self.dialog.finished.connect(self._on_closed)
         self.dialog.show()
+
+    def close(self) -> None:
+        if self._showing() and self.dialog is not None:
+            self.dialog.reject()
 
     def _on_closed(self, _result: int) -> None:
         self._closed_s = self._clock()

@@ -413,6 +413,7 @@ class MainWindow(QMainWindow):
         if self.screen_lock is not None:
             self.screen_lock.stop()
         self.save_state()
+        self.lot_prompter.close()
         self.controller.close()
         self.sound.close()
         super().closeEvent(event)

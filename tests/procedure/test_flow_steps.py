@@ -24,7 +24,7 @@ from console.core.treatment import Treatment
 from console.core.zones import find_plan
 from console.store import EventKind, Store
 from drivers.link import Link, LinkState
-from drivers.messages import Button
+from drivers.messages import Button, Status
 from drivers.virtual.endpoints import wait_until
 
 FULL_FACE = "Full face — PRP"
@@ -251,3 +251,18 @@ def test_the_skin_rule_only_lowers(tmp_path: Path) -> None:
     bad.write_text('{"types": ["VII"], "percent": 80}', encoding="utf-8")
     with pytest.raises(SkinRuleError, match="not a usable skin type rule"):
         load_skin_rule(bad)
+
+
+def test_a_cartridge_fitted_before_the_session_is_asked_for_too(store: Store) -> None:
+    treatment = _connected(store)
+    try:
+        assert _until(treatment, lambda: treatment.live.latest.has(Status.CARTRIDGE_PRESENT))
+        assert not treatment.cartridge.lot_missing  # outside a session nothing is asked
+        treatment.start_session("P-F1", "Dr Lee")
+        assert treatment.cartridge.lot_missing
+        assert treatment.alarms.is_active(Condition.CARTRIDGE_NO_LOT)
+        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-8", "S-2"))
+        assert not treatment.alarms.is_active(Condition.CARTRIDGE_NO_LOT)
+        treatment.end_session()
+    finally:
+        treatment.close()
