@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role
+from console.core.lots import Product, ProductKind
 from console.core.patients import Fitzpatrick, PatientDetails, add_patient
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
@@ -97,6 +98,8 @@ def _draw(pad: QWidget, points: list[tuple[float, float]]) -> None:
 def start() -> None:
     w.session_bar.patient.setText("P-0142")
     w.session_bar.button.click()
+    # the fitted cartridge's lot, as the lot prompt would record it (scanned at the start)
+    c.treatment.record_lot(Product(ProductKind.CARTRIDGE, "C24-118", "0042"))
     w.procedure_view.checklist.buttons["consent"].click()
     QTimer.singleShot(500, consent)
 
