@@ -55,6 +55,6 @@ def _new_patients_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
     """H-22's "not a known patient. Add as new patient?" box is answered "Add" in tests
     that start sessions on an empty register; tests/gui/test_new_patient.py answers it
     itself. (Only when the window module is loaded: drivers tests never load Qt.)"""
-    module = sys.modules.get("console.gui.main_window")
+    module = sys.modules.get("console.gui.patient_ask")
     if module is not None:
         monkeypatch.setattr(module, "ask_new_patient", lambda parent, question: True)

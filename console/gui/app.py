@@ -246,4 +246,6 @@ def start_for_patient(window: MainWindow, patient: str, user: str) -> None:
     practitioner = user or bar.practitioner.text().strip()
     bar.patient.setText(patient)
     bar.practitioner.setText(practitioner)
-    window.start_session(patient, practitioner)
+    # H-22 as `record`: a demo database takes free codes (benchmarks, kiosks); with
+    # accounts a code not in the register is asked about.
+    window.start_session(patient, practitioner, ask_new=not window.controller.demo)

@@ -98,6 +98,12 @@ class PenController(QObject):
     def user(self) -> str | None:
         return self.treatment.user
 
+    @property
+    def demo(self) -> bool:
+        """A database with no accounts (or none at all): codes are free text."""
+        access = self.treatment.access
+        return access is None or access.demo
+
     def sign_in(self, user: User | None) -> None:
         self.treatment.sign_in(user)
 

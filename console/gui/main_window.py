@@ -41,7 +41,7 @@ from console.gui.alarm_keys import AlarmKeys
 from console.gui.controller import PenController
 from console.gui.keys import WINDOW_KEYS, shortcut_list
 from console.gui.lot_prompter import LotPrompter
-from console.gui.patient_ask import ask_new_patient
+from console.gui.patient_ask import new_patient_confirmed
 from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
@@ -286,8 +286,10 @@ class MainWindow(QMainWindow):
             "Their data is kept and marked interrupted; review them in the sessions list.",
         )
 
-    def start_session(self, patient: str, practitioner: str) -> None:
-        if not self.new_patient_confirmed(patient):  # H-22: a mistyped code is asked about
+    def start_session(self, patient: str, practitioner: str, ask_new: bool = True) -> None:
+        """`ask_new=False`: `pen-console --patient` on a demo database (free codes, as
+        `record`); otherwise a code not in the register is asked about (H-22)."""
+        if ask_new and not new_patient_confirmed(self, patient):
             return
         early = self.controller.too_soon(patient)  # against the plan's series
         reason = None if early is None else self.ask_too_soon_reason(early)
@@ -308,21 +310,6 @@ class MainWindow(QMainWindow):
         self.readouts.start_timer()
         self.rec.set_recording(patient.strip())
         self.session_bar.set_recording(session, warning or "")
-
-    def new_patient_confirmed(self, patient: str) -> bool:
-        """A known code, or a new patient the practitioner confirmed (and added, audited)."""
-        question = self.controller.new_patient_question(patient)
-        if question is None:
-            return True
-        if not ask_new_patient(self, question):
-            self.session_bar.set_recording(None, f"Not started: check the code {patient.strip()}.")
-            return False
-        try:
-            self.controller.add_new_patient(patient)
-        except (ValueError, PermissionError) as exc:
-            self.session_bar.set_recording(None, str(exc))
-            return False
-        return True
 
     def ask_too_soon_reason(self, early: TooSoon) -> str | None:
         """The practitioner's reason to start sooner than the series allows (None:

@@ -7,7 +7,12 @@ a patient.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from console.gui.main_window import MainWindow
 
 BUTTON_SIZE = (180, 48)
 
@@ -31,3 +36,20 @@ def new_patient_box(parent: QWidget, question: str) -> QMessageBox:
 
 def ask_new_patient(parent: QWidget, question: str) -> bool:
     return new_patient_box(parent, question).exec() == QMessageBox.StandardButton.Yes
+
+
+def new_patient_confirmed(window: MainWindow, patient: str) -> bool:
+    """A known code, or a new patient the practitioner confirmed (then added, audited);
+    a "no" leaves the session bar saying to check the code."""
+    question = window.controller.new_patient_question(patient)
+    if question is None:
+        return True
+    if not ask_new_patient(window, question):
+        window.session_bar.set_recording(None, f"Not started: check the code {patient.strip()}.")
+        return False
+    try:
+        window.controller.add_new_patient(patient)
+    except (ValueError, PermissionError) as exc:
+        window.session_bar.set_recording(None, str(exc))
+        return False
+    return True

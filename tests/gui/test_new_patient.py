@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from console.gui import main_window as main_window_module
+from console.gui import patient_ask
+from console.gui.app import start_for_patient
 from console.gui.main_window import MainWindow
 from console.gui.patient_ask import new_patient_box
 
@@ -21,7 +22,7 @@ def test_an_unknown_code_is_asked_about_and_a_no_starts_nothing(
         asked.append(question)
         return next(answers)
 
-    monkeypatch.setattr(main_window_module, "ask_new_patient", ask)
+    monkeypatch.setattr(patient_ask, "ask_new_patient", ask)
     window.start_session("P-1O", "Dr Lee")
     assert asked == ["P-1O is not a known patient. Add as new patient?"]
     assert controller.session is None
@@ -45,3 +46,16 @@ def test_the_box_defaults_to_checking_the_code(window: MainWindow) -> None:
     assert box.button(QMessageBox.StandardButton.Yes).text() == "Add new patient"
     assert all(b.minimumHeight() >= 44 for b in box.buttons())
     box.deleteLater()
+
+
+def test_the_command_lines_patient_on_a_demo_database_is_not_asked(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def ask(parent: object, question: str) -> bool:
+        raise AssertionError(f"asked on a demo database: {question}")
+
+    monkeypatch.setattr(patient_ask, "ask_new_patient", ask)
+    assert window.controller.demo
+    start_for_patient(window, "BENCH", "")  # `pen-console --patient BENCH`, as `record`
+    assert window.controller.session is not None
+    window.end_session(confirmed=True)
