@@ -268,14 +268,17 @@ class Treatment(PenCommands, RecordSteps):
         if self.zones.ceilings.clear_overrides():  # and no override from before it (H-05)
             self._notice("Ceiling overrides made outside a session were cleared.")
         self.cartridge.reset()  # and with the single-use gate open
-        if self.live.latest.has(Status.CARTRIDGE_PRESENT):  # fitted before: its lot is asked
-            self.cartridge.inserted()
         skin = self._skin_rule(patient_code)  # before the first zone's depth goes out
         self.zones.start()
-        # With accounts, the session's practitioner is the signed-in user (records' rule).
-        self.session = start_session(
-            self.access, self.recorder, patient_code, practitioner=practitioner, plan_name=plan
-        )
+        try:  # with accounts, the session's practitioner is the signed-in user
+            self.session = start_session(
+                self.access, self.recorder, patient_code, practitioner=practitioner, plan_name=plan
+            )
+        except BaseException:
+            self.plan_run.skin = None  # refused: no patient's rule stays in force
+            raise
+        if self.live.latest.has(Status.CARTRIDGE_PRESENT):  # fitted before: its lot is asked
+            self.cartridge.inserted()
         self.zones.record_zone()
         self.live.mark_session_start()
         if skin is not None:
