@@ -223,3 +223,26 @@ def test_a_refused_start_is_cleared_once_its_steps_are_done(
     qtbot.mouseClick(checklist.buttons["anaesthetic_removed"], Qt.MouseButton.LeftButton)
     window.procedure_view.refresh()
     assert window.controls.applied.text() == ""
+
+
+def test_the_aftercare_sheet_printed_is_recorded_with_the_printer(
+    qtbot, window: MainWindow, controller: PenController, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    _choose_full_face(window)
+    window.start_session("P-9", "Dr Lee")
+    qtbot.mouseClick(
+        window.procedure_view.checklist.buttons["aftercare"], Qt.MouseButton.LeftButton
+    )
+    dialog = window.procedure_view.screens.aftercare
+    assert dialog is not None
+    printer = QPrinter()  # a PDF "printer": what the print dialog hands back, on paper
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(printed))
+    monkeypatch.setattr(dialog, "ask_printer", lambda: printer)
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    assert printed.read_bytes().startswith(b"%PDF")
+    assert controller.treatment.plan_run.procedure.state("aftercare").done
+    window.end_session(confirmed=True)
