@@ -254,6 +254,7 @@ STEP_KINDS = frozenset(
         EventKind.STEP_UNDONE,
         EventKind.STEP_TIMER_DONE,
         EventKind.START_OVERRIDE,
+        EventKind.SKIN_TYPE_DEPTH,
     }
 )
 
@@ -264,7 +265,10 @@ def step_words(e: EventRecord) -> str:
     by = f" by {d['user']}" if d.get("user") else ""
     match e["kind"]:
         case EventKind.STEP_DONE:
-            extra = "".join(f" · {k} {d[k]}" for k in ("lot", "timer_s") if d.get(k) is not None)
+            # how a step with a screen was done: consent signed / declared, aftercare saved
+            # to a file, printed, or declined with the reason (console/core/record_steps.py)
+            keys = ("lot", "timer_s", "consent", "aftercare", "to", "reason")
+            extra = "".join(f" · {k} {d[k]}" for k in keys if d.get(k) not in (None, ""))
             return f"{d.get('label', d.get('step'))} done{by}{extra}"
         case EventKind.STEP_UNDONE:
             return f"{d.get('label', d.get('step'))} undone{by}"
@@ -272,5 +276,7 @@ def step_words(e: EventRecord) -> str:
             return f"{d.get('label', d.get('step'))}: timer of {d.get('timer_s')} s complete"
         case EventKind.START_OVERRIDE:
             return f"started without {', '.join(d.get('missing', []))}{by}"
+        case EventKind.SKIN_TYPE_DEPTH:
+            return str(d.get("words") or f"depth lowered for skin type {d.get('skin_type')}")
         case _:
             return ""

@@ -19,6 +19,7 @@ from console.core.lots import Product, ProductKind, SingleUseRefused, record_pro
 from console.core.patients import Fitzpatrick, PatientDetails, add_patient
 from console.core.procedure import StepError
 from console.core.record_steps import AftercareHow
+from console.core.review import SessionReview, step_words
 from console.core.skin_depth import SkinRuleError, load_skin_rule
 from console.core.treatment import Treatment
 from console.core.zones import find_plan
@@ -75,6 +76,8 @@ def test_the_consent_step_is_ticked_only_by_a_completed_consent(
     (data,) = _step_events(store, session, "consent")
     assert data["consent"] == "signed" and data["flagged"] == ["anticoagulants"]
     assert isinstance(data["signature_sha256"], str) and len(data["signature_sha256"]) == 64
+    words = [step_words(e) for e in SessionReview(store, session).steps()]
+    assert "Consent confirmed done · consent signed" in words
 
 
 def test_headless_done_keeps_its_way_and_is_recorded_as_declared(
@@ -237,6 +240,8 @@ def test_skin_type_v_lowers_the_plan_depths_says_so_and_is_recorded(store: Store
             e["data"] for e in store.events(session) if e["kind"] is EventKind.SKIN_TYPE_DEPTH
         ]
         assert event["skin_type"] == "V" and event["percent"] == rule.percent
+        words = [step_words(e) for e in SessionReview(store, session).steps()]
+        assert words[0].startswith("depth lowered for skin type V: 80 % of the plan")
     finally:
         treatment.close()
 
