@@ -180,7 +180,10 @@ class PenCommands:
         now = time.monotonic() if now is None else now
         if pressed:  # the event may come a tick before the status that says "running"
             self._run_button_s = now
-        if why is None or not motor_running or now - self._gate_stop_s < GATE_STOP_REPEAT_S:
+        if not motor_running:  # seen stopped: the next start is stopped at once
+            self._gate_stop_s = float("-inf")
+            return False
+        if why is None or now - self._gate_stop_s < GATE_STOP_REPEAT_S:
             return False
         self._gate_stop_s = now
         self.stop_motor()

@@ -271,3 +271,27 @@ def test_a_cartridge_fitted_before_the_session_is_asked_for_too(store: Store) ->
         treatment.end_session()
     finally:
         treatment.close()
+
+
+def test_the_gate_resends_its_stop_and_stops_each_new_start_at_once() -> None:
+    treatment = Treatment(None, plan=find_plan(FULL_FACE))
+    try:
+        assert not treatment.hold_gate(True, False, now=0.0)  # the gate open: left alone
+        treatment.cartridge.refusal = "this cartridge was used on another patient (single use)"
+        assert treatment.hold_gate(True, True, now=1.0)  # the run button, then running
+        alarm = next(
+            a for a in treatment.alarms.active() if a.condition is Condition.SINGLE_USE_STOP
+        )
+        assert "run/stop button" in alarm.detail
+        assert not treatment.hold_gate(True, False, now=1.1)  # the STOP is on its way
+        assert treatment.hold_gate(True, False, now=1.3)  # still running: sent again
+        assert not treatment.hold_gate(False, False, now=1.35)  # stopped
+        assert treatment.hold_gate(True, False, now=1.36)  # a new start: stopped at once
+        assert (
+            "it was running"
+            in next(
+                a for a in treatment.alarms.active() if a.condition is Condition.SINGLE_USE_STOP
+            ).detail
+        )
+    finally:
+        treatment.close()
