@@ -1,6 +1,6 @@
 """`pen-console photos import SESSION FILE... --when before|after [--zone Z]` (sign-in).
 
-Each file is checked (JPEG or PNG), hashed (SHA-256) and stored in the database with
+Each file is checked (JPEG, PNG or HEIC), hashed (SHA-256) and stored in the database with
 its EXIF date. The files are imported one by one: one bad file is named, and the ones
 before it are kept (exit 2).
 """
