@@ -86,6 +86,15 @@ def content_parts(store: StoreBase, session: str) -> dict[str, str]:
     return record_parts.parts(store, session, lambda: _record_hash(store, session, 3))
 
 
+def version_of(store: StoreBase, session: str, sha256: str) -> int:
+    """The content hash version that gives `sha256` for `session` now (the newest when
+    none does): a signature that travelled in a bundle keeps the version it was made with."""
+    for version in range(HASH_VERSION, 0, -1):
+        if content_hash(store, session, version) == sha256:
+            return version
+    return HASH_VERSION
+
+
 def seal_words(store: StoreBase, session: str) -> dict[str, Any]:
     """What a seal or sign audit row keeps of the content: the hash, its version, and
     the part digests (so `db check` can say which part changed)."""
