@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,16 @@ from console.core.bundles import (
     open_bundle,
     sessions_to_export,
 )
+from console.core.followups import FollowUpKind, add_follow_up, follow_ups
 from console.core.installation_id import SigningKey, enrol, fingerprint
 from console.core.signing import sign
 from console.core.trust import check_database
 from console.store import Store, bundle_rows
-from tests.offline.conftest import ended_session
+from console.store.media import ConsentRow, PhotoRow
+from console.store.patients import SeriesExceptionRow
+from console.store.products import ProductRow
+from console.store.signatures import content_hash
+from tests.offline.conftest import columns, ended_session
 
 SUPERVISOR_PASSWORD = "supervisor pass phrase"
 
@@ -291,3 +297,40 @@ def test_the_review_window_opens_a_bundle_read_only(
     assert b.store.sessions() == []  # nothing was imported
     refused = _review(b.store.path, _flip(bundle, bundle.stat().st_size // 2))
     assert refused.returncode == 2 and "refused" in refused.stderr
+
+
+def test_the_patient_record_travels_whole_and_still_verifies(
+    carts: tuple[Cart, Cart], tmp_path: Path
+) -> None:
+    """Consent (with the signature image), a photo's bytes, a reused cartridge's override,
+    a too-soon reason, chunk summaries and a follow-up arrive unchanged, the version 3
+    hash matches, and a second import changes nothing."""
+    a, b = carts
+    s1 = a.store.create_session("P-1", "Dr Test")
+    a.store.write_batch(s1, [(0, columns(300, 5))], [])
+    photo = bytes(range(256)) * 4
+    a.store.media.add_consent(
+        ConsentRow(s1, "consent v1", '{"pregnancy": {"answer": true}}', "Dr Test", "t", b"\x89P")
+    )
+    a.store.media.add_photo(
+        PhotoRow(s1, "before", "forehead", "b.jpg", "image/jpeg", sha256(photo).hexdigest(),
+                 "2026:03:02", "t", "Dr Test"),
+        photo,
+    )  # fmt: skip
+    a.store.products.add(
+        ProductRow(s1, "cartridge", "", None, "L-1", "S-1", None, "t", "Dr Test", "sealed box")
+    )
+    a.store.patients.add_exception(SeriesExceptionRow(s1, 20.5, 42, "travel", "Dr Test", "t"))
+    a.store.finish_session(s1)
+    add_follow_up(a.access, s1, FollowUpKind.COMPLICATION, "mild PIH, resolved")
+    assert a.check() == []
+    outcome = b.import_(a.export([s1], tmp_path / "record.penbundle"))
+    assert outcome[Change.ADDED] == [s1]
+    rows = b.rows(s1)
+    assert rows == a.rows(s1) and rows is not None
+    assert rows.photo_blobs == [photo] and rows.summaries and rows.consents
+    assert content_hash(b.store, s1) == content_hash(a.store, s1)
+    assert [f.text for f in follow_ups(b.store, s1)] == ["mild PIH, resolved"]
+    assert b.check() == []
+    again = b.import_(tmp_path / "record.penbundle")
+    assert again[Change.UNCHANGED] == [s1]
