@@ -37,6 +37,7 @@ from console.core.records import open_session as open_for_review
 from console.core.review import SessionReview, step_words
 from console.core.signing import signatures
 from console.core.zones import available_maps
+from console.gui.followup_dialog import FollowUpPanel
 from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
 from console.store import SessionFilter, Store
@@ -130,6 +131,8 @@ class ReviewWindow(QMainWindow):
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
         tabs.addTab(self.patient_view, "Patient")
+        self.follow_ups = FollowUpPanel(self.access)  # outcome and complication notes
+        tabs.addTab(self.follow_ups, "Follow-ups")
         self.actions = SessionActions(self.access, self, self.zone_map)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
@@ -257,6 +260,7 @@ class ReviewWindow(QMainWindow):
         self.notes.setReadOnly(locked)
         self.save_notes.setText("Add amendment" if locked else "Save notes")
         self.patient_view.show_patient(m["patient_code"], date.today())
+        self.follow_ups.show_session(session)
         return review
 
     def _on_position(self, t_s: float) -> None:
