@@ -150,7 +150,7 @@ def read(store: Store, uuid: str) -> SessionRows | None:
         " WHERE session_uuid = ? ORDER BY chunk_no",
         (uuid,),
     )
-    rows = SessionRows(
+    out = SessionRows(
         session=session,
         practitioner=practitioner,
         patient=None if code is None else patient(store, code),
@@ -184,15 +184,15 @@ def read(store: Store, uuid: str) -> SessionRows | None:
         f"SELECT {', '.join(PHOTO_COLUMNS)}, data FROM photos WHERE session_uuid = ? ORDER BY id",
         (uuid,),
     )
-    rows.consents, rows.products, rows.exceptions, rows.summaries = (
+    out.consents, out.products, out.exceptions, out.summaries = (
         consents,
         products,
         exceptions,
         summaries,
     )
-    rows.photos = [dict(zip(PHOTO_COLUMNS, r[:-1], strict=True)) for r in photo_rows]
-    rows.photo_blobs = [bytes(r[-1]) for r in photo_rows]
-    return rows
+    out.photos = [dict(zip(PHOTO_COLUMNS, r[:-1], strict=True)) for r in photo_rows]
+    out.photo_blobs = [bytes(r[-1]) for r in photo_rows]
+    return out
 
 
 def patient(store: Store, code: str) -> dict[str, Any] | None:
