@@ -55,6 +55,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument("--unsent", action="store_true", help="sessions never exported or imported")
     e.add_argument("--out", required=True, metavar=f"FILE{SUFFIX}")
     e.add_argument("--force", action="store_true", help="replace an existing file")
+    e.add_argument(
+        "--with-names",
+        action="store_true",
+        help="carry patients' names, birth years and notes (default: code and skin type only)",
+    )
     i = actions.add_parser("import", help="verify a bundle, then merge it (idempotent)")
     i.add_argument("bundle", metavar=f"FILE{SUFFIX}")
     s = actions.add_parser("show", help="verify a bundle and list what it holds (read-only)")
@@ -93,7 +98,9 @@ def run_export(args: argparse.Namespace) -> int:
         if not uuids:
             print("bundle export: no sessions match; nothing was written")
             return Exit.OK
-        digest = export(store, access, uuids, out, SigningKey(store.key_dir))
+        digest = export(
+            store, access, uuids, out, SigningKey(store.key_dir), with_names=args.with_names
+        )
     if args.json:
         print(json.dumps({"file": str(out), "sha256": digest, "sessions": uuids}))
     else:

@@ -156,8 +156,21 @@ def _changed_since_export(store: Store) -> set[str]:
     return {u for u, changed in last_change.items() if changed > last_export.get(u, 0)}
 
 
-def export(store: Store, access: Access, uuids: list[str], out: Path, key: SigningKey) -> str:
-    """Write the bundle to `out` (through a temporary file); its SHA-256."""
+def export(
+    store: Store,
+    access: Access,
+    uuids: list[str],
+    out: Path,
+    key: SigningKey,
+    *,
+    with_names: bool = False,
+) -> str:
+    """Write the bundle to `out` (through a temporary file); its SHA-256.
+
+    Data minimisation: a bundle is a file on a USB stick, so by default its patients are
+    their code and skin type (what treatment needs); `with_names` adds the name, birth
+    year and notes. The patient's details are not session content: the hash is the same
+    either way."""
     access.require(Action.EXPORT, "bundle")
     members: dict[str, bytes] = {}
     for uuid in uuids:
@@ -171,7 +184,7 @@ def export(store: Store, access: Access, uuids: list[str], out: Path, key: Signi
         record = {
             "session": rows.session,
             "practitioner": rows.practitioner,
-            "patient": rows.patient,
+            "patient": _minimised(rows.patient, with_names),
             "chunks": rows.chunks,
             "events": rows.events,
             "passes": rows.passes,
@@ -213,9 +226,21 @@ def export(store: Store, access: Access, uuids: list[str], out: Path, key: Signi
     os.replace(tmp, out)
     digest = hashlib.sha256(data).hexdigest()
     access.record(
-        "bundle.export", "bundle", None, {"file": out.name, "sha256": digest, "sessions": uuids}
+        "bundle.export",
+        "bundle",
+        None,
+        {"file": out.name, "sha256": digest, "sessions": uuids, "with_names": with_names},
     )
     return digest
+
+
+_IDENTIFYING = ("name", "birth_year", "notes")
+
+
+def _minimised(patient: dict[str, Any] | None, with_names: bool) -> dict[str, Any] | None:
+    if patient is None or with_names:
+        return patient
+    return patient | {k: ("" if k == "notes" else None) for k in _IDENTIFYING}
 
 
 # ---------------------------------------------------------------- open and verify

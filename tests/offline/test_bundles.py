@@ -30,7 +30,7 @@ from console.core.signing import sign
 from console.core.trust import check_database
 from console.store import Store, bundle_rows
 from console.store.media import ConsentRow, PhotoRow
-from console.store.patients import SeriesExceptionRow
+from console.store.patients import PatientRow, SeriesExceptionRow
 from console.store.products import ProductRow
 from console.store.signatures import content_hash
 from tests.offline.conftest import columns, ended_session
@@ -45,8 +45,8 @@ class Cart:
         self.access = Access(self.store, None)  # a demo database: unattributed
         self.key = SigningKey(self.keys)
 
-    def export(self, sessions: list[str], out: Path) -> Path:
-        export(self.store, self.access, sessions, out, self.key)
+    def export(self, sessions: list[str], out: Path, *, with_names: bool = False) -> Path:
+        export(self.store, self.access, sessions, out, self.key, with_names=with_names)
         return out
 
     def import_(self, path: Path) -> dict[Change, list[str]]:
@@ -188,7 +188,8 @@ def test_a_patient_code_for_two_people_is_a_conflict(
     b.store.patient_id("P-7", name="Bob Stone", birth_year=1975)
     s_a = ended_session(a.store, "P-7")
     s_other = ended_session(a.store, "P-8", seed=4)
-    outcome = b.import_(a.export([s_a, s_other], tmp_path / "x.penbundle"))
+    named = a.export([s_a, s_other], tmp_path / "x.penbundle", with_names=True)
+    outcome = b.import_(named)
     assert outcome[Change.CONFLICT] == [s_a]
     assert outcome[Change.ADDED] == [s_other]
     assert b.rows(s_a) is None
@@ -334,3 +335,20 @@ def test_the_patient_record_travels_whole_and_still_verifies(
     assert b.check() == []
     again = b.import_(tmp_path / "record.penbundle")
     assert again[Change.UNCHANGED] == [s1]
+
+
+def test_by_default_a_bundle_carries_the_patient_code_and_skin_type_only(
+    carts: tuple[Cart, Cart], tmp_path: Path
+) -> None:
+    a, b = carts
+    a.store.patients.put(PatientRow("P-3", "Ann Lee", 1980, "IV", "allergic to lidocaine"))
+    s1 = ended_session(a.store, "P-3")
+    plain = a.export([s1], tmp_path / "plain.penbundle")
+    (bundled,) = open_bundle(plain).sessions
+    assert bundled.rows.patient == {
+        "code": "P-3", "name": None, "birth_year": None, "fitzpatrick": "IV", "notes": "",
+    }  # fmt: skip
+    assert b.import_(plain)[Change.ADDED] == [s1]
+    assert b.check() == []
+    named = open_bundle(a.export([s1], tmp_path / "named.penbundle", with_names=True))
+    assert named.sessions[0].rows.patient["name"] == "Ann Lee"  # type: ignore[index]
