@@ -352,3 +352,33 @@ def test_by_default_a_bundle_carries_the_patient_code_and_skin_type_only(
     assert b.check() == []
     named = open_bundle(a.export([s1], tmp_path / "named.penbundle", with_names=True))
     assert named.sessions[0].rows.patient["name"] == "Ann Lee"  # type: ignore[index]
+
+
+def test_a_bundle_from_before_hash_version_3_still_imports(
+    carts: tuple[Cart, Cart], tmp_path: Path
+) -> None:
+    """What an older cart wrote: no record tables, no hash_version, a version 2 hash."""
+    a, b = carts
+    s1 = ended_session(a.store, "P-1")
+    bundle = a.export([s1], tmp_path / "new.penbundle")
+    with zipfile.ZipFile(bundle) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    record = json.loads(members[f"sessions/{s1}.json"])
+    for key in ("consents", "photos", "products", "series_exceptions", "summaries"):
+        del record[key]
+    del record["hash_version"]
+    record["content_sha256"] = content_hash(a.store, s1, 2)
+    members[f"sessions/{s1}.json"] = json.dumps(record, sort_keys=True).encode()
+    manifest = json.loads(members.pop("manifest.json"))
+    members.pop("manifest.sig")
+    manifest["files"] = {n: sha256(d).hexdigest() for n, d in members.items()}
+    manifest_bytes = json.dumps(manifest, sort_keys=True, indent=1).encode()
+    old = tmp_path / "old.penbundle"
+    with zipfile.ZipFile(old, "w") as z:
+        z.writestr("manifest.json", manifest_bytes)
+        z.writestr("manifest.sig", base64.b64encode(a.key.sign(manifest_bytes)))
+        for n, d in members.items():
+            z.writestr(n, d)
+    assert b.import_(old)[Change.ADDED] == [s1]
+    assert content_hash(b.store, s1, 2) == content_hash(a.store, s1, 2)
+    assert b.check() == []
