@@ -71,6 +71,7 @@ class FollowUpPanel(QWidget):
         super().__init__()
         self.access = access
         self.session: str | None = None
+        self.read_only = False  # a bundle viewed without importing it
         self.list = QListWidget()
         self.add_button = QPushButton("Add follow-up…")
         self.add_button.setMinimumHeight(44)
@@ -82,7 +83,7 @@ class FollowUpPanel(QWidget):
 
     def show_session(self, session: str) -> None:
         self.session = session
-        self.add_button.setEnabled(True)
+        self.add_button.setEnabled(not self.read_only)
         self.list.clear()
         for f in follow_ups(self.access.store, session):
             self.list.addItem(f"{f.created_utc[:16]} UTC · {f.kind.value} · {f.author}: {f.text}")
@@ -98,7 +99,7 @@ class FollowUpPanel(QWidget):
 
     def add(self, kind: FollowUpKind, text: str) -> bool:
         """Add the follow-up (True), or say why not in a message box (False)."""
-        if self.session is None:
+        if self.session is None or self.read_only:
             return False
         try:
             add_follow_up(self.access, self.session, kind, text)

@@ -45,6 +45,13 @@ def test_the_panel_lists_and_adds_follow_ups(
     assert "may not add a follow-up note" in warned[-1]
     assert [f.text for f in follow_ups(store, session)] == ["bruising at the jaw line"]
 
+    viewing = FollowUpPanel(Access(store, nurse))  # a bundle opened without importing
+    qtbot.addWidget(viewing)
+    viewing.read_only = True
+    viewing.show_session(session)
+    assert not viewing.add_button.isEnabled()
+    assert not viewing.add(FollowUpKind.NOTE, "not here") and viewing.list.count() == 1
+
     dialog = FollowUpDialog(session, panel)
     qtbot.addWidget(dialog)
     dialog.kind.setCurrentIndex(list(FollowUpKind).index(FollowUpKind.OUTCOME))
