@@ -6,6 +6,8 @@ amendment that leaves a signed hash alone); a refusal is shown as its one senten
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -86,7 +88,8 @@ class FollowUpPanel(QWidget):
         self.add_button.setEnabled(not self.read_only)
         self.list.clear()
         for f in follow_ups(self.access.store, session):
-            self.list.addItem(f"{f.created_utc[:16]} UTC · {f.kind.value} · {f.author}: {f.text}")
+            when = datetime.fromisoformat(f.created_utc).astimezone()  # the clinic's time
+            self.list.addItem(f"{when:%Y-%m-%d %H:%M} · {f.kind.value} · {f.author}: {f.text}")
         if self.list.count() == 0:
             self.list.addItem("No follow-ups yet: add the outcome or a complication here.")
 
