@@ -29,7 +29,7 @@ from console.core.trust_users import ceilings, roles, signer_words, unattributed
 from console.store import Store, StoreError, maintenance
 from console.store.audit import AuditEntry
 from console.store.keys import ChainHead
-from console.store.record_parts import changed_words
+from console.store.record_parts import PART_WORDS, changed_words
 from console.store.signatures import HASH_VERSION, content_hash, content_parts
 
 ENDED = ("complete", "interrupted", "signed")
@@ -170,16 +170,16 @@ def _what_changed(store: Store, session: str, status: str, seal: AuditEntry) -> 
     """The sentences for a sealed session whose content hash differs: each changed photo
     by name, then each changed part the seal kept a digest of (version 3), else all."""
     when = f"after it was sealed at {seal.at_utc} (audit row {seal.id})"
-    out = [
-        f"sessions {session} ({status}): {p} {when}; {_RESTORE}"
-        for p in changed_photos(store, session)
-    ]
+    photos = changed_photos(store, session)
+    out = [f"sessions {session} ({status}): {p} {when}; {_RESTORE}" for p in photos]
     new = seal.new()
     sealed = new.get("parts") if isinstance(new, dict) else None
     if isinstance(sealed, dict):
         parts = changed_words(sealed, content_parts(store, session))
     else:  # versions 1 and 2 keep one hash: name what they cover
         parts = ["its data (metadata, events, passes or telemetry)"]
+    if photos:  # the photo is named above; its part would say it again
+        parts = [p for p in parts if p != PART_WORDS["photos"]]
     out += [f"sessions {session} ({status}): {p} changed {when}; {_RESTORE}" for p in parts]
     return out
 
