@@ -71,23 +71,32 @@ def _full_record(store: Store, clinic: dict[str, Access], tmp_path: Path) -> str
 
 # what a person with the database file and sqlite3 might change, and the part it names
 EDITS = {
-    "consent": "UPDATE consents SET answers = replace(answers, 'true', 'false')",
-    "photos": "UPDATE photos SET exif_date = '2020-01-01T00:00:00'",
-    "products": "UPDATE session_products SET lot = 'LOT-1' WHERE override_reason IS NOT NULL",
-    "series": "UPDATE series_exceptions SET reason = 'no reason'",
-    "record": "UPDATE chunk_summaries SET coarse = zeroblob(length(coarse))",
+    "answer": ("consent", "UPDATE consents SET answers = replace(answers, 'true', 'false')"),
+    "signature": ("consent", "UPDATE consents SET signature_png = x'89504e4700'"),
+    "exif": ("photos", "UPDATE photos SET exif_date = '2020-01-01T00:00:00'"),
+    "lot": (
+        "products",
+        "UPDATE session_products SET lot = 'LOT-1' WHERE override_reason IS NOT NULL",
+    ),
+    "override": (
+        "products",
+        "UPDATE session_products SET override_reason = 'new box' WHERE override_reason IS NOT NULL",
+    ),
+    "too-soon": ("series", "UPDATE series_exceptions SET reason = 'no reason'"),
+    "summary": ("record", "UPDATE chunk_summaries SET coarse = zeroblob(length(coarse))"),
 }
 
 
-@pytest.mark.parametrize("part", list(EDITS))
+@pytest.mark.parametrize("edit", list(EDITS))
 def test_each_part_of_the_record_is_covered_and_named(
-    part: str, tmp_path: Path, store: Store, clinic: dict[str, Access]
+    edit: str, tmp_path: Path, store: Store, clinic: dict[str, Access]
 ) -> None:
+    part, sql = EDITS[edit]
     session = _full_record(store, clinic, tmp_path)
     assert check_database(store) == []  # additions to an ended session were resealed
     before = content_parts(store, session)
     with store.transaction():
-        assert store.conn.execute(EDITS[part]).rowcount > 0
+        assert store.conn.execute(sql).rowcount > 0
     after = content_parts(store, session)
     assert [p for p in before if before[p] != after[p]] == [part]
     problems = check_database(store)
