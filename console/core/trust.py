@@ -155,8 +155,7 @@ def _sessions(store: Store, entries: list[AuditEntry], quick: bool = False) -> l
         except StoreError as exc:
             problems.append(f"sessions {session}: cannot be read ({exc})")
             continue
-        if sealed != now:
-            problems += _what_changed(store, session, status, seal)
+        problems += _what_changed(store, session, status, seal, differs=sealed != now)
     for session, seal in seals.items():
         if session not in present:
             problems.append(
@@ -166,12 +165,18 @@ def _sessions(store: Store, entries: list[AuditEntry], quick: bool = False) -> l
     return problems
 
 
-def _what_changed(store: Store, session: str, status: str, seal: AuditEntry) -> list[str]:
-    """The sentences for a sealed session whose content hash differs: each changed photo
-    by name, then each changed part the seal kept a digest of (version 3), else all."""
+def _what_changed(
+    store: Store, session: str, status: str, seal: AuditEntry, *, differs: bool
+) -> list[str]:
+    """The sentences for a sealed session: each photo whose bytes no longer match the
+    SHA-256 it was imported with (always checked: a version 1 or 2 seal does not cover
+    photos), then, when the content hash `differs`, each changed part the seal kept a
+    digest of (version 3), else what versions 1 and 2 cover."""
     when = f"after it was sealed at {seal.at_utc} (audit row {seal.id})"
     photos = changed_photos(store, session)
     out = [f"sessions {session} ({status}): {p} {when}; {_RESTORE}" for p in photos]
+    if not differs:
+        return out
     new = seal.new()
     sealed = new.get("parts") if isinstance(new, dict) else None
     if isinstance(sealed, dict):

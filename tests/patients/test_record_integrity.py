@@ -144,7 +144,14 @@ def test_older_seals_still_verify(
     )
     assert HASH_VERSION == 3
     assert check_database(store) == []
+    (photo,) = store.media.photos(session)
+    data = store.media.photo_data(photo.id)
+    with store.transaction():  # not covered by the old hash, but by the photo's SHA-256
+        store.conn.execute("UPDATE photos SET data = ?", (data + b"\0",))
+    (problem,) = check_database(store)
+    assert f"photo {photo.id} (before.png, before, zone forehead) no longer matches" in problem
     with store.transaction():
+        store.conn.execute("UPDATE photos SET data = ?", (data,))
         store.conn.execute("UPDATE events SET arg = 99")
     (problem,) = check_database(store)
     assert "its data (metadata, events, passes or telemetry) changed" in problem
