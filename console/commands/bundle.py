@@ -34,6 +34,7 @@ from console.core.bundles import (
     open_bundle,
     sessions_to_export,
 )
+from console.core.followups import FIELD_PREFIX
 from console.core.installation_id import (
     Installation,
     SigningKey,
@@ -155,6 +156,10 @@ def run_show(args: argparse.Namespace) -> int:
             "status": s.rows.session["status"],
             "signatures": len(s.rows.signatures),
             "chunks": len(s.rows.chunks),
+            "consents": len(s.rows.consents),
+            "photos": len(s.rows.photos),
+            "products": len(s.rows.products),
+            "follow_ups": sum(a.field.startswith(FIELD_PREFIX) for a in s.rows.amendments),
         }
         for s in bundle.sessions
     ]
@@ -168,7 +173,8 @@ def run_show(args: argparse.Namespace) -> int:
     for r in rows:
         print(
             f"  {r['uuid']}  {shown(r['patient'])}  {r['started_utc']}  {r['status']}  "
-            f"{r['signatures']} signature(s)"
+            f"{r['signatures']} signature(s), {r['photos']} photo(s), {r['products']} "
+            f"product(s), {r['follow_ups']} follow-up(s)" + (", consent" if r["consents"] else "")
         )
     return Exit.OK
 

@@ -33,6 +33,7 @@ from console.store.media import ConsentRow, PhotoRow
 from console.store.patients import PatientRow, SeriesExceptionRow
 from console.store.products import ProductRow
 from console.store.signatures import content_hash
+from tests.cli.cli_support import make_cli
 from tests.offline.conftest import columns, ended_session
 
 SUPERVISOR_PASSWORD = "supervisor pass phrase"
@@ -301,7 +302,10 @@ def test_the_review_window_opens_a_bundle_read_only(
 
 
 def test_the_patient_record_travels_whole_and_still_verifies(
-    carts: tuple[Cart, Cart], tmp_path: Path
+    carts: tuple[Cart, Cart],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Consent (with the signature image), a photo's bytes, a reused cartridge's override,
     a too-soon reason, chunk summaries and a follow-up arrive unchanged, the version 3
@@ -335,6 +339,14 @@ def test_the_patient_record_travels_whole_and_still_verifies(
     assert b.check() == []
     again = b.import_(tmp_path / "record.penbundle")
     assert again[Change.UNCHANGED] == [s1]
+    shown = make_cli(capsys, monkeypatch)("bundle", "show", tmp_path / "record.penbundle", "--json")
+    (listed,) = json.loads(shown.out)["sessions"]
+    assert (listed["consents"], listed["photos"], listed["products"], listed["follow_ups"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
 
 
 def test_by_default_a_bundle_carries_the_patient_code_and_skin_type_only(
