@@ -39,9 +39,11 @@ class EventKind(enum.StrEnum):
     PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     # from the treatment
     SPILL_RECOVERED = "spill_recovered"  # a full disk's backlog merged back
+    SAMPLES_SPILLED = "samples_spilled"  # chunks past the memory bound sent to a spill file
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
     CEILING_OVERRIDE = "ceiling_override"
+    CEILING_UNCONFIRMED = "ceiling_unconfirmed"  # the pen did not confirm SET_DEPTH_LIMIT
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
     # from the procedure (issue 11): checklist steps, their timers, gating and plan depths
