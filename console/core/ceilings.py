@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from console.core.passes import PRP_PASS_BASE, PassTracker, is_prp_pass
-from drivers.link import CommandResult, Link
+from drivers.link import CommandResult, Link, LinkClosed
 from drivers.messages import Event, EventCode, Status, TelemetryBatch
 
 CLAMP_ALARM_S = 5.0  # a clamp keeps the alarm up this long after the last one
@@ -143,8 +143,8 @@ class CeilingController:
         result = future.result() if exc is None else None
         if result is not None and result.ok:
             self.in_effect_um = result.value
-        if asked != self.requested_um:
-            return
+        if asked != self.requested_um or isinstance(exc, LinkClosed):
+            return  # a lost link has its own alarm, and the ceiling is resent on reconnect
         if result is not None and result.ok and result.value == asked:
             if self.unconfirmed:
                 self.unconfirmed = ""

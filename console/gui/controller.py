@@ -16,10 +16,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.alarms import AlarmModel
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.pen_commands import take_all
 from console.core.plan_steps import StepRow
 from console.core.roles import User
 from console.core.series import TooSoon
-from console.core.treatment import Treatment, take_all
+from console.core.treatment import Treatment
 from console.core.zone_session import ZoneSession
 from console.store import Store
 from drivers.link import CommandResult, Link, LinkState
