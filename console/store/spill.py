@@ -67,6 +67,8 @@ class Recovered:
     chunks: int
     samples: int
     events: int
+    seconds: float = 0.0  # of telemetry merged (the chunks' time spans)
+    written_utc: datetime | None = None  # when the spill file was last written
 
 
 def spill_dirs() -> list[Path]:
@@ -155,6 +157,7 @@ def recover(store: Store, path: Path) -> list[Recovered]:
         raise ValueError(f"{path} is not a Pen Console spill file ({exc})") from exc
     finally:
         conn.close()
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     out = []
     for session, status in sessions:
         done = set(store.chunk_numbers(session))
@@ -170,9 +173,19 @@ def recover(store: Store, path: Path) -> list[Recovered]:
         store.write_packed(session, rows, evs, ps)
         if status != "recording":
             store.finish_session(session, status)
-        out.append(Recovered(path, session, len(rows), sum(int(r[6]) for r in rows), len(evs)))
+        samples = sum(r.samples for r in rows)
+        out.append(Recovered(path, session, len(rows), samples, len(evs), _seconds(rows), written))
     path.unlink()
     return out
+
+
+def _seconds(rows: list[ChunkRow]) -> float:
+    """The telemetry time the chunks cover, each counted with its last sample's period."""
+    total_us = 0.0
+    for r in rows:
+        span_us = r.t_last_us - r.t_first_us
+        total_us += span_us * r.samples / (r.samples - 1) if r.samples > 1 else 0
+    return total_us / 1e6
 
 
 def recover_all(store: Store) -> list[Recovered]:
