@@ -28,6 +28,7 @@ from console.core.cartridge_gate import CartridgeGate
 from console.core.ceiling_alarms import CeilingAlarmFeed
 from console.core.clinic_ceilings import checked_map
 from console.core.continuity import SessionClock
+from console.core.gui_watchdog import GuiWatchdog
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
@@ -98,6 +99,12 @@ class Treatment(PenCommands):
         self.monitor = LinkMonitor(self.alarms)
         self.cartridge = CartridgeGate(self.alarms)
         self._ceiling_alarms = CeilingAlarmFeed()  # link thread -> screen thread
+        self.watchdog = GuiWatchdog()  # armed once a GUI feeds it (H-02)
+        if self.recorder is not None:
+            rec = self.recorder  # the hook runs on the link thread
+            self.watchdog.record = lambda data, t_us: rec.add_console_event(
+                EventKind.WATCHDOG_STOP, data, t_us=t_us
+            )
         if self.ceiling_problems:  # a tampered ceiling was refused: say so, loudly
             self.alarms.raise_(Condition.CEILINGS_TAMPERED, " ".join(self.ceiling_problems))
         # The plan as the script (issue 11): steps, the gate on needling, plan depths.
@@ -173,6 +180,7 @@ class Treatment(PenCommands):
         self.detach()
         self.link = link
         link.subscribe(self.clock)
+        self.watchdog.watch(link)
         if self.track_zones:
             self.zones.attach(link, self.recorder, source=self.clock)
 
@@ -185,6 +193,7 @@ class Treatment(PenCommands):
     def detach(self) -> Link | None:
         """Close the link, if any; the screen hears that it went on purpose."""
         link, self.link = self.link, None
+        self.watchdog.watch(None)
         if link is not None:
             link.close()
             if self.watched:
@@ -332,6 +341,9 @@ class Treatment(PenCommands):
     def tick(self) -> Drained:
         """What arrived since the last tick; the alarms brought up to date. Screen thread."""
         self._ceiling_alarms.apply(self.alarms)
+        for trip in self.watchdog.take_trips():
+            self.alarms.raise_(Condition.SCREEN_FROZE, trip.words())
+            self.alarms.set(Condition.SCREEN_FROZE, False)  # past: latched until seen
         drained = self.live.drain()
         stats = self.link.stats if self.link else None
         discards = stats.discarded.get("total", 0) if stats else 0

@@ -110,6 +110,7 @@ class PenController(QObject):
 
     def close(self) -> None:
         self.timer.stop()
+        self.treatment.watchdog.disarm()
         self.treatment.close()
 
     # ------------------------------------------------------------ commands
@@ -193,6 +194,7 @@ class PenController(QObject):
     # ------------------------------------------------------------ display tick
 
     def tick(self) -> Drained:
+        self.treatment.watchdog.feed()  # the GUI runs: the pen may go on needling (H-02)
         for name, outcome in take_all(self._answers):
             self.command_answered.emit(name, outcome)
         while not self._notices.empty():

@@ -44,6 +44,7 @@ class EventKind(enum.StrEnum):
     ZONE_CHANGE = "zone_change"
     CEILING_OVERRIDE = "ceiling_override"
     CEILING_UNCONFIRMED = "ceiling_unconfirmed"  # the pen did not confirm SET_DEPTH_LIMIT
+    WATCHDOG_STOP = "watchdog_stop"  # the screen froze while needling: motor stopped (H-02)
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
     # from the procedure (issue 11): checklist steps, their timers, gating and plan depths
