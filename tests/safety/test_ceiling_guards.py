@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-import numpy as np
+from telemetry import batch
 
 from console.core.alarms import AlarmModel, Condition, Priority
 from console.core.ceiling_alarms import CeilingAlarmFeed
@@ -14,28 +14,9 @@ from console.core.ceilings import CeilingController
 from console.core.passes import PassTracker
 from console.core.zones import available_maps
 from drivers.link import CommandResult, CommandTimeout, LinkClosed
-from drivers.messages import AckResult, Status, TelemetryBatch
+from drivers.messages import AckResult, Status
 
 RUNNING = Status.MOTOR_RUNNING | Status.SKIN_CONTACT | Status.CARTRIDGE_PRESENT
-
-
-def _batch(depth_meas_um: int, n: int = 20) -> TelemetryBatch:
-    seq = np.arange(n)
-    return TelemetryBatch.from_columns(
-        {
-            "seq": seq,
-            "t_us": seq * 1000,
-            "depth_set_um": np.full(n, depth_meas_um),
-            "depth_meas_um": np.full(n, depth_meas_um),
-            "rate_dhz": np.full(n, 800),
-            "strokes": seq // 10,
-            "motor_ma": np.full(n, 200),
-            "force_mn": np.full(n, 300),
-            "battery_pct": np.full(n, 80),
-            "temp_dc": np.full(n, 300),
-            "status": np.full(n, int(RUNNING)),
-        }
-    )
 
 
 class _Pen:
@@ -69,7 +50,7 @@ def test_with_no_zone_chosen_the_strictest_ceiling_is_sent_and_checked() -> None
     assert ceilings.ceiling_um() == 300  # periorbital, the face map's strictest
     ceilings.send()
     assert [limit for limit, _ in pen.sent] == [300]
-    ceilings.telemetry(_batch(1200))  # 1.2 mm with no zone touched
+    ceilings.telemetry(batch(1200, RUNNING))  # 1.2 mm with no zone touched
     feed.apply(alarms)
     top = alarms.highest()
     assert top is not None and top.condition is Condition.DEPTH_ABOVE_CEILING

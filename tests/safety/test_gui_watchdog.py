@@ -8,35 +8,16 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
-import numpy as np
 import pytest
+from telemetry import batch
 
 from console.core.alarms import Condition
 from console.core.gui_watchdog import GuiWatchdog
 from console.core.treatment import Treatment
 from console.store import Store
 from drivers.link import LinkState
-from drivers.messages import Status, TelemetryBatch
+from drivers.messages import Status
 from drivers.virtual.endpoints import wait_until
-
-
-def _batch(status: int, n: int = 10) -> TelemetryBatch:
-    seq = np.arange(n)
-    return TelemetryBatch.from_columns(
-        {
-            "seq": seq,
-            "t_us": seq * 1000,
-            "depth_set_um": np.full(n, 500),
-            "depth_meas_um": np.full(n, 500),
-            "rate_dhz": np.full(n, 800),
-            "strokes": seq // 10,
-            "motor_ma": np.full(n, 200),
-            "force_mn": np.full(n, 300),
-            "battery_pct": np.full(n, 80),
-            "temp_dc": np.full(n, 300),
-            "status": np.full(n, int(status)),
-        }
-    )
 
 
 class _Clock:
@@ -76,28 +57,28 @@ def test_stop_only_when_the_screen_froze_while_the_motor_runs() -> None:
     dog.record = lambda data, t_us: recorded.append(data)
     dog.watch(link)  # type: ignore[arg-type]
     clock.t += 60
-    dog.on_telemetry(_batch(RUNNING))
+    dog.on_telemetry(batch(500, RUNNING, 10))
     assert link.motor_calls == []  # no GUI has fed it: not armed (the CLI's case)
     dog.feed()
     clock.t += 1.9
-    dog.on_telemetry(_batch(RUNNING))
+    dog.on_telemetry(batch(500, RUNNING, 10))
     assert link.motor_calls == []  # within FROZEN_S
     clock.t += 1.0
-    dog.on_telemetry(_batch(0))
+    dog.on_telemetry(batch(500, 0, 10))
     assert link.motor_calls == []  # frozen, but the motor is off
-    dog.on_telemetry(_batch(RUNNING))
+    dog.on_telemetry(batch(500, RUNNING, 10))
     assert link.motor_calls == [False]
     clock.t += 0.5
-    dog.on_telemetry(_batch(RUNNING))
+    dog.on_telemetry(batch(500, RUNNING, 10))
     assert link.motor_calls == [False]  # not a STOP per batch
     clock.t += 0.6
-    dog.on_telemetry(_batch(RUNNING))
+    dog.on_telemetry(batch(500, RUNNING, 10))
     assert link.motor_calls == [False, False]  # still running a second later: again
     trips = dog.take_trips()
     assert [t.frozen_s for t in trips] == [2.9] and len(recorded) == 1
     assert "screen froze for 2.9 s" in recorded[0]["reason"]
     dog.feed()  # the screen runs again
-    dog.on_telemetry(_batch(RUNNING))
+    dog.on_telemetry(batch(500, RUNNING, 10))
     assert len(link.motor_calls) == 2 and dog.take_trips() == []
 
 

@@ -11,31 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from record_process import run_cli
+from steady_batches import steady_batch
 from storage_listener import StorageListener
 
 from console.core.recorder import Recorder
 from console.store import Store, spill
-from drivers.messages import TelemetryBatch
 from drivers.virtual.endpoints import wait_until
-
-
-def _batch(start: int, n: int) -> TelemetryBatch:
-    i = np.arange(start, start + n)
-    return TelemetryBatch.from_columns(
-        {
-            "seq": i & 0xFFFF,
-            "t_us": i * 1000,
-            "depth_set_um": np.full(n, 500),
-            "depth_meas_um": 470 + i % 50,
-            "rate_dhz": np.full(n, 800),
-            "strokes": i // 12,
-            "motor_ma": np.full(n, 200),
-            "force_mn": np.full(n, 400),
-            "battery_pct": np.full(n, 80),
-            "temp_dc": np.full(n, 310),
-            "status": np.full(n, 0b1000111),
-        }
-    )
 
 
 def _set_max_pages(store: Store, pages: int | None) -> None:
@@ -57,7 +38,7 @@ def _spill_during_a_session(
     session = recorder.start_session("P-1", "Dr A")
     _set_max_pages(recorder.writer_store, None)
     for k in range(12):
-        recorder.on_telemetry(_batch(1000 * k, 1000))
+        recorder.on_telemetry(steady_batch(1000 * k, 1000))
         recorder.flush()
     assert wait_until(lambda: any("spill file" in p for p in listener.problems), 5)
     held = recorder.stats().backlog_samples
@@ -92,7 +73,7 @@ def test_a_spill_made_mid_session_is_merged_back_once_the_disk_takes_writes(
     recorder, _, session = _spill_during_a_session(store, monkeypatch)
     try:
         _set_max_pages(recorder.writer_store, 1_073_741_823)
-        recorder.on_telemetry(_batch(12_000, 1000))
+        recorder.on_telemetry(steady_batch(12_000, 1000))
         assert recorder.flush()
         assert wait_until(lambda: spill.find(store.path) == [], 5)
         recorder.end_session()
