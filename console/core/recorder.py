@@ -92,6 +92,7 @@ class Recorder:
         self._disk.on_finished = self._live.release
         self._disk.overflow = self._spill_overflow
         self.spilled: Path | None = None  # where an unwritable backlog went at the stop
+        self.simulated = False  # the link is the virtual pen: sessions are marked (H-35)
         self._info: Info | None = None
         self._events = 0
         self._gaps = 0
@@ -161,6 +162,7 @@ class Recorder:
                     notes=notes,
                     pen=pen,
                     session=session,
+                    simulated=self.simulated,
                 )
                 if zone_ids:
                     self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))

@@ -181,6 +181,8 @@ class Treatment(PenCommands):
         self.link = link
         link.subscribe(self.clock)
         self.watchdog.watch(link)
+        if self.recorder is not None:
+            self.recorder.simulated = self.simulated  # by the link's URL (H-35)
         if self.track_zones:
             self.zones.attach(link, self.recorder, source=self.clock)
 

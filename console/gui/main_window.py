@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         if self.controller.store is not None:
             self.settings.remember_practitioner(self.controller.store.path, practitioner.strip())
         self.readouts.start_timer()
-        self.rec.set_recording(patient.strip())
+        self.rec.set_recording(patient.strip() + (" · SIMULATED" * self.controller.simulated))
         self.session_bar.set_recording(session, warning or "")
 
     def ask_too_soon_reason(self, early: TooSoon) -> str | None:

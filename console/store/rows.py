@@ -123,6 +123,7 @@ class SessionRecord(TypedDict):
     plan_name: str | None
     notes: str
     zone_ids: str
+    simulated: int  # 1: recorded from the virtual pen, not a treatment (H-35)
     patient_code: str | None
     practitioner: str | None
     samples: int
