@@ -1,5 +1,5 @@
 """H-35: a session recorded from the virtual pen is marked simulated in the database, and
-the sessions list, the review header and the report say so (console/core/simulated.py)."""
+the sessions list, the export, the review header and the report say so (console/core/simulated.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cli_support import Cli, add_session
 
+from console.core.export import session_record
 from console.core.review import SessionReview
 from console.core.simulated import WORDS
 from console.core.treatment import Treatment
@@ -36,9 +37,13 @@ def test_virtual_pen_sessions_are_marked_and_listed_as_simulated(cli: Cli, tmp_p
     real = add_session(db, "P-REAL", "Dr A")  # as the recorder does with a real pen
     simulated = _simulated_session(db)
     store = Store(db)
-    assert store.session(simulated)["simulated"] == 1
-    assert store.session(real)["simulated"] == 0
-    store.close()
+    try:
+        assert store.session(simulated)["simulated"] == 1
+        assert store.session(real)["simulated"] == 0
+        assert session_record(store, simulated)["session"]["simulated"] is True  # the export
+        assert session_record(store, real)["session"]["simulated"] is False
+    finally:
+        store.close()
     text = cli("sessions", "--db", db)
     assert text.code == 0, text.err
     by_uuid = {line.split()[0]: line for line in text.out.splitlines()}
