@@ -57,6 +57,7 @@ def test_the_report_and_the_review_say_simulated(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from console.gui import report
+    from console.gui.review_window import ReviewWindow
 
     db = tmp_path / "demo.db"
     session = _simulated_session(db)
@@ -68,6 +69,11 @@ def test_the_report_and_the_review_say_simulated(
     store = Store(db)
     try:
         report.write_report(SessionReview(store, session), tmp_path / "r.pdf")
+        window = ReviewWindow(store, "unattributed")
+        qtbot.addWidget(window)
+        assert window.sessions.item(0, 3).text() == "complete · SIMULATED"  # the list
+        window.sessions.selectRow(0)
+        assert WORDS in window.header.text()
     finally:
         store.close()
     assert said[:2] == ["Microneedling session report", WORDS]
