@@ -183,6 +183,8 @@ class Treatment(PenCommands):
         self.watchdog.watch(link)
         if self.recorder is not None:
             self.recorder.simulated = self.simulated  # by the link's URL (H-35)
+            if self.simulated and self.session is not None and self.store is not None:
+                self.store.update_session(self.session, simulated=1)  # started before the link
         if self.track_zones:
             self.zones.attach(link, self.recorder, source=self.clock)
 

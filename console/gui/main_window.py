@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         if self.controller.store is not None:
             self.settings.remember_practitioner(self.controller.store.path, practitioner.strip())
         self.readouts.start_timer()
-        self.rec.set_recording(patient.strip() + (" · SIMULATED" * self.controller.simulated))
+        self.rec.set_recording(patient.strip())
         self.session_bar.set_recording(session, warning or "")
 
     def ask_too_soon_reason(self, early: TooSoon) -> str | None:
@@ -366,7 +366,7 @@ class MainWindow(QMainWindow):
         self.connection.refresh(simulated)
         self.zone_panel.refresh()
         self.procedure_view.refresh()
-        self.rec.refresh()
+        self.rec.refresh(simulated)  # a session from the virtual pen says so (H-35)
         zone = self.controller.zones.status()
         self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
         title = "Pen Console — SIMULATED PEN" if simulated else "Pen Console"

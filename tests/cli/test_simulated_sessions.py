@@ -1,5 +1,6 @@
-"""H-35: a session recorded from the virtual pen is marked simulated in the database, and
-the sessions list, the export, the review header and the report say so (console/core/simulated.py)."""
+"""H-35: a session recorded from the virtual pen is marked simulated in the database; the
+sessions list, the export, the review header and the report say so
+(console/core/simulated.py)."""
 
 from __future__ import annotations
 
