@@ -38,14 +38,12 @@ class RecIndicator(QLabel):
             self.style().polish(self)
         self.refresh()
 
-    def refresh(self, simulated: bool = False) -> None:
-        """`simulated`: the pen is the virtual one, so the session is not a treatment."""
+    def refresh(self) -> None:
         if self.since is None:
             text = "NOT RECORDING"
         else:
             s = int(time.monotonic() - self.since)
-            tag = "  SIMULATED" if simulated else ""
-            text = f"● REC  {self.patient}{tag}  {s // 60:02d}:{s % 60:02d}"
+            text = f"● REC  {self.patient}  {s // 60:02d}:{s % 60:02d}"
         if text != self._shown:
             self._shown = text
             self.setText(text)

@@ -140,10 +140,9 @@ class ZonePanel(QWidget):
         s = self.zones.status()
         pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
         if s.active is None:
-            until = (
-                f" · ceiling {s.ceiling_um / 1000:.2f} mm{pen} until then" if s.ceiling_um else ""
-            )
-            self.where.setText(f"Touch the zone you are treating{until}")  # H-04: strictest
+            # H-04: until a zone is chosen, the map's strictest ceiling is in force
+            words = f"Touch a zone · ceiling {s.ceiling_um / 1000:.2f} mm" if s.ceiling_um else ""
+            self.where.setText(words or "Touch the zone you are treating")
         else:
             override = " OVERRIDDEN" if s.overridden else ""
             # "pass 6 of 3": flagged in words and colour; PRP passes in words of their own

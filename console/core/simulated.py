@@ -2,7 +2,8 @@
 
 The recorder marks it in the database (`sessions.simulated`, console/store/schema.py);
 every place that shows a session uses these words for it: the sessions list (CLI and
-review window), the review header, the report and the live screen's REC indicator.
+review window), the review header, the report and the export. The live screen says
+SIMULATED PEN in its title and connection bar (console/gui/main_window.py).
 Qt-free.
 """
 

@@ -366,7 +366,7 @@ class MainWindow(QMainWindow):
         self.connection.refresh(simulated)
         self.zone_panel.refresh()
         self.procedure_view.refresh()
-        self.rec.refresh(simulated)  # a session from the virtual pen says so (H-35)
+        self.rec.refresh()
         zone = self.controller.zones.status()
         self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)
         title = "Pen Console — SIMULATED PEN" if simulated else "Pen Console"

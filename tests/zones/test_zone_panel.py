@@ -107,9 +107,7 @@ def test_says_what_the_status_says(panel) -> None:
     assert widget.where.text() == "Touch the zone you are treating"
     zones.now = replace(NOWHERE, ceiling_um=300, pen_ceiling_um=300)  # the strictest (H-04)
     widget.refresh()
-    assert widget.where.text() == (
-        "Touch the zone you are treating · ceiling 0.30 mm (pen: 0.30) until then"
-    )
+    assert widget.where.text() == "Touch a zone · ceiling 0.30 mm"
     zones.now = NOWHERE
     widget.refresh()
     assert widget.plan_state.text().startswith("No plan")
