@@ -16,6 +16,7 @@ from storage_listener import StorageListener
 
 from console.core.recorder import Recorder
 from console.store import Store, spill
+from console.store.maintenance import check
 from drivers.virtual.endpoints import wait_until
 
 
@@ -83,3 +84,4 @@ def test_a_spill_made_mid_session_is_merged_back_once_the_disk_takes_writes(
     spilled = [e for e in store.events(session) if e["kind"] == "samples_spilled"]
     assert spilled and all(Path(e["data"]["file"]).name.endswith(".spill") for e in spilled)
     assert store.session(session)["status"] == "complete"
+    assert check(store) == []  # totals, summaries and chunk numbers all agree
