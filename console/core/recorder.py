@@ -4,10 +4,12 @@ The link's reader thread only appends to a queue (it never waits on the disk). T
 writer thread cuts samples into ~1 s chunks (console/store/chunking.py), packs each chunk
 once, and commits chunks and events together at least once a second. When the disk
 refuses a write (full, read-only, I/O error) the recorder keeps the packed chunks and
-events in memory, up to MAX_BACKLOG_S of samples, raises the storage alarm, retries
-every RETRY_S, and writes the backlog in order once the disk accepts writes again, even
-for a session that has ended meanwhile. Samples lost on the link are recorded as a gap
-event, never interpolated. Nothing is dropped without an event and a listener call.
+events in memory, up to MAX_BACKLOG_S of samples (past it the oldest chunks go to a spill
+file elsewhere, console/store/spill.py), raises the storage alarm, retries every
+RETRY_S, and writes the backlog in order once the disk accepts writes again, even for a
+session that has ended meanwhile, then merges the spill files back. Samples lost on the
+link are recorded as a gap event, never interpolated. Nothing is dropped without an
+event and a listener call.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from console.store import EventKind, EventRow, Store, StoreError, spill
 from console.store.backlog import DiskWriter, SessionBuffer
 from console.store.liveness import LiveSessions
 from console.store.packing import Columns
-from console.store.rows import ChunkRow
 from drivers.link import CommandResult, LinkState, StateChange
 from drivers.messages import Event, EventCode, Info, SeqGap, TelemetryBatch
 
@@ -90,7 +91,7 @@ class Recorder:
         self._disk = DiskWriter(self.writer_store, self._notify)  # writer thread only
         self._live = LiveSessions(store.path)  # liveness locks, held until a status is final
         self._disk.on_finished = self._live.release
-        self._disk.overflow = self._spill_overflow
+        self._disk.overflow = spill.overflow_to(store.path)  # past the memory bound
         self.spilled: Path | None = None  # where an unwritable backlog went at the stop
         self.simulated = False  # the link is the virtual pen: sessions are marked (H-35)
         self._info: Info | None = None
@@ -326,14 +327,14 @@ class Recorder:
             try:
                 if isinstance(item, q.Stop):
                     self._disk.commit_all(final=True)
-                    self._merge_spilled()
+                    spill.merge_back(self._disk, self.writer_store, self._notify)
                     self.spilled = spill.spill_or_report(self._disk, self._notify)
                     return
                 commit_now = self._take(item, flushes)
                 now = time.monotonic()
                 if commit_now or now - last_commit >= wait_s:
                     self._disk.commit_all(final=isinstance(item, q.Flush))
-                    self._merge_spilled()
+                    spill.merge_back(self._disk, self.writer_store, self._notify)
                     last_commit = now
                     for f in flushes:
                         f.set()
@@ -375,24 +376,6 @@ class Recorder:
             case q.Pass(row, undone) if o is not None:
                 o.pending_passes.append((row, undone))
         return isinstance(item, q.Tick)
-
-    def _spill_overflow(self, session: str, rows: list[ChunkRow]) -> Path | None:
-        """Chunks past the memory bound, mid-session: to a spill file (writer thread)."""
-        return spill.write(self.store.path, [spill.Backlog(session, "recording", rows, [], [])])
-
-    def _merge_spilled(self) -> None:
-        """Once the disk takes writes again, the session's mid-session spill files are
-        merged back, oldest first; a file the disk still refuses is tried at the next commit
-        (and, if the recorder stops first, at the next start or by `db recover-spill`)."""
-        while self._disk.storage_ok and self._disk.spilled:
-            path = self._disk.spilled[0]
-            try:
-                spill.recover(self.writer_store, path)
-            except sqlite3.Error:
-                return
-            except (ValueError, OSError) as exc:  # kept on disk for `db recover-spill`
-                self._notify("on_storage_problem", f"could not merge {path} back: {exc}")
-            self._disk.spilled.pop(0)
 
     def _notify(self, method: str, message: str) -> None:
         log.warning("%s", message)

@@ -7,8 +7,10 @@ small SQLite file in another writable place: the configured spare folder
 name carries a hash of the database's path, so the next start of the console or of
 `record`, and `pen-console db recover-spill`, find the files that belong to a database
 and merge them back (chunks already in the database are skipped, so a merge repeated
-after a crash adds nothing twice). Only if no place takes the file is the backlog lost,
-and then it is reported with its size, as before. Never imports Qt.
+after a crash adds nothing twice). During a session, chunks past the recorder's memory
+bound go to spill files the same way (`overflow_to`), and the recorder merges them back
+itself once the disk takes writes again (`merge_back`). Only if no place takes the file
+is the backlog lost, and then it is reported with its size, as before. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -195,6 +197,27 @@ def recover_all(store: Store) -> list[Recovered]:
         with contextlib.suppress(sqlite3.Error, ValueError, OSError):
             out += recover(store, path)
     return out
+
+
+def overflow_to(db_path: Path) -> Callable[[str, list[ChunkRow]], Path | None]:
+    """The recorder's hook for chunks past its memory bound, mid-session: each batch goes
+    to a spill file of its own (the session's status is left as it is)."""
+    return lambda session, rows: write(db_path, [Backlog(session, "recording", rows, [], [])])
+
+
+def merge_back(disk: DiskWriter, store: Store, notify: Callable[[str, str], None]) -> None:
+    """On the writer thread, once the disk takes writes again: the mid-session spill files
+    are merged back, oldest first. A file the disk still refuses is tried at the next
+    commit (and, if the recorder stops first, at the next start or by `db recover-spill`)."""
+    while disk.storage_ok and disk.spilled:
+        path = disk.spilled[0]
+        try:
+            recover(store, path)
+        except sqlite3.Error:
+            return
+        except (ValueError, OSError) as exc:  # left where it is for `db recover-spill`
+            notify("on_storage_problem", f"could not merge {path} back: {exc}")
+        disk.spilled.pop(0)
 
 
 def spill_or_report(disk: DiskWriter, notify: Callable[[str, str], None]) -> Path | None:
