@@ -30,6 +30,7 @@ SESSION_COLUMNS = (
     "plan_name",
     "notes",
     "zone_ids",
+    "simulated",  # absent from bundles made before it: 0
 )
 PATIENT_COLUMNS = ("code", "name", "birth_year", "fitzpatrick", "notes")
 CHUNK_COLUMNS = (
@@ -222,7 +223,7 @@ def insert(store: Store, rows: SessionRows, status: str) -> None:
     practitioner_id = None
     if rows.practitioner is not None:
         practitioner_id = store.practitioner_id(rows.practitioner)
-    values = {**rows.session, "status": status}
+    values = {"simulated": 0, **rows.session, "status": status}
     conn.execute(
         f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}, patient_id, practitioner_id)"
         f" VALUES ({', '.join('?' * (len(SESSION_COLUMNS) + 2))})",

@@ -38,6 +38,15 @@ METADATA_FIELDS = (
     "notes",
     "zone_ids",
 )
+# From version 3 the simulated mark (H-35) is content too: a practice session from the
+# virtual pen must not be turned into a treatment record behind the console's back.
+V3_METADATA_FIELDS = (*METADATA_FIELDS, "simulated")
+
+
+def _metadata_fields(version: int) -> tuple[str, ...]:
+    return V3_METADATA_FIELDS if version >= 3 else METADATA_FIELDS
+
+
 _EVENT_FIELDS = ("id", "at_utc", "t_us", "source", "kind", "code", "arg", "data")
 # From version 2, row ids are left out: they are this database's own numbering, not
 # content. A session carried to another database by a bundle gets new ids there, and its
@@ -110,7 +119,7 @@ def _record_hash(store: StoreBase, session: str, version: int) -> str:
     meta: dict[str, Any] = dict(store.session(session))
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
-        "session": {k: meta.get(k) for k in METADATA_FIELDS},
+        "session": {k: meta.get(k) for k in _metadata_fields(version)},
         "events": [
             {k: dict(e)[k] for k in _EVENT_FIELDS if version < 2 or k not in _LOCAL_IDS}
             for e in store.events(session)

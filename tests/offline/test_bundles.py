@@ -311,7 +311,7 @@ def test_the_patient_record_travels_whole_and_still_verifies(
     a too-soon reason, chunk summaries and a follow-up arrive unchanged, the version 3
     hash matches, and a second import changes nothing."""
     a, b = carts
-    s1 = a.store.create_session("P-1", "Dr Test")
+    s1 = a.store.create_session("P-1", "Dr Test", simulated=True)  # practice: stays marked
     a.store.write_batch(s1, [(0, columns(300, 5))], [])
     photo = bytes(range(256)) * 4
     a.store.media.add_consent(
@@ -335,6 +335,7 @@ def test_the_patient_record_travels_whole_and_still_verifies(
     assert rows == a.rows(s1) and rows is not None
     assert rows.photo_blobs == [photo] and rows.summaries and rows.consents
     assert content_hash(b.store, s1) == content_hash(a.store, s1)
+    assert b.store.session(s1)["simulated"] == 1
     assert [f.text for f in follow_ups(b.store, s1)] == ["mild PIH, resolved"]
     assert b.check() == []
     again = b.import_(tmp_path / "record.penbundle")

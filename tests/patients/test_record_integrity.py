@@ -84,6 +84,11 @@ EDITS = {
     ),
     "too-soon": ("series", "UPDATE series_exceptions SET reason = 'no reason'"),
     "summary": ("record", "UPDATE chunk_summaries SET coarse = zeroblob(length(coarse))"),
+    "simulated": (
+        "record",
+        "UPDATE sessions SET simulated = 1"
+        " WHERE patient_id = (SELECT id FROM patients WHERE code = 'P-2')",
+    ),
 }
 
 
