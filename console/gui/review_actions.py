@@ -36,8 +36,7 @@ from console.core.safe_files import (
     private_path,
 )
 from console.core.signing import MEANINGS, SigningError, sign
-from console.gui.report import write_report
-from widgets.zone_map import ZoneMapWidget
+from console.gui.report import write_session_report
 
 
 class SignDialog(QDialog):
@@ -67,12 +66,11 @@ class SessionActions(QWidget):
 
     signed = Signal(str)  # the session, once signed
 
-    def __init__(self, access: Access, window: QWidget, zone_map: ZoneMapWidget) -> None:
+    def __init__(self, access: Access, window: QWidget) -> None:
         super().__init__()
         self.access = access
         self.store = access.store
         self.window_ = window  # dialogs are parented to the window
-        self.zone_map = zone_map  # drawn into the PDF
         self.review: SessionReview | None = None
         self.sign_button = QPushButton("Sign…")
         self.pdf_button = QPushButton("Export PDF…")
@@ -123,10 +121,8 @@ class SessionActions(QWidget):
     # files: the save dialog's "replace?" is the only overwrite consent (force=True).
 
     def _write_pdf(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
-        self.zone_map.show_state(review.state_at(review.duration_s).passes_done, None)
-        image = self.zone_map.render_image(400, 520)
         with private_path(path, db=self.store.path, force=True) as scratch:
-            write_report(review, scratch, zone_map=image, progress=progress.setValue)
+            write_session_report(review, scratch, progress=progress.setValue)
 
     def _write_csv(self, review: SessionReview, path: str, progress: QProgressDialog) -> None:
         progress.setValue(10)

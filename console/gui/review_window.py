@@ -130,7 +130,7 @@ class ReviewWindow(QMainWindow):
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
         tabs.addTab(self.patient_view, "Patient")
-        self.actions = SessionActions(self.access, self, self.zone_map)
+        self.actions = SessionActions(self.access, self)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
         self.csv_button = self.actions.csv_button

@@ -1,0 +1,237 @@
+"""The session report as plain data: what the PDF says, assembled once. Qt-free.
+
+`build_report` gathers every section from the record: the header (clinic, patient code,
+local date with its zone named once, practitioner, pen, cartridge), the procedure
+timeline, consent, products and lots, photos, per-zone depth and passes against the plan,
+the series position, alarms and link gaps, signatures and amendments, and the plot
+envelopes. The review window's export and `pen-console report` both draw this model with
+console/gui/report.py, so the two cannot drift apart. Times are the clinic's local time.
+
+The patient's name is left out unless the clinic opts in (resources/report/report.json,
+"show_patient_name"): the code is enough to file the report (data minimisation).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from console.core.aftercare import AFTERCARE, DEFAULT_CLINIC, status_after
+from console.core.consent import load_questionnaire
+from console.core.report_words import event_line, gap_line, local, timeline_kinds
+from console.core.report_zones import ZoneResult, zone_results
+from console.core.review import SessionReview
+from console.core.signing import amendments, signatures
+from console.core.trust import head_words
+from console.store import Store
+from resources import RESOURCES_DIR
+
+REPORT_SETTINGS = RESOURCES_DIR / "report" / "report.json"
+PLOT_BINS = 600
+Curve = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    clinic: str
+    patient_code: str
+    patient_name: str | None  # only when the clinic opts in
+    when: str  # "2 December 2026, 14:03–14:31 CET": the zone named once, here
+    duration: str
+    practitioner: str
+    pen: str
+    cartridge: str
+    plan: str
+    status: str
+    session: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the timeline or of the alarm list: local time and words."""
+
+    at: str  # "14:03:12", or "t = 12.3 s" when only the pen's clock is known
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentAnswer:
+    question: str
+    yes: bool
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    questionnaire: str
+    signed: str  # local
+    confirmed_by: str | None
+    answers: tuple[ConsentAnswer, ...]
+    signature_png: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductLine:
+    kind: str
+    name: str
+    lot: str
+    serial: str
+    expiry: str
+    expired: bool  # on the day of the session
+    override: str
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    when: str  # before | after
+    zone: str
+    date: str  # "taken 2026-12-01" (EXIF), else "imported 2026-12-02"
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    header: Header
+    timeline: tuple[Line, ...]
+    consents: tuple[Consent, ...]
+    products: tuple[ProductLine, ...]
+    photos: tuple[Photo, ...]
+    zones: tuple[ZoneResult, ...]
+    series: str  # "treatment 2 of 3; next due 2027-01-20 to 2027-02-03"
+    alarms: tuple[Line, ...]
+    signatures: tuple[str, ...]
+    amendments: tuple[str, ...]
+    audit_head: str
+    depth_set_mm: Curve
+    depth_meas_mm: Curve
+    rate_hz: Curve
+    passes_done: dict[str, int]  # for the zone map drawn beside the report
+
+
+def report_settings(path: Path = REPORT_SETTINGS) -> dict[str, object]:
+    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def clinic_name(clinic: str | None = None) -> str:
+    """The name given, else the clinic's own (the aftercare text holds it)."""
+    if clinic:
+        return clinic
+    data = json.loads(AFTERCARE.read_text(encoding="utf-8"))
+    return str(data.get("clinic") or DEFAULT_CLINIC)
+
+
+def build_report(
+    review: SessionReview, clinic: str | None = None, show_name: bool | None = None
+) -> Report:
+    store, session = review.store, review.session
+    show = bool(report_settings().get("show_patient_name")) if show_name is None else show_name
+    x, set_um = review.envelope("depth_set_um", PLOT_BINS)
+    xm, meas_um = review.envelope("depth_meas_um", PLOT_BINS)
+    xr, rate_dhz = review.envelope("rate_dhz", PLOT_BINS)
+    return Report(
+        header=_header(review, clinic_name(clinic), show),
+        timeline=tuple(
+            Line(*event_line(e, review.t0_us))
+            for e in review.events
+            if e["kind"] in timeline_kinds()
+        ),
+        consents=tuple(_consents(store, session)),
+        products=tuple(_products(store, session, local(review.meta["started_utc"]).date())),
+        photos=tuple(
+            Photo(
+                p.taken,
+                p.zone or "no zone",
+                f"taken {p.exif_date[:10]}" if p.exif_date else f"imported {p.imported_utc[:10]}",
+                store.media.photo_data(p.id),
+            )
+            for p in store.media.photos(session)
+        ),
+        zones=tuple(zone_results(review)),
+        series=status_after(store, session).position(),
+        alarms=tuple(
+            [Line(*event_line(e, review.t0_us)) for e in review.alarms()]
+            + [Line(*gap_line(g)) for g in review.gaps()]
+        ),
+        signatures=tuple(
+            f"{s.meaning.upper()} by {s.signer} at {local(s.signed_utc):%d %b %Y %H:%M}"
+            f" · content SHA-256 {s.content_sha256}"
+            for s in signatures(store, session)
+        ),
+        amendments=tuple(
+            f"{local(a.created_utc):%d %b %Y %H:%M} · {a.author} · {a.field}: {a.text}"
+            for a in amendments(store, session)
+        ),
+        # Written down on paper, the chain head lets `db check --anchor` find a later cut.
+        audit_head=head_words(store.audit.head()),
+        depth_set_mm=(x, set_um / 1000),
+        depth_meas_mm=(xm, np.where(meas_um > 0, meas_um, np.nan) / 1000),
+        rate_hz=(xr, rate_dhz / 10),
+        passes_done=review.state_at(review.duration_s).passes_done,
+    )
+
+
+def _header(review: SessionReview, clinic: str, show_name: bool) -> Header:
+    m = review.meta
+    start = local(m["started_utc"])
+    end = f"–{local(m['ended_utc']):%H:%M}" if m.get("ended_utc") else ""
+    minutes, seconds = divmod(int(review.duration_s), 60)
+    name = None
+    if show_name and m["patient_code"]:
+        row = review.store.patients.find(m["patient_code"])
+        name = row.name if row else None
+    needles, gauge = m["cartridge_needles"], m["cartridge_gauge"]
+    return Header(
+        clinic=clinic,
+        patient_code=m["patient_code"] or "(no patient code)",
+        patient_name=name,
+        when=f"{start:%-d %B %Y, %H:%M}{end} {start.tzname()}",
+        duration=f"{minutes} min {seconds:02d} s",
+        practitioner=m["practitioner"] or "(not recorded)",
+        pen=f"{m['pen_model'] or 'unknown model'}, S/N {m['pen_serial'] or '?'}, "
+        f"firmware {m['pen_firmware'] or '?'}",
+        cartridge=f"{needles} needles, {gauge} G" if needles and gauge else "not reported",
+        plan=m["plan_name"] or "none",
+        status=m["status"],
+        session=review.session,
+    )
+
+
+def _consents(store: Store, session: str) -> list[Consent]:
+    texts = {q.id: q.text for q in load_questionnaire().questions}
+    out = []
+    for c in store.media.consents(session):
+        answers = json.loads(c.answers)
+        out.append(
+            Consent(
+                questionnaire=c.questionnaire,
+                signed=f"{local(c.signed_utc):%d %b %Y %H:%M}",
+                confirmed_by=c.confirmed_by,
+                answers=tuple(
+                    ConsentAnswer(texts.get(q, q), bool(a["answer"]), bool(a["confirmed"]))
+                    for q, a in answers.items()
+                ),
+                signature_png=c.signature_png,
+            )
+        )
+    return out
+
+
+def _products(store: Store, session: str, on: date) -> list[ProductLine]:
+    return [
+        ProductLine(
+            kind=p.kind.replace("_", " "),
+            name=p.name,
+            lot=p.lot,
+            serial=p.serial or "",
+            expiry=p.expiry or "",
+            expired=bool(p.expiry) and date.fromisoformat(str(p.expiry)[:10]) < on,
+            override=p.override_reason or "",
+        )
+        for p in store.products.for_session(session)
+    ]

@@ -1,0 +1,121 @@
+"""The session report (issue 12): the Qt-free model says the right things, and the PDF
+renders every section (read back with pypdf; every page rendered by pdftoppm when it is
+installed, and checked not blank)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from unicodedata import normalize
+
+import pytest
+from pypdf import PdfReader
+from report_session import NAME, PATIENT, make_report_session
+
+from console.core.report_model import Report, build_report
+from console.core.report_zones import ZoneFlag
+from console.core.review import SessionReview
+from console.store import Store
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("report")
+    path = tmp / "report.db"
+    return path, make_report_session(path, tmp)
+
+
+@pytest.fixture
+def review(db: tuple[Path, str]) -> Iterator[SessionReview]:
+    store = Store(db[0])
+    yield SessionReview(store, db[1])
+    store.close()
+
+
+@pytest.fixture
+def report(review: SessionReview) -> Report:
+    return build_report(review, "Clinica Sol")
+
+
+def test_zones_are_compared_with_the_plan_and_the_ceiling(report: Report) -> None:
+    zones = {z.zone: z for z in report.zones}
+    forehead, cheek, nose = zones["forehead"], zones["cheek_right"], zones["nose"]
+    assert (forehead.passes, forehead.passes_planned, forehead.prp_passes) == (2, 2, 1)
+    assert forehead.flags == () and forehead.depth_median_um == 500
+    assert cheek.plan_um == 1000 and cheek.depth_median_um == 700
+    assert set(cheek.flags) == {ZoneFlag.UNDER_DEPTH, ZoneFlag.MISSING_PASSES}
+    assert nose.ceiling_um == 500 and nose.depth_max_um == 600
+    assert set(nose.flags) == {  # 3 dry passes of 2, no PRP pass of 1
+        ZoneFlag.ABOVE_CEILING,
+        ZoneFlag.OVER_DEPTH,
+        ZoneFlag.EXTRA_PASSES,
+        ZoneFlag.MISSING_PASSES,
+    }
+    assert nose.override_um == 750 and "overridden to 0.75 mm" in nose.flag_words()
+    untouched = zones["chin"]  # planned, never treated
+    assert untouched.depth_max_um is None and ZoneFlag.MISSING_PASSES in untouched.flags
+
+
+def test_header_series_products_and_consent(report: Report) -> None:
+    h = report.header
+    assert h.clinic == "Clinica Sol" and h.patient_code == PATIENT
+    assert h.patient_name is None  # the clinic has not opted in to names
+    assert "UTC (UTC)" not in h.when and h.when.count(":") == 2  # start–end, zone once
+    assert report.series.startswith("treatment 2 of 3; next due ")
+    expired = {p.lot: p.expired for p in report.products}
+    assert expired == {"C-77": False, "K-OLD": True}
+    (consent,) = report.consents
+    flagged = [a for a in consent.answers if a.yes]
+    assert len(flagged) == 1 and flagged[0].confirmed and consent.signature_png
+    assert [p.when for p in report.photos] == ["before", "after"]
+
+
+def test_timeline_and_alarms_in_words_with_units(report: Report) -> None:
+    timeline = " | ".join(line.what for line in report.timeline)
+    assert "removed early, 12 min 34 s left" in timeline
+    assert "override: started without prp_ready by Dr Sup" in timeline
+    assert "ceiling of nose overridden to 0.75 mm (default 0.50 mm)" in timeline
+    alarms = " | ".join(line.what for line in report.alarms)
+    assert "depth clamped: 0.55 mm" in alarms
+    assert "high alarm raised: depth above ceiling — nose at 0.60 mm" in alarms
+    assert "7 frames" in alarms
+    assert all(":" in line.at for line in report.timeline)  # local wall-clock times
+
+
+def test_patient_name_only_when_the_clinic_opts_in(review: SessionReview) -> None:
+    assert build_report(review, show_name=False).header.patient_name is None
+    shown = build_report(review, show_name=True).header
+    assert shown.patient_name == NAME
+
+
+def test_pdf_has_every_section_and_no_blank_page(
+    review: SessionReview, qapp: object, tmp_path: Path
+) -> None:
+    from console.gui.report import write_session_report
+
+    steps: list[int] = []
+    out = write_session_report(review, tmp_path / "r.pdf", "Clinica Sol", steps.append)
+    assert steps[-1] == 100
+    reader = PdfReader(out)
+    # NFKC: the PDF draws "fl" as a ligature
+    text = normalize("NFKC", " ".join(" ".join(p.extract_text().split()) for p in reader.pages))
+    for words in (
+        "Clinica Sol", "Microneedling session report", f"Patient: {PATIENT}",
+        "Zones: depth and passes against the plan", "shallower than planned",
+        "above the zone's ceiling", "Procedure timeline", "Consent and contraindications",
+        "YES (flagged)", "Products and lots", "EXPIRED", "K-OLD", "Photos", "before",
+        "treatment 2 of 3", "Depth and stroke rate", "Alarms and link gaps",
+        "depth clamped: 0.55 mm", "Signatures", "Not signed",
+    ):  # fmt: skip
+        assert words in text, words
+    assert "UTC (UTC)" not in text
+    if shutil.which("pdftoppm") is None:
+        return
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", str(out), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(pages) == len(reader.pages)
+    for page in pages:  # a blank page is one flat shade
+        data = page.read_bytes().split(b"\n", 3)[3]
+        assert len(set(data)) > 2, page.name
