@@ -179,7 +179,8 @@ def build_report(
 def _header(review: SessionReview, clinic: str, show_name: bool) -> Header:
     m = review.meta
     start = local(m["started_utc"])
-    end = f"–{local(m['ended_utc']):%H:%M}" if m.get("ended_utc") else ""
+    ended = m["ended_utc"]
+    end = f"–{local(ended):%H:%M}" if ended else ""
     minutes, seconds = divmod(int(review.duration_s), 60)
     name = None
     if show_name and m["patient_code"]:
