@@ -27,6 +27,7 @@ FONT = "DejaVu Sans"
 FLAG_RED = "#b71c1c"
 GREY = "#444"
 _WRAP = int(Qt.TextFlag.TextWordWrap)
+PLOT_H = 48 * MM
 
 
 def pdf_writer(path: str, title: str, margin_mm: float = 15) -> QPdfWriter:
@@ -137,12 +138,20 @@ class Page:
         series: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], str]],
         unit: str,
         min_span: float = 0.0,
+        x0: float = 0.0,
+        width: float | None = None,
+        advance: bool = True,
     ) -> None:
-        """Lines over a shared x (seconds), y from 0; `min_span` keeps a flat trace flat."""
-        h = 42 * MM
-        self.need(h + 20)
-        self.text(title, 10, bold=True)
-        frame = QRectF(60, self.y, self.width - 70, h - 20)
+        """Lines over a shared x (seconds), y from 0, in a frame from x0 of `width` (the
+        page's by default); `min_span` keeps a flat trace flat."""
+        w = self.width - x0 if width is None else width
+        h = PLOT_H
+        self.need(h)
+        top = self.y
+        self.set_font(10, bold=True)
+        self.p.setPen(QColor("#000"))
+        self.p.drawText(QRectF(x0, top, w, 20 * DPI / 72), 0, title)
+        frame = QRectF(x0 + 60, top + 18 * DPI / 72, w - 70, h - 20 - 18 * DPI / 72)
         self.p.setPen(QPen(QColor("#9aa5b1"), 1))
         self.p.drawRect(frame)
         xs = [x for x, _, _ in series if len(x)]
@@ -161,10 +170,11 @@ class Page:
                         self.p.drawLine(QPointF(px[i - 1], py[i - 1]), QPointF(px[i], py[i]))
             self.p.setPen(QColor("#333"))
             self.set_font(7)
-            self.p.drawText(QPointF(2, frame.top() + 12), f"{y_max:.1f} {unit}")
-            self.p.drawText(QPointF(2, frame.bottom()), f"0 {unit}")
+            self.p.drawText(QPointF(x0 + 2, frame.top() + 12), f"{y_max:.1f} {unit}")
+            self.p.drawText(QPointF(x0 + 2, frame.bottom()), f"0 {unit}")
             self.p.drawText(QPointF(frame.right() - 90, frame.bottom() + 16), f"{x_max:.0f} s")
         else:
             self.set_font(8)
             self.p.drawText(frame, int(Qt.AlignmentFlag.AlignCenter), "No samples recorded.")
-        self.y += h
+        if advance:
+            self.y = top + h

@@ -21,7 +21,7 @@ from console.core.report_model import Report, build_report
 from console.core.report_zones import ZoneResult, mm
 from console.core.review import SessionReview
 from console.core.zones import available_maps
-from console.gui.pdf_page import FLAG_RED, GREY, MM, Page, pdf_writer
+from console.gui.pdf_page import FLAG_RED, GREY, MM, PLOT_H, Page, pdf_writer
 
 THUMB_MM = 38
 _WRAP = int(Qt.TextFlag.TextWordWrap)
@@ -79,14 +79,20 @@ def write_report(
         _photos(page, report)
         step(65)
         page.heading("Depth and stroke rate")
+        half = (page.width - 4 * MM) / 2
         set_x, set_y = report.depth_set_mm
         meas_x, meas_y = report.depth_meas_mm
+        page.need(PLOT_H)
         page.plot(
             "Depth (blue: set, orange: measured)",
             [(set_x, set_y, "#1565c0"), (meas_x, meas_y, "#ef6c00")],
             "mm",
+            width=half,
+            advance=False,
         )
-        page.plot("Stroke rate", [(*report.rate_hz, "#2e7d32")], "Hz", RATE_MIN_SPAN_HZ)
+        page.plot(
+            "Stroke rate", [(*report.rate_hz, "#2e7d32")], "Hz", RATE_MIN_SPAN_HZ, page.width - half
+        )
         step(80)
         _alarms(page, report)
         _signatures(page, report)

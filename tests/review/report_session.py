@@ -27,6 +27,8 @@ PLAN = "Full face — PRP"
 PATIENT = "P-RPT"
 NAME = "Ana Example"
 RATE_HZ = 100
+PEN = {"serial": "VP-0042", "model": "VirtualPen 2", "firmware": "1.4.0", "needles": 12,
+       "gauge": 32}  # fmt: skip
 # zone -> (seconds, measured depth µm): forehead on plan (0.50 mm), cheek_right too
 # shallow (plan 1.00 mm), nose too deep and above its 0.50 mm ceiling.
 ZONES = {"forehead": (4, 500), "cheek_right": (4, 700), "nose": (2, 600)}
@@ -113,7 +115,7 @@ def make_report_session(db: Path, tmp: Path) -> str:
         earlier = store.create_session(PATIENT, "Dr A", plan_name=PLAN)
         store.update_session(earlier, started_utc=_iso(datetime.now(UTC) - timedelta(days=50)))
         store.finish_session(earlier)
-        session = store.create_session(PATIENT, "Dr A", plan_name=PLAN)
+        session = store.create_session(PATIENT, "Dr A", plan_name=PLAN, pen=PEN)
         zone_ids = available_maps()["face"].zone_ids
         store.update_session(session, zone_ids=json.dumps(zone_ids))
         t0_us = 1_000_000_000

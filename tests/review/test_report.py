@@ -62,6 +62,7 @@ def test_header_series_products_and_consent(report: Report) -> None:
     h = report.header
     assert h.clinic == "Clinica Sol" and h.patient_code == PATIENT
     assert h.patient_name is None  # the clinic has not opted in to names
+    assert h.cartridge == "12 needles, 32 G" and h.pen.startswith("VirtualPen 2, S/N VP-0042")
     assert "UTC (UTC)" not in h.when and h.when.count(":") == 2  # start–end, zone once
     assert report.series.startswith("treatment 2 of 3; next due ")
     expired = {p.lot: p.expired for p in report.products}
