@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from console.core.event_words import step_words
 from console.core.passes import closed_at_end_ids, is_prp_pass
 
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
@@ -24,7 +25,14 @@ from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
 from console.store.rows import ALARM_KINDS, GAP_KINDS, EventRecord
 
-__all__ = ["Gap", "ReplayState", "SessionReview", "patient_series", "too_soon_warning"]
+__all__ = [
+    "Gap",
+    "ReplayState",
+    "SessionReview",
+    "patient_series",
+    "step_words",
+    "too_soon_warning",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,21 +264,3 @@ STEP_KINDS = frozenset(
         EventKind.START_OVERRIDE,
     }
 )
-
-
-def step_words(e: EventRecord) -> str:
-    """A procedure event in words for the event list and the report's timeline."""
-    d = e["data"]
-    by = f" by {d['user']}" if d.get("user") else ""
-    match e["kind"]:
-        case EventKind.STEP_DONE:
-            extra = "".join(f" · {k} {d[k]}" for k in ("lot", "timer_s") if d.get(k) is not None)
-            return f"{d.get('label', d.get('step'))} done{by}{extra}"
-        case EventKind.STEP_UNDONE:
-            return f"{d.get('label', d.get('step'))} undone{by}"
-        case EventKind.STEP_TIMER_DONE:
-            return f"{d.get('label', d.get('step'))}: timer of {d.get('timer_s')} s complete"
-        case EventKind.START_OVERRIDE:
-            return f"started without {', '.join(d.get('missing', []))}{by}"
-        case _:
-            return ""
