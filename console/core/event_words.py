@@ -28,6 +28,7 @@ __all__ = [
     "event_words",
     "local_time",
     "mm",
+    "parse_utc",
     "resolve_tz",
     "step_words",
     "zone_label",
@@ -126,14 +127,14 @@ def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
     return local if local is not None else UTC
 
 
-def _parse_utc(utc_iso: str) -> datetime:
+def parse_utc(utc_iso: str) -> datetime:
     t = datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
     return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def local_time(utc_iso: str, tz: str | tzinfo | None = None, *, with_date: bool = False) -> str:
     """A stored UTC time as local wall-clock time: "14:03:07" (or "2 Dec 2026 14:03:07")."""
-    t = _parse_utc(utc_iso).astimezone(resolve_tz(tz))
+    t = parse_utc(utc_iso).astimezone(resolve_tz(tz))
     clock = t.strftime("%H:%M:%S")
     return f"{t.day} {t.strftime('%b %Y')} {clock}" if with_date else clock
 
@@ -145,7 +146,7 @@ def zone_label(tz: str | tzinfo | None = None, at_utc: str | None = None) -> str
     key = getattr(zone, "key", None)
     if key:
         return str(key)
-    when = _parse_utc(at_utc) if at_utc else datetime.now(UTC)
+    when = parse_utc(at_utc) if at_utc else datetime.now(UTC)
     return when.astimezone(zone).tzname() or "UTC"
 
 

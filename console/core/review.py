@@ -9,12 +9,14 @@ time (values, active zone, passes done so far, alarms so far), and link gaps.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from console.core.event_timeline import TimelineRow, in_time_order, timeline
 from console.core.event_words import step_words
 from console.core.passes import closed_at_end_ids, is_prp_pass
 
@@ -65,9 +67,7 @@ class SessionReview:
         self.store = store
         self.session = session
         self.meta = store.session(session)
-        self.events = store.events(session)
         self.passes = store.passes(session)
-        self.closed_at_end = closed_at_end_ids(self.passes, self.events)  # pass ids
         self.zone_ids: list[str] = json.loads(self.meta.get("zone_ids") or "[]")
         self.levels = TelemetryLevels.of(store, session)
         self._columns: Columns | None = None
@@ -78,6 +78,9 @@ class SessionReview:
         else:
             t_us = self.columns["t_us"].astype(np.int64)
             self.t0_us = int(t_us[0]) if len(t_us) else 0
+        # in the order they happened, not the order the recorder wrote them (event_timeline)
+        self.events = in_time_order(store.events(session), self.t0_us)
+        self.closed_at_end = closed_at_end_ids(self.passes, self.events)  # pass ids
 
     @property
     def columns(self) -> Columns:
@@ -165,6 +168,16 @@ class SessionReview:
         if not len(breaks):
             return t, y
         return np.insert(t, breaks, t[breaks] - typical / 2), np.insert(y, breaks, np.nan)
+
+    def timeline(self, zone_labels: Mapping[str, str] | None = None) -> list[TimelineRow]:
+        """The events in time order, in local time and in words (event_timeline.py)."""
+        return timeline(
+            self.events,
+            t0_us=self.t0_us,
+            started_utc=self.meta["started_utc"],
+            tz=self.meta["tz"],
+            zone_labels=zone_labels,
+        )
 
     def gaps(self) -> list[Gap]:
         out = []
