@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +23,35 @@ import numpy.typing as npt
 
 from console.core.aftercare import AFTERCARE, DEFAULT_CLINIC, status_after
 from console.core.consent import load_questionnaire
-from console.core.report_words import event_line, gap_line, local, timeline_kinds
-from console.core.report_zones import ZoneResult, zone_results
-from console.core.review import SessionReview
+from console.core.event_timeline import TimelineRow, timeline
+from console.core.event_words import local_time, parse_utc, resolve_tz, zone_label
+from console.core.report_zones import ZoneResult, zone_labels, zone_results
+from console.core.review import STEP_KINDS, SessionReview
 from console.core.signing import amendments, signatures
 from console.core.trust import head_words
-from console.store import Store
+from console.store import EventKind, Store
+from console.store.rows import ALARM_KINDS, GAP_KINDS
 from resources import RESOURCES_DIR
 
 REPORT_SETTINGS = RESOURCES_DIR / "report" / "report.json"
+# The procedure timeline: the checklist, and every override with who and why. Passes and
+# plan depths are in the zone table; alarms and gaps have their own list.
+TIMELINE_KINDS = STEP_KINDS | {
+    EventKind.CEILING_OVERRIDE,
+    EventKind.CARTRIDGE_INSERTED,
+    EventKind.CARTRIDGE_REMOVED,
+}
+TROUBLE_KINDS = (
+    ALARM_KINDS
+    | GAP_KINDS
+    | {
+        EventKind.SAMPLES_DROPPED,
+        EventKind.SESSION_INTERRUPTED,
+        EventKind.NEW_PEN,
+        EventKind.PEN_RESTARTED,
+        EventKind.HOST_LINK_LOST,
+    }
+)
 PLOT_BINS = 600
 Curve = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
 
@@ -131,18 +151,30 @@ def build_report(
 ) -> Report:
     store, session = review.store, review.session
     show = bool(report_settings().get("show_patient_name")) if show_name is None else show_name
+    m = review.meta
     x, set_um = review.envelope("depth_set_um", PLOT_BINS)
     xm, meas_um = review.envelope("depth_meas_um", PLOT_BINS)
     xr, rate_dhz = review.envelope("rate_dhz", PLOT_BINS)
+    rows = timeline(
+        review.events,
+        t0_us=review.t0_us,
+        started_utc=m["started_utc"],
+        tz=m["tz"],
+        zone_labels=zone_labels(review),
+    )
+    too_soon = [
+        Line(
+            local_time(soon.recorded_utc, m["tz"]),
+            f"started {soon.days_since_previous:.0f} days after the previous treatment "
+            f"(the series allows {soon.min_days}) by {soon.recorded_by}: {soon.reason}",
+        )
+        for soon in store.patients.exceptions(session)
+    ]
     return Report(
         header=_header(review, clinic_name(clinic), show),
-        timeline=tuple(
-            Line(*event_line(e, review.t0_us))
-            for e in review.events
-            if e["kind"] in timeline_kinds()
-        ),
-        consents=tuple(_consents(store, session)),
-        products=tuple(_products(store, session, local(review.meta["started_utc"]).date())),
+        timeline=tuple(too_soon + _lines(rows, TIMELINE_KINDS)),
+        consents=tuple(_consents(store, session, m["tz"])),
+        products=tuple(_products(store, session, _local(m["started_utc"], m["tz"]).date())),
         photos=tuple(
             Photo(
                 p.taken,
@@ -154,17 +186,16 @@ def build_report(
         ),
         zones=tuple(zone_results(review)),
         series=status_after(store, session).position(),
-        alarms=tuple(
-            [Line(*event_line(e, review.t0_us)) for e in review.alarms()]
-            + [Line(*gap_line(g)) for g in review.gaps()]
-        ),
+        alarms=tuple(_lines(rows, TROUBLE_KINDS)),
         signatures=tuple(
-            f"{s.meaning.upper()} by {s.signer} at {local(s.signed_utc):%d %b %Y %H:%M}"
-            f" · content SHA-256 {s.content_sha256}"
+            f"{s.meaning.upper()} by {s.signer} at "
+            f"{local_time(s.signed_utc, m['tz'], with_date=True)} · content SHA-256 "
+            f"{s.content_sha256}"
             for s in signatures(store, session)
         ),
         amendments=tuple(
-            f"{local(a.created_utc):%d %b %Y %H:%M} · {a.author} · {a.field}: {a.text}"
+            f"{local_time(a.created_utc, m['tz'], with_date=True)} · {a.author} · "
+            f"{a.field}: {a.text}"
             for a in amendments(store, session)
         ),
         # Written down on paper, the chain head lets `db check --anchor` find a later cut.
@@ -176,11 +207,19 @@ def build_report(
     )
 
 
+def _lines(rows: list[TimelineRow], kinds: frozenset[EventKind]) -> list[Line]:
+    return [Line(r.clock, r.words.text) for r in rows if r.event["kind"] in kinds]
+
+
+def _local(utc_iso: str, tz: str | None) -> datetime:
+    return parse_utc(utc_iso).astimezone(resolve_tz(tz))
+
+
 def _header(review: SessionReview, clinic: str, show_name: bool) -> Header:
     m = review.meta
-    start = local(m["started_utc"])
+    start = _local(m["started_utc"], m["tz"])
     ended = m["ended_utc"]
-    end = f"–{local(ended):%H:%M}" if ended else ""
+    end = f"–{_local(ended, m['tz']):%H:%M}" if ended else ""
     minutes, seconds = divmod(int(review.duration_s), 60)
     name = None
     if show_name and m["patient_code"]:
@@ -191,7 +230,7 @@ def _header(review: SessionReview, clinic: str, show_name: bool) -> Header:
         clinic=clinic,
         patient_code=m["patient_code"] or "(no patient code)",
         patient_name=name,
-        when=f"{start:%-d %B %Y, %H:%M}{end} {start.tzname()}",
+        when=f"{start:%-d %B %Y, %H:%M}{end} {zone_label(m['tz'], m['started_utc'])}",
         duration=f"{minutes} min {seconds:02d} s",
         practitioner=m["practitioner"] or "(not recorded)",
         pen=f"{m['pen_model'] or 'unknown model'}, S/N {m['pen_serial'] or '?'}, "
@@ -203,7 +242,7 @@ def _header(review: SessionReview, clinic: str, show_name: bool) -> Header:
     )
 
 
-def _consents(store: Store, session: str) -> list[Consent]:
+def _consents(store: Store, session: str, tz: str | None) -> list[Consent]:
     texts = {q.id: q.text for q in load_questionnaire().questions}
     out = []
     for c in store.media.consents(session):
@@ -211,7 +250,7 @@ def _consents(store: Store, session: str) -> list[Consent]:
         out.append(
             Consent(
                 questionnaire=c.questionnaire,
-                signed=f"{local(c.signed_utc):%d %b %Y %H:%M}",
+                signed=local_time(c.signed_utc, tz, with_date=True),
                 confirmed_by=c.confirmed_by,
                 answers=tuple(
                     ConsentAnswer(texts.get(q, q), bool(a["answer"]), bool(a["confirmed"]))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from console.core.clinic_ceilings import effective_map
+from console.core.event_words import mm
 from console.core.passes import is_prp_pass
 from console.core.review import SessionReview
 from console.core.zones import Plan, ZoneMap, available_maps, find_plan
@@ -62,11 +63,6 @@ class ZoneResult:
     @property
     def over(self) -> bool:
         return bool(OVER_FLAGS & set(self.flags))
-
-
-def mm(um: float | None) -> str:
-    """A depth in words with its unit: "0.55 mm" ("–" when there is none)."""
-    return "–" if um is None else f"{um / 1000:.2f} mm"
 
 
 def zone_results(review: SessionReview) -> list[ZoneResult]:
@@ -132,6 +128,12 @@ def _flagged(r: ZoneResult, in_plan: bool) -> ZoneResult:
         if any(done < planned for done, planned in pairs):
             flags.append(ZoneFlag.MISSING_PASSES)
     return replace(r, flags=tuple(flags))
+
+
+def zone_labels(review: SessionReview) -> dict[str, str]:
+    """Zone ids to the labels of the map the session was recorded on ("Cheek (R)")."""
+    zone_map = _map(review, _plan(review.meta["plan_name"]))
+    return {} if zone_map is None else {z.id: z.label for z in zone_map.zones}
 
 
 def _plan(name: str | None) -> Plan | None:

@@ -17,8 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from console.core.event_words import mm
 from console.core.report_model import Report, build_report
-from console.core.report_zones import ZoneResult, mm
+from console.core.report_zones import ZoneResult
 from console.core.review import SessionReview
 from console.core.zones import available_maps
 from console.gui.pdf_page import FLAG_RED, GREY, MM, PLOT_H, Page, pdf_writer

@@ -18,6 +18,8 @@ from console.core.report_model import Report, build_report
 from console.core.report_zones import ZoneFlag
 from console.core.review import SessionReview
 from console.store import Store
+from console.store.patients import SeriesExceptionRow
+from console.store.rows import utc_now
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +77,30 @@ def test_header_series_products_and_consent(report: Report) -> None:
 
 def test_timeline_and_alarms_in_words_with_units(report: Report) -> None:
     timeline = " | ".join(line.what for line in report.timeline)
-    assert "removed early, 12 min 34 s left" in timeline
-    assert "override: started without prp_ready by Dr Sup" in timeline
-    assert "ceiling of nose overridden to 0.75 mm (default 0.50 mm)" in timeline
+    assert "Remove the numbing cream done by Dr A · ended a dwell 12 min 34 s early" in timeline
+    assert "started without prp_ready by Dr Sup" in timeline
+    assert "ceiling overridden in Nose: 0.75 mm (default 0.50 mm)" in timeline
     alarms = " | ".join(line.what for line in report.alarms)
-    assert "depth clamped: 0.55 mm" in alarms
+    assert "depth clamped to 0.55 mm" in alarms
     assert "high alarm raised: depth above ceiling — nose at 0.60 mm" in alarms
-    assert "7 frames" in alarms
+    assert "frames lost on the link: 7 frames" in alarms
     assert all(":" in line.at for line in report.timeline)  # local wall-clock times
+
+
+def test_a_too_soon_start_shows_its_reason(tmp_path: Path) -> None:
+    session = make_report_session(tmp_path / "soon.db", tmp_path)
+    store = Store(tmp_path / "soon.db")
+    try:
+        store.patients.add_exception(
+            SeriesExceptionRow(session, 30.0, 42, "patient travels", "Dr A", utc_now())
+        )
+        (first, *_) = build_report(SessionReview(store, session)).timeline
+    finally:
+        store.close()
+    assert first.what == (
+        "started 30 days after the previous treatment (the series allows 42) by Dr A: "
+        "patient travels"
+    )
 
 
 def test_patient_name_only_when_the_clinic_opts_in(review: SessionReview) -> None:
@@ -108,7 +126,7 @@ def test_pdf_has_every_section_and_no_blank_page(
         "above the zone's ceiling", "Procedure timeline", "Consent and contraindications",
         "YES (flagged)", "Products and lots", "EXPIRED", "K-OLD", "Photos", "before",
         "treatment 2 of 3", "Depth and stroke rate", "Alarms and link gaps",
-        "depth clamped: 0.55 mm", "Signatures", "Not signed",
+        "depth clamped to 0.55 mm", "Signatures", "Not signed",
     ):  # fmt: skip
         assert words in text, words
     assert "UTC (UTC)" not in text
