@@ -79,3 +79,29 @@ def test_aftercare_sheet_alone_with_the_next_due_date(cli: Cli, db: Path, tmp_pa
     assert f"{due_from:%d %B %Y}" in text
     assert "Your clinic" in text and "social downtime" in text
     assert (NURSE[0], "export", f"session:{meta['uuid']}") in audit(db)
+
+
+def test_bad_input_is_one_sentence_with_exit_2(cli: Cli, demo_db: Path, tmp_path: Path) -> None:
+    unknown = cli("report", "ffffffff", "--out", tmp_path / "r.pdf", "--db", demo_db)
+    assert unknown.code == 2 and "ffffffff" in unknown.one_sentence()
+    store = Store(demo_db)
+    try:
+        session = store.sessions()[0]["uuid"]
+    finally:
+        store.close()
+    nowhere = tmp_path / "no-such-folder" / "r.pdf"
+    unwritable = cli("report", session, "--out", nowhere, "--db", demo_db)
+    assert unwritable.code == 2 and "no-such-folder" in unwritable.one_sentence()
+    assert not nowhere.exists() and not (tmp_path / "r.pdf").exists()
+
+
+def test_report_needs_a_signed_in_user_who_may_export(cli: Cli, db: Path, tmp_path: Path) -> None:
+    store = Store(db)
+    try:
+        session = store.sessions()[0]["uuid"]
+    finally:
+        store.close()
+    out = tmp_path / "r.pdf"
+    anonymous = cli("report", session, "--out", out, "--db", db, stdin=lines())
+    assert anonymous.code == 4 and anonymous.one_sentence()
+    assert not out.exists()
