@@ -195,7 +195,7 @@ def build_report(
         ),
         amendments=tuple(
             f"{local_time(a.created_utc, m['tz'], with_date=True)} · {a.author} · "
-            f"{a.field}: {a.text}"
+            f"{a.field.replace(':', ', ')}: {a.text}"  # "follow-up, outcome: ..."
             for a in amendments(store, session)
         ),
         # Written down on paper, the chain head lets `db check --anchor` find a later cut.

@@ -78,8 +78,9 @@ class Page:
         self.p.drawText(QRectF(0, self.y, self.width, h), _WRAP, s)
         self.y += h
 
-    def heading(self, s: str) -> None:
-        self.need(30 * MM)  # a heading never ends a page alone
+    def heading(self, s: str, keep_mm: float = 30) -> None:
+        """A section title, on a new page unless `keep_mm` of the section fit below it."""
+        self.need(keep_mm * MM)  # a heading never ends a page alone
         self.y += 2 * MM
         self.text(s, 11.5, bold=True)
 

@@ -181,6 +181,9 @@ def _timeline(page: Page, report: Report) -> None:
 
 
 def _consent(page: Page, report: Report) -> None:
+    if report.consents:  # the questions, the answers and the signature on one page
+        rows = len(report.consents[0].answers) + 1
+        page.need(min(rows * 7 * MM + 45 * MM, page.height))
     page.heading("Consent and contraindications")
     if not report.consents:
         page.text("No consent was recorded with this session.", 9, colour=FLAG_RED)
@@ -264,7 +267,7 @@ def _alarms(page: Page, report: Report) -> None:
 
 
 def _signatures(page: Page, report: Report) -> None:
-    page.heading("Signatures")
+    page.heading("Signatures", keep_mm=16)
     if report.signatures:
         for s in report.signatures:
             page.text(s, 9)

@@ -70,12 +70,13 @@ def _telemetry(zone_ids: list[str], t0_us: int) -> dict[str, np.ndarray]:
 
 def _passes(store: Store, session: str, t0_us: int) -> None:
     marks = [("forehead", 1), ("forehead", 2), ("forehead", PRP_PASS_BASE + 1), ("cheek_right", 1)]
-    marks += [("nose", n) for n in (1, 2, 3)]
+    marks += [("nose", n) for n in (1, 2, 3)] + [("neck", 1)]  # the neck is not in the plan
     for i, (zone, pass_no) in enumerate(marks):
         store.add_pass(session, {
             "zone": zone, "pass_no": pass_no, "started_t_us": t0_us + i * 1000,
             "ended_t_us": t0_us + i * 1000 + 500, "strokes": 100, "contact_ms": 900,
-            "depth_mean_um": ZONES[zone][1], "depth_max_um": ZONES[zone][1],
+            "depth_mean_um": ZONES.get(zone, (0, 400))[1],
+            "depth_max_um": ZONES.get(zone, (0, 400))[1],
         })  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from console.core.review import SessionReview
 from console.store import Store
 from console.store.patients import SeriesExceptionRow
 from console.store.rows import utc_now
+from console.store.signatures import Signature
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,8 @@ def test_zones_are_compared_with_the_plan_and_the_ceiling(report: Report) -> Non
         ZoneFlag.MISSING_PASSES,
     }
     assert nose.override_um == 750 and "overridden to 0.75 mm" in nose.flag_words()
+    neck = zones["neck"]  # treated outside the plan
+    assert neck.flags == (ZoneFlag.NOT_IN_PLAN,) and (neck.passes, neck.passes_planned) == (1, None)
     untouched = zones["chin"]  # planned, never treated
     assert untouched.depth_max_um is None and ZoneFlag.MISSING_PASSES in untouched.flags
 
@@ -87,20 +90,26 @@ def test_timeline_and_alarms_in_words_with_units(report: Report) -> None:
     assert all(":" in line.at for line in report.timeline)  # local wall-clock times
 
 
-def test_a_too_soon_start_shows_its_reason(tmp_path: Path) -> None:
+def test_a_too_soon_reason_a_signature_and_a_follow_up_are_printed(tmp_path: Path) -> None:
     session = make_report_session(tmp_path / "soon.db", tmp_path)
     store = Store(tmp_path / "soon.db")
     try:
         store.patients.add_exception(
             SeriesExceptionRow(session, 30.0, 42, "patient travels", "Dr A", utc_now())
         )
-        (first, *_) = build_report(SessionReview(store, session)).timeline
+        store.signatures.insert(Signature("Dr Sup", utc_now(), "approved", "ab" * 32), session)
+        store.signatures.amend(session, "Dr A", utc_now(), "follow-up:outcome", "less redness")
+        report = build_report(SessionReview(store, session))
     finally:
         store.close()
-    assert first.what == (
+    assert report.timeline[0].what == (
         "started 30 days after the previous treatment (the series allows 42) by Dr A: "
         "patient travels"
     )
+    (signature,) = report.signatures
+    assert signature.startswith("APPROVED by Dr Sup at ") and signature.endswith("ab" * 32)
+    (follow_up,) = report.amendments
+    assert follow_up.endswith("· Dr A · follow-up, outcome: less redness")
 
 
 def test_patient_name_only_when_the_clinic_opts_in(review: SessionReview) -> None:
