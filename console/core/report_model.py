@@ -134,8 +134,13 @@ class Report:
 
 
 def report_settings(path: Path = REPORT_SETTINGS) -> dict[str, object]:
-    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    """The clinic's report settings; a missing or broken file means the defaults, which
+    leave the patient's name out (the safe side of data minimisation)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def clinic_name(clinic: str | None = None) -> str:

@@ -147,3 +147,14 @@ def test_pdf_has_every_section_and_no_blank_page(
     for page in pages:  # a blank page is one flat shade
         data = page.read_bytes().split(b"\n", 3)[3]
         assert len(set(data)) > 2, page.name
+
+
+def test_broken_report_settings_leave_the_name_out(tmp_path: Path) -> None:
+    from console.core.report_model import report_settings
+
+    broken = tmp_path / "report.json"
+    broken.write_text("{ not json", encoding="utf-8")
+    assert report_settings(broken) == {} and report_settings(tmp_path / "missing.json") == {}
+    opted_in = tmp_path / "opted.json"
+    opted_in.write_text('{"show_patient_name": true}', encoding="utf-8")
+    assert report_settings(opted_in) == {"show_patient_name": True}
