@@ -3,9 +3,10 @@
 What was done comes from the record: the passes (dry and PRP counted apart) and the
 measured depth of the samples in each zone (max and median, contact only). What was meant
 comes from the plan the session ran under: its depth and passes per zone, and the zone's
-ceiling (the clinic's audited ceilings over the map's defaults). A `plan_depth` event,
-written when the console sent a zone's depth, wins over the plan file: it is the depth
-that session actually asked for (a preset or a per-session edit may have lowered it).
+ceiling (the clinic's audited ceilings over the map's defaults; a supervisor's override in
+the session is shown beside it, never in its place). A `plan_depth` event, written when
+the console sent a zone's depth, wins over the plan file: it carries the plan as that
+session had it (a per-session edit may have changed it).
 """
 
 from __future__ import annotations
@@ -36,9 +37,6 @@ class ZoneFlag(enum.StrEnum):
     NOT_IN_PLAN = "not in the plan"
 
 
-OVER_FLAGS = frozenset({ZoneFlag.ABOVE_CEILING, ZoneFlag.OVER_DEPTH, ZoneFlag.EXTRA_PASSES})
-
-
 @dataclass(frozen=True, slots=True)
 class ZoneResult:
     zone: str  # id
@@ -59,10 +57,6 @@ class ZoneResult:
         return words + (
             f" (ceiling overridden to {mm(self.override_um)})" if self.override_um else ""
         )
-
-    @property
-    def over(self) -> bool:
-        return bool(OVER_FLAGS & set(self.flags))
 
 
 def zone_results(review: SessionReview) -> list[ZoneResult]:
@@ -87,9 +81,7 @@ def zone_results(review: SessionReview) -> list[ZoneResult]:
             z = zone_map.zone(zone) if zone_map else None
         except KeyError:
             z = None
-        plan_um, ceiling_um = asked.get(zone, (None, None))
-        plan_um = plan_um if plan_um is not None else (step.depth_um if step else None)
-        ceiling_um = ceiling_um if ceiling_um is not None else (z.depth_max_um if z else None)
+        plan_um = asked.get(zone, step.depth_um if step else None)
         dry, prp = done.get(zone, (0, 0))
         d_max, d_med = depths.get(zone, (None, None))
         result = ZoneResult(
@@ -102,7 +94,7 @@ def zone_results(review: SessionReview) -> list[ZoneResult]:
             depth_max_um=d_max,
             depth_median_um=d_med,
             plan_um=plan_um,
-            ceiling_um=ceiling_um,
+            ceiling_um=z.depth_max_um if z else None,
             override_um=overrides.get(zone),
             flags=(),
         )
@@ -179,11 +171,10 @@ def _depths(review: SessionReview) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _asked_depths(review: SessionReview) -> dict[str, tuple[int | None, int | None]]:
-    """The last depth and ceiling the console asked for, per zone (plan_depth events)."""
-    out: dict[str, tuple[int | None, int | None]] = {}
-    for e in review.events:
-        if e["kind"] is EventKind.PLAN_DEPTH and e["data"].get("zone"):
-            d = e["data"]
-            out[d["zone"]] = (d.get("plan_um"), d.get("ceiling_um"))
-    return out
+def _asked_depths(review: SessionReview) -> dict[str, int]:
+    """The plan's depth per zone as the session last sent it (plan_depth events)."""
+    return {
+        e["data"]["zone"]: int(e["data"]["plan_um"])
+        for e in review.events
+        if e["kind"] is EventKind.PLAN_DEPTH and e["data"].get("zone") and e["data"].get("plan_um")
+    }

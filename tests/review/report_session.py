@@ -30,7 +30,8 @@ RATE_HZ = 100
 PEN = {"serial": "VP-0042", "model": "VirtualPen 2", "firmware": "1.4.0", "needles": 12,
        "gauge": 32}  # fmt: skip
 # zone -> (seconds, measured depth µm): forehead on plan (0.50 mm), cheek_right too
-# shallow (plan 1.00 mm), nose too deep and above its 0.50 mm ceiling.
+# shallow (plan 1.00 mm, edited to 0.80 mm in the session), nose too deep and above its
+# 0.50 mm ceiling.
 ZONES = {"forehead": (4, 500), "cheek_right": (4, 700), "nose": (2, 600)}
 
 
@@ -92,6 +93,9 @@ def _events(store: Store, session: str, t0_us: int) -> None:
         (EventKind.ALARM, {"condition": "depth_above_ceiling", "priority": "high",
                            "detail": "nose at 0.60 mm", "state": "raised"}, None),
         (EventKind.SEQ_GAP, {"frames_lost": 7}, None),
+        # the plan as this session had it: the cheek edited down from 1.00 mm
+        (EventKind.PLAN_DEPTH, {"zone": "cheek_right", "plan_um": 800, "requested_um": 800,
+                                "ceiling_um": 1500, "acked_um": 750}, None),
     ):  # fmt: skip
         store.add_event(session, kind, t_us=t0_us + 1_000_000, data=data, arg=arg)
 

@@ -47,7 +47,7 @@ def test_zones_are_compared_with_the_plan_and_the_ceiling(report: Report) -> Non
     forehead, cheek, nose = zones["forehead"], zones["cheek_right"], zones["nose"]
     assert (forehead.passes, forehead.passes_planned, forehead.prp_passes) == (2, 2, 1)
     assert forehead.flags == () and forehead.depth_median_um == 500
-    assert cheek.plan_um == 1000 and cheek.depth_median_um == 700
+    assert cheek.plan_um == 800 and cheek.depth_median_um == 700  # the session's plan_depth
     assert set(cheek.flags) == {ZoneFlag.UNDER_DEPTH, ZoneFlag.MISSING_PASSES}
     assert nose.ceiling_um == 500 and nose.depth_max_um == 600
     assert set(nose.flags) == {  # 3 dry passes of 2, no PRP pass of 1
