@@ -19,7 +19,7 @@ from datetime import timedelta
 from datetime import tzinfo as TzInfo
 
 from console.core.event_words import EventWords, event_words, local_time, parse_utc
-from console.store.rows import EventRecord
+from console.store.rows import ALARM_KINDS, EventRecord
 
 __all__ = ["TimelineRow", "in_time_order", "timeline"]
 
@@ -36,6 +36,11 @@ class TimelineRow:
     @property
     def source(self) -> str:
         return self.event["source"]
+
+    @property
+    def alarm(self) -> bool:
+        """An alarm, a fault or a clamped depth: rows the reviewer must not miss."""
+        return self.event["kind"] in ALARM_KINDS
 
 
 def placed_in_order(events: Iterable[EventRecord], t0_us: int) -> list[tuple[int, EventRecord]]:
