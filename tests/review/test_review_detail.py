@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from console.gui import review_actions
 from console.gui.review_window import ReviewWindow
 from console.store import EventKind, Store
 from drivers.messages import TELEMETRY_COLUMNS, Event, EventCode, TelemetryBatch
+from tests.review.conftest import add_people
 from widgets.event_list import EventList
 from widgets.review_plot import EMPTY_TEXT, RATE_MIN_SPAN_HZ
 
@@ -40,8 +42,7 @@ def _batch(start: int, n: int) -> TelemetryBatch:
     return TelemetryBatch.from_columns(cols)
 
 
-@pytest.fixture
-def session(store: Store, people: dict[str, User]) -> str:
+def _record(store: Store) -> str:
     """A 3 s session: a cartridge, a clamped depth, an alarm, a command with no pen time."""
     recorder = Recorder(store)
     try:
@@ -62,6 +63,37 @@ def session(store: Store, people: dict[str, User]) -> str:
         recorder.close()
     store.update_session(s, started_utc="2026-12-02T13:03:00.000+00:00", tz="Europe/Berlin")
     return s
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, User], str]:
+    """Made once: hashing the accounts' passwords (argon2) is the slow part."""
+    db = tmp_path_factory.mktemp("detail") / "template.db"
+    store = Store(db)
+    try:
+        people = add_people(store)
+        return db, people, _record(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def store(template: tuple[Path, dict[str, User], str], tmp_path: Path) -> Iterator[Store]:
+    db = tmp_path / "records.db"
+    shutil.copy(template[0], db)
+    s = Store(db)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def people(template: tuple[Path, dict[str, User], str]) -> dict[str, User]:
+    return template[1]
+
+
+@pytest.fixture
+def session(template: tuple[Path, dict[str, User], str]) -> str:
+    return template[2]
 
 
 @pytest.fixture
