@@ -15,7 +15,14 @@ from typing import Protocol
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 COLUMNS = ("Time", "Session", "Source", "Event", "Detail")
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the entry's index, on top-level items
@@ -63,7 +70,6 @@ class EventList(QWidget):
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setUniformRowHeights(False)
-        self.tree.setAlternatingRowColors(True)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.header().setStretchLastSection(True)
         layout = QVBoxLayout(self)
@@ -133,7 +139,11 @@ class EventList(QWidget):
         self.tree.scrollToItem(item)
 
     def expand(self, row: int, shown: bool = True) -> None:
-        self.tree.topLevelItem(row).setExpanded(shown)
+        """Show (or hide) a row's raw data, scrolled into view."""
+        item = self.tree.topLevelItem(row)
+        item.setExpanded(shown)
+        if shown:  # the row on top, its raw data below it
+            self.tree.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def raw_text(self, row: int) -> str:
         return self.tree.topLevelItem(row).child(0).text(0)

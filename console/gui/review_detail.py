@@ -14,7 +14,7 @@ from console.core.zones import available_maps
 from console.gui.settings import THEMES, stylesheet
 from widgets.signature_badges import SignatureBadges
 
-CHOOSE_TEXT = "Choose a session on the left."
+CHOOSE_TEXT = "No session chosen."
 
 
 def current_theme() -> str:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -129,7 +130,10 @@ class ReviewWindow(QMainWindow):
         self.save_notes = QPushButton("Save notes")
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
-        tabs.addTab(self.patient_view, "Patient")
+        patient_page = QScrollArea()  # the patient view is tall: it must not set the
+        patient_page.setWidget(self.patient_view)  # window's minimum height (1,075 px)
+        patient_page.setWidgetResizable(True)
+        tabs.addTab(patient_page, "Patient")
         self.actions = SessionActions(self.access, self, self.zone_map)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
@@ -141,10 +145,10 @@ class ReviewWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.plot, 3)
         top.addWidget(self.zone_map, 1)
-        d.addLayout(top, 3)
+        d.addLayout(top, 1)  # the plots and the event list share the height
         d.addWidget(self.replay)
         d.addWidget(self.replay_state)
-        d.addWidget(tabs, 2)
+        d.addWidget(tabs, 1)
         d.addWidget(self.actions)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.sessions)
