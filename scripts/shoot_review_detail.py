@@ -64,7 +64,7 @@ def detail() -> None:
     w.events.parentWidget().parentWidget().setCurrentWidget(w.events)  # the events tab
     titles = [w.events.entry_at(i).words.title for i in range(w.events.row_count())]
     row = titles.index("cartridge inserted")
-    w.events.tree.itemClicked.emit(w.events.tree.topLevelItem(row), 0)  # cursor to it
+    w.events.click(row)  # the replay cursor goes to it
     w.events.expand(row)  # its raw data, behind the disclosure
 
 

@@ -113,10 +113,10 @@ def test_events_in_time_order_in_words_with_raw_behind_a_disclosure(
     first = events.entry_at(0)
     assert first.words.detail == "12 needles, 32 G"
     assert first.clock == "14:03:01"  # start 13:03:00 UTC + 1 s, in Berlin
-    assert events.tree.headerItem().text(0) == "Time (Europe/Berlin)"
+    assert events.header_text(0) == "Time (Europe/Berlin)"
     assert "UTC" not in window.header.text() and "Europe/Berlin" in window.header.text()
-    assert events.tree.topLevelItem(0).text(1) == "0:01.0"
-    assert not events.tree.topLevelItem(0).isExpanded()  # raw data hidden until asked
+    assert events.cell(0, 1) == "0:01.0"
+    assert not events.is_expanded(0)  # raw data hidden until asked
     events.expand(0)
     assert '"arg": 3104' in events.raw_text(0) and '"source": "pen"' in events.raw_text(0)
 
@@ -126,15 +126,14 @@ def test_clicking_an_event_moves_the_cursor_and_the_replay_follows(
 ) -> None:
     window.open_session(session)
     events = window.events
-    item = events.tree.topLevelItem(1)  # the clamp, 2.0 s in
-    events.tree.itemClicked.emit(item, 0)
+    events.click(1)  # the clamp, 2.0 s in
     assert window.replay.position_s == pytest.approx(2.0)
     assert window.plot.time_cursor.value() == pytest.approx(2.0)
     assert events.current_row() == 1
     window.replay.seek(2.7)  # past the alarm at 2.5 s: it becomes the current row
     assert events.current_row() == 2
     window.replay.seek(0.2)  # before any event: nothing selected
-    assert events.tree.selectedItems() == []
+    assert events.current_row() is None
 
 
 def test_empty_state_then_the_plot_in_the_theme(window: ReviewWindow, session: str, qtbot) -> None:
