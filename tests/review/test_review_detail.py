@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from console.core.access import Access
@@ -118,7 +118,12 @@ def test_events_in_time_order_in_words_with_raw_behind_a_disclosure(
     assert events.cell(0, 1) == "0:01.0"
     assert not events.is_expanded(0)  # raw data hidden until asked
     events.expand(0)
+    assert events.is_expanded(0)
     assert '"arg": 3104' in events.raw_text(0) and '"source": "pen"' in events.raw_text(0)
+    events.copy_raw(0)
+    assert QGuiApplication.clipboard().text() == events.raw_text(0)
+    assert events.cell(2, 3) == "high alarm raised"  # bold: an alarm
+    assert events.model.data(events.model.index(2, 3), Qt.ItemDataRole.FontRole).bold()
 
 
 def test_clicking_an_event_moves_the_cursor_and_the_replay_follows(
@@ -182,14 +187,21 @@ def test_export_suggests_a_name_in_documents_and_says_where_it_went(
         return path, ""
 
     confirmed: list[str] = []
+    opened: list[QUrl] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     monkeypatch.setattr(QMessageBox, "exec", lambda box: confirmed.append(box.text()) or 0)
+    show_in_folder = lambda box: next(  # noqa: E731  (the user presses "Show in folder")
+        b for b in box.buttons() if b.text() == "Show in folder"
+    )
+    monkeypatch.setattr(QMessageBox, "clickedButton", show_in_folder)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     out = window.actions.export_csv(review)
     assert suggested == [str(documents / "P-0142_2026-12-02_samples.csv")]
     assert out == documents / "P-0142_2026-12-02_samples.csv" and out.exists()
     message = window.statusBar().currentMessage()
     assert message == f"The CSV was saved as {out.name} in {documents}."
     assert confirmed == [message]
+    assert opened == [QUrl.fromLocalFile(str(documents))]
 
 
 def test_a_failed_write_is_one_sentence(
