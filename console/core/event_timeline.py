@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from datetime import tzinfo as TzInfo
 
-from console.core.event_words import EventWords, event_words, local_time, parse_utc
-from console.store.rows import EventRecord
+from console.core.event_words import EventWords, event_words, parse_utc, resolve_tz
+from console.store.rows import ALARM_KINDS, EventRecord
 
 __all__ = ["TimelineRow", "in_time_order", "timeline"]
 
@@ -31,11 +31,21 @@ class TimelineRow:
     timed: bool  # False: the event carries no pen time; t_s is where it was written
     clock: str  # local wall-clock time, "14:03:07"
     words: EventWords
-    raw: str  # the stored row as JSON, for the disclosure
+
+    @property
+    def raw(self) -> str:
+        """The stored row as JSON, for the disclosure (made when asked: it is the
+        costly part of a long list)."""
+        return json.dumps(dict(self.event), indent=2, sort_keys=True, default=str)
 
     @property
     def source(self) -> str:
         return self.event["source"]
+
+    @property
+    def alarm(self) -> bool:
+        """An alarm, a fault or a clamped depth: rows the reviewer must not miss."""
+        return self.event["kind"] in ALARM_KINDS
 
 
 def placed_in_order(events: Iterable[EventRecord], t0_us: int) -> list[tuple[int, EventRecord]]:
@@ -67,18 +77,18 @@ def timeline(
     """One row per event in time order. Wall-clock time is the session's start plus the
     event's session time; an event with no pen time shows when it was written."""
     start = parse_utc(started_utc)
+    zone = resolve_tz(tz)  # once, not per row
     rows = []
     for t_us, e in placed_in_order(events, t0_us):
         timed = e["t_us"] is not None
-        when = (start + timedelta(microseconds=t_us - t0_us)).isoformat() if timed else e["at_utc"]
+        when = start + timedelta(microseconds=t_us - t0_us) if timed else parse_utc(e["at_utc"])
         rows.append(
             TimelineRow(
                 event=e,
                 t_s=(t_us - t0_us) / 1e6,
                 timed=timed,
-                clock=local_time(when, tz),
+                clock=when.astimezone(zone).strftime("%H:%M:%S"),
                 words=event_words(e, zone_labels),
-                raw=json.dumps(dict(e), indent=2, sort_keys=True, default=str),
             )
         )
     return rows
