@@ -26,6 +26,7 @@ from console.store import EventKind
 # A median within this of the plan's depth is on target: the pen sets depth in 0.25 mm
 # steps (pen-protocol.md) and its sensor reads within about ±0.05 mm.
 DEPTH_TOLERANCE_UM = 50
+DEPTH_COLUMNS = frozenset({"zone", "depth_meas_um"})
 
 
 class ZoneFlag(enum.StrEnum):
@@ -157,17 +158,25 @@ def _passes(review: SessionReview) -> dict[str, tuple[int, int]]:
 
 
 def _depths(review: SessionReview) -> dict[str, tuple[int, int]]:
-    """Measured depth per zone while in contact (a reading of 0 is the needles out)."""
-    cols = review.columns
-    if not len(cols["zone"]):
+    """Max and median measured depth per zone while in contact (a reading of 0 is the
+    needles out). One histogram per zone (depths are whole µm), so the median is exact
+    (the lower middle reading) and a 30-minute session is one pass over its samples."""
+    cols = review.store.load_telemetry(review.session, DEPTH_COLUMNS)
+    touching = cols["depth_meas_um"] > 0
+    zone_idx = cols["zone"][touching].astype(np.int64)
+    depth = cols["depth_meas_um"][touching].astype(np.int64)
+    if not len(depth):
         return {}
-    zone_idx = cols["zone"].astype(np.int64)
-    depth = cols["depth_meas_um"].astype(np.int64)
+    width = int(depth.max()) + 1
+    hist = np.bincount(zone_idx * width + depth, minlength=(len(review.zone_ids) + 1) * width)
     out = {}
     for i, zone in enumerate(review.zone_ids, start=1):
-        d = depth[(zone_idx == i) & (depth > 0)]
-        if len(d):
-            out[zone] = (int(d.max()), int(np.median(d)))
+        counts = hist[i * width : (i + 1) * width]
+        n = int(counts.sum())
+        if n:
+            readings = np.flatnonzero(counts)
+            median = int(np.searchsorted(np.cumsum(counts), (n + 1) // 2))
+            out[zone] = (int(readings[-1]), median)
     return out
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from unicodedata import normalize
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
 from report_session import NAME, PATIENT, make_report_session
@@ -18,6 +19,7 @@ from console.core.report_model import Report, build_report
 from console.core.report_zones import ZoneFlag
 from console.core.review import SessionReview
 from console.store import Store
+from console.store.packing import COLUMNS
 from console.store.patients import SeriesExceptionRow
 from console.store.rows import utc_now
 from console.store.signatures import Signature
@@ -158,3 +160,26 @@ def test_broken_report_settings_leave_the_name_out(tmp_path: Path) -> None:
     opted_in = tmp_path / "opted.json"
     opted_in.write_text('{"show_patient_name": true}', encoding="utf-8")
     assert report_settings(opted_in) == {"show_patient_name": True}
+
+
+def test_zone_depths_are_the_max_and_lower_median_of_contact_readings(tmp_path: Path) -> None:
+    from console.core.report_zones import _depths  # the histogram, against numpy
+
+    rng = np.random.default_rng(3)
+    n = 5001
+    cols = {name: np.zeros(n, dtype) for name, dtype in COLUMNS.items()}
+    cols["t_us"] = np.arange(n, dtype=np.int64) * 500
+    cols["seq"] = (np.arange(n) % 65536).astype(np.uint16)
+    cols["zone"] = rng.integers(0, 3, n).astype(np.uint8)  # 0: between zones
+    cols["depth_meas_um"] = rng.integers(0, 1600, n).astype(np.uint16)
+    store = Store(tmp_path / "d.db")
+    try:
+        session = store.create_session("P-D", "Dr A")
+        store.update_session(session, zone_ids='["forehead", "nose"]')
+        store.write_chunk(session, 0, cols)
+        found = _depths(SessionReview(store, session))
+    finally:
+        store.close()
+    for i, zone in enumerate(["forehead", "nose"], start=1):
+        d = np.sort(cols["depth_meas_um"][(cols["zone"] == i) & (cols["depth_meas_um"] > 0)])
+        assert found[zone] == (int(d[-1]), int(d[(len(d) - 1) // 2]))
