@@ -162,9 +162,10 @@ def _depths(review: SessionReview) -> dict[str, tuple[int, int]]:
     needles out). One histogram per zone (depths are whole µm), so the median is exact
     (the lower middle reading) and a 30-minute session is one pass over its samples."""
     cols = review.store.load_telemetry(review.session, DEPTH_COLUMNS)
-    touching = cols["depth_meas_um"] > 0
+    depth = cols["depth_meas_um"].astype(np.int64)
+    touching = depth > 0
     zone_idx = cols["zone"][touching].astype(np.int64)
-    depth = cols["depth_meas_um"][touching].astype(np.int64)
+    depth = depth[touching]
     if not len(depth):
         return {}
     width = int(depth.max()) + 1
