@@ -276,6 +276,7 @@ class ReviewWindow(QMainWindow):
         self.header.show_nothing()
         self.plot.show_empty()
         self.events.set_entries([], "local time")
+        self.replay_state.setText("")
 
     def set_theme(self, theme: str) -> None:
         """The plots and the zone map in the live screen's colours for `theme`."""

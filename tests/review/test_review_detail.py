@@ -151,6 +151,7 @@ def test_empty_state_then_the_plot_in_the_theme(window: ReviewWindow, session: s
     assert window.plot.view.backgroundBrush().color() == QColor("#ffffff")
     window.show_nothing()
     assert window.plot.is_empty() and window.events.row_count() == 0
+    assert window.replay_state.text() == ""
 
 
 def test_a_steady_rate_is_a_line_not_a_band(window: ReviewWindow, session: str, qtbot) -> None:
