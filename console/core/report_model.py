@@ -25,7 +25,7 @@ from console.core.aftercare import AFTERCARE, DEFAULT_CLINIC, status_after
 from console.core.consent import load_questionnaire
 from console.core.event_timeline import TimelineRow, timeline
 from console.core.event_words import local_time, parse_utc, resolve_tz, zone_label
-from console.core.report_zones import ZoneResult, zone_labels, zone_results
+from console.core.report_zones import ZoneResult, session_map, zone_results
 from console.core.review import STEP_KINDS, SessionReview
 from console.core.signing import amendments, signatures
 from console.core.trust import head_words
@@ -131,6 +131,7 @@ class Report:
     depth_meas_mm: Curve
     rate_hz: Curve
     passes_done: dict[str, int]  # for the zone map drawn beside the report
+    map_id: str | None  # that map (None: the session's zones are on no known map)
 
 
 def report_settings(path: Path = REPORT_SETTINGS) -> dict[str, object]:
@@ -157,6 +158,7 @@ def build_report(
     store, session = review.store, review.session
     show = bool(report_settings().get("show_patient_name")) if show_name is None else show_name
     m = review.meta
+    zone_map = session_map(review)
     x, set_um = review.envelope("depth_set_um", PLOT_BINS)
     xm, meas_um = review.envelope("depth_meas_um", PLOT_BINS)
     xr, rate_dhz = review.envelope("rate_dhz", PLOT_BINS)
@@ -165,7 +167,7 @@ def build_report(
         t0_us=review.t0_us,
         started_utc=m["started_utc"],
         tz=m["tz"],
-        zone_labels=zone_labels(review),
+        zone_labels={} if zone_map is None else {z.id: z.label for z in zone_map.zones},
     )
     too_soon = [
         Line(
@@ -209,6 +211,7 @@ def build_report(
         depth_meas_mm=(xm, np.where(meas_um > 0, meas_um, np.nan) / 1000),
         rate_hz=(xr, rate_dhz / 10),
         passes_done=review.state_at(review.duration_s).passes_done,
+        map_id=None if zone_map is None else zone_map.id,
     )
 
 

@@ -123,10 +123,9 @@ def _flagged(r: ZoneResult, in_plan: bool) -> ZoneResult:
     return replace(r, flags=tuple(flags))
 
 
-def zone_labels(review: SessionReview) -> dict[str, str]:
-    """Zone ids to the labels of the map the session was recorded on ("Cheek (R)")."""
-    zone_map = _map(review, _plan(review.meta["plan_name"]))
-    return {} if zone_map is None else {z.id: z.label for z in zone_map.zones}
+def session_map(review: SessionReview) -> ZoneMap | None:
+    """The map the session was treated on: its plan's, else the one holding its zones."""
+    return _map(review, _plan(review.meta["plan_name"]))
 
 
 def _plan(name: str | None) -> Plan | None:

@@ -43,11 +43,15 @@ def write_session_report(
     return write_report(report, path, zone_map_image(report), step, extra)
 
 
-def zone_map_image(report: Report) -> QImage:
-    """The face map with each zone's passes, as the review window shows it at the end."""
+def zone_map_image(report: Report) -> QImage | None:
+    """The session's map with each zone's passes, as the review window shows it at the
+    end (None when its zones are on no known map)."""
     from widgets.zone_map import ZoneMapWidget  # a widget: only when drawing
 
-    view = ZoneMapWidget(available_maps()["face"], read_only=True)
+    zone_map = available_maps().get(report.map_id or "")
+    if zone_map is None:
+        return None
+    view = ZoneMapWidget(zone_map, read_only=True)
     try:
         view.show_state(report.passes_done, None)
         return view.render_image(400, 520)

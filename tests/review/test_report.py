@@ -78,6 +78,7 @@ def test_header_series_products_and_consent(report: Report) -> None:
     flagged = [a for a in consent.answers if a.yes]
     assert len(flagged) == 1 and flagged[0].confirmed and consent.signature_png
     assert [p.when for p in report.photos] == ["before", "after"]
+    assert report.map_id == "face"  # the plan's map, drawn beside the header
 
 
 def test_timeline_and_alarms_in_words_with_units(report: Report) -> None:
@@ -183,3 +184,22 @@ def test_zone_depths_are_the_max_and_lower_median_of_contact_readings(tmp_path: 
     for i, zone in enumerate(["forehead", "nose"], start=1):
         d = np.sort(cols["depth_meas_um"][(cols["zone"] == i) & (cols["depth_meas_um"] > 0)])
         assert found[zone] == (int(d[-1]), int(d[(len(d) - 1) // 2]))
+
+
+def test_a_body_plan_draws_its_own_map(tmp_path: Path, qapp: object) -> None:
+    from console.gui.report import zone_map_image
+
+    store = Store(tmp_path / "body.db")
+    try:
+        plan = "Stretch marks — abdomen and flanks"
+        session = store.create_session("P-B", "Dr A", plan_name=plan)
+        store.finish_session(session)
+        report = build_report(SessionReview(store, session))
+    finally:
+        store.close()
+    assert report.map_id == "body"
+    first = report.zones[0]
+    assert (first.zone, first.label, first.passes) == ("abdomen", "Abdomen", 0)
+    assert first.passes_planned == 3 and ZoneFlag.MISSING_PASSES in first.flags
+    image = zone_map_image(report)
+    assert image is not None and not image.isNull()
