@@ -28,6 +28,7 @@ from console.core.event_words import local_time, parse_utc, resolve_tz, zone_lab
 from console.core.report_zones import ZoneResult, session_map, zone_results
 from console.core.review import STEP_KINDS, SessionReview
 from console.core.signing import amendments, signatures
+from console.core.simulated import WORDS, is_simulated
 from console.core.trust import head_words
 from console.store import EventKind, Store
 from console.store.rows import ALARM_KINDS, GAP_KINDS
@@ -69,6 +70,7 @@ class Header:
     plan: str
     status: str
     session: str
+    simulated: str | None  # H-35: the words for a session from the virtual pen, or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +249,7 @@ def _header(review: SessionReview, clinic: str, show_name: bool) -> Header:
         plan=m["plan_name"] or "none",
         status=m["status"],
         session=review.session,
+        simulated=WORDS if is_simulated(m) else None,
     )
 
 

@@ -113,6 +113,8 @@ def _header(page: Page, report: Report, zone_map: QImage | None) -> None:
     h = report.header
     page.text(h.clinic, 11, bold=True, colour=GREY)
     page.text("Microneedling session report", 17, bold=True)
+    if h.simulated:  # H-35: not a treatment, said before anything else
+        page.text(h.simulated, 12, bold=True, colour=FLAG_RED)
     patient = f"{h.patient_code} · {h.patient_name}" if h.patient_name else h.patient_code
     lines = [
         f"Patient: {patient}",

@@ -10,6 +10,7 @@ from console.core.event_words import local_time, zone_label
 from console.core.review import SessionReview
 from console.core.signature_words import NOT_SIGNED, badge_words
 from console.core.signing import Signature
+from console.core.simulated import WORDS, is_simulated
 from console.core.zones import available_maps
 from console.gui.settings import THEMES, stylesheet
 from widgets.signature_badges import SignatureBadges
@@ -60,6 +61,7 @@ class DetailHeader(QWidget):
             f"started {started} ({zone_label(tz, m['started_utc'])}) · "
             f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
             f"<b>{m['status_now']}</b>"
+            + (f" · <b style='color:#c62828'>{WORDS}</b>" if is_simulated(m) else "")
         )
         self.badges.set_badges([badge_words(s, tz) for s in signatures], NOT_SIGNED)
         self.badges.setVisible(True)

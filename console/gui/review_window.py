@@ -37,6 +37,7 @@ from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
 from console.core.review import SessionReview
 from console.core.signing import signatures
+from console.core.simulated import tagged
 from console.core.zones import available_maps
 from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
@@ -198,7 +199,7 @@ class ReviewWindow(QMainWindow):
                     r["started_utc"][:19].replace("T", " "),
                     r["patient_code"] or "",
                     r["practitioner"] or "",
-                    r["status_now"],
+                    tagged(r["status_now"], r),
                     f"{r['samples']:,}",
                     r["uuid"],
                 ]
