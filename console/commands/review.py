@@ -57,16 +57,17 @@ def run(args: argparse.Namespace) -> int:
     from console.core.access import Access
     from console.core.accounts import Accounts, Action
     from console.gui.review_window import ReviewWindow
+    from console.gui.settings import ConsoleSettings, stylesheet
     from console.gui.sign_in import ScreenLock, ask_who
     from console.store import StoreError
-    from resources import RESOURCES_DIR
 
     store = open_store(args)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from console.gui.gc_timer import collect_on_gui_thread
 
     gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
-    app.setStyleSheet((RESOURCES_DIR / "styles" / "light.qss").read_text())
+    # the theme chosen on the live screen; the review window's plots follow it
+    app.setStyleSheet(stylesheet(ConsoleSettings().theme))
     view: BundleView | None = None
     try:
         accounts = Accounts(store)
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if view is not None:  # the bundle's sessions, in a throw-away database
             window = ReviewWindow(view.store, None)
             window.sign_button.setEnabled(False)  # sign after importing it
+            window.follow_ups.read_only = True  # and add follow-ups there
             window.setWindowTitle(
                 f"{window.windowTitle()} — bundle {args.bundle} from installation "
                 f"{view.bundle.origin.id} (read-only, not imported)"

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from console.core.aftercare import AftercareSheet
 from console.core.plan_steps import StepKind, StepRow
 from console.core.record_steps import AftercareHow
+from console.gui.aftercare_page import draw_aftercare, write_aftercare
 from console.gui.consent_dialog import ConsentDialog
-from console.gui.record_pages import draw_aftercare, write_aftercare
-from console.gui.report import _Page
+from console.gui.pdf_page import Page
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QPdfWriter
@@ -118,7 +118,7 @@ class AftercareDialog(QDialog):
             return
         painter = QPainter(printer)
         try:  # a printer pages like the PDF writer the sheet is drawn for
-            draw_aftercare(_Page(cast("QPdfWriter", printer), painter), self.sheet)
+            draw_aftercare(Page(cast("QPdfWriter", printer), painter), self.sheet)
         finally:
             painter.end()
         self._given(AftercareHow.PRINTED, printer.printerName() or "the printer")

@@ -119,9 +119,10 @@ class TelemetryMixin(StoreBase):
             ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def load_telemetry(self, session: str) -> packing.Columns:
-        """The whole session's samples as numpy columns (telemetry + zone + pass_no)."""
-        return packing.unpack_many(list(self.chunk_blobs(session)))
+    def load_telemetry(self, session: str, only: frozenset[str] | None = None) -> packing.Columns:
+        """The whole session's samples as numpy columns (telemetry + zone + pass_no), or
+        `only` the columns named."""
+        return packing.unpack_many(list(self.chunk_blobs(session)), only)
 
     def chunk_digest_rows(
         self, session: str, *, summaries: bool = True
@@ -136,6 +137,15 @@ class TelemetryMixin(StoreBase):
             (session,),
         )
         return [(list(r[1:]), bytes(r[0])) for r in rows]
+
+    def chunk_summary_rows(self, session: str) -> list[tuple[int, int, int, int, bytes, bytes]]:
+        """Per chunk that has one: its summary (no, times, samples, coarse, fine)."""
+        rows = self._db.query(
+            "SELECT chunk_no, t_first_us, t_last_us, samples, coarse, fine FROM chunk_summaries"
+            " WHERE session_uuid = ? ORDER BY chunk_no",
+            (session,),
+        )
+        return [(int(a), int(b), int(c), int(d), bytes(e), bytes(f)) for a, b, c, d, e, f in rows]
 
     # ------------------------------------------------------------ events and passes
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,7 +81,10 @@ def test_each_zone_change_sends_the_ceiling_then_the_plan_depth(store: Store) ->
                 (MsgType.SET_DEPTH_LIMIT, ceiling),
                 (MsgType.SET_DEPTH, min(step.depth_um, ceiling)),
             ]
-        assert sent == expected
+        # Before the first zone, on connecting: the map's strictest ceiling (H-04)
+        strictest = (MsgType.SET_DEPTH_LIMIT, treatment.zones.ceilings.no_zone_ceiling_um())
+        before = len(list(itertools.takewhile(lambda c: c == strictest, sent)))
+        assert before >= 1 and sent[before:] == expected
         # The ACKed value is shown (kept for the zone panel) and recorded per zone.
         last = plan.steps[-1].zone
         assert _until(treatment, lambda: (d := treatment.plan_run.depth) and d.acked_um)
@@ -184,10 +188,10 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
             EventKind.STEP_DONE,
         ]
         assert step_words(review.steps()[0]).startswith("started without consent")
-        from console.gui.report import write_report
+        from console.gui.report import write_session_report
 
         assert qapp is not None
-        pdf = write_report(review, tmp_path / "prp.pdf").read_bytes()
+        pdf = write_session_report(review, tmp_path / "prp.pdf").read_bytes()
         assert pdf.startswith(b"%PDF")
     finally:
         treatment.close()
