@@ -53,6 +53,8 @@ STEP = {"step": "numbing", "kind": "timer", "label": "Numbing cream"}
 # Each kind with a row as its writer stores it (console/core/recorder.py, treatment.py,
 # zone_session.py, ceilings.py, procedure.py, plan_run.py, continuity.py, store/backlog.py,
 # store/sessions.py, store/spill.py), and the words the review must show.
+SKIN_WORDS = "depth lowered for skin type V: 80 % of the plan, at most 1.00 mm"
+
 CASES: dict[EventKind, tuple[EventRecord, str]] = {
     EventKind.BUTTON_SHORT: (
         row(EventKind.BUTTON_SHORT, arg=3, code=0x01, source="pen"),
@@ -201,6 +203,10 @@ CASES: dict[EventKind, tuple[EventRecord, str]] = {
     EventKind.START_OVERRIDE: (
         row(EventKind.START_OVERRIDE, {"user": "dr.lee", "missing": ["consent"]}),
         "started without consent by dr.lee",
+    ),
+    EventKind.SKIN_TYPE_DEPTH: (
+        row(EventKind.SKIN_TYPE_DEPTH, {"skin_type": "V", "percent": 80, "words": SKIN_WORDS}),
+        SKIN_WORDS,
     ),
     EventKind.PLAN_DEPTH: (
         row(
