@@ -43,16 +43,16 @@ _DURATION_S = (
     " WHERE c.session_uuid = s.uuid))"
 )
 
-_SORT_SQL = {
-    SessionColumn.PATIENT: "pa.code COLLATE NOCASE",
-    SessionColumn.STARTED: "s.started_utc",
-    SessionColumn.PRACTITIONER: "pr.display_name COLLATE NOCASE",
-    SessionColumn.PLAN: "s.plan_name COLLATE NOCASE",
-    SessionColumn.DURATION: "duration_s",
-    SessionColumn.STATUS: "status_now",
-    SessionColumn.SIGNED: "g.meaning IS NULL, g.meaning, g.signer COLLATE NOCASE",
-    SessionColumn.ALARMS: "coalesce(t.alarms, 0)",
-    SessionColumn.LINK_GAPS: "coalesce(t.link_gaps, 0)",
+_SORT_SQL: dict[SessionColumn, tuple[str, ...]] = {
+    SessionColumn.PATIENT: ("pa.code COLLATE NOCASE",),
+    SessionColumn.STARTED: ("s.started_utc",),
+    SessionColumn.PRACTITIONER: ("pr.display_name COLLATE NOCASE",),
+    SessionColumn.PLAN: ("s.plan_name COLLATE NOCASE",),
+    SessionColumn.DURATION: ("duration_s",),
+    SessionColumn.STATUS: ("status_now",),
+    SessionColumn.SIGNED: ("g.meaning", "g.signer COLLATE NOCASE"),
+    SessionColumn.ALARMS: ("coalesce(t.alarms, 0)",),
+    SessionColumn.LINK_GAPS: ("coalesce(t.link_gaps, 0)",),
 }
 
 _FROM = (
@@ -166,7 +166,7 @@ def session_page(
     status_sql, status_args = _status_sql(_dead_recordings(store))
     where, args = _where(f, status_sql)
     direction = "DESC" if sort.descending else "ASC"
-    order = ", ".join(f"{part} {direction}" for part in _SORT_SQL[sort.column].split(", "))
+    order = ", ".join(f"{part} {direction}" for part in _SORT_SQL[sort.column])
     sql = (
         "SELECT s.uuid, pa.code, pa.name, s.started_utc, pr.display_name, s.plan_name,"
         f" {_DURATION_S} AS duration_s, {status_sql} AS status_now, g.signer, g.meaning,"
