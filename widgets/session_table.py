@@ -38,11 +38,15 @@ class ListTable(QTableView):
             header.setSortIndicator(sort_column, order)
             self.setSortingEnabled(True)
 
-    def fit_columns(self, widths: dict[int, int]) -> None:
-        """Column widths in characters of the current font (the last one stretches)."""
-        em = self.fontMetrics().horizontalAdvance("0")
-        for column, chars in widths.items():
-            self.setColumnWidth(column, chars * em + 16)
+    def fit_columns(self, samples: dict[int, str]) -> None:
+        """Each column wide enough for its sample text and its header (the last one
+        stretches): widths follow the font, so nothing that matters is cut off."""
+        cells, heads = self.fontMetrics(), self.horizontalHeader().fontMetrics()
+        model = self.model()
+        for column, sample in samples.items():
+            head = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            width = max(cells.horizontalAdvance(sample), heads.horizontalAdvance(head))
+            self.setColumnWidth(column, width + 8)
 
     def selected_row(self) -> int | None:
         rows = self.selectionModel().selectedRows()

@@ -71,7 +71,9 @@ class DuePage(QWidget):
         self.due: list[DuePatient] = []
         self.model = _model(DUE_HEADERS)
         self.table = ListTable(self.model)
-        self.table.fit_columns({0: 8, 1: 14, 2: 9, 3: 10, 4: 10})
+        self.table.fit_columns(
+            {0: "P-0000", 1: "Ada Lovelace", 2: "overdue", 3: "1 of 3", 4: "2026-12-02"}
+        )
         self.title = QLabel("")
         self.refresh_button = QPushButton("Refresh")
         self.print_button = QPushButton("Print…")
@@ -166,7 +168,9 @@ class LotPage(QWidget):
         self.result.setWordWrap(True)
         self.model = _model(LOT_HEADERS)
         self.table = ListTable(self.model)
-        self.table.fit_columns({0: 8, 1: 16, 2: 14, 3: 12, 4: 8})
+        self.table.fit_columns(
+            {0: "P-0000", 1: "2026-12-02 00:00", 2: "PRP kit", 3: "LOT-0000", 4: "S-00"}
+        )
         row = QHBoxLayout()
         row.addWidget(self.lot, 1)
         row.addWidget(self.find_button)

@@ -37,16 +37,16 @@ ANY_STATUS = "any status"
 STATUSES = (ANY_STATUS, "complete", "interrupted", "signed", "recording")
 ANY_PRACTITIONER = ""
 
-# Column widths in characters: what must never be cut off (dates, codes, counts).
-_WIDTHS = {
-    SessionColumn.PATIENT: 8,
-    SessionColumn.STARTED: 16,
-    SessionColumn.PRACTITIONER: 11,
-    SessionColumn.PLAN: 10,
-    SessionColumn.DURATION: 10,
-    SessionColumn.STATUS: 10,
-    SessionColumn.SIGNED: 16,
-    SessionColumn.ALARMS: 9,
+# What each column must show whole (its width follows the font): dates, codes, counts.
+_SAMPLES = {
+    SessionColumn.PATIENT: "P-0000",
+    SessionColumn.STARTED: "2026-12-02 00:00",
+    SessionColumn.PRACTITIONER: "Nurse Kim",
+    SessionColumn.PLAN: "Full fac",
+    SessionColumn.DURATION: "45 min",
+    SessionColumn.STATUS: "complete",
+    SessionColumn.SIGNED: "dr.lee · appr",
+    SessionColumn.ALARMS: "1 high",
 }
 
 
@@ -118,7 +118,7 @@ class SessionFinderPanel(QWidget):
         self.table = ListTable(
             self.model, sortable=True, sort_column=SessionColumn.STARTED, descending=True
         )
-        self.table.fit_columns({int(c): n for c, n in _WIDTHS.items()})
+        self.table.fit_columns({int(c): text for c, text in _SAMPLES.items()})
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)

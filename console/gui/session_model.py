@@ -25,10 +25,11 @@ HEADERS = {
     SessionColumn.STATUS: "Status",
     SessionColumn.SIGNED: "Signed",
     SessionColumn.ALARMS: "Alarms",
-    SessionColumn.LINK_GAPS: "Link gaps",
+    SessionColumn.LINK_GAPS: "Gaps",
 }
 
 UUID_ROLE = Qt.ItemDataRole.UserRole
+_SHORT_PRIORITY = {"medium": "med"}  # the narrow column; the tooltip has the word
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -38,13 +39,13 @@ def local_time(utc_iso: str) -> str:
 
 
 def duration_words(seconds: float | None) -> str:
+    """Compact, for a narrow column: '45 s', '18 min', '2 h 05'."""
     if seconds is None or seconds < 0:
         return "—"
-    minutes, s = divmod(round(seconds), 60)
-    hours, m = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {m:02d} min"
-    return f"{m} min {s:02d} s" if m else f"{s} s"
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d}" if hours else f"{minutes} min"
 
 
 def cell_text(row: SessionListRow, column: SessionColumn) -> str:
@@ -62,17 +63,28 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
         case SessionColumn.STATUS:
             return row.status
         case SessionColumn.SIGNED:
-            return f"{row.meaning} · {row.signer}" if row.meaning else "—"
+            return f"{row.signer} · {row.meaning}" if row.meaning else "—"
         case SessionColumn.ALARMS:
             if not row.alarms:
                 return "0"
-            return f"{row.alarms} ({row.highest_alarm})" if row.highest_alarm else str(row.alarms)
+            if row.highest_alarm is None:
+                return str(row.alarms)
+            return f"{row.alarms} {_SHORT_PRIORITY.get(row.highest_alarm, row.highest_alarm)}"
         case SessionColumn.LINK_GAPS:
             return str(row.link_gaps)
 
 
 def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
+    """The whole of what a narrow column may elide."""
     match column:
+        case SessionColumn.PLAN | SessionColumn.PRACTITIONER | SessionColumn.STATUS:
+            return cell_text(row, column)
+        case SessionColumn.DURATION if row.duration_s is not None:
+            return f"{row.duration_s:.0f} s"
+        case SessionColumn.ALARMS if row.alarms:
+            return f"{row.alarms} alarm(s), the highest {row.highest_alarm or 'unknown'}"
+        case SessionColumn.LINK_GAPS:
+            return f"{row.link_gaps} link gap(s)"
         case SessionColumn.PATIENT if row.patient_name:
             return row.patient_name
         case SessionColumn.SIGNED if row.signed_utc:

@@ -1,0 +1,89 @@
+"""Screenshot of the review window's session list with ~30 sessions (issue 12):
+
+    xvfb-run -a -s "-screen 0 1280x800x24" \\
+        .venv/bin/python scripts/shoot_review_list.py docs/screenshots
+
+One session is recorded headless on the virtual pen (so the detail pane has a trace);
+29 more are written through the store with a spread of patients, practitioners, plans,
+durations, alarms and link gaps, and a supervisor signs two of them. The window opens at
+its own default size on a 1280x800 screen, with the newest session selected.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from recorded_db import recorded_db
+
+from console.core.access import Access
+from console.core.accounts import Accounts, Role
+from console.core.signing import sign
+from console.gui.review_window import ReviewWindow
+from console.store import EventKind, EventRow, Store
+
+out = Path(sys.argv[1])
+out.mkdir(parents=True, exist_ok=True)
+db = recorded_db("Nurse Kim", "P-0142")
+store = Store(db)
+patients = [
+    ("P-0142", "Ada Moreno"),
+    ("P-0107", "Ben Okafor"),
+    ("P-0093", "Chloé Martin"),
+    ("P-0121", "Dev Patel"),
+    ("P-0150", "Eva Novak"),
+    ("P-0088", "Farah Haddad"),
+]
+people = ["Dr Lee", "Nurse Kim", "Nurse Bo"]
+plans = ["Full face", "Acne scars", "Full face — PRP", "Neck and décolletage"]
+now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+made = []
+for i in range(29):
+    code, name = patients[i % len(patients)]
+    store.patient_id(code, name=name)
+    s = store.create_session(code, people[i % 3], plan_name=plans[i % 4], notes=f"visit {i}")
+    events = []
+    if i % 4 == 1:
+        prio = ("high", "medium", "low")[i % 3]
+        events.append(EventRow(None, "console", EventKind.ALARM, None, None, {"priority": prio}))
+    if i % 6 == 2:
+        events.append(EventRow(None, "console", EventKind.LINK_GAP, None, None, {"gap_s": 2.1}))
+    store.write_batch(s, [], events)
+    store.finish_session(s)
+    start = now - timedelta(days=i + 1, hours=(i * 5) % 9)
+    minutes = 18 + (i * 7) % 25
+    store.update_session(
+        s,
+        started_utc=start.isoformat(timespec="milliseconds"),
+        ended_utc=(start + timedelta(minutes=minutes, seconds=i * 13 % 60)).isoformat(
+            timespec="milliseconds"
+        ),
+    )
+    made.append(s)
+accounts = Accounts(store)
+admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+lee = accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", access=Access(store, admin))
+for s in made[2:4]:
+    sign(Access(store, lee), s, "approved", "battery staple")
+
+app = QApplication(sys.argv[:1])
+w = ReviewWindow(store, lee)
+w.move(0, 0)
+w.show()
+w.sessions.selectRow(0)
+
+
+def grab() -> None:
+    w.repaint()
+    app.processEvents()
+    w.screen().grabWindow(w.winId()).save(str(out / "review-list.png"))
+    print(f"saved review-list.png ({w.width()}x{w.height()})", flush=True)
+    w.close()
+
+
+QTimer.singleShot(1500, grab)
+app.exec()
+store.close()
