@@ -262,9 +262,9 @@ class ReviewWindow(QMainWindow):
         self.open_session(session)
 
     def _on_signed(self, session: str) -> None:
-        self.refresh_list()
-        self.finder.select(session)
-        self.open_session(session)
+        self.refresh_list()  # the list shows the new signature
+        if not self.finder.select(session):  # selecting it opens it again
+            self.open_session(session)
 
     def export_pdf(self, path: str | None = None) -> Path | None:
         return self.actions.export_pdf(self.review, path)

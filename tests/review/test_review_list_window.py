@@ -109,11 +109,15 @@ def test_session_buttons_wait_for_a_selection(window: ReviewWindow) -> None:
 
 
 def test_signed_shows_in_the_list(store: Store, made: list[Made], people, passwords, qtbot) -> None:
-    sign_one(Access(store, people["dr.lee"]), made[-1].uuid, passwords["dr.lee"])
     w = ReviewWindow(store, people["dr.lee"])
     qtbot.addWidget(w)
+    newest = made[-1].uuid
+    sign_one(Access(store, people["dr.lee"]), newest, passwords["dr.lee"])
+    w.actions.signed.emit(newest)  # what the Sign button's dialog does once signed
     assert _column(w, SessionColumn.SIGNED)[0] == "dr.lee · approved"
     assert _column(w, SessionColumn.STATUS)[0] == "signed"
+    assert w.sessions.selected_row() == 0 and w.review is not None
+    assert w.review.session == newest and w.pdf_button.isEnabled()
 
 
 def test_the_window_fits_1280_by_800(qtbot, window: ReviewWindow) -> None:
