@@ -1,6 +1,7 @@
 """A read-only, sortable, row-selecting table view for a list handed to it as a model
 (the review window's sessions, the due list, the lot search). Headers resize by hand;
-the last column stretches; a sort indicator shows the order the model was asked for."""
+the last column (or the one named) stretches; a sort indicator shows the order the model
+was asked for."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class ListTable(QTableView):
         sortable: bool = False,
         sort_column: int = 0,
         descending: bool = False,
+        stretch_column: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -29,7 +31,10 @@ class ListTable(QTableView):
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        if stretch_column is None:
+            header.setStretchLastSection(True)
+        else:  # this column takes what the others leave (and gives when they widen)
+            header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         if sortable:
             # The indicator first, then sorting on: setSortingEnabled asks the model to

@@ -45,8 +45,9 @@ _SAMPLES = {
     SessionColumn.PLAN: "Full fac",
     SessionColumn.DURATION: "45 min",
     SessionColumn.STATUS: "complete",
-    SessionColumn.SIGNED: "dr.lee · appr",
+    SessionColumn.SIGNED: "dr.lee · approved",
     SessionColumn.ALARMS: "1 high",
+    SessionColumn.LINK_GAPS: "00",
 }
 
 
@@ -116,7 +117,11 @@ class SessionFinderPanel(QWidget):
         grid.addWidget(self.find_button, 2, 4)
 
         self.table = ListTable(
-            self.model, sortable=True, sort_column=SessionColumn.STARTED, descending=True
+            self.model,
+            sortable=True,
+            sort_column=SessionColumn.STARTED,
+            descending=True,
+            stretch_column=SessionColumn.PLAN,  # plan names are long: it gets the room left
         )
         self.table.fit_columns({int(c): text for c, text in _SAMPLES.items()})
         layout = QVBoxLayout(self)
