@@ -6,7 +6,8 @@
 One session is recorded headless on the virtual pen (so the detail pane has a trace);
 29 more are written through the store with a spread of patients, practitioners, plans,
 durations, alarms and link gaps, and a supervisor signs two of them. The window opens at
-its own default size on a 1280x800 screen, with the newest session selected.
+its own default size on a 1280x800 screen, with the newest session selected; then the
+Due tab (review-due.png) and a lot recall search (review-lots.png).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from recorded_db import recorded_db
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role
+from console.core.lots import ProductKind, parse_scan, record_product
 from console.core.signing import sign
 from console.gui.review_window import ReviewWindow
 from console.store import EventKind, EventRow, Store
@@ -36,6 +38,12 @@ patients = [
     ("P-0121", "Dev Patel"),
     ("P-0150", "Eva Novak"),
     ("P-0088", "Farah Haddad"),
+    ("P-0131", "Gil Santos"),
+    ("P-0064", "Hana Sato"),
+    ("P-0077", "Ivo Petrov"),
+    ("P-0112", "Jun Park"),
+    ("P-0058", "Kai Berg"),
+    ("P-0160", "Lena Vogel"),
 ]
 people = ["Dr Lee", "Nurse Kim", "Nurse Bo"]
 plans = ["Full face", "Acne scars", "Full face — PRP", "Neck and décolletage"]
@@ -53,7 +61,7 @@ for i in range(29):
         events.append(EventRow(None, "console", EventKind.LINK_GAP, None, None, {"gap_s": 2.1}))
     store.write_batch(s, [], events)
     store.finish_session(s)
-    start = now - timedelta(days=i + 1, hours=(i * 5) % 9)
+    start = now - timedelta(days=3 * i + 1, hours=(i * 5) % 9)  # ~3 months
     minutes = 18 + (i * 7) % 25
     store.update_session(
         s,
@@ -68,6 +76,10 @@ admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
 lee = accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", access=Access(store, admin))
 for s in made[2:4]:
     sign(Access(store, lee), s, "approved", "battery staple")
+for i in (4, 9, 17):  # a PRP kit lot used on three patients: the recall search finds them
+    code = patients[i % len(patients)][0]
+    kit = parse_scan(ProductKind.PRP_KIT, "PRP-2611-A", "PRP kit")
+    record_product(Access(store, lee), made[i], code, kit, now.date())
 
 app = QApplication(sys.argv[:1])
 w = ReviewWindow(store, lee)
@@ -76,11 +88,22 @@ w.show()
 w.sessions.selectRow(0)
 
 
-def grab() -> None:
+def shoot(name: str) -> None:
     w.repaint()
     app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / "review-list.png"))
-    print(f"saved review-list.png ({w.width()}x{w.height()})", flush=True)
+    w.screen().grabWindow(w.winId()).save(str(out / name))
+    print(f"saved {name} ({w.width()}x{w.height()})", flush=True)
+
+
+def grab() -> None:
+    shoot("review-list.png")
+    w.finders.setCurrentWidget(w.due)
+    shoot("review-due.png")
+    w.finders.setCurrentWidget(w.lots)
+    w.lots.lot.setText("PRP-2611-A")
+    w.lots.find()
+    w.lots.table.selectRow(0)
+    shoot("review-lots.png")
     w.close()
 
 

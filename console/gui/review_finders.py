@@ -72,7 +72,7 @@ class DuePage(QWidget):
         self.model = _model(DUE_HEADERS)
         self.table = ListTable(self.model)
         self.table.fit_columns(
-            {0: "P-0000", 1: "Ada Lovelace", 2: "overdue", 3: "1 of 3", 4: "2026-12-02"}
+            {0: "P-0000", 1: "Ada Lovelace", 2: "due soon", 3: "1 of 3", 4: "2026-12-02"}
         )
         self.title = QLabel("")
         self.refresh_button = QPushButton("Refresh")
@@ -169,7 +169,7 @@ class LotPage(QWidget):
         self.model = _model(LOT_HEADERS)
         self.table = ListTable(self.model)
         self.table.fit_columns(
-            {0: "P-0000", 1: "2026-12-02 00:00", 2: "PRP kit", 3: "LOT-0000", 4: "S-00"}
+            {0: "P-0000", 1: "2026-12-02 00:00", 2: "PRP kit", 3: "PRP-2611-A00", 4: "SN-000000"}
         )
         row = QHBoxLayout()
         row.addWidget(self.lot, 1)
