@@ -171,6 +171,17 @@ def bench_list(db: Path, runs: int) -> dict[str, float]:
                 sort = SessionSort(column, descending)
                 name = f"window: sorted by {column.name.lower()} {'desc' if descending else 'asc'}"
                 out[name] = timed(lambda sort=sort: first_page(everything, sort), runs)
+        from datetime import date
+
+        from console.core.access import Access
+        from console.core.accounts import Accounts
+        from console.core.review_list import due_list
+
+        lee = Access(store, Accounts(store).login("dr.lee", PASSWORDS["dr.lee"]))
+        n_due = len(due_list(lee, date(2025, 12, 1)))  # (each call writes its audit row)
+        out[f"window: the Due tab, 800 patients ({n_due} due)"] = timed(
+            lambda: due_list(lee, date(2025, 12, 1)), runs
+        )
         for name, kw in LIST_FILTERS.items():
             f = SessionFilter(**kw)
             n = session_count(store, f)

@@ -24,6 +24,7 @@ from console.store.session_list import (
     practitioner_names,
     session_count,
     session_page,
+    treatments_by_start,
 )
 
 PAGE_ROWS = 200  # one screenful many times over; the table fetches more as it scrolls
@@ -107,12 +108,9 @@ def due_list(access: Access, today: date, horizon_days: int = DUE_HORIZON_DAYS) 
     names = {p.code: p.name for p in store.patients.all()}
     started: dict[str, list[date]] = {}
     last_plan: dict[str, str | None] = {}
-    for r in store.sessions():  # in start order: the last plan seen is the latest
-        code = r["patient_code"]
-        if code is None:
-            continue
-        started.setdefault(code, []).append(local_date(r["started_utc"]))
-        last_plan[code] = r["plan_name"]
+    for code, started_utc, plan in treatments_by_start(store):  # the last plan is the latest
+        started.setdefault(code, []).append(local_date(started_utc))
+        last_plan[code] = plan
     out = []
     horizon = today + timedelta(days=horizon_days)
     for code, days in started.items():

@@ -233,3 +233,14 @@ def patient_words(store: Store) -> list[str]:
     words = [str(code) for code, _ in rows]
     words += sorted({str(name) for _, name in rows if name}, key=str.casefold)
     return words
+
+
+def treatments_by_start(store: Store) -> list[tuple[str, str, str | None]]:
+    """(patient code, started_utc, plan name) of every session with a patient, in start
+    order: what the due list needs, without building a full row per session."""
+    with store.lock:
+        rows = store.conn.execute(
+            "SELECT pa.code, s.started_utc, s.plan_name FROM sessions s"
+            " JOIN patients pa ON pa.id = s.patient_id ORDER BY s.started_utc"
+        ).fetchall()
+    return [(str(code), str(started), plan) for code, started, plan in rows]
