@@ -96,9 +96,6 @@ class DuePatient:
     kind: DueKind
     status: SeriesStatus
 
-    def words(self) -> str:
-        return self.status.words()
-
 
 def due_list(access: Access, today: date, horizon_days: int = DUE_HORIZON_DAYS) -> list[DuePatient]:
     """Patients overdue, due now, or due within `horizon_days`: overdue first, then by

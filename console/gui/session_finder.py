@@ -30,7 +30,7 @@ from console.core.access import Access, Refused
 from console.core.review_list import SessionFinder, local_days
 from console.gui.session_model import SessionTableModel
 from console.store import SessionFilter
-from console.store.session_list import SessionColumn, SessionSort
+from console.store.session_list import SessionColumn
 from widgets.session_table import ListTable
 
 ANY_STATUS = "any status"
@@ -200,10 +200,6 @@ class SessionFinderPanel(QWidget):
             return False
         self.table.selectRow(row)
         return True
-
-    @property
-    def sort(self) -> SessionSort:
-        return self.finder.sort
 
     # ------------------------------------------------------------ events
 
