@@ -19,6 +19,7 @@ from console.gui.review_window import ReviewWindow
 from console.gui.session_model import SessionTableModel
 from console.store import SessionFilter, Store
 from console.store.session_list import SessionColumn
+from widgets.session_table import ListTable
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -49,6 +50,25 @@ def test_the_model_fetches_more_as_it_scrolls(store: Store, made: list[Made]) ->
     model.fetchMore()
     assert model.rowCount() == 12 and not model.canFetchMore()
     assert len({model.uuid_at(r) for r in range(12)}) == 12
+
+
+def test_the_view_fetches_more_when_scrolled_to_the_end(
+    qtbot, store: Store, made: list[Made]
+) -> None:
+    model = SessionTableModel(SessionFinder(Access(store, None)), page_rows=5)
+    model.find(SessionFilter())
+    table = ListTable(model)
+    qtbot.addWidget(table)
+    table.resize(400, 120)  # room for a few rows only
+    table.show()
+    qtbot.waitExposed(table)
+    assert model.rowCount() < 12
+
+    def scrolled_through_all() -> bool:  # the view, not the test, asks for each page
+        table.scrollToBottom()
+        return model.rowCount() == 12
+
+    qtbot.waitUntil(scrolled_through_all, timeout=3000)
 
 
 def test_a_header_click_sorts(window: ReviewWindow, made: list[Made]) -> None:
