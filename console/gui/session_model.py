@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from console.core.review_list import PAGE_ROWS, SessionFinder
+from console.core.simulated import WORDS, tagged
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn, SessionListRow, SessionSort
 
@@ -29,6 +31,7 @@ HEADERS = {
 }
 
 UUID_ROLE = Qt.ItemDataRole.UserRole
+SIMULATED_COLOUR = QColor("#c62828")  # the review header's colour for the same words
 _SHORT_PRIORITY = {"medium": "med"}  # the narrow column; the tooltip has the word
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -61,7 +64,7 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
         case SessionColumn.DURATION:
             return duration_words(row.duration_s)
         case SessionColumn.STATUS:
-            return row.status
+            return tagged(row.status, {"simulated": row.simulated})
         case SessionColumn.SIGNED:
             return f"{row.signer} · {row.meaning}" if row.meaning else "—"
         case SessionColumn.ALARMS:
@@ -77,6 +80,8 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
 def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
     """The whole of what a narrow column may elide."""
     match column:
+        case SessionColumn.STATUS if row.simulated:
+            return f"{row.status} · {WORDS}"
         case SessionColumn.PLAN | SessionColumn.PRACTITIONER | SessionColumn.STATUS:
             return cell_text(row, column)
         case SessionColumn.DURATION if row.duration_s is not None:
@@ -159,6 +164,8 @@ class SessionTableModel(QAbstractTableModel):
                 return cell_text(row, column)
             case Qt.ItemDataRole.ToolTipRole:
                 return cell_tip(row, column)
+            case Qt.ItemDataRole.ForegroundRole if row.simulated:
+                return SIMULATED_COLOUR  # not a treatment: the whole row says so (H-35)
             case Qt.ItemDataRole.TextAlignmentRole if column in _NUMBERS:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             case _ if role == UUID_ROLE:

@@ -92,6 +92,7 @@ class SessionListRow:
     alarms: int
     highest_alarm: str | None  # "high", "medium" or "low"; None without alarms
     link_gaps: int
+    simulated: bool  # recorded from the virtual pen: not a treatment (H-35)
 
 
 def _like_prefix(text: str) -> str:
@@ -170,7 +171,7 @@ def session_page(
     sql = (
         "SELECT s.uuid, pa.code, pa.name, s.started_utc, pr.display_name, s.plan_name,"
         f" {_DURATION_S} AS duration_s, {status_sql} AS status_now, g.signer, g.meaning,"
-        " g.signed_utc, coalesce(t.alarms, 0), coalesce(t.link_gaps, 0)"
+        " g.signed_utc, coalesce(t.alarms, 0), coalesce(t.link_gaps, 0), s.simulated"
         f"{_FROM}{_LAST_SIGNATURE} {where}"
         f" ORDER BY {order}, s.started_utc DESC, s.uuid LIMIT ? OFFSET ?"
     )
@@ -193,6 +194,7 @@ def session_page(
             alarms=int(r[11]),
             highest_alarm=highest.get(r[0]),
             link_gaps=int(r[12]),
+            simulated=bool(r[13]),
         )
         for r in rows
     ]

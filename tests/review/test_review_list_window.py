@@ -190,3 +190,20 @@ def test_lot_search_lists_the_sessions_that_used_it(qtbot, store: Store, made: l
     page.lot.setText("NO-SUCH")
     page.find()
     assert page.model.rowCount() == 0 and "No session used lot NO-SUCH" in page.result.text()
+
+
+def test_a_simulated_session_says_so_in_the_list(qtbot, store: Store, made: list[Made]) -> None:
+    sim = store.create_session("P-0001", "Dr Lee", simulated=True)
+    store.finish_session(sim)
+    w = ReviewWindow(store, None)
+    qtbot.addWidget(w)
+    model = w.finder.model
+    row = model.row_of(sim)
+    assert row is not None
+    status = model.index(row, SessionColumn.STATUS)
+    assert model.data(status) == "complete · SIMULATED"
+    assert "not a treatment" in model.data(status, Qt.ItemDataRole.ToolTipRole)
+    assert model.data(status, Qt.ItemDataRole.ForegroundRole) is not None
+    other = model.index(model.row_of(made[0].uuid), SessionColumn.STATUS)
+    assert model.data(other) == "complete"
+    assert model.data(other, Qt.ItemDataRole.ForegroundRole) is None
