@@ -6,7 +6,7 @@
 One session is recorded headless on the virtual pen (so the detail pane has a trace);
 29 more are written through the store with a spread of patients, practitioners, plans,
 durations, alarms and link gaps, and a supervisor signs two of them. The window opens at
-its own default size on a 1280x800 screen, with the newest session selected; then the
+its own default size on a 1280x800 screen, with a signed session selected; then the
 Due tab (review-due.png) and a lot recall search (review-lots.png).
 """
 
@@ -85,7 +85,7 @@ app = QApplication(sys.argv[:1])
 w = ReviewWindow(store, lee)
 w.move(0, 0)
 w.show()
-w.sessions.selectRow(0)
+w.sessions.selectRow(3)  # a signed session; the simulated one (row 0) shows in red
 
 
 def shoot(name: str) -> None:

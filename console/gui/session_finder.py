@@ -44,7 +44,7 @@ _SAMPLES = {
     SessionColumn.PRACTITIONER: "Nurse Kim",
     SessionColumn.PLAN: "Full fac",
     SessionColumn.DURATION: "45 min",
-    SessionColumn.STATUS: "interrupted",
+    SessionColumn.STATUS: "SIMULATED · c",  # the tag whole; wider than "interrupted"
     SessionColumn.SIGNED: "dr.lee · approved",
     SessionColumn.ALARMS: "1 high",
     SessionColumn.LINK_GAPS: "00",

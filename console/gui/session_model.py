@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from console.core.review_list import PAGE_ROWS, SessionFinder
-from console.core.simulated import WORDS, tagged
+from console.core.simulated import TAG, WORDS
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn, SessionListRow, SessionSort
 
@@ -64,7 +64,8 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
         case SessionColumn.DURATION:
             return duration_words(row.duration_s)
         case SessionColumn.STATUS:
-            return tagged(row.status, {"simulated": row.simulated})
+            # The tag first: a narrow column elides the end, and this must stay in sight.
+            return f"{TAG} · {row.status}" if row.simulated else row.status
         case SessionColumn.SIGNED:
             return f"{row.signer} · {row.meaning}" if row.meaning else "—"
         case SessionColumn.ALARMS:

@@ -76,7 +76,7 @@ def test_the_report_and_the_review_say_simulated(
 
         listed = window.sessions.model()
         status = listed.index(0, SessionColumn.STATUS)
-        assert listed.data(status) == "complete · SIMULATED"  # the list
+        assert listed.data(status) == "SIMULATED · complete"  # the list
         window.sessions.selectRow(0)
         assert WORDS in window.header.text()
     finally:

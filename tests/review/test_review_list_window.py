@@ -201,7 +201,7 @@ def test_a_simulated_session_says_so_in_the_list(qtbot, store: Store, made: list
     row = model.row_of(sim)
     assert row is not None
     status = model.index(row, SessionColumn.STATUS)
-    assert model.data(status) == "complete · SIMULATED"
+    assert model.data(status) == "SIMULATED · complete"
     assert "not a treatment" in model.data(status, Qt.ItemDataRole.ToolTipRole)
     assert model.data(status, Qt.ItemDataRole.ForegroundRole) is not None
     other = model.index(model.row_of(made[0].uuid), SessionColumn.STATUS)
