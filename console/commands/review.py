@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             window = ReviewWindow(view.store, None)
             window.can_sign = False  # sign after importing it
             window.sign_button.setEnabled(False)
+            window.follow_ups.read_only = True  # and add follow-ups there
             window.setWindowTitle(
                 f"{window.windowTitle()} — bundle {args.bundle} from installation "
                 f"{view.bundle.origin.id} (read-only, not imported)"
