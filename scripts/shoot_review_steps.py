@@ -14,14 +14,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _shots import grab, output_dir
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.gui.review_window import ReviewWindow
 from console.store import Store
 
-out = Path(sys.argv[1])
-out.mkdir(parents=True, exist_ok=True)
+out = output_dir()
 db = Path(tempfile.mkdtemp()) / "review.db"
 subprocess.run([sys.executable, "-m", "console", "db", "init", "--db", str(db)], check=True)
 subprocess.run(
@@ -41,14 +41,11 @@ w.open_session(session["uuid"])
 w.events.parentWidget().parentWidget().setCurrentWidget(w.events)  # the events tab
 
 
-def grab() -> None:
-    w.repaint()
-    app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / "review-steps.png"))
-    print("saved review-steps.png", flush=True)
+def finish() -> None:
+    grab(w, out / "review-steps.png")
     w.close()
 
 
-QTimer.singleShot(1500, grab)
+QTimer.singleShot(1500, finish)
 app.exec()
 store.close()

@@ -1,0 +1,52 @@
+"""What the screenshot scripts share: the output folder, a cart with a nurse signed up, and
+a grab that shows what was just painted. The scripts run as `python scripts/shoot_*.py OUT`,
+so this module is found beside them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from console.core.access import Access
+from console.core.accounts import Accounts, Role, User
+from console.gui.settings import ConsoleSettings
+from console.store import Store
+
+
+def output_dir() -> Path:
+    """The folder named by the first argument, created if missing."""
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@dataclass(frozen=True)
+class Cart:
+    settings: ConsoleSettings
+    store: Store
+    accounts: Accounts
+    nurse: User
+
+
+def cart(tmp: Path) -> Cart:
+    """A fresh cart in `tmp`: an administrator `it` and the practitioner `nurse.kim`."""
+    settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+    store = Store(tmp / "s.db")
+    accounts = Accounts(store)
+    admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+    nurse = accounts.add(
+        "nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin)
+    )
+    return Cart(settings, store, accounts, nurse)
+
+
+def grab(window: QWidget, path: Path) -> None:
+    """Save the window as the X server shows it, after painting what just changed."""
+    window.repaint()
+    QApplication.processEvents()
+    window.screen().grabWindow(window.winId()).save(str(path))
+    print("saved", path.name, flush=True)
