@@ -163,6 +163,7 @@ class Store(SessionsMixin, TelemetryMixin):
             )
         if 0 < version < SEALS_SINCE <= SCHEMA_VERSION:
             self.audit.mark_keyed()
+            self.ceilings.adopt_pre_key(self.audit, version)
             self._seal_ended("upgrade")
 
     def _seal_ended(self, reason: str) -> None:
