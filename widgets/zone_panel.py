@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -89,7 +89,9 @@ class ZonePanel(QWidget):
         layout.addWidget(self.map, 1)
         self.where = QLabel("")
         self.where.setObjectName("ceilingLabel")
-        self.where.setWordWrap(True)
+        self.where.setWordWrap(True)  # no minimum width from it; _fit_where keeps two lines
+        self._where_lines: tuple[str, ...] = ()
+        self.where.installEventFilter(self)
         self.plan_state = QLabel("")
         self.plan_state.setWordWrap(True)
         layout.addWidget(self.where)
@@ -135,11 +137,36 @@ class ZonePanel(QWidget):
             return False
         return True
 
+    def _set_where(self, *lines: str) -> None:
+        """The zone line: where, which pass, then the ceiling, on two lines of a fixed
+        height (the style's), each elided to the width, so nothing wraps into a hidden
+        third line. The whole text is the tooltip."""
+        self._where_lines = lines
+        self.where.setToolTip(" · ".join(lines) if len(lines) > 1 else "")
+        self._fit_where()
+
+    def _fit_where(self) -> None:
+        width = self.where.contentsRect().width() - 2  # a wrap on rounding would hide line 2
+        metrics = self.where.fontMetrics()
+        # Middle first: the zone's name and the OVER TARGET flag both stay in sight.
+        modes = (Qt.TextElideMode.ElideMiddle, Qt.TextElideMode.ElideRight)
+        self.where.setText(
+            "\n".join(
+                metrics.elidedText(line, mode, width) if width > 40 else line
+                for line, mode in zip(self._where_lines, modes, strict=False)
+            )
+        )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.where and event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange):
+            self._fit_where()
+        return False
+
     def refresh(self) -> None:
         self.map.refresh()
         s = self.zones.status()
         if s.active is None:
-            self.where.setText("Touch the zone you are treating")
+            self._set_where("Touch the zone you are treating")
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
@@ -147,9 +174,9 @@ class ZonePanel(QWidget):
             over = s.over_target if s.pass_word else s.pass_no > s.target
             words = s.pass_word or f"pass {s.pass_no} of {s.target}"
             flag = " · OVER TARGET" if over else ""
-            self.where.setText(
-                f"{s.active_label} · {words}{flag} · "
-                f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
+            self._set_where(
+                f"{s.active_label} · {words}{flag}",
+                f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}",
             )
             if self.where.property("over") != over:
                 self.where.setProperty("over", over)

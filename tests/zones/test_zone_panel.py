@@ -109,7 +109,7 @@ def test_says_what_the_status_says(panel) -> None:
     assert not widget.undo_button.isEnabled()
     zones.now = FOREHEAD
     widget.refresh()
-    assert widget.where.text() == "Forehead · pass 2 of 3 · ceiling 1.00 mm (pen: 1.00)"
+    assert widget.where.text() == "Forehead · pass 2 of 3\nceiling 1.00 mm (pen: 1.00)"
     assert widget.plan_state.text() == (
         "Plan 4/7 passes · next: Periorbital (right) · 2 zone(s) to do"
     )
@@ -155,3 +155,31 @@ def test_a_refused_plan_change_is_said_and_the_plan_in_force_stays_chosen(
     assert said == [zones.refuse]
     assert widget.plan_choice.currentData() == "a" and zones.plan is not None
     assert zones.plan.id == "a"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's, once per window
+def test_the_zone_line_never_clips_at_the_carts_width(qtbot, panel) -> None:
+    """Finding 13: "PRP pass 2 of 1 · OVER TARGET · ceiling…" was cut off. Two lines of
+    the fixed-height label, each elided to fit; the flag stays in sight; all in the tooltip."""
+    widget, zones = panel
+    widget.where.setStyleSheet("font-size: 20px; font-weight: bold;")  # the carts' style
+    widget.resize(300, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    zones.now = replace(
+        FOREHEAD,
+        active_label="Periorbital (right)",
+        pass_word="PRP pass 2 of 1",
+        over_target=True,
+        overridden=True,
+    )
+    widget.refresh()
+    lines = widget.where.text().split("\n")
+    assert len(lines) == 2
+    room = widget.where.contentsRect().width()
+    assert all(widget.where.fontMetrics().horizontalAdvance(line) <= room for line in lines)
+    assert lines[0].startswith("Peri") and lines[0].endswith("OVER TARGET")
+    assert "…" in "".join(lines)  # it did not fit whole at this width: elided, not cut
+    assert "Periorbital (right) · PRP pass 2 of 1 · OVER TARGET" in widget.where.toolTip()
+    widget.resize(900, 700)  # wider: whole again
+    qtbot.waitUntil(lambda: "…" not in widget.where.text(), timeout=2000)
