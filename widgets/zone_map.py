@@ -40,7 +40,7 @@ OVER_TARGET = QColor("#ff6d00")  # more passes than the plan's target: worth a l
 OVER_PEN = QPen(OVER_TARGET, 4)
 LABEL_PX = 13  # on screen, at any scale
 TOUCH_RADIUS_PX = 22  # a touch this close to a zone's centre picks it: >= 44 px targets
-LABEL_GAP_PX = 2  # between two labels moved apart (forehead and glabella)
+LABEL_GAP_PX = 8  # between two labels moved apart: they read as two, not one of four lines
 BACKGROUNDS = {"dark": "#0f1419", "light": "#ffffff"}
 
 

@@ -90,7 +90,7 @@ class ZonePanel(QWidget):
         self.where = QLabel("")
         self.where.setObjectName("ceilingLabel")
         self.where.setWordWrap(True)  # no minimum width from it; _fit_where keeps two lines
-        self._where_lines: tuple[str, ...] = ()
+        self._where_parts = ("", "", "")
         self.where.installEventFilter(self)
         self.plan_state = QLabel("")
         self.plan_state.setWordWrap(True)
@@ -137,25 +137,32 @@ class ZonePanel(QWidget):
             return False
         return True
 
-    def _set_where(self, *lines: str) -> None:
-        """The zone line: where, which pass, then the ceiling, on two lines of a fixed
-        height (the style's), each elided to the width, so nothing wraps into a hidden
-        third line. The whole text is the tooltip."""
-        self._where_lines = lines
-        self.where.setToolTip(" · ".join(lines) if len(lines) > 1 else "")
+    def _set_where(self, zone: str, progress: str, ceiling: str = "") -> None:
+        """The zone line: the zone and its pass (and any OVER TARGET) on the first line,
+        the ceiling on the second, in a label of a fixed two-line height (the style's).
+        Where the width is short the zone's name is shortened, never the pass or the flag,
+        and the ceiling line is elided at its end: nothing wraps into a hidden third line.
+        The whole text is the tooltip."""
+        self._where_parts = (zone, progress, ceiling)
+        self.where.setToolTip(f"{zone}{progress} · {ceiling}" if ceiling else "")
         self._fit_where()
 
     def _fit_where(self) -> None:
+        zone, progress, ceiling = self._where_parts
         width = self.where.contentsRect().width() - 2  # a wrap on rounding would hide line 2
+        if width < 60:  # not laid out yet
+            self.where.setText(f"{zone}{progress}\n{ceiling}".rstrip())
+            return
         metrics = self.where.fontMetrics()
-        # Middle first: the zone's name and the OVER TARGET flag both stay in sight.
-        modes = (Qt.TextElideMode.ElideMiddle, Qt.TextElideMode.ElideRight)
-        self.where.setText(
-            "\n".join(
-                metrics.elidedText(line, mode, width) if width > 40 else line
-                for line, mode in zip(self._where_lines, modes, strict=False)
-            )
+        room = width - metrics.horizontalAdvance(progress)
+        first = (
+            metrics.elidedText(zone, Qt.TextElideMode.ElideRight, room) + progress
+            if room >= metrics.horizontalAdvance("Mm…")
+            # Narrower still: the middle goes, the flag at the end stays.
+            else metrics.elidedText(zone + progress, Qt.TextElideMode.ElideMiddle, width)
         )
+        second = metrics.elidedText(ceiling, Qt.TextElideMode.ElideRight, width)
+        self.where.setText(f"{first}\n{second}".rstrip())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.where and event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange):
@@ -166,7 +173,7 @@ class ZonePanel(QWidget):
         self.map.refresh()
         s = self.zones.status()
         if s.active is None:
-            self._set_where("Touch the zone you are treating")
+            self._set_where("Touch the zone you are treating", "")
         else:
             pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
@@ -175,7 +182,8 @@ class ZonePanel(QWidget):
             words = s.pass_word or f"pass {s.pass_no} of {s.target}"
             flag = " · OVER TARGET" if over else ""
             self._set_where(
-                f"{s.active_label} · {words}{flag}",
+                s.active_label,
+                f" · {words}{flag}",
                 f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}",
             )
             if self.where.property("over") != over:

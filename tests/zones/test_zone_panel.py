@@ -163,7 +163,6 @@ def test_the_zone_line_never_clips_at_the_carts_width(qtbot, panel) -> None:
     the fixed-height label, each elided to fit; the flag stays in sight; all in the tooltip."""
     widget, zones = panel
     widget.where.setStyleSheet("font-size: 20px; font-weight: bold;")  # the carts' style
-    widget.resize(300, 700)
     widget.show()
     qtbot.waitExposed(widget)
     zones.now = replace(
@@ -174,12 +173,23 @@ def test_the_zone_line_never_clips_at_the_carts_width(qtbot, panel) -> None:
         overridden=True,
     )
     widget.refresh()
-    lines = widget.where.text().split("\n")
-    assert len(lines) == 2
-    room = widget.where.contentsRect().width()
-    assert all(widget.where.fontMetrics().horizontalAdvance(line) <= room for line in lines)
-    assert lines[0].startswith("Peri") and lines[0].endswith("OVER TARGET")
-    assert "…" in "".join(lines)  # it did not fit whole at this width: elided, not cut
-    assert "Periorbital (right) · PRP pass 2 of 1 · OVER TARGET" in widget.where.toolTip()
+    full = "Periorbital (right) · PRP pass 2 of 1 · OVER TARGET"
+    assert widget.where.toolTip().startswith(full)
+
+    def lines() -> list[str]:
+        return widget.where.text().split("\n")
+
+    def fits() -> bool:
+        room = widget.where.contentsRect().width()
+        advance = widget.where.fontMetrics().horizontalAdvance
+        return len(lines()) == 2 and all(advance(line) <= room for line in lines())
+
+    for width in (widget.minimumSizeHint().width(), 400):  # the narrowest, the 1280 column
+        widget.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: abs(widget.width() - w) < 2 and fits(), timeout=2000)
+        assert lines()[0].startswith("Peri") and lines()[0].endswith("OVER TARGET")
+        assert "…" in "".join(lines())  # it did not fit whole: elided, not cut
+    widget.resize(560, 700)  # room for the pass: only the zone's name is shortened
+    qtbot.waitUntil(lambda: fits() and lines()[0].endswith(" · PRP pass 2 of 1 · OVER TARGET"))
     widget.resize(900, 700)  # wider: whole again
-    qtbot.waitUntil(lambda: "…" not in widget.where.text(), timeout=2000)
+    qtbot.waitUntil(lambda: fits() and "…" not in widget.where.text(), timeout=2000)
