@@ -13,7 +13,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role, User
+from console.gui.controller import PenController
+from console.gui.main_window import MainWindow
 from console.gui.settings import ConsoleSettings
+from console.gui.sound import AlarmSound
 from console.store import Store
 
 
@@ -50,3 +53,17 @@ def grab(window: QWidget, path: Path) -> None:
     QApplication.processEvents()
     window.screen().grabWindow(window.winId()).save(str(path))
     print("saved", path.name, flush=True)
+
+
+def live_window(the_cart: Cart) -> tuple[PenController, MainWindow]:
+    """The live screen at 1280×800, dark, with the nurse signed in (not yet connected)."""
+    controller = PenController(the_cart.store)
+    controller.sign_in(the_cart.nurse)
+    window = MainWindow(
+        controller, the_cart.settings, sound=AlarmSound(controller.alarms, audio=False)
+    )
+    window.apply_theme("dark", remember=False)
+    window.resize(1280, 800)
+    window.move(0, 0)
+    window.show()
+    return controller, window

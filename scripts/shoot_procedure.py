@@ -13,25 +13,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _shots import cart, grab, output_dir
+from _shots import cart, grab, live_window, output_dir
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-
-from console.gui.controller import PenController
-from console.gui.main_window import MainWindow
-from console.gui.sound import AlarmSound
 
 out = output_dir()
 app = QApplication(sys.argv[:1])
 the_cart = cart(Path(tempfile.mkdtemp()))
 store = the_cart.store
-c = PenController(store)
-c.sign_in(the_cart.nurse)
-w = MainWindow(c, the_cart.settings, sound=AlarmSound(c.alarms, audio=False))
-w.apply_theme("dark", remember=False)
-w.resize(1280, 800)
-w.move(0, 0)
-w.show()
+c, w = live_window(the_cart)
 c.connect_to("virtual://idle?telemetry_hz=500")
 
 
