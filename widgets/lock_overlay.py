@@ -38,7 +38,8 @@ class LockOverlay(QFrame):
         self.hint = QLabel(
             "Touch anywhere or press any key to unlock.\n"
             "Recording and the pen link carry on. Alarms can be acknowledged (F9) "
-            "and their audio paused (F10) without unlocking."
+            "and their audio paused (F10) without unlocking.\n"
+            "Someone else? Sign out / switch user: Ctrl+Shift+L (not while a session records)."
         )
         self.hint.setObjectName("lockHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)

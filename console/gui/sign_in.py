@@ -167,7 +167,9 @@ class ScreenLock(QObject):
         user = self.lock.user
         if user is None:
             return
-        Access(self.accounts.store, user).record("logout", "console")
+        # From the locked screen it is someone else switching user: the row says so.
+        how = {"from_locked_screen": True} if self.lock.locked else None
+        Access(self.accounts.store, user).record("logout", "console", None, how)
         self.lock.sign_out()
         self.window.centralWidget().setEnabled(False)  # type: ignore[attr-defined]
         self._on_lock(True)

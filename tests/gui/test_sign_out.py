@@ -15,7 +15,8 @@ from console.gui.user_switch import show_user, sign_out
 NURSE_PW = "correct horse"
 SUPERVISOR_PW = "battery staple"
 
-pytestmark = pytest.mark.qt_log_ignore("does not support raise", "propagateSizeHints")
+# The offscreen platform's own words; a marker on each test (the closest one counts).
+OFFSCREEN = pytest.mark.qt_log_ignore("does not support raise", "propagateSizeHints")
 
 
 @pytest.fixture
@@ -41,6 +42,7 @@ def _actions(store) -> list[str]:
     return [e.action for e in store.audit.entries()]
 
 
+@OFFSCREEN
 def test_sign_out_goes_to_sign_in_and_another_user_takes_over(qtbot, window, store, cart):
     lock = cart
     overlay = window.lock_overlay
@@ -72,6 +74,7 @@ def test_sign_out_goes_to_sign_in_and_another_user_takes_over(qtbot, window, sto
     assert window.isAncestorOf(QApplication.focusWidget()) or QApplication.focusWidget() is window
 
 
+@OFFSCREEN
 def test_sign_out_is_refused_while_a_session_records(qtbot, window, store, stream, cart):
     stream()
     session = window.controller.start_session("P-1", "nurse.kim")
@@ -84,6 +87,21 @@ def test_sign_out_is_refused_while_a_session_records(qtbot, window, store, strea
     assert sign_out(window, cart) and cart.signed_out
 
 
+@OFFSCREEN
+def test_another_user_switches_from_the_locked_screen(qtbot, window, store, cart):
+    """The lock overlay is never a dead end: with its user gone, anyone switches user."""
+    cart.lock_now()
+    assert "Ctrl+Shift+L" in window.lock_overlay.hint.text()
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.lock_overlay, Qt.Key.Key_L, keys)  # the key works while locked
+    assert cart.signed_out
+    logout = store.audit.entries(action="logout")[-1]
+    assert logout.user == "nurse.kim" and logout.new() == {"from_locked_screen": True}
+    assert cart.unlock_with("dr.lee", SUPERVISOR_PW)
+    assert window.controller.treatment.user == "dr.lee"
+
+
+@OFFSCREEN
 def test_focus_returns_to_the_window_after_an_unlock(qtbot, window, cart):
     lock = cart
     lock.lock_now()
@@ -97,6 +115,7 @@ def test_focus_returns_to_the_window_after_an_unlock(qtbot, window, cart):
     assert QApplication.focusWidget() is not None
 
 
+@OFFSCREEN
 def test_first_run_creates_the_admin_then_signs_in(qtbot, store):
     accounts = Accounts(store)
     titles: list[str] = []
