@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         for shortcut in self._operating_keys:
             shortcut.setEnabled(not locked)
         signed_out = self.screen_lock is not None and self.screen_lock.lock.user is None
-        self.lock_overlay.title.setText("Signed out" if signed_out else "Screen locked")
+        self.lock_overlay.show_signed_out(signed_out)
         if not locked:  # the keys work at once, without a click first
             self.activateWindow()
             self.setFocus()

@@ -52,6 +52,7 @@ def test_sign_out_goes_to_sign_in_and_another_user_takes_over(qtbot, window, sto
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert lock.signed_out and overlay.isVisible() and overlay.title.text() == "Signed out"
+    assert overlay.hint.text().startswith("Nobody is signed in")
     assert not window.centralWidget().isEnabled()
     assert _actions(store)[-1] == "logout" and store.audit.entries()[-1].user == "nurse.kim"
     assert lock.dialog is not None and lock.dialog.name.text() == ""  # anyone signs in
