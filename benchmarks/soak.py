@@ -22,6 +22,7 @@ and the final `db check`. Exit 1 when a target is missed:
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import signal
@@ -31,6 +32,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import ROOT, git_rev, machine
@@ -90,6 +92,9 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
         t_us=sent["row"]["t_us"].astype(np.uint32),
         intact=sent["intact"],
         unplugged=np.array(unplugged, np.int64).reshape(-1, 2),
+        trip_t_us=np.array(
+            [e.t_us for e in pen.sent_events() if e.code == EventCode.HOST_LINK_LOST], np.int64
+        ),
     )
     report.write_text(
         json.dumps(
@@ -111,6 +116,8 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
 class Minute:
     minute: int
     rss_mb: float
+    heap_used_mb: float  # glibc mallinfo2: bytes handed out, and bytes free in the heap
+    heap_free_mb: float  # (RSS held by the allocator, not by live objects)
     fps: float
     cpu_pct: float
     heartbeat_gap_ms: float
@@ -120,6 +127,35 @@ class Minute:
 
 def rss_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE / 1e6
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def heap_mb() -> tuple[float, float]:
+    """(in use, free) in the C heap, from glibc's mallinfo2; (-1, -1) elsewhere."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+    except (OSError, AttributeError):
+        return -1.0, -1.0
+    info = libc.mallinfo2()
+    return (info.uordblks + info.hblkhd) / 1e6, info.fordblks / 1e6
 
 
 def console(args: argparse.Namespace, tmp: Path) -> int:
@@ -189,9 +225,12 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     def sample() -> None:
         now, cpu = time.monotonic(), time.process_time()
         stats = controller.link.stats if controller.link else None
+        used, free = heap_mb()
         m = Minute(
             minute=len(minutes) + 1,
             rss_mb=round(rss_mb(), 1),
+            heap_used_mb=round(used, 1),
+            heap_free_mb=round(free, 1),
             fps=round((frames - last["frames"]) / (now - last["t"]), 1),
             cpu_pct=round(100 * (cpu - last["cpu"]) / (now - last["t"]), 1),
             heartbeat_gap_ms=round(stats.max_heartbeat_gap_ms, 1) if stats else -1.0,
@@ -246,7 +285,7 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     return summarise(args.baseline_minute, minutes, reviews, sent, store_samples, check)
 
 
-def lost_while_up(report: Path, stored_t: np.ndarray) -> dict[str, int]:
+def lost_while_up(report: Path, stored_t: np.ndarray) -> dict[str, object]:
     """Samples the pen sent on a live link during the session, and how many are stored.
 
     Frames sent while the cable was out went nowhere. Frames still in the pty or not yet
@@ -266,18 +305,47 @@ def lost_while_up(report: Path, stored_t: np.ndarray) -> dict[str, int]:
         if a - start <= IN_FLIGHT_S * 2000:
             in_flight += int(up[start:a].sum())
             up[start:a] = False
+    lost = up & ~got
     return {
         "sent_up_in_session": int(up.sum()),
         "of_them_stored": int((up & got).sum()),
         "in_flight_at_pulls": in_flight,
+        "lost_runs": loss_runs(lost, t_us, pen["unplugged"], pen["trip_t_us"]),
+        "trips_at_s": [round((t - t_us[0]) / 1e6, 1) for t in pen["trip_t_us"]],
+        "pulls_at_s": [
+            round((t_us[min(a, len(t_us) - 1)] - t_us[0]) / 1e6, 1) for a, _ in pen["unplugged"]
+        ],
     }
+
+
+def loss_runs(
+    lost: np.ndarray, t_us: np.ndarray, unplugged: np.ndarray, trip_t_us: np.ndarray
+) -> list[str]:
+    """Where the samples lost on a live link were, in words: each run's pen time, length,
+    and how far it is from the nearest cable pull and heartbeat trip (pen clock, so the
+    same clock as the samples; u32 wrap ignored over a soak's length)."""
+    if not lost.any():
+        return []
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], lost.view(np.int8), [0]))))
+    t0 = t_us[0]
+    pulls_t = np.array([t_us[min(a, len(t_us) - 1)] for a, _ in unplugged], np.int64)
+    runs = []
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        t = t_us[start]
+        near_pull = np.min(np.abs(pulls_t - t)) / 1e6 if len(pulls_t) else float("nan")
+        near_trip = np.min(np.abs(trip_t_us - t)) / 1e6 if len(trip_t_us) else float("nan")
+        runs.append(
+            f"at {(t - t0) / 1e6:.1f} s: {end - start} samples; "
+            f"nearest pull {near_pull:.1f} s, nearest trip {near_trip:.1f} s away"
+        )
+    return runs
 
 
 def summarise(
     baseline_minute: int,
     minutes: list[Minute],
     reviews: list[float],
-    sent: dict[str, int],
+    sent: dict[str, Any],
     stored: int,
     check: subprocess.CompletedProcess[str],
 ) -> int:

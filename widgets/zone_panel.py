@@ -172,10 +172,14 @@ class ZonePanel(QWidget):
     def refresh(self) -> None:
         self.map.refresh()
         s = self.zones.status()
+        pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
         if s.active is None:
-            self._set_where("Touch the zone you are treating", "")
+            # H-04: until a zone is chosen, the map's strictest ceiling is in force
+            if s.ceiling_um:
+                self._set_where("Touch a zone", f" · ceiling {s.ceiling_um / 1000:.2f} mm")
+            else:
+                self._set_where("Touch the zone you are treating", "")
         else:
-            pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
             override = " OVERRIDDEN" if s.overridden else ""
             # "pass 6 of 3": flagged in words and colour; PRP passes in words of their own
             over = s.over_target if s.pass_word else s.pass_no > s.target

@@ -36,9 +36,10 @@ from console.core.plan_steps import mm_ss
 from console.core.procedure import Procedure
 from console.core.records import operate_pen
 from console.core.series import record_too_soon, too_soon
+from console.core.spill_notice import recover_and_tell
 from console.core.treatment import Treatment
 from console.core.zones import Plan, find_plan
-from console.store import Store, StoreError, spill
+from console.store import Store, StoreError
 from drivers.link import Link, LinkState, StateChange
 from drivers.transport import find_pens
 
@@ -161,12 +162,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         port = pens[0].device
     try:
-        for r in spill.recover_all(store):  # a full disk's backlog from an earlier run
-            print(
-                f"record: merged {r.samples} spilled samples of session {r.session} back "
-                f"from {r.path}",
-                file=sys.stderr,
-            )
+        for sentence in recover_and_tell(store):  # a full disk's backlog, earlier run
+            print(f"record: {sentence}", file=sys.stderr)
         interrupted = store.mark_interrupted()
     except sqlite3.Error as exc:
         print(f"record: the database refuses writes ({exc}); free disk space", file=sys.stderr)

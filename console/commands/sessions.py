@@ -16,6 +16,7 @@ from console.commands._common import (
 )
 from console.core.accounts import Action
 from console.core.records import list_sessions
+from console.core.simulated import TAG, is_simulated
 from console.store.rows import SessionFilter
 
 KEYS = (
@@ -29,6 +30,7 @@ KEYS = (
     "plan_name",
     "samples",
     "events",
+    "simulated",
 )
 
 
@@ -54,11 +56,11 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         row["status"] = row["status_now"]  # a dead recorder's session shows as interrupted
         if args.json:  # json.dumps escapes control characters itself
-            print(json.dumps({k: row[k] for k in KEYS}))
+            print(json.dumps({**{k: row[k] for k in KEYS}, "simulated": is_simulated(row)}))
         else:
             print(
                 f"{shown(row['uuid'])}  {shown(row['status']):<11} {shown(row['started_utc'])}  "
                 f"{shown(row['patient_code']):<10} {shown(row['practitioner']):<14} "
-                f"{row['samples']:>9} samples"
+                f"{row['samples']:>9} samples{'  ' + TAG if is_simulated(row) else ''}"
             )
     return 0

@@ -29,6 +29,9 @@ class Condition(enum.StrEnum):
     PEN_FAULT = "pen_fault"
     STORAGE_FAILING = "storage_failing"
     DEPTH_ABOVE_CEILING = "depth_above_ceiling"
+    CEILING_UNCONFIRMED = "ceiling_unconfirmed"  # the pen may be above the ceiling (H-06)
+    CEILING_NOT_AS_SENT = "ceiling_not_as_sent"  # the pen confirmed a stricter one
+    SCREEN_FROZE = "screen_froze"  # the watchdog stopped the motor (H-02)
     BATTERY_LOW = "battery_low"
     TELEMETRY_STALLED = "telemetry_stalled"
     PROTOCOL_INCOMPATIBLE = "protocol_incompatible"
@@ -49,6 +52,9 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.PEN_FAULT: Priority.HIGH,
     Condition.STORAGE_FAILING: Priority.HIGH,
     Condition.DEPTH_ABOVE_CEILING: Priority.HIGH,
+    Condition.CEILING_UNCONFIRMED: Priority.HIGH,
+    Condition.CEILING_NOT_AS_SENT: Priority.MEDIUM,
+    Condition.SCREEN_FROZE: Priority.HIGH,
     Condition.CEILINGS_TAMPERED: Priority.HIGH,
     Condition.BATTERY_LOW: Priority.MEDIUM,
     Condition.TELEMETRY_STALLED: Priority.MEDIUM,
@@ -66,6 +72,9 @@ TITLES: dict[Condition, str] = {
     Condition.PEN_FAULT: "PEN FAULT",
     Condition.STORAGE_FAILING: "RECORDING STORAGE FAILING",
     Condition.DEPTH_ABOVE_CEILING: "DEPTH ABOVE ZONE CEILING",
+    Condition.CEILING_UNCONFIRMED: "PEN HAS NOT CONFIRMED THE CEILING",
+    Condition.CEILING_NOT_AS_SENT: "Pen ceiling differs from the zone's",
+    Condition.SCREEN_FROZE: "SCREEN FROZE: MOTOR STOPPED",
     Condition.CEILINGS_TAMPERED: "CLINIC CEILING NOT IN AUDIT TRAIL",
     Condition.BATTERY_LOW: "Battery low",
     Condition.TELEMETRY_STALLED: "No telemetry",

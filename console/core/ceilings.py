@@ -6,6 +6,12 @@ ceiling the pen says is in effect is kept for display. A DEPTH_CLAMPED event fro
 or any measured depth above the ceiling plus one depth step, raises the high alarm
 "depth above the active zone's ceiling". An override needs an explicit confirmation that
 names the zone and the new ceiling, applies to this session only, and is recorded.
+
+With no zone active (H-04) the strictest ceiling of the map is in force: it is sent to the
+pen and measured depth is checked against it, so needling before a zone is touched is
+never unbounded. When the pen does not confirm a SET_DEPTH_LIMIT (H-06: refused, no ACK
+after the link's resends, or an ACK naming another value) an alarm says so and what to
+do; it is high when the limit the pen may be using is above the ceiling (or unknown).
 Qt-free.
 """
 
@@ -21,11 +27,13 @@ from typing import Any
 import numpy as np
 
 from console.core.passes import PRP_PASS_BASE, PassTracker, is_prp_pass
-from drivers.link import CommandResult, Link
+from drivers.link import CommandResult, Link, LinkClosed
 from drivers.messages import Event, EventCode, Status, TelemetryBatch
 
 CLAMP_ALARM_S = 5.0  # a clamp keeps the alarm up this long after the last one
 AlarmHook = Callable[[bool, str], None]  # (active, detail)
+# (active, high, detail): the pen has not confirmed the ceiling (H-06)
+UnconfirmedHook = Callable[[bool, bool, str], None]
 EventHook = Callable[[str, dict[str, object]], None]  # (kind, data) for the session record
 
 
@@ -86,17 +94,30 @@ class CeilingController:
         self._over_meas = False
         self.alarm_active = False
         self.detail = ""
+        self.on_unconfirmed: UnconfirmedHook = lambda active, high, detail: None
+        self.unconfirmed = ""  # the detail while the pen has not confirmed the ceiling
         tracker.on_zone.append(self._on_zone)
 
     # ------------------------------------------------------------ ceilings
 
     def ceiling_um(self, zone: str | None = None) -> int | None:
+        """The zone's ceiling; with no zone active, the strictest of the map (H-04)."""
         zone = zone or self.tracker.active
         if zone is None:
-            return None
+            return self.no_zone_ceiling_um()
         if zone in self.overrides:
             return self.overrides[zone].ceiling_um
         return self.tracker.map.zone(zone).depth_max_um
+
+    def no_zone_ceiling_um(self) -> int | None:
+        """Until a zone is chosen the pen may be over any of them: the map's strictest
+        default ceiling (overrides are for a named zone, so they never raise it)."""
+        ceilings = [z.depth_max_um for z in self.tracker.map.zones]
+        return min(ceilings) if ceilings else None
+
+    def _where(self) -> str:
+        zone = self.tracker.active
+        return zone if zone is not None else "no zone (the strictest ceiling applies)"
 
     def set_link(self, link: Link | None) -> None:
         self.link = link
@@ -111,12 +132,39 @@ class CeilingController:
             return None
         self.requested_um = ceiling
         future = link.set_depth_limit(ceiling)
-        future.add_done_callback(self._on_ack)
+        future.add_done_callback(lambda f: self._on_ack(f, ceiling))
         return future
 
-    def _on_ack(self, future: Future[CommandResult]) -> None:
-        if future.exception() is None and future.result().ok:
-            self.in_effect_um = future.result().value
+    def _on_ack(self, future: Future[CommandResult], asked: int) -> None:
+        """Runs on the link's thread. Anything but an ACK at the value asked for is said
+        (H-06); a later confirmation clears it. An answer to a request since replaced by
+        another (a quick zone change) only updates what the pen says is in effect."""
+        exc = future.exception()
+        result = future.result() if exc is None else None
+        if result is not None and result.ok:
+            self.in_effect_um = result.value
+        if asked != self.requested_um or isinstance(exc, LinkClosed):
+            return  # a lost link has its own alarm, and the ceiling is resent on reconnect
+        if result is not None and result.ok and result.value == asked:
+            if self.unconfirmed:
+                self.unconfirmed = ""
+                self.on_unconfirmed(False, False, "")
+            return
+        if result is not None and result.ok:
+            why = f"it answered {result.value / 1000:.2f} mm"
+        elif result is not None:
+            why = f"it refused ({getattr(result.result, 'name', result.result)})"
+        else:
+            why = f"it did not answer ({exc})"
+        effect = self.in_effect_um
+        high = effect is None or effect > asked
+        self.unconfirmed = (
+            f"the pen did not confirm the {asked / 1000:.2f} mm ceiling for {self._where()}: "
+            f"{why}. Stop needling, check the pen's connection, and choose the zone again "
+            "to resend it."
+        )
+        self.record_event("ceiling_unconfirmed", {"requested_um": asked, "why": why})
+        self.on_unconfirmed(True, high, self.unconfirmed)
 
     def _on_zone(self, zone: str, how: str) -> None:
         self.in_effect_um = None
@@ -186,9 +234,8 @@ class CeilingController:
     def pen_event(self, event: Event) -> None:
         if event.code == EventCode.DEPTH_CLAMPED:
             self._last_clamp = self._clock()
-            zone = self.tracker.active or "no zone"
             self.detail = (
-                f"the pen refused {event.arg / 1000:.2f} mm in {zone}: the ceiling is "
+                f"the pen refused {event.arg / 1000:.2f} mm in {self._where()}: the ceiling is "
                 f"{(self.ceiling_um() or 0) / 1000:.2f} mm"
             )
             self._update()
@@ -202,7 +249,7 @@ class CeilingController:
         over = bool(meas.size) and int(meas.max()) > ceiling + self.step_um
         if over:
             self.detail = (
-                f"measured {int(np.max(meas)) / 1000:.2f} mm in {self.tracker.active}: the "
+                f"measured {int(np.max(meas)) / 1000:.2f} mm in {self._where()}: the "
                 f"ceiling is {ceiling / 1000:.2f} mm"
             )
         if over != self._over_meas:

@@ -11,6 +11,7 @@ import numpy as np
 
 from console.core.passes import closed_at_end_ids, is_prp_pass, pass_label
 from console.core.signing import amendments, signatures
+from console.core.simulated import is_simulated
 from console.store import EventKind, Store
 from console.store.packing import Columns
 from console.store.rows import GAP_KINDS
@@ -81,8 +82,11 @@ def session_record(
     gaps = [e for e in events if e["kind"] in GAP_KINDS]
     return {
         "session": {
-            k: meta[k]
-            for k in ("uuid", "status", "started_utc", "ended_utc", "tz", "plan_name", "notes")
+            **{
+                k: meta[k]
+                for k in ("uuid", "status", "started_utc", "ended_utc", "tz", "plan_name", "notes")
+            },
+            "simulated": is_simulated(meta),  # from the virtual pen: not a treatment (H-35)
         },
         "patient": {"code": meta["patient_code"]},
         "practitioner": meta["practitioner"],

@@ -4,10 +4,12 @@ The link's reader thread only appends to a queue (it never waits on the disk). T
 writer thread cuts samples into ~1 s chunks (console/store/chunking.py), packs each chunk
 once, and commits chunks and events together at least once a second. When the disk
 refuses a write (full, read-only, I/O error) the recorder keeps the packed chunks and
-events in memory, up to MAX_BACKLOG_S of samples, raises the storage alarm, retries
-every RETRY_S, and writes the backlog in order once the disk accepts writes again, even
-for a session that has ended meanwhile. Samples lost on the link are recorded as a gap
-event, never interpolated. Nothing is dropped without an event and a listener call.
+events in memory, up to MAX_BACKLOG_S of samples (past it the oldest chunks go to a spill
+file elsewhere, console/store/spill.py), raises the storage alarm, retries every
+RETRY_S, and writes the backlog in order once the disk accepts writes again, even for a
+session that has ended meanwhile, then merges the spill files back. Samples lost on the
+link are recorded as a gap event, never interpolated. Nothing is dropped without an
+event and a listener call.
 """
 
 from __future__ import annotations
@@ -89,7 +91,9 @@ class Recorder:
         self._disk = DiskWriter(self.writer_store, self._notify)  # writer thread only
         self._live = LiveSessions(store.path)  # liveness locks, held until a status is final
         self._disk.on_finished = self._live.release
+        self._disk.overflow = spill.overflow_to(store.path)  # past the memory bound
         self.spilled: Path | None = None  # where an unwritable backlog went at the stop
+        self.simulated = False  # the link is the virtual pen: sessions are marked (H-35)
         self._info: Info | None = None
         self._events = 0
         self._gaps = 0
@@ -159,6 +163,7 @@ class Recorder:
                     notes=notes,
                     pen=pen,
                     session=session,
+                    simulated=self.simulated,
                 )
                 if zone_ids:
                     self.store.update_session(session, zone_ids=json.dumps(list(zone_ids)))
@@ -322,12 +327,14 @@ class Recorder:
             try:
                 if isinstance(item, q.Stop):
                     self._disk.commit_all(final=True)
+                    spill.merge_back(self._disk, self.writer_store, self._notify)
                     self.spilled = spill.spill_or_report(self._disk, self._notify)
                     return
                 commit_now = self._take(item, flushes)
                 now = time.monotonic()
                 if commit_now or now - last_commit >= wait_s:
                     self._disk.commit_all(final=isinstance(item, q.Flush))
+                    spill.merge_back(self._disk, self.writer_store, self._notify)
                     last_commit = now
                     for f in flushes:
                         f.set()

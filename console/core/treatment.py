@@ -18,7 +18,6 @@ answers come back as futures, so a GUI turns them into its own queued signals. Q
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -26,12 +25,14 @@ from typing import Any, TypeVar
 from console.core.access import Access
 from console.core.alarms import Alarm, AlarmModel, Condition
 from console.core.cartridge_gate import CartridgeGate
+from console.core.ceiling_alarms import CeilingAlarmFeed
 from console.core.clinic_ceilings import checked_map
 from console.core.continuity import SessionClock
+from console.core.gui_watchdog import GuiWatchdog
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
-from console.core.pen_commands import PenCommands, take_all
+from console.core.pen_commands import PenCommands
 from console.core.plan_run import PlanRun
 from console.core.procedure import StepState
 from console.core.recorder import Recorder
@@ -97,7 +98,13 @@ class Treatment(PenCommands):
         self.alarms = AlarmModel()
         self.monitor = LinkMonitor(self.alarms)
         self.cartridge = CartridgeGate(self.alarms)
-        self._ceiling_alarms: queue.SimpleQueue[tuple[bool, str]] = queue.SimpleQueue()
+        self._ceiling_alarms = CeilingAlarmFeed()  # link thread -> screen thread
+        self.watchdog = GuiWatchdog()  # armed once a GUI feeds it (H-02)
+        if self.recorder is not None:
+            rec = self.recorder  # the hook runs on the link thread
+            self.watchdog.record = lambda data, t_us: rec.add_console_event(
+                EventKind.WATCHDOG_STOP, data, t_us=t_us
+            )
         if self.ceiling_problems:  # a tampered ceiling was refused: say so, loudly
             self.alarms.raise_(Condition.CEILINGS_TAMPERED, " ".join(self.ceiling_problems))
         # The plan as the script (issue 11): steps, the gate on needling, plan depths.
@@ -116,9 +123,8 @@ class Treatment(PenCommands):
         self.clock.on_break.append(live.on_break)
         if self.recorder is not None:
             self.recorder.add_listener(live)
-        self.zones.alarm_hooks.append(
-            lambda active, detail: self._ceiling_alarms.put((active, detail))
-        )
+        self.zones.alarm_hooks.append(self._ceiling_alarms.depth)
+        self.zones.ceilings.on_unconfirmed = self._ceiling_alarms.unconfirmed
         zone_map = self.zones.map
         self.zones.tracker.on_zone.append(
             lambda zone, how: live.on_marker("zone", zone_map.zone(zone).label)
@@ -174,6 +180,11 @@ class Treatment(PenCommands):
         self.detach()
         self.link = link
         link.subscribe(self.clock)
+        self.watchdog.watch(link)
+        if self.recorder is not None:
+            self.recorder.simulated = self.simulated  # by the link's URL (H-35)
+            if self.simulated and self.session is not None and self.store is not None:
+                self.store.update_session(self.session, simulated=1)  # started before the link
         if self.track_zones:
             self.zones.attach(link, self.recorder, source=self.clock)
 
@@ -186,6 +197,7 @@ class Treatment(PenCommands):
     def detach(self) -> Link | None:
         """Close the link, if any; the screen hears that it went on purpose."""
         link, self.link = self.link, None
+        self.watchdog.watch(None)
         if link is not None:
             link.close()
             if self.watched:
@@ -332,8 +344,10 @@ class Treatment(PenCommands):
 
     def tick(self) -> Drained:
         """What arrived since the last tick; the alarms brought up to date. Screen thread."""
-        for active, detail in take_all(self._ceiling_alarms):
-            self.alarms.set_condition(Condition.DEPTH_ABOVE_CEILING, active, detail)
+        self._ceiling_alarms.apply(self.alarms)
+        for trip in self.watchdog.take_trips():
+            self.alarms.raise_(Condition.SCREEN_FROZE, trip.words())
+            self.alarms.set(Condition.SCREEN_FROZE, False)  # past: latched until seen
         drained = self.live.drain()
         stats = self.link.stats if self.link else None
         discards = stats.discarded.get("total", 0) if stats else 0

@@ -51,6 +51,8 @@ class ZoneSession:
         self.link = link
         self.ceilings.link = link
         self.recorder = recorder
+        if link.state is LinkState.STREAMING:
+            self.ceilings.send()  # already streaming: no state change will send it (H-04)
         self._annotate_here = recorder is None or recorder.annotator is not self.tracker
         (source if source is not None else link).subscribe(self)
 
@@ -152,8 +154,10 @@ class ZoneSession:
         self.ceilings.step_um = info.depth_step_um
 
     def on_state(self, change: StateChange) -> None:
-        if change.state is LinkState.STREAMING and self.tracker.active is not None:
-            self.ceilings.send()  # a reconnected pen gets the active zone's ceiling again
+        if change.state is LinkState.STREAMING:
+            # A (re)connected pen gets the ceiling in force again: the active zone's, or
+            # with none chosen yet the map's strictest (H-04).
+            self.ceilings.send()
 
 
 def build_zone_session(

@@ -96,10 +96,11 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from console.core.paths import resolve_db_path
+    from console.core.spill_notice import recover_and_tell
     from console.gui.controller import PenController
     from console.gui.main_window import MainWindow
     from console.gui.settings import ConsoleSettings, stylesheet
-    from console.store import Store, StoreError, spill
+    from console.store import Store, StoreError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Pen Console")
@@ -113,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     store = None
     store_problem = ""
     interrupted: list[dict[str, object]] = []
+    recovered: list[str] = []
     try:
         db_path = resolve_db_path(args.db)
         new_db = not db_path.exists()
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{store.migration_backup}",
                 file=sys.stderr,
             )
-        spill.recover_all(store)  # a full disk's spilled backlog, merged back first
+        recovered = recover_and_tell(store)  # a full disk's spill files, merged first
         interrupted = store.mark_interrupted()
         for problem in store.not_sealed:
             print(f"pen-console: {problem}", file=sys.stderr)
@@ -139,6 +141,11 @@ def run(args: argparse.Namespace) -> int:
     if store_problem:
         window.session_bar.disable(store_problem)
     window.report_interrupted(interrupted)  # type: ignore[arg-type]
+    if recovered:  # merged spill files change records: said, not silent (and audited)
+        for sentence in recovered:
+            print(f"pen-console: {sentence}", file=sys.stderr)
+        window.notice.setText(" ".join(recovered))
+        window.notice.setToolTip("\n".join(recovered))
     user = None
     if store is not None:
         from console.gui.sign_in import who_is_at_the_console

@@ -16,10 +16,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.core.alarms import AlarmModel
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
+from console.core.pen_commands import take_all
 from console.core.plan_steps import StepRow
 from console.core.roles import User
 from console.core.series import TooSoon
-from console.core.treatment import Treatment, take_all
+from console.core.treatment import Treatment
 from console.core.zone_session import ZoneSession
 from console.store import Store
 from drivers.link import CommandResult, Link, LinkState
@@ -109,6 +110,7 @@ class PenController(QObject):
 
     def close(self) -> None:
         self.timer.stop()
+        self.treatment.watchdog.disarm()
         self.treatment.close()
 
     # ------------------------------------------------------------ commands
@@ -192,6 +194,7 @@ class PenController(QObject):
     # ------------------------------------------------------------ display tick
 
     def tick(self) -> Drained:
+        self.treatment.watchdog.feed()  # the GUI runs: the pen may go on needling (H-02)
         for name, outcome in take_all(self._answers):
             self.command_answered.emit(name, outcome)
         while not self._notices.empty():

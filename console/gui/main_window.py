@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
         """Show the locked screen while `lock` (a ScreenLock) is locked; a touch on it asks
         for the unlock, every time."""
         self.screen_lock = lock
+        lock.watch_pen(self.controller)  # pen use is activity (H-12)
         lock.locked_changed.connect(self.lock_overlay.set_locked)
         lock.locked_changed.connect(self._on_locked)
         self.lock_overlay.unlock_requested.connect(lock.ask_unlock)

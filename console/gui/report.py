@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 
 from console.core.review import SessionReview, step_words
 from console.core.signing import signatures
+from console.core.simulated import WORDS, is_simulated
 from console.core.trust import head_words
 
 DPI = 150
@@ -116,6 +117,8 @@ def write_report(
         page = _Page(writer, painter)
         m = review.meta
         page.text("Microneedling session report", 16, bold=True)
+        if is_simulated(m):
+            page.text(WORDS, 12, bold=True, colour="#c62828")
         page.text(f"Session {review.session}   ·   status: {m['status']}", 9, colour="#444")
         minutes, seconds = divmod(int(review.duration_s), 60)
         page.text(

@@ -36,6 +36,7 @@ from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
 from console.core.review import SessionReview, step_words
 from console.core.signing import signatures
+from console.core.simulated import WORDS, is_simulated, tagged
 from console.core.zones import available_maps
 from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
@@ -191,7 +192,7 @@ class ReviewWindow(QMainWindow):
                     r["started_utc"][:19].replace("T", " "),
                     r["patient_code"] or "",
                     r["practitioner"] or "",
-                    r["status_now"],
+                    tagged(r["status_now"], r),
                     f"{r['samples']:,}",
                     r["uuid"],
                 ]
@@ -221,7 +222,9 @@ class ReviewWindow(QMainWindow):
         self.header.setText(
             f"<b>{m['patient_code']}</b> · {m['practitioner']} · {m['started_utc'][:16]} UTC · "
             f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
-            f"<b>{m['status_now']}</b>" + (f" · signed: {signed}" if signed else "")
+            f"<b>{m['status_now']}</b>"
+            + (f" · signed: {signed}" if signed else "")
+            + (f" · <b style='color:#c62828'>{WORDS}</b>" if is_simulated(m) else "")
         )
         self.plot.show_review(review)
         self.replay.set_duration(review.duration_s)

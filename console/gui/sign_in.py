@@ -9,6 +9,7 @@ consult it, so locking never interrupts a recording or the pen's interlock.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
@@ -16,8 +17,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from console.core.access import Access, accounts_exist
 from console.core.accounts import MIN_PASSWORD_CHARS, AccountError, Accounts, Role, User
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S, IdleLock
+from console.core.live import Drained, LiveModel
+from console.core.pen_activity import pen_in_use
 from console.store import Store
 from widgets.login_dialog import CredentialsDialog
+
+if TYPE_CHECKING:
+    from console.gui.controller import PenController
 
 _ACTIVITY = {
     QEvent.Type.MouseButtonPress,
@@ -122,6 +128,7 @@ class ScreenLock(QObject):
         self.lock.sign_in(user)
         self._on_lock = on_lock or (lambda locked: None)
         self.dialog: CredentialsDialog | None = None
+        self._live: LiveModel | None = None  # the pen's, once watch_pen is called
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.poll)
@@ -141,6 +148,16 @@ class ScreenLock(QObject):
         if event.type() in _ACTIVITY:
             self.lock.activity()
         return False
+
+    def watch_pen(self, controller: PenController) -> None:
+        """Pen use counts as activity (H-12): the screen never locks while the pen
+        needles or its buttons are pressed (console/core/pen_activity.py)."""
+        self._live = controller.live
+        controller.frame.connect(self._on_frame)
+
+    def _on_frame(self, drained: Drained) -> None:
+        if self._live is not None and pen_in_use(drained, self._live.latest):
+            self.lock.activity()
 
     def poll(self) -> None:
         if self.lock.poll():

@@ -4,8 +4,11 @@ Each session's samples wait in a SessionBuffer until chunking.cut() closes a chu
 chunk is then packed once and kept packed until a transaction takes it together with the
 session's events and passes. When SQLite refuses the write (full disk, read-only file,
 I/O error) everything stays in memory and is retried; past MAX_BACKLOG_S of samples the
-oldest chunks are dropped, each with a `samples_dropped` event carrying its seq and time
-range. Ended sessions keep being retried until written, and only then get their status.
+oldest chunks go to a spill file elsewhere (the `overflow` hook, console/store/spill.py),
+a batch at a time so that a long outage writes a file a minute rather than a second, each
+batch with a `samples_spilled` event. Only if no place takes the file are the chunks
+dropped, each with a `samples_dropped` event carrying its seq and time range. Ended
+sessions keep being retried until written, and only then get their status.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,8 +29,11 @@ from console.store.store import Store
 CHUNK_S = 1.0  # a chunk is committed as soon as it is full: a crash loses at most ~1 s
 MAX_BACKLOG_S = 15 * 60
 DEFAULT_RATE_HZ = 2000  # bounds the backlog before the pen's rate is known
+SPILL_BATCH_S = 60  # spilled at once past the bound (a quarter of the bound if that is less)
 
 Notify = Callable[[str, str], None]  # (listener method name, message)
+# Writes one session's chunks to a spill file: its path, or None when no place takes it.
+Overflow = Callable[[str, list[ChunkRow]], Path | None]
 
 
 @dataclass
@@ -61,6 +68,8 @@ class DiskWriter:
         self.rate_hz = DEFAULT_RATE_HZ
         self.backlog_samples = 0
         self.on_finished: Callable[[str], None] = lambda session: None  # status is final
+        self.overflow: Overflow = lambda session, rows: None  # set by the recorder
+        self.spilled: list[Path] = []  # mid-session spill files not merged back yet
 
     def end(self, status: str) -> None:
         """The open session ends: it is written (or retried) like an older backlog."""
@@ -127,40 +136,43 @@ class DiskWriter:
         o.pending = [{k: v[rest:] for k, v in merged.items()}] if rest < n else []
 
     def _bound_backlog(self) -> None:
-        """Over MAX_BACKLOG_S held in memory: drop the oldest chunks, each with an event."""
+        """Over MAX_BACKLOG_S held in memory: the oldest chunks go to a spill file, or, if
+        no place takes one, the excess is dropped with an event per chunk."""
         limit = int(MAX_BACKLOG_S * self.rate_hz)
         excess = sum(o.held_samples() for o in self.sessions()) - limit
-        dropped = 0
+        batch = int(min(SPILL_BATCH_S, MAX_BACKLOG_S / 4) * self.rate_hz)
+        spilled = dropped = 0
         for o in self.sessions():
-            while excess > 0 and o.packed:
-                row = o.packed.pop(0)
-                excess -= row.samples
+            if excess <= 0:
+                break
+            must = _take_oldest(o.packed, excess)
+            extra = _take_oldest(o.packed, batch)
+            excess -= sum(r.samples for r in must)
+            path = self.overflow(o.session, must + extra) if must else None
+            if path is not None:
+                self.spilled.append(path)
+                o.pending_events.append(spilled_event(must + extra, path))
+                spilled += sum(r.samples for r in must + extra)
+                continue
+            o.packed[:0] = extra  # nowhere takes them: only the excess is lost
+            for row in must:
                 dropped += row.samples
-                o.pending_events.append(
-                    EventRow(
-                        row.t_first_us,
-                        "console",
-                        EventKind.SAMPLES_DROPPED,
-                        None,
-                        row.samples,
-                        {
-                            "samples": row.samples,
-                            "first_seq": row.first_seq,
-                            "last_seq": row.last_seq,
-                            "t_first_us": row.t_first_us,
-                            "t_last_us": row.t_last_us,
-                            "reason": "the disk refused writes for longer than the "
-                            f"{MAX_BACKLOG_S / 60:g}-minute memory buffer",
-                        },
-                    )
-                )
+                o.pending_events.append(dropped_chunk_event(row))
+        if spilled:
+            self._notify(
+                "on_storage_problem",
+                f"{spilled} samples were moved to a spill file ({self.spilled[-1]}): the disk "
+                f"has refused writes for over {MAX_BACKLOG_S / 60:g} minutes. They are merged "
+                "back once the disk accepts writes, or with `pen-console db recover-spill`.",
+            )
         if dropped:
-            self.backlog_samples -= dropped
             self._notify(
                 "on_storage_problem",
                 f"{dropped} samples could not be kept: the disk has refused writes for over "
-                f"{MAX_BACKLOG_S / 60:g} minutes. Free space now.",
+                f"{MAX_BACKLOG_S / 60:g} minutes and no other place takes a spill file. Free "
+                "space now.",
             )
+        self.backlog_samples -= spilled + dropped
 
     def _try(self, o: SessionBuffer, write: Callable[[], None]) -> bool:
         try:
@@ -202,6 +214,41 @@ class DiskWriter:
 def storage_alarm(t_us: int | None, state: str, detail: str) -> EventRow:
     data = {"priority": "high", "condition": "storage_failing", "state": state, "detail": detail}
     return EventRow(t_us, "console", EventKind.ALARM, None, None, data)
+
+
+def _take_oldest(packed: list[ChunkRow], samples: int) -> list[ChunkRow]:
+    """Removes and returns the oldest chunks holding at least `samples` (or all of them)."""
+    taken: list[ChunkRow] = []
+    while samples > 0 and packed:
+        taken.append(packed.pop(0))
+        samples -= taken[-1].samples
+    return taken
+
+
+def _range(rows: list[ChunkRow]) -> dict[str, int]:
+    return {
+        "samples": sum(r.samples for r in rows),
+        "first_seq": rows[0].first_seq,
+        "last_seq": rows[-1].last_seq,
+        "t_first_us": rows[0].t_first_us,
+        "t_last_us": rows[-1].t_last_us,
+    }
+
+
+def spilled_event(rows: list[ChunkRow], path: Path) -> EventRow:
+    data: dict[str, Any] = {**_range(rows), "file": str(path)}
+    return EventRow(
+        rows[0].t_first_us, "console", EventKind.SAMPLES_SPILLED, None, data["samples"], data
+    )
+
+
+def dropped_chunk_event(row: ChunkRow) -> EventRow:
+    data: dict[str, Any] = {
+        **_range([row]),
+        "reason": "the disk refused writes for longer than the "
+        f"{MAX_BACKLOG_S / 60:g}-minute memory buffer and no place took a spill file",
+    }
+    return EventRow(row.t_first_us, "console", EventKind.SAMPLES_DROPPED, None, row.samples, data)
 
 
 def dropped_event(cols: Columns, reason: str) -> EventRow:

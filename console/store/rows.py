@@ -39,9 +39,12 @@ class EventKind(enum.StrEnum):
     PEN_RESTARTED = "pen_restarted"  # the same pen's counters started again
     # from the treatment
     SPILL_RECOVERED = "spill_recovered"  # a full disk's backlog merged back
+    SAMPLES_SPILLED = "samples_spilled"  # chunks past the memory bound sent to a spill file
     ALARM = "alarm"
     ZONE_CHANGE = "zone_change"
     CEILING_OVERRIDE = "ceiling_override"
+    CEILING_UNCONFIRMED = "ceiling_unconfirmed"  # the pen did not confirm SET_DEPTH_LIMIT
+    WATCHDOG_STOP = "watchdog_stop"  # the screen froze while needling: motor stopped (H-02)
     PASS_MARKED = "pass_marked"
     PASS_UNDONE = "pass_undone"
     # from the procedure (issue 11): checklist steps, their timers, gating and plan depths
@@ -120,6 +123,7 @@ class SessionRecord(TypedDict):
     plan_name: str | None
     notes: str
     zone_ids: str
+    simulated: int  # 1: recorded from the virtual pen, not a treatment (H-35)
     patient_code: str | None
     practitioner: str | None
     samples: int

@@ -164,6 +164,18 @@ MIGRATIONS.append(
     PATIENT_RECORD_SQL
 )
 
+MIGRATIONS.append(
+    # 8 (safety2 branch, H-35): a session recorded from the virtual pen is marked simulated,
+    # so it never passes for a real treatment. Earlier ones are found by the virtual pen's
+    # own identity, which no real pen reports.
+    """
+    ALTER TABLE sessions ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0
+        CHECK (simulated IN (0, 1));
+    UPDATE sessions SET simulated = 1
+        WHERE pen_serial LIKE 'VP-%' AND pen_model = 'MicroPen Virtual';
+    """
+)
+
 # Opening a database older than this step appends the audit.keyed marker and seals its
 # ended sessions once (console/store/store.py).
 SEALS_SINCE = MIGRATIONS.index(USERS_V5_SQL) + 1

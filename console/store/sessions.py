@@ -55,6 +55,7 @@ class SessionsMixin(StoreBase):
         notes: str = "",
         pen: dict[str, Any] | None = None,
         session: str | None = None,
+        simulated: bool = False,
     ) -> str:
         # The recorder passes the uuid it already holds the liveness lock for.
         session = session or str(uuidlib.uuid4())
@@ -65,7 +66,7 @@ class SessionsMixin(StoreBase):
             self.conn.execute(
                 "INSERT INTO sessions (uuid, patient_id, practitioner_id, pen_serial, pen_model,"
                 " pen_firmware, cartridge_needles, cartridge_gauge, started_utc, tz, status,"
-                " plan_name, notes) VALUES (?,?,?,?,?,?,?,?,?,?,'recording',?,?)",
+                " plan_name, notes, simulated) VALUES (?,?,?,?,?,?,?,?,?,?,'recording',?,?,?)",
                 (
                     session,
                     patient,
@@ -79,6 +80,7 @@ class SessionsMixin(StoreBase):
                     local_tz_name(),
                     plan_name,
                     notes,
+                    int(simulated),
                 ),
             )
         return session

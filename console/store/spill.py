@@ -7,8 +7,10 @@ small SQLite file in another writable place: the configured spare folder
 name carries a hash of the database's path, so the next start of the console or of
 `record`, and `pen-console db recover-spill`, find the files that belong to a database
 and merge them back (chunks already in the database are skipped, so a merge repeated
-after a crash adds nothing twice). Only if no place takes the file is the backlog lost,
-and then it is reported with its size, as before. Never imports Qt.
+after a crash adds nothing twice). During a session, chunks past the recorder's memory
+bound go to spill files the same way (`overflow_to`), and the recorder merges them back
+itself once the disk takes writes again (`merge_back`). Only if no place takes the file
+is the backlog lost, and then it is reported with its size, as before. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class Recovered:
     chunks: int
     samples: int
     events: int
+    seconds: float = 0.0  # of telemetry merged (the chunks' time spans)
+    written_utc: datetime | None = None  # when the spill file was last written
 
 
 def spill_dirs() -> list[Path]:
@@ -155,6 +159,7 @@ def recover(store: Store, path: Path) -> list[Recovered]:
         raise ValueError(f"{path} is not a Pen Console spill file ({exc})") from exc
     finally:
         conn.close()
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     out = []
     for session, status in sessions:
         done = set(store.chunk_numbers(session))
@@ -170,9 +175,19 @@ def recover(store: Store, path: Path) -> list[Recovered]:
         store.write_packed(session, rows, evs, ps)
         if status != "recording":
             store.finish_session(session, status)
-        out.append(Recovered(path, session, len(rows), sum(int(r[6]) for r in rows), len(evs)))
+        samples = sum(r.samples for r in rows)
+        out.append(Recovered(path, session, len(rows), samples, len(evs), _seconds(rows), written))
     path.unlink()
     return out
+
+
+def _seconds(rows: list[ChunkRow]) -> float:
+    """The telemetry time the chunks cover, each counted with its last sample's period."""
+    total_us = 0.0
+    for r in rows:
+        span_us = r.t_last_us - r.t_first_us
+        total_us += span_us * r.samples / (r.samples - 1) if r.samples > 1 else 0
+    return total_us / 1e6
 
 
 def recover_all(store: Store) -> list[Recovered]:
@@ -182,6 +197,27 @@ def recover_all(store: Store) -> list[Recovered]:
         with contextlib.suppress(sqlite3.Error, ValueError, OSError):
             out += recover(store, path)
     return out
+
+
+def overflow_to(db_path: Path) -> Callable[[str, list[ChunkRow]], Path | None]:
+    """The recorder's hook for chunks past its memory bound, mid-session: each batch goes
+    to a spill file of its own (the session's status is left as it is)."""
+    return lambda session, rows: write(db_path, [Backlog(session, "recording", rows, [], [])])
+
+
+def merge_back(disk: DiskWriter, store: Store, notify: Callable[[str, str], None]) -> None:
+    """On the writer thread, once the disk takes writes again: the mid-session spill files
+    are merged back, oldest first. A file the disk still refuses is tried at the next
+    commit (and, if the recorder stops first, at the next start or by `db recover-spill`)."""
+    while disk.storage_ok and disk.spilled:
+        path = disk.spilled[0]
+        try:
+            recover(store, path)
+        except sqlite3.Error:
+            return
+        except (ValueError, OSError) as exc:  # left where it is for `db recover-spill`
+            notify("on_storage_problem", f"could not merge {path} back: {exc}")
+        disk.spilled.pop(0)
 
 
 def spill_or_report(disk: DiskWriter, notify: Callable[[str, str], None]) -> Path | None:

@@ -11,6 +11,9 @@ from drivers.messages import Button, Fault, MsgType
 
 
 def test_depth_click_sends_command_and_shows_applied_value(qtbot, window, stream) -> None:
+    # 1.5 mm, chosen before the pen connects: with no zone the pen would get the map's
+    # strictest ceiling (H-04) and hold its depth below it
+    window.controller.zones.tracker.select("cheek_left")
     pen = stream()
     step_um = pen.cfg.depth_step_um
     before_um = window.controller.live.latest.depth_set_um
@@ -34,6 +37,9 @@ def test_refused_command_says_so(qtbot, window, stream) -> None:
 
 
 def test_pen_buttons_show_up_like_console_commands(qtbot, window, stream) -> None:
+    # 1.5 mm, chosen before the pen connects: with no zone the pen would get the map's
+    # strictest ceiling (H-04) and hold its depth below it
+    window.controller.zones.tracker.select("cheek_left")
     pen = stream()
     window.show()
     start_um = pen.depth_set_um
@@ -78,7 +84,10 @@ def test_a_clamped_depth_press_stays_said_beside_the_pens_answer(qtbot, window, 
     controller.zones.tracker.select("forehead")
     ceiling = controller.zones.status().ceiling_um
     assert ceiling is not None
-    qtbot.waitUntil(lambda: controller.live.latest.depth_set_um > 0, timeout=3000)
+    qtbot.waitUntil(lambda: controller.zones.ceilings.in_effect_um == ceiling, timeout=3000)
+    assert controller.link is not None
+    controller.link.set_depth(ceiling).result(2)  # at the ceiling: the next press is clamped
+    qtbot.waitUntil(lambda: controller.live.latest.depth_set_um == ceiling, timeout=3000)
     for _ in range(ceiling // 50 + 2):  # step up until the ceiling holds the press
         controller.step_depth(+1)
     clamp = f"Depth clamped to the forehead ceiling, {ceiling / 1000:.2f} mm."

@@ -3,7 +3,7 @@ proof named in a hazard row. Qt-free and fast; the code under test is the core's
 
 from __future__ import annotations
 
-import numpy as np
+from telemetry import batch
 
 from console.core.alarms import AlarmModel, Condition, Priority
 from console.core.ceilings import CeilingController
@@ -11,30 +11,11 @@ from console.core.passes import PassTracker
 from console.core.zone_session import build_zone_session
 from console.core.zones import available_maps
 from drivers.link import Link, LinkState
-from drivers.messages import Event, EventCode, MsgType, Status, TelemetryBatch
+from drivers.messages import Event, EventCode, MsgType, Status
 from drivers.virtual.endpoints import TcpServer, wait_until
 from drivers.virtual.pen import PenConfig, VirtualPen
 
 RUNNING = Status.MOTOR_RUNNING | Status.SKIN_CONTACT | Status.CARTRIDGE_PRESENT
-
-
-def _batch(depth_meas_um: int, status: int, n: int = 50, t0_us: int = 0) -> TelemetryBatch:
-    seq = np.arange(n)
-    return TelemetryBatch.from_columns(
-        {
-            "seq": seq,
-            "t_us": t0_us + seq * 1000,
-            "depth_set_um": np.full(n, 500),
-            "depth_meas_um": np.full(n, depth_meas_um),
-            "rate_dhz": np.full(n, 800),
-            "strokes": seq // 10,
-            "motor_ma": np.full(n, 200),
-            "force_mn": np.full(n, 300),
-            "battery_pct": np.full(n, 80),
-            "temp_dc": np.full(n, 300),
-            "status": np.full(n, int(status)),
-        }
-    )
 
 
 class _Clock:
@@ -63,14 +44,14 @@ def test_measured_depth_above_the_ceiling_raises_the_high_alarm_without_a_clamp(
     """A pen that does not honour SET_DEPTH_LIMIT: the measured depth alone must alarm."""
     ceilings, alarms, seen = _forehead()
     assert ceilings.ceiling_um() == 500
-    ceilings.telemetry(_batch(540, RUNNING))  # within one 50 µm step: measurement noise
+    ceilings.telemetry(batch(540, RUNNING))  # within one 50 µm step: measurement noise
     assert not alarms.is_active(Condition.DEPTH_ABOVE_CEILING)
-    ceilings.telemetry(_batch(700, RUNNING, t0_us=50_000))
+    ceilings.telemetry(batch(700, RUNNING, t0_us=50_000))
     top = alarms.highest()
     assert top is not None and top.condition is Condition.DEPTH_ABOVE_CEILING
     assert top.priority is Priority.HIGH
     assert "0.70 mm" in top.detail and "0.50 mm" in top.detail and "forehead" in top.detail
-    ceilings.telemetry(_batch(480, RUNNING, t0_us=100_000))
+    ceilings.telemetry(batch(480, RUNNING, t0_us=100_000))
     assert [active for active, _ in seen] == [True, False]  # the cause has gone...
     latched = alarms.highest()  # ...but a high alarm nobody saw stays up
     assert latched is not None and latched.condition is Condition.DEPTH_ABOVE_CEILING
@@ -82,7 +63,7 @@ def test_measured_depth_above_the_ceiling_raises_the_high_alarm_without_a_clamp(
 
 def test_a_stopped_motor_never_counts_as_needling_too_deep() -> None:
     ceilings, alarms, _ = _forehead()
-    ceilings.telemetry(_batch(900, Status.CARTRIDGE_PRESENT))
+    ceilings.telemetry(batch(900, Status.CARTRIDGE_PRESENT))
     assert not alarms.is_active(Condition.DEPTH_ABOVE_CEILING)
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 from record_process import chunks_in, run_cli, start_record
+from steady_batches import steady_batch
 from storage_listener import StorageListener
 
 from console.core.recorder import Recorder
 from console.store import Store, liveness, spill
 from console.store.maintenance import check, notes
-from drivers.messages import TelemetryBatch
 from drivers.virtual.endpoints import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,25 +30,6 @@ def _statuses(db: Path) -> dict[str, str]:
     out = _cli("sessions", "--json", "--db", str(db))
     assert out.returncode == 0, out.stderr
     return {r["uuid"]: r["status"] for r in map(json.loads, out.stdout.splitlines())}
-
-
-def _batch(start: int, n: int) -> TelemetryBatch:
-    i = np.arange(start, start + n)
-    return TelemetryBatch.from_columns(
-        {
-            "seq": i & 0xFFFF,
-            "t_us": i * 1000,
-            "depth_set_um": np.full(n, 500),
-            "depth_meas_um": 470 + i % 53,
-            "rate_dhz": np.full(n, 1200),
-            "strokes": i // 12,
-            "motor_ma": 200 + i % 7,
-            "force_mn": 400 + i % 90,
-            "battery_pct": np.full(n, 80),
-            "temp_dc": np.full(n, 310),
-            "status": np.full(n, 0b1000111),
-        }
-    )
 
 
 def test_a_live_recording_and_a_kill_9d_one_are_told_apart(tmp_path: Path) -> None:
@@ -90,7 +71,7 @@ def test_the_lock_is_held_exactly_while_the_session_records(store: Store) -> Non
         assert liveness.is_live(store.path, session)
         assert store.session(session)["status"] == "recording"
         assert store.mark_interrupted() == []  # a live recording is never marked
-        recorder.on_telemetry(_batch(0, 3000))
+        recorder.on_telemetry(steady_batch(0, 3000))
         recorder.end_session()
         assert not liveness.is_live(store.path, session)
         assert not liveness.lock_path(store.path, session).exists()
@@ -109,7 +90,7 @@ def _record_onto_a_full_disk(store: Store) -> tuple[str, Recorder, StorageListen
         pages = recorder.writer_store.conn.execute("PRAGMA page_count").fetchone()[0]
         recorder.writer_store.conn.execute(f"PRAGMA max_page_count = {pages}")
     for k in range(10):
-        recorder.on_telemetry(_batch(2500 * k, 2500))
+        recorder.on_telemetry(steady_batch(2500 * k, 2500))
     recorder.add_console_event("zone_change", {"zone": "forehead"})
     recorder.close()  # ends the session, the disk still full
     return session, recorder, listener

@@ -193,8 +193,12 @@ def test_closing_while_the_disk_is_full_and_nowhere_takes_a_spill_says_what_was_
 
 
 def test_memory_backlog_is_bounded_and_every_drop_is_an_event(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Only when no place takes a spill file (tests/store/test_spill_mid_session.py)."""
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr("console.store.spill.spill_dirs", lambda: [not_a_folder / "spill"])
     monkeypatch.setattr("console.store.backlog.MAX_BACKLOG_S", 3)
     recorder = Recorder(store)
     recorder.rate_hz = 1000

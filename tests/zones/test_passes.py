@@ -127,16 +127,17 @@ def test_each_zone_change_sends_its_ceiling_and_a_deeper_request_is_clamped_and_
     zones.alarm_hooks.append(lambda active, detail: alarms.append((active, detail)))
     pen = link.virtual_pen
     limits = lambda: [c.argument for c in pen.commands_of(MsgType.SET_DEPTH_LIMIT)]  # noqa: E731
-    assert wait_until(lambda: limits() == [500], 2)  # forehead, at the plan's start
+    # the map's strictest while no zone is chosen (H-04), then forehead at the plan's start
+    assert wait_until(lambda: limits() == [300, 500], 2)
     zones.tracker.advance(how="test")
-    assert wait_until(lambda: limits() == [500, 300], 2)  # periorbital right
+    assert wait_until(lambda: limits() == [300, 500, 300], 2)  # periorbital right
     assert wait_until(lambda: zones.ceilings.in_effect_um == 300, 2)
     answer = link.set_depth(800).result(2)
     assert answer.value == 300  # the pen applied the ceiling
     assert wait_until(lambda: alarms and alarms[-1][0], 2)
     assert "0.80 mm" in alarms[-1][1] and "0.30 mm" in alarms[-1][1]
     pen.press(Button.MARK, long=True)  # long press: next zone, from the pen itself
-    assert wait_until(lambda: limits() == [500, 300, 300], 2)
+    assert wait_until(lambda: limits() == [300, 500, 300, 300], 2)
     assert zones.tracker.active == "periorbital_left"
     assert recorder.flush()
     changes = [

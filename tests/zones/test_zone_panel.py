@@ -105,6 +105,11 @@ def test_offers_only_the_plans_for_its_map_and_switches_plan(panel) -> None:
 def test_says_what_the_status_says(panel) -> None:
     widget, zones = panel
     assert widget.where.text() == "Touch the zone you are treating"
+    zones.now = replace(NOWHERE, ceiling_um=300, pen_ceiling_um=300)  # the strictest (H-04)
+    widget.refresh()
+    assert widget.where.text() == "Touch a zone · ceiling 0.30 mm"
+    zones.now = NOWHERE
+    widget.refresh()
     assert widget.plan_state.text().startswith("No plan")
     assert not widget.undo_button.isEnabled()
     zones.now = FOREHEAD
