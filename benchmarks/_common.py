@@ -70,13 +70,20 @@ def treatment_columns(n: int, rate_hz: int = 2000, seed: int = 7) -> dict[str, n
     }
 
 
-def store_session(db: Path, n: int, rate_hz: int = 2000) -> str:
-    """A complete session of n samples in ~1 s chunks, written through the store."""
+def store_session(db: Path, n: int, rate_hz: int = 2000, zone_ids: list[str] | None = None) -> str:
+    """A complete session of n samples in ~1 s chunks, written through the store; with
+    `zone_ids`, the samples move to the next zone every minute."""
+    import json
+
     from console.store import Store
 
     store = Store(db)
     session = store.create_session("BENCH", "bench", pen={"serial": "BENCH"})
     cols = treatment_columns(n, rate_hz)
+    if zone_ids:
+        store.update_session(session, zone_ids=json.dumps(zone_ids))
+        minute = np.arange(n) // (rate_hz * 60)
+        cols["zone"] = (minute % len(zone_ids) + 1).astype(np.uint8)
     chunks = [
         (i, {k: v[s : s + rate_hz] for k, v in cols.items()})
         for i, s in enumerate(range(0, n, rate_hz))

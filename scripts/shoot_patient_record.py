@@ -1,6 +1,7 @@
 """Screenshots of the patient's record at a cart's 1280×800: the consent screen with a
-signature, the lot prompt refusing a reused cartridge, and the report's record and
-aftercare pages (rendered with pdftoppm when installed).
+signature, the lot prompt refusing a reused cartridge, the patient view, and the
+aftercare page that `report` ends with (rendered with pdftoppm when installed; the
+report's own pages are scripts/shoot_report.py's).
 
     xvfb-run -a -s "-screen 0 1280x800x24" \\
         .venv/bin/python scripts/shoot_patient_record.py docs/screenshots
@@ -113,7 +114,7 @@ assert code == 0, code
 if shutil.which("pdftoppm"):
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     count = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages")))
-    for n, name in ((count - 1, "report-record"), (count, "report-aftercare")):
+    for n, name in ((count, "report-aftercare"),):  # the report itself: shoot_report.py
         subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(n), "-l", str(n),
                         "-singlefile", str(pdf), str(out / name)], check=True)  # fmt: skip
         print(out / f"{name}.png")

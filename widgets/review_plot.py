@@ -4,7 +4,9 @@ Handed a `ReviewSource` (the console's SessionReview, or a fake in tests), never
 store. On every range change it asks the review for an envelope of
 the visible span with about two points per pixel, so 3.6 million samples draw as fast
 as 4,000 and zooming in reveals every sample. Link gaps stay gaps (NaN). A vertical
-cursor shows the replay time.
+cursor shows the replay time. With no session it shows what to do instead of empty axes;
+its colours follow the live screen's themes (telemetry_plot.THEME_COLOURS); the rate axis
+spans at least RATE_MIN_SPAN_HZ, so a steady 80 Hz reads as a line, not a band.
 """
 
 from __future__ import annotations
@@ -15,9 +17,14 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+
+from widgets.telemetry_plot import THEME_COLOURS
 
 Envelope = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+RATE_MIN_SPAN_HZ = 20.0
+EMPTY_TEXT = "Choose a session on the left to see its depth and rate."
 
 
 class GapSpan(Protocol):
@@ -43,29 +50,70 @@ class ReviewPlot(QWidget):
         super().__init__(parent)
         self.review: ReviewSource | None = None
         self.view = pg.GraphicsLayoutWidget()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setObjectName("reviewPlotEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
         self.depth_plot = self.view.addPlot(row=0, col=0)
         self.rate_plot = self.view.addPlot(row=1, col=0)
         self.depth_plot.setLabel("left", "Depth", units="mm")
         self.rate_plot.setLabel("left", "Rate", units="Hz")
         self.rate_plot.setLabel("bottom", "session time", units="s")
         self.rate_plot.setXLink(self.depth_plot)
+        self.rate_plot.vb.setLimits(minYRange=RATE_MIN_SPAN_HZ)  # auto-range keeps it too
         for p in (self.depth_plot, self.rate_plot):
             p.getAxis("left").enableAutoSIPrefix(False)  # "0.5 mm", never "500 mmm"
             p.setMouseEnabled(x=True, y=False)
             # no grid: pyqtgraph draws it through the axes, which cost ~7 ms a repaint
-        self.set_curve = self.depth_plot.plot(pen=pg.mkPen("#4fc3f7", width=1), connect="finite")
-        self.meas_curve = self.depth_plot.plot(pen=pg.mkPen("#ffca28", width=1), connect="finite")
-        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#81c784", width=1), connect="finite")
+        self.set_curve = self.depth_plot.plot(connect="finite")  # pens: set_theme
+        self.meas_curve = self.depth_plot.plot(connect="finite")
+        self.rate_curve = self.rate_plot.plot(connect="finite")
         self.time_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ef5350", width=2))
         self.depth_plot.addItem(self.time_cursor)
         self._gap_items: list[pg.LinearRegionItem] = []
         self.depth_plot.sigXRangeChanged.connect(self._on_range)
+        self.set_theme("dark")
+        self.show_empty()
+
+    def show_empty(self, text: str = EMPTY_TEXT) -> None:
+        """No session: say what to do instead of drawing empty axes."""
+        self.review = None
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)
+
+    def is_empty(self) -> bool:
+        return self.stack.currentWidget() is self.empty
+
+    def set_theme(self, theme: str) -> None:
+        """The live screen's colours for `theme` ("dark" or "light")."""
+        colours = THEME_COLOURS[theme]
+        self.theme = theme
+        self.view.setBackground(colours["bg"])
+        for plot in (self.depth_plot, self.rate_plot):
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(colours["fg"])
+                axis.setTextPen(colours["fg"])
+        for key, curve in (
+            ("set", self.set_curve),
+            ("meas", self.meas_curve),
+            ("rate", self.rate_curve),
+        ):
+            curve.setPen(pg.mkPen(colours[key], width=1))  # width 1: wider is ~12x slower
+        self.empty.setStyleSheet(
+            f"background: {colours['bg']}; color: {colours['fg']}; font-size: 15px;"
+        )
 
     def show_review(self, review: ReviewSource) -> None:
         self.review = review
+        if not review.samples:
+            self.show_empty("This session has no samples to draw.")
+            return
+        self.stack.setCurrentWidget(self.view)
         for item in self._gap_items:
             self.depth_plot.removeItem(item)
         self._gap_items = []

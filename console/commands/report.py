@@ -1,7 +1,8 @@
 """`pen-console report SESSION --out FILE.pdf [--aftercare] [--clinic NAME] [--force]`.
 
-Without --aftercare: the session report of the review window, then the patient's record
-(consent, products and lots, photos, series position) and the aftercare sheet. With
+Without --aftercare: the session report, the same as the review window's export (one code
+path: console/core/report_model.py assembles it, console/gui/report.py draws it), then
+the aftercare sheet. With
 --aftercare: the one-page aftercare sheet alone, for the patient. Needs EXPORT; both
 the export and the sheet given are audited. The file is written whole or not at all,
 mode 0600, never over an existing file without --force. Runs without a display.
@@ -35,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("session", metavar="SESSION", help="uuid, or a unique prefix of it")
     p.add_argument("--out", metavar="FILE.pdf", required=True, type=Path)
     p.add_argument("--aftercare", action="store_true", help="only the patient's aftercare sheet")
-    p.add_argument("--clinic", metavar="NAME", help="the clinic's name on the aftercare sheet")
+    p.add_argument("--clinic", metavar="NAME", help="the clinic's name on the report and sheet")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     add_db_option(p)
     add_user_option(p)
@@ -47,13 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from console.core.review import SessionReview
-    from console.gui.record_pages import (
-        draw_aftercare,
-        draw_patient_record,
-        new_page,
-        write_aftercare,
-    )
-    from console.gui.report import _Page, write_report
+    from console.gui.aftercare_page import draw_aftercare, write_aftercare
+    from console.gui.pdf_page import Page
+    from console.gui.report import write_session_report
 
     _app = QApplication.instance() or QApplication([])  # kept until the PDF is out
     with store_for(args) as store:
@@ -71,12 +68,13 @@ def run(args: argparse.Namespace) -> int:
                     write_aftercare(sheet, drawn)
                 else:
 
-                    def more(page: _Page) -> None:
-                        draw_patient_record(page, store, session)
-                        new_page(page)
+                    def more(page: Page) -> None:
+                        page.new_page()
                         draw_aftercare(page, sheet)
 
-                    write_report(SessionReview(store, session), drawn, extra=more)
+                    write_session_report(
+                        SessionReview(store, session), drawn, args.clinic, extra=more
+                    )
                 with private_output(args.out, db=store.path, force=args.force, binary=True) as out:
                     out.write(drawn.read_bytes())
         except (StoreError, UnsafeDestination) as exc:

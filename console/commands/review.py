@@ -57,16 +57,17 @@ def run(args: argparse.Namespace) -> int:
     from console.core.access import Access
     from console.core.accounts import Accounts, Action
     from console.gui.review_window import ReviewWindow
+    from console.gui.settings import ConsoleSettings, stylesheet
     from console.gui.sign_in import ScreenLock, ask_who
     from console.store import StoreError
-    from resources import RESOURCES_DIR
 
     store = open_store(args)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from console.gui.gc_timer import collect_on_gui_thread
 
     gc_timer = collect_on_gui_thread(app)  # noqa: F841  (kept alive for the run)
-    app.setStyleSheet((RESOURCES_DIR / "styles" / "light.qss").read_text())
+    # the theme chosen on the live screen; the review window's plots follow it
+    app.setStyleSheet(stylesheet(ConsoleSettings().theme))
     view: BundleView | None = None
     try:
         accounts = Accounts(store)

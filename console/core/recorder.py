@@ -371,6 +371,11 @@ class Recorder:
                 pending = sum(len(p["seq"]) for p in o.pending)
                 return disk.storage_ok and pending >= disk.per_chunk()
             case q.Event(row) if o is not None:
+                if row.t_us is None and o.last_t_us is not None:
+                    # A console event (a command, the pen's INFO, the link back) happened
+                    # after the samples queued before it: on the session clock, so the
+                    # review can put it in time order among the pen's own events.
+                    row = row._replace(t_us=o.last_t_us)
                 o.pending_events.append(row)
                 self._events += 1
             case q.Pass(row, undone) if o is not None:

@@ -9,12 +9,15 @@ time (values, active zone, passes done so far, alarms so far), and link gaps.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from console.core.event_timeline import TimelineRow, in_time_order, timeline
+from console.core.event_words import step_words
 from console.core.passes import closed_at_end_ids, is_prp_pass
 
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
@@ -24,7 +27,14 @@ from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
 from console.store.rows import ALARM_KINDS, GAP_KINDS, EventRecord
 
-__all__ = ["Gap", "ReplayState", "SessionReview", "patient_series", "too_soon_warning"]
+__all__ = [
+    "Gap",
+    "ReplayState",
+    "SessionReview",
+    "patient_series",
+    "step_words",
+    "too_soon_warning",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +67,7 @@ class SessionReview:
         self.store = store
         self.session = session
         self.meta = store.session(session)
-        self.events = store.events(session)
         self.passes = store.passes(session)
-        self.closed_at_end = closed_at_end_ids(self.passes, self.events)  # pass ids
         self.zone_ids: list[str] = json.loads(self.meta.get("zone_ids") or "[]")
         self.levels = TelemetryLevels.of(store, session)
         self._columns: Columns | None = None
@@ -70,6 +78,9 @@ class SessionReview:
         else:
             t_us = self.columns["t_us"].astype(np.int64)
             self.t0_us = int(t_us[0]) if len(t_us) else 0
+        # in the order they happened, not the order the recorder wrote them (event_timeline)
+        self.events = in_time_order(store.events(session), self.t0_us)
+        self.closed_at_end = closed_at_end_ids(self.passes, self.events)  # pass ids
 
     @property
     def columns(self) -> Columns:
@@ -157,6 +168,16 @@ class SessionReview:
         if not len(breaks):
             return t, y
         return np.insert(t, breaks, t[breaks] - typical / 2), np.insert(y, breaks, np.nan)
+
+    def timeline(self, zone_labels: Mapping[str, str] | None = None) -> list[TimelineRow]:
+        """The events in time order, in local time and in words (event_timeline.py)."""
+        return timeline(
+            self.events,
+            t0_us=self.t0_us,
+            started_utc=self.meta["started_utc"],
+            tz=self.meta["tz"],
+            zone_labels=zone_labels,
+        )
 
     def gaps(self) -> list[Gap]:
         out = []
@@ -256,21 +277,3 @@ STEP_KINDS = frozenset(
         EventKind.START_OVERRIDE,
     }
 )
-
-
-def step_words(e: EventRecord) -> str:
-    """A procedure event in words for the event list and the report's timeline."""
-    d = e["data"]
-    by = f" by {d['user']}" if d.get("user") else ""
-    match e["kind"]:
-        case EventKind.STEP_DONE:
-            extra = "".join(f" · {k} {d[k]}" for k in ("lot", "timer_s") if d.get(k) is not None)
-            return f"{d.get('label', d.get('step'))} done{by}{extra}"
-        case EventKind.STEP_UNDONE:
-            return f"{d.get('label', d.get('step'))} undone{by}"
-        case EventKind.STEP_TIMER_DONE:
-            return f"{d.get('label', d.get('step'))}: timer of {d.get('timer_s')} s complete"
-        case EventKind.START_OVERRIDE:
-            return f"started without {', '.join(d.get('missing', []))}{by}"
-        case _:
-            return ""

@@ -1,8 +1,12 @@
-"""The session report: one or two A4 pages drawn with QPdfWriter.
+"""The session report drawn as A4 pages with QPdfWriter: layout only.
 
-Patient code, practitioner, date and duration; pen and cartridge; the zone map with its
-passes (when a map image is given); the per-zone table; depth and rate plots; alarms and
-gaps; signatures. Needs a QGuiApplication (offscreen is fine); no network, no pyqtgraph.
+What the report says is assembled Qt-free in console/core/report_model.py. This module
+draws it: the header, the zone map with its passes, per-zone depth and passes against
+the plan (flagged rows in red), the procedure timeline, consent with the signature,
+products and lots, photos, the series position, the depth and rate plots, alarms and
+link gaps, signatures and amendments. `write_session_report` is the one entry point of
+the review window's export and of `pen-console report`. Needs a QApplication (the zone
+map is a widget; offscreen is fine); no network, no pyqtgraph.
 """
 
 from __future__ import annotations
@@ -10,210 +14,273 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 
-from console.core.review import SessionReview, step_words
-from console.core.signing import signatures
-from console.core.simulated import WORDS, is_simulated
-from console.core.trust import head_words
+from console.core.event_words import mm
+from console.core.report_model import Report, build_report
+from console.core.report_zones import ZoneResult
+from console.core.review import SessionReview
+from console.core.zones import available_maps
+from console.gui.pdf_page import FLAG_RED, GREY, MM, PLOT_H, Page, pdf_writer
 
-DPI = 150
-MM = DPI / 25.4
+THUMB_MM = 38
+_WRAP = int(Qt.TextFlag.TextWordWrap)
+RATE_MIN_SPAN_HZ = 20.0  # a steady 80 Hz is a flat line, not a band (issue 12)
 
 
-class _Page:
-    """A cursor down an A4 page, in device pixels."""
+def write_session_report(
+    review: SessionReview,
+    path: str | Path,
+    clinic: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    extra: Callable[[Page], None] | None = None,
+) -> Path:
+    """The report of `review`'s session at `path` (the window's export and the CLI's)."""
+    step = progress or (lambda _pct: None)
+    report = build_report(review, clinic)
+    step(30)
+    return write_report(report, path, zone_map_image(report), step, extra)
 
-    def __init__(self, writer: QPdfWriter, painter: QPainter) -> None:
-        self.writer = writer
-        self.p = painter
-        self.width = writer.width()
-        self.height = writer.height()
-        self.y = 0.0
 
-    def need(self, h: float) -> None:
-        if self.y + h > self.height:
-            self.writer.newPage()
-            self.y = 0.0
+def zone_map_image(report: Report) -> QImage | None:
+    """The session's map with each zone's passes, as the review window shows it at the
+    end (None when its zones are on no known map)."""
+    from widgets.zone_map import ZoneMapWidget  # a widget: only when drawing
 
-    def text(self, s: str, size: int = 10, bold: bool = False, colour: str = "#000") -> None:
-        font = QFont("DejaVu Sans", size)
-        font.setBold(bold)
-        self.p.setFont(font)
-        self.p.setPen(QColor(colour))
-        h = size * DPI / 72 * 1.5
-        self.need(h)
-        self.p.drawText(QRectF(0, self.y, self.width, h), Qt.AlignmentFlag.AlignLeft, s)
-        self.y += h
-
-    def table(self, headers: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        x_positions = np.cumsum([0, *widths[:-1]]) * self.width
-        size = 9
-        h = size * DPI / 72 * 1.5
-        for r, cells in enumerate([headers, *rows]):
-            self.need(h)
-            font = QFont("DejaVu Sans", size)
-            font.setBold(r == 0)
-            self.p.setFont(font)
-            if r % 2 == 1:
-                self.p.fillRect(QRectF(0, self.y, self.width, h), QColor("#f0f3f6"))
-            self.p.setPen(QColor("#000"))
-            for x, w, cell in zip(x_positions, widths, cells, strict=True):
-                rect = QRectF(x + 4, self.y, w * self.width - 8, h)
-                self.p.drawText(rect, Qt.AlignmentFlag.AlignVCenter, cell)
-            self.y += h
-        self.y += h / 2
-
-    def plot(self, title: str, series: list[tuple[np.ndarray, np.ndarray, str]], unit: str) -> None:
-        h = 42 * MM
-        self.need(h + 20)
-        self.text(title, 10, bold=True)
-        frame = QRectF(60, self.y, self.width - 70, h - 20)
-        self.p.setPen(QPen(QColor("#9aa5b1"), 1))
-        self.p.drawRect(frame)
-        xs = [x for x, _, _ in series if len(x)]
-        ys = [y[np.isfinite(y)] for _, y, _ in series if len(y)]
-        ys = [y for y in ys if len(y)]
-        if xs and ys:
-            x_max = max(float(x[-1]) for x in xs) or 1.0
-            y_max = max(float(y.max()) for y in ys) * 1.1 or 1.0
-            for x, y, colour in series:
-                self.p.setPen(QPen(QColor(colour), 1))
-                px = frame.left() + x / x_max * frame.width()
-                py = frame.bottom() - np.nan_to_num(y, nan=-1) / y_max * frame.height()
-                ok = np.isfinite(y)
-                for i in range(1, len(px)):
-                    if ok[i] and ok[i - 1]:
-                        self.p.drawLine(QPointF(px[i - 1], py[i - 1]), QPointF(px[i], py[i]))
-            self.p.setPen(QColor("#333"))
-            self.p.setFont(QFont("DejaVu Sans", 7))
-            self.p.drawText(QPointF(2, frame.top() + 12), f"{y_max:.1f} {unit}")
-            self.p.drawText(QPointF(2, frame.bottom()), f"0 {unit}")
-            self.p.drawText(QPointF(frame.right() - 90, frame.bottom() + 16), f"{x_max:.0f} s")
-        self.y += h
+    zone_map = available_maps().get(report.map_id or "")
+    if zone_map is None:
+        return None
+    view = ZoneMapWidget(zone_map, read_only=True)
+    try:
+        view.show_state(report.passes_done, None)
+        return view.render_image(400, 520)
+    finally:
+        view.deleteLater()
 
 
 def write_report(
-    review: SessionReview,
+    report: Report,
     path: str | Path,
     zone_map: QImage | None = None,
     progress: Callable[[int], None] | None = None,
-    extra: Callable[[_Page], None] | None = None,
+    extra: Callable[[Page], None] | None = None,
 ) -> Path:
-    """The report at `path`; `extra` draws further pages (the patient's record, the
-    aftercare sheet: console/gui/record_pages.py) before the file is closed."""
+    """`report` at `path`; `extra` draws further pages (the aftercare sheet) before the
+    file is closed."""
     path = Path(path)
-    writer = QPdfWriter(str(path))
-    writer.setResolution(DPI)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"Pen Console session {review.session}")
-    writer.setCreator("Pen Console")
+    h = report.header
+    writer = pdf_writer(str(path), f"Pen Console session {h.session}")
     painter = QPainter(writer)
     step = progress or (lambda _pct: None)
     try:
-        page = _Page(writer, painter)
-        m = review.meta
-        page.text("Microneedling session report", 16, bold=True)
-        if is_simulated(m):
-            page.text(WORDS, 12, bold=True, colour="#c62828")
-        page.text(f"Session {review.session}   ·   status: {m['status']}", 9, colour="#444")
-        minutes, seconds = divmod(int(review.duration_s), 60)
-        page.text(
-            f"Patient {m['patient_code']}   ·   Practitioner {m['practitioner']}   ·   "
-            f"{m['started_utc'][:16].replace('T', ' ')} UTC ({m['tz']})   ·   "
-            f"duration {minutes} min {seconds:02d} s"
+        page = Page(writer, painter)
+        _header(page, report, zone_map)
+        _zones(page, report.zones)
+        step(45)
+        _timeline(page, report)
+        _consent(page, report)
+        _products(page, report)
+        _photos(page, report)
+        step(65)
+        page.heading("Depth and stroke rate")
+        half = (page.width - 4 * MM) / 2
+        set_x, set_y = report.depth_set_mm
+        meas_x, meas_y = report.depth_meas_mm
+        page.need(PLOT_H)
+        page.plot(
+            "Depth (blue: set, orange: measured)",
+            [(set_x, set_y, "#1565c0"), (meas_x, meas_y, "#ef6c00")],
+            "mm",
+            width=half,
+            advance=False,
         )
-        page.text(
-            f"Pen {m['pen_model'] or '?'}  S/N {m['pen_serial'] or '?'}  firmware "
-            f"{m['pen_firmware'] or '?'}   ·   cartridge {m['cartridge_needles'] or '?'} needles, "
-            f"{m['cartridge_gauge'] or '?'} G"
+        page.plot(
+            "Stroke rate", [(*report.rate_hz, "#2e7d32")], "Hz", RATE_MIN_SPAN_HZ, page.width - half
         )
-        page.text(f"Treatment plan: {m['plan_name'] or 'none'}")
-        step(10)
-        if zone_map is not None:
-            h = 70 * MM
-            page.need(h)
-            target = QRectF(0, page.y, h * zone_map.width() / max(1, zone_map.height()), h)
-            painter.drawImage(target, zone_map)
-            page.y += h + 10
-        zones = review.zone_summary()
-        page.text("Zones", 11, bold=True)
-        if zones:
-            page.table(
-                ["Zone", "Passes", "PRP", "Strokes", "Contact s", "Mean mm", "Max mm"],
-                [
-                    [
-                        z["zone"],
-                        str(z["passes"]),
-                        str(z["prp_passes"]),
-                        str(z["strokes"]),
-                        f"{z['contact_s']:.0f}",
-                        f"{(z['depth_mean_um'] or 0) / 1000:.2f}",
-                        f"{z['depth_max_um'] / 1000:.2f}",
-                    ]
-                    for z in zones
-                ],
-                [0.24, 0.11, 0.09, 0.14, 0.14, 0.14, 0.14],
-            )
-        else:
-            page.text("No passes were marked in this session.", 9, colour="#444")
-        steps = review.steps()
-        if steps:  # the procedure's timeline: steps, timers, overrides (issue 11)
-            page.text("Procedure steps", 11, bold=True)
-            page.table(
-                ["Time", "Step"],
-                [[e["at_utc"][11:19], step_words(e)] for e in steps[:30]],
-                [0.2, 0.8],
-            )
-        step(35)
-        x, set_mm = review.envelope("depth_set_um", 600)
-        xm, meas_mm = review.envelope("depth_meas_um", 600)
-        meas_mm = np.where(meas_mm > 0, meas_mm, np.nan)
-        page.plot("Depth", [(x, set_mm / 1000, "#1565c0"), (xm, meas_mm / 1000, "#ef6c00")], "mm")
-        step(60)
-        xr, rate = review.envelope("rate_dhz", 600)
-        page.plot("Stroke rate", [(xr, rate / 10, "#2e7d32")], "Hz")
-        step(75)
-        page.text("Alarms and link gaps", 11, bold=True)
-        alarm_rows = [
-            [
-                e["at_utc"][11:19],
-                e["kind"].replace("_", " "),
-                str(e["data"].get("condition") or e["data"].get("priority") or e["arg"] or ""),
-            ]
-            for e in review.alarms()
-        ] + [
-            [
-                f"t={g.t_s:.1f} s",
-                g.kind.replace("_", " "),
-                f"{g.frames_lost} frames" if g.frames_lost else f"{g.length_s:.2f} s",
-            ]
-            for g in review.gaps()
-        ]
-        if alarm_rows:
-            page.table(["Time", "What", "Detail"], alarm_rows[:40], [0.2, 0.35, 0.45])
-            if len(alarm_rows) > 40:
-                page.text(f"… and {len(alarm_rows) - 40} more (see the JSON export)", 8)
-        else:
-            page.text("None.", 9)
-        step(90)
-        page.text("Signatures", 11, bold=True)
-        sigs = signatures(review.store, review.session)
-        if sigs:
-            for s in sigs:
-                page.text(f"{s.meaning.upper()} by {s.signer} at {s.signed_utc} UTC", 10)
-                page.text(f"content SHA-256 {s.content_sha256}", 7, colour="#444")
-        else:
-            page.text("Not signed.", 9, colour="#b71c1c")
-        # Written down on paper, the chain head lets `db check --anchor` find a later cut.
-        head = head_words(review.store.audit.head())
-        page.text(f"Audit chain head when printed: {head}", 7, colour="#444")
+        step(80)
+        _alarms(page, report)
+        _signatures(page, report)
         if extra is not None:
             extra(page)
     finally:
         painter.end()
     step(100)
     return path
+
+
+def _header(page: Page, report: Report, zone_map: QImage | None) -> None:
+    h = report.header
+    page.text(h.clinic, 11, bold=True, colour=GREY)
+    page.text("Microneedling session report", 17, bold=True)
+    if h.simulated:  # H-35: not a treatment, said before anything else
+        page.text(h.simulated, 12, bold=True, colour=FLAG_RED)
+    patient = f"{h.patient_code} · {h.patient_name}" if h.patient_name else h.patient_code
+    lines = [
+        f"Patient: {patient}",
+        f"Date: {h.when} · duration {h.duration}",
+        f"Practitioner: {h.practitioner}",
+        f"Pen: {h.pen}",
+        f"Cartridge: {h.cartridge}",
+        f"Treatment plan: {h.plan}",
+        f"Series: {report.series}",
+        f"Session {h.session} · status {h.status}",
+    ]
+    top = page.y
+    for line in lines:
+        page.text(line, 9.5)
+    if zone_map is not None:  # beside the header lines, at the right
+        height = 62 * MM
+        x = page.width - height * zone_map.width() / max(1, zone_map.height())
+        below = page.y
+        page.y = top
+        page.image(zone_map, height, x=x, advance=False)
+        page.y = max(below, top + height + 2 * MM)
+
+
+def _zones(page: Page, zones: tuple[ZoneResult, ...]) -> None:
+    page.heading("Zones: depth and passes against the plan")
+    if not zones:
+        page.text("No passes were marked and no plan was followed.", 9, colour=GREY)
+        return
+    page.table(
+        [
+            "Zone",
+            "Passes done / plan",
+            "PRP passes",
+            "Depth max",
+            "Depth median",
+            "Plan depth",
+            "Ceiling",
+            "Flag",
+        ],
+        [
+            [
+                z.label,
+                f"{z.passes} / {'–' if z.passes_planned is None else z.passes_planned}",
+                f"{z.prp_passes} / {'–' if z.prp_planned is None else z.prp_planned}",
+                mm(z.depth_max_um),
+                mm(z.depth_median_um),
+                mm(z.plan_um),
+                mm(z.ceiling_um),
+                z.flag_words(),
+            ]
+            for z in zones
+        ],
+        [0.12, 0.1, 0.08, 0.1, 0.1, 0.1, 0.1, 0.3],
+        flagged=[bool(z.flags) for z in zones],
+    )
+    page.text(
+        "Depths are measured with the needles in the skin. A median within 0.05 mm of the "
+        "plan's depth is on plan; a maximum above the zone's ceiling is always flagged.",
+        7.5,
+        colour=GREY,
+    )
+
+
+def _timeline(page: Page, report: Report) -> None:
+    page.heading("Procedure timeline")
+    if report.timeline:
+        page.table(["Time", "Step"], [[ln.at, ln.what] for ln in report.timeline], [0.14, 0.86])
+    else:
+        page.text("No procedure steps were recorded.", 9, colour=GREY)
+
+
+def _consent(page: Page, report: Report) -> None:
+    if report.consents:  # the questions, the answers and the signature on one page
+        rows = len(report.consents[0].answers) + 1
+        page.need(min(rows * 7 * MM + 45 * MM, page.height))
+    page.heading("Consent and contraindications")
+    if not report.consents:
+        page.text("No consent was recorded with this session.", 9, colour=FLAG_RED)
+    for c in report.consents:
+        page.table(
+            ["Question", "Answer", "Confirmed by the practitioner"],
+            [
+                [a.question, "YES (flagged)" if a.yes else "no", "confirmed" if a.confirmed else ""]
+                for a in c.answers
+            ],
+            [0.64, 0.14, 0.22],
+            flagged=[a.yes for a in c.answers],
+        )
+        who = f"; flagged answers confirmed by {c.confirmed_by}" if c.confirmed_by else ""
+        page.text(f"{c.questionnaire}, signed by the patient {c.signed}{who}.", 8.5)
+        if c.signature_png:
+            image = QImage.fromData(c.signature_png)
+            page.need(24 * MM)
+            target = page.image(image, 22 * MM, advance=False)
+            page.p.setPen(QColor(GREY))
+            page.p.drawRect(target)
+            page.y += 24 * MM
+
+
+def _products(page: Page, report: Report) -> None:
+    page.heading("Products and lots")
+    if not report.products:
+        page.text("None recorded.", 9, colour=GREY)
+        return
+    page.table(
+        ["Product", "Name", "Lot", "Serial", "Expiry", "Note"],
+        [
+            [
+                p.kind,
+                p.name,
+                p.lot,
+                p.serial,
+                p.expiry,
+                "; ".join(x for x in ("EXPIRED on the day" if p.expired else "", p.override) if x),
+            ]
+            for p in report.products
+        ],
+        [0.15, 0.18, 0.15, 0.13, 0.13, 0.26],
+        flagged=[p.expired for p in report.products],
+    )
+
+
+def _photos(page: Page, report: Report) -> None:
+    page.heading("Photos")
+    if not report.photos:
+        page.text("None.", 9, colour=GREY)
+        return
+    size = THUMB_MM * MM
+    page.need(size + 40)
+    x = 0.0
+    for photo in report.photos:
+        if x + size > page.width:
+            page.y += size + 40
+            page.need(size + 40)
+            x = 0.0
+        image = QImage.fromData(photo.data)
+        scale = min(size / max(1, image.width()), size / max(1, image.height()))
+        target = page.image(image, image.height() * scale, x=x, advance=False)
+        page.set_font(7.5)
+        page.p.setPen(QColor(GREY))
+        label = f"{photo.when} · {photo.zone} · {photo.date}"
+        page.p.drawText(QRectF(x, target.bottom() + 4, size, 40), _WRAP, label)
+        x += size + 12
+    page.y += size + 40
+
+
+def _alarms(page: Page, report: Report) -> None:
+    page.heading("Alarms and link gaps")
+    if not report.alarms:
+        page.text("None.", 9)
+        return
+    rows = [[ln.at, ln.what] for ln in report.alarms[:60]]
+    page.table(["Time", "What"], rows, [0.14, 0.86])
+    if len(report.alarms) > 60:
+        page.text(f"… and {len(report.alarms) - 60} more (see the CSV export)", 8)
+
+
+def _signatures(page: Page, report: Report) -> None:
+    page.heading("Signatures", keep_mm=16)
+    if report.signatures:
+        for s in report.signatures:
+            page.text(s, 9)
+    else:
+        page.text("Not signed.", 9, colour=FLAG_RED)
+    if report.amendments:
+        page.heading("Amendments and follow-ups")
+        for a in report.amendments:
+            page.text(a, 9)
+    page.text(f"Audit chain head when printed: {report.audit_head}", 7, colour=GREY)

@@ -4,7 +4,6 @@ signing and export are the SessionActions panel (review_actions.py)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -31,16 +31,19 @@ from PySide6.QtWidgets import (
 
 from console.core.access import Access, Refused
 from console.core.accounts import User
+from console.core.event_words import zone_label
 from console.core.passes import pass_label
 from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
-from console.core.review import SessionReview, step_words
+from console.core.review import SessionReview
 from console.core.signing import signatures
-from console.core.simulated import WORDS, is_simulated, tagged
+from console.core.simulated import tagged
 from console.core.zones import available_maps
 from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
+from console.gui.review_detail import DetailHeader, current_theme, zone_labels
 from console.store import SessionFilter, Store
+from widgets.event_list import EventList
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
 from widgets.zone_map import ZoneMapWidget
@@ -66,7 +69,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class ReviewWindow(QMainWindow):
-    def __init__(self, store: Store, user: User | None = None) -> None:
+    def __init__(self, store: Store, user: User | None = None, theme: str | None = None) -> None:
         super().__init__()
         self.store = store
         self.access = Access(store, user)  # every disclosure and change goes through it
@@ -106,9 +109,7 @@ class ReviewWindow(QMainWindow):
             filters.addWidget(w)
         self.sessions = _table(SESSION_HEADERS)
 
-        self.header = QLabel("Choose a session")
-        self.header.setWordWrap(True)
-        self.header.setObjectName("reviewHeader")
+        self.header = DetailHeader()  # who, when, status and the signature badges
         self.plot = ReviewPlot()
         self.replay = ReplayBar()
         self.replay_state = QLabel("")
@@ -117,7 +118,7 @@ class ReviewWindow(QMainWindow):
         face = available_maps()["face"]
         self.zone_map = ZoneMapWidget(face, read_only=True)
         self.zone_map.setMinimumSize(220, 280)
-        self.events = _table(["Time (s)", "Source", "Event", "Detail"])
+        self.events = EventList()  # in time order, in words; raw data behind a disclosure
         self.passes = _table(["Zone", "Pass", "Strokes", "Contact s", "Mean mm", "Max mm"])
         self.notes = QTextEdit()
         self.patient_view = PatientView(self.access)
@@ -130,8 +131,11 @@ class ReviewWindow(QMainWindow):
         self.save_notes = QPushButton("Save notes")
         notes_layout.addWidget(self.save_notes)
         tabs.addTab(notes_page, "Notes")
-        tabs.addTab(self.patient_view, "Patient")
-        self.actions = SessionActions(self.access, self, self.zone_map)
+        patient_page = QScrollArea()  # the patient view is tall: it must not set the
+        patient_page.setWidget(self.patient_view)  # window's minimum height (1,075 px)
+        patient_page.setWidgetResizable(True)
+        tabs.addTab(patient_page, "Patient")
+        self.actions = SessionActions(self.access, self)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
         self.csv_button = self.actions.csv_button
@@ -142,10 +146,10 @@ class ReviewWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.plot, 3)
         top.addWidget(self.zone_map, 1)
-        d.addLayout(top, 3)
+        d.addLayout(top, 1)  # the plots and the event list share the height
         d.addWidget(self.replay)
         d.addWidget(self.replay_state)
-        d.addWidget(tabs, 2)
+        d.addWidget(tabs, 1)
         d.addWidget(self.actions)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.sessions)
@@ -162,6 +166,9 @@ class ReviewWindow(QMainWindow):
         self.replay.position_changed.connect(self._on_position)
         self.actions.signed.connect(self._on_signed)
         self.save_notes.clicked.connect(self._on_save_notes)
+        self.events.time_chosen.connect(self._on_event_chosen)
+        self.actions.notice.connect(self.statusBar().showMessage)
+        self.set_theme(theme or current_theme())
         self.refresh_list()
 
     # ------------------------------------------------------------ list
@@ -204,6 +211,8 @@ class ReviewWindow(QMainWindow):
         rows = self.sessions.selectionModel().selectedRows()
         if rows:
             self.open_session(self._rows[rows[0].row()]["uuid"])
+        else:
+            self.show_nothing()
 
     # ------------------------------------------------------------ one session
 
@@ -217,29 +226,10 @@ class ReviewWindow(QMainWindow):
         self.review = review
         self.actions.show_review(review)
         m = review.meta
-        sigs = signatures(self.store, session)
-        signed = "; ".join(f"{s.meaning} by {s.signer} at {s.signed_utc[:16]}" for s in sigs)
-        self.header.setText(
-            f"<b>{m['patient_code']}</b> · {m['practitioner']} · {m['started_utc'][:16]} UTC · "
-            f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
-            f"<b>{m['status_now']}</b>"
-            + (f" · signed: {signed}" if signed else "")
-            + (f" · <b style='color:#c62828'>{WORDS}</b>" if is_simulated(m) else "")
-        )
+        self.header.show_review(review, signatures(self.store, session))
         self.plot.show_review(review)
+        self.events.set_entries(review.timeline(zone_labels()), zone_label(m["tz"]))
         self.replay.set_duration(review.duration_s)
-        _fill(
-            self.events,
-            [
-                [
-                    f"{review.rel_s(e['t_us']):.2f}" if e["t_us"] is not None else "",
-                    e["source"],
-                    e["kind"].replace("_", " "),
-                    step_words(e) or (json.dumps(e["data"]) if e["data"] else str(e["arg"] or "")),
-                ]
-                for e in review.events
-            ],
-        )
         _fill(
             self.passes,
             [
@@ -268,21 +258,31 @@ class ReviewWindow(QMainWindow):
         self.plot.set_cursor(t_s)
         s = self.review.state_at(t_s)
         self.zone_map.show_state(s.passes_done, s.zone or None)
-        t_us = self.review.t0_us + int(t_s * 1e6)
-        passed = [
-            i
-            for i, e in enumerate(self.review.events)
-            if (e["t_us"] or 0) <= t_us and e["t_us"] is not None
-        ]
-        if passed:  # keep the event list in step with the replay: the latest event so far
-            self.events.selectRow(passed[-1])
-            self.events.scrollToItem(self.events.item(passed[-1], 0))
+        self.events.show_time(t_s)  # in step with the replay: the latest event so far
         done = ", ".join(f"{z} {n}" for z, n in s.passes_done.items()) or "none yet"
         self.replay_state.setText(
             f"t = {t_s:.1f} s · depth set {s.depth_set_um / 1000:.2f} mm, measured "
             f"{s.depth_meas_um / 1000:.2f} mm · {s.rate_hz:.1f} Hz · zone {s.zone or '—'} "
             f"pass {s.pass_no or '—'} · passes done: {done} · events so far {s.events_so_far}"
         )
+
+    def _on_event_chosen(self, t_s: float) -> None:
+        if abs(self.replay.position_s - t_s) > 1e-6:  # the cursor moves only if elsewhere
+            self.replay.seek(t_s)
+
+    def show_nothing(self) -> None:
+        """No session chosen: say what to do, in the header and instead of the plot."""
+        self.review = None
+        self.actions.review = None
+        self.header.show_nothing()
+        self.plot.show_empty()
+        self.events.set_entries([], "local time")
+        self.replay_state.setText("")
+
+    def set_theme(self, theme: str) -> None:
+        """The plots and the zone map in the live screen's colours for `theme`."""
+        self.plot.set_theme(theme)
+        self.zone_map.set_theme(theme)
 
     def _on_save_notes(self) -> None:
         if self.review is None:

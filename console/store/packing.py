@@ -72,7 +72,8 @@ def pack(columns: Columns) -> bytes:
     return _HEAD.pack(MAGIC, n) + _FIRST.pack(*firsts) + body
 
 
-def unpack(blob: bytes) -> Columns:
+def unpack(blob: bytes, only: frozenset[str] | None = None) -> Columns:
+    """The chunk's columns (or `only` those: the rest are skipped, not decoded)."""
     try:
         magic, n = _HEAD.unpack_from(blob)
         firsts = _FIRST.unpack_from(blob, _HEAD.size)
@@ -86,6 +87,9 @@ def unpack(blob: bytes) -> Columns:
     for (name, dtype), first in zip(COLUMNS.items(), firsts, strict=True):
         store_dt = dtype if name in RAW_COLUMNS else _storage_dtype(dtype)
         size = n * store_dt.itemsize
+        if only is not None and name not in only:
+            offset += size
+            continue
         stored = _unshuffle(raw[offset : offset + size], store_dt, n)
         offset += size
         if name in RAW_COLUMNS:
@@ -132,11 +136,13 @@ def _interleave(planes: npt.NDArray[np.uint8], dtype: np.dtype[np.generic]) -> n
     return out.view(dtype).reshape(m, n)
 
 
-def unpack_many(blobs: list[bytes]) -> Columns:
+def unpack_many(blobs: list[bytes], only: frozenset[str] | None = None) -> Columns:
     """Many chunks at once, in order: chunks of equal length are unpacked as one 2-D block
-    (one numpy pass per column for the whole session instead of one per chunk)."""
+    (one numpy pass per column for the whole session instead of one per chunk). With
+    `only`, just those columns are decoded (the report's per-zone depths need two)."""
+    names = [n for n in COLUMNS if only is None or n in only]
     if not blobs:
-        return {n: np.empty(0, dt) for n, dt in COLUMNS.items()}
+        return {n: np.empty(0, COLUMNS[n]) for n in names}
     heads = [_HEAD.unpack_from(b) for b in blobs]
     if any(magic != MAGIC for magic, _ in heads):
         raise PackError("not a packed telemetry chunk")
@@ -147,7 +153,7 @@ def unpack_many(blobs: list[bytes]) -> Columns:
 
     def flush_run() -> None:
         if run:
-            parts.append(_unpack_uniform([blobs[i] for i in run], common))
+            parts.append(_unpack_uniform([blobs[i] for i in run], common, only))
             run.clear()
 
     for i, n in enumerate(sizes):
@@ -155,11 +161,11 @@ def unpack_many(blobs: list[bytes]) -> Columns:
             run.append(i)
         else:
             flush_run()
-            parts.append(unpack(blobs[i]))
+            parts.append(unpack(blobs[i], only))
     flush_run()
     if len(parts) == 1:
         return parts[0]
-    return {name: np.concatenate([p[name] for p in parts]) for name in COLUMNS}
+    return {name: np.concatenate([p[name] for p in parts]) for name in names}
 
 
 def _decompress_all(bodies: list[memoryview]) -> list[bytes]:
@@ -175,7 +181,7 @@ def _decompress_all(bodies: list[memoryview]) -> list[bytes]:
         return first + second.result()
 
 
-def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
+def _unpack_uniform(blobs: list[bytes], n: int, only: frozenset[str] | None = None) -> Columns:
     m = len(blobs)
     firsts = np.array([_FIRST.unpack_from(b, _HEAD.size) for b in blobs], np.int64)
     bodies = [memoryview(b)[_HEAD.size + _FIRST.size :] for b in blobs]
@@ -195,6 +201,8 @@ def _unpack_uniform(blobs: list[bytes], n: int) -> Columns:
         store_dt = dtype if name in RAW_COLUMNS else _storage_dtype(dtype)
         planes = block[:, offset : offset + n * width].reshape(m, width, n)
         offset += n * width
+        if only is not None and name not in only:
+            continue
         stored = _interleave(planes, store_dt)
         if name in RAW_COLUMNS:
             out[name] = stored.reshape(-1)

@@ -119,9 +119,10 @@ class TelemetryMixin(StoreBase):
             ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def load_telemetry(self, session: str) -> packing.Columns:
-        """The whole session's samples as numpy columns (telemetry + zone + pass_no)."""
-        return packing.unpack_many(list(self.chunk_blobs(session)))
+    def load_telemetry(self, session: str, only: frozenset[str] | None = None) -> packing.Columns:
+        """The whole session's samples as numpy columns (telemetry + zone + pass_no), or
+        `only` the columns named."""
+        return packing.unpack_many(list(self.chunk_blobs(session)), only)
 
     def chunk_digest_rows(
         self, session: str, *, summaries: bool = True

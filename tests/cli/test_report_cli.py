@@ -1,10 +1,12 @@
-"""`report SESSION --out FILE.pdf`: the session report with the patient's record and the
-aftercare sheet; `--aftercare` alone. Checked by reading the PDF's text back (pypdf)."""
+"""`report SESSION --out FILE.pdf`: the session report (the review window's, with the
+patient's record) and the aftercare sheet; `--aftercare` alone. Checked by reading the
+PDF's text back (pypdf)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from unicodedata import normalize
 
 from cli_support import NURSE, Cli, audit, lines
 from PIL import Image
@@ -19,7 +21,8 @@ from console.store import Store
 
 def _text(path: Path) -> str:
     text = " ".join(page.extract_text() for page in PdfReader(path).pages)
-    return " ".join(text.split())  # the extractor spaces words with tabs
+    # the extractor spaces words with tabs; NFKC undoes the "fl" ligature
+    return normalize("NFKC", " ".join(text.split()))
 
 
 def _full_record(db: Path, tmp_path: Path) -> str:
@@ -50,7 +53,7 @@ def test_report_has_every_section(cli: Cli, demo_db: Path, tmp_path: Path) -> No
     ran = cli("report", session[:8], "--out", out, "--clinic", "Clinica Sol", "--db", demo_db)
     assert ran.code == 0, ran.err
     text = _text(out)
-    for words in ("Microneedling session report", "Patient record", "Consent and",
+    for words in ("Microneedling session report", "Zones: depth and passes", "Consent and",
                   "Products and lots", "C-77", "Photos", "Clinica Sol",
                   "After your microneedling treatment", "Redness", "treatment 1 of 3",
                   "Taking anticoagulants"):  # fmt: skip
@@ -76,3 +79,29 @@ def test_aftercare_sheet_alone_with_the_next_due_date(cli: Cli, db: Path, tmp_pa
     assert f"{due_from:%d %B %Y}" in text
     assert "Your clinic" in text and "social downtime" in text
     assert (NURSE[0], "export", f"session:{meta['uuid']}") in audit(db)
+
+
+def test_bad_input_is_one_sentence_with_exit_2(cli: Cli, demo_db: Path, tmp_path: Path) -> None:
+    unknown = cli("report", "ffffffff", "--out", tmp_path / "r.pdf", "--db", demo_db)
+    assert unknown.code == 2 and "ffffffff" in unknown.one_sentence()
+    store = Store(demo_db)
+    try:
+        session = store.sessions()[0]["uuid"]
+    finally:
+        store.close()
+    nowhere = tmp_path / "no-such-folder" / "r.pdf"
+    unwritable = cli("report", session, "--out", nowhere, "--db", demo_db)
+    assert unwritable.code == 2 and "no-such-folder" in unwritable.one_sentence()
+    assert not nowhere.exists() and not (tmp_path / "r.pdf").exists()
+
+
+def test_report_needs_a_signed_in_user_who_may_export(cli: Cli, db: Path, tmp_path: Path) -> None:
+    store = Store(db)
+    try:
+        session = store.sessions()[0]["uuid"]
+    finally:
+        store.close()
+    out = tmp_path / "r.pdf"
+    anonymous = cli("report", session, "--out", out, "--db", db, stdin=lines())
+    assert anonymous.code == 4 and anonymous.one_sentence()
+    assert not out.exists()

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from unicodedata import normalize
 
-import pytest
 from cli_support import Cli, add_session
+from pypdf import PdfReader
 
 from console.core.export import session_record
 from console.core.review import SessionReview
@@ -54,30 +55,26 @@ def test_virtual_pen_sessions_are_marked_and_listed_as_simulated(cli: Cli, tmp_p
     assert flags == {real: False, simulated: True}
 
 
-def test_the_report_and_the_review_say_simulated(
-    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from console.gui import report
+def test_the_report_and_the_review_say_simulated(qtbot, tmp_path: Path) -> None:
+    from console.core.report_model import build_report
+    from console.gui.report import write_session_report
     from console.gui.review_window import ReviewWindow
 
     db = tmp_path / "demo.db"
     session = _simulated_session(db)
-    said: list[str] = []
-    draw = report._Page.text
-    monkeypatch.setattr(
-        report._Page, "text", lambda page, s, *a, **k: (said.append(s), draw(page, s, *a, **k))
-    )
     store = Store(db)
     try:
-        report.write_report(SessionReview(store, session), tmp_path / "r.pdf")
+        assert build_report(SessionReview(store, session)).header.simulated == WORDS
+        pdf = write_session_report(SessionReview(store, session), tmp_path / "r.pdf")
         window = ReviewWindow(store, "unattributed")
         qtbot.addWidget(window)
         assert window.sessions.item(0, 3).text() == "complete · SIMULATED"  # the list
         window.sessions.selectRow(0)
-        assert WORDS in window.header.text()
+        assert WORDS in window.header.label.text()
     finally:
         store.close()
-    assert said[:2] == ["Microneedling session report", WORDS]
+    first_page = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    assert "Microneedling session report " + WORDS in normalize("NFKC", first_page)
 
 
 def test_sessions_from_before_the_mark_are_found_by_the_virtual_pens_identity(

@@ -185,10 +185,10 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
             EventKind.STEP_DONE,
         ]
         assert step_words(review.steps()[0]).startswith("started without consent")
-        from console.gui.report import write_report
+        from console.gui.report import write_session_report
 
         assert qapp is not None
-        pdf = write_report(review, tmp_path / "prp.pdf").read_bytes()
+        pdf = write_session_report(review, tmp_path / "prp.pdf").read_bytes()
         assert pdf.startswith(b"%PDF")
     finally:
         treatment.close()

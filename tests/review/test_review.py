@@ -74,10 +74,10 @@ def test_seq_gaps_show_as_gaps_with_their_length(review: SessionReview) -> None:
 
 
 def test_pdf_report_renders(review: SessionReview, qapp, tmp_path: Path) -> None:
-    from console.gui.report import write_report
+    from console.gui.report import write_session_report
 
     steps: list[int] = []
-    out = write_report(review, tmp_path / "r.pdf", progress=steps.append)
+    out = write_session_report(review, tmp_path / "r.pdf", progress=steps.append)
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and b"%%EOF" in data[-64:]
     pages = (

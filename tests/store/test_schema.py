@@ -240,3 +240,8 @@ def test_bulk_unpack_equals_chunk_by_chunk(sizes: list[int]) -> None:
     for name in packing.COLUMNS:
         assert np.array_equal(bulk[name], np.concatenate([c[name] for c in one_by_one])), name
         assert bulk[name].dtype == packing.COLUMNS[name]
+    only = frozenset({"zone", "depth_meas_um", "t_us"})  # decoding some columns, skipping the rest
+    some = packing.unpack_many(blobs, only)
+    assert set(some) == only
+    for name in only:
+        assert np.array_equal(some[name], bulk[name]) and some[name].dtype == bulk[name].dtype
