@@ -4,7 +4,9 @@ so this module is found beside them."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +69,18 @@ def live_window(the_cart: Cart) -> tuple[PenController, MainWindow]:
     window.move(0, 0)
     window.show()
     return controller, window
+
+
+def recorded_database(scenario: str, seconds: int) -> Path:
+    """A new database holding one session recorded headless by `record` on the virtual
+    pen's `scenario`, with the PRP plan and every step done (as a cart would)."""
+    db = Path(tempfile.mkdtemp()) / "review.db"
+    console = [sys.executable, "-m", "console"]
+    subprocess.run([*console, "db", "init", "--db", str(db)], check=True)
+    subprocess.run(
+        [*console, "record", "--port", f"virtual://{scenario}?telemetry_hz=500",
+         "--seconds", str(seconds), "--db", str(db), "--practitioner", "nurse.kim",
+         "--patient", "P-0142", "--plan", "Full face — PRP", "--done", "all"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return db

@@ -9,12 +9,9 @@ on the virtual pen, exactly as a bench run would.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-from _shots import grab, output_dir
+from _shots import grab, output_dir, recorded_database
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -22,14 +19,7 @@ from console.gui.review_window import ReviewWindow
 from console.store import Store
 
 out = output_dir()
-db = Path(tempfile.mkdtemp()) / "review.db"
-subprocess.run([sys.executable, "-m", "console", "db", "init", "--db", str(db)], check=True)
-subprocess.run(
-    [sys.executable, "-m", "console", "record", "--port", "virtual://treatment?telemetry_hz=500",
-     "--seconds", "4", "--db", str(db), "--practitioner", "nurse.kim", "--patient", "P-0142",
-     "--plan", "Full face — PRP", "--done", "all"],
-    check=True, capture_output=True,
-)  # fmt: skip
+db = recorded_database("treatment", 4)
 app = QApplication(sys.argv[:1])
 store = Store(db)
 w = ReviewWindow(store)
