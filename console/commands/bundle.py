@@ -34,6 +34,7 @@ from console.core.bundles import (
     open_bundle,
     sessions_to_export,
 )
+from console.core.followups import FIELD_PREFIX
 from console.core.installation_id import (
     Installation,
     SigningKey,
@@ -55,6 +56,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument("--unsent", action="store_true", help="sessions never exported or imported")
     e.add_argument("--out", required=True, metavar=f"FILE{SUFFIX}")
     e.add_argument("--force", action="store_true", help="replace an existing file")
+    e.add_argument(
+        "--with-names",
+        action="store_true",
+        help="carry patients' names, birth years and notes (default: code and skin type only)",
+    )
     i = actions.add_parser("import", help="verify a bundle, then merge it (idempotent)")
     i.add_argument("bundle", metavar=f"FILE{SUFFIX}")
     s = actions.add_parser("show", help="verify a bundle and list what it holds (read-only)")
@@ -92,7 +98,9 @@ def run_export(args: argparse.Namespace) -> int:
         if not uuids:
             print("bundle export: no sessions match; nothing was written")
             return Exit.OK
-        digest = export(store, access, uuids, out, SigningKey(store.key_dir))
+        digest = export(
+            store, access, uuids, out, SigningKey(store.key_dir), with_names=args.with_names
+        )
     if args.json:
         print(json.dumps({"file": str(out), "sha256": digest, "sessions": uuids}))
     else:
@@ -146,6 +154,10 @@ def run_show(args: argparse.Namespace) -> int:
             "status": s.rows.session["status"],
             "signatures": len(s.rows.signatures),
             "chunks": len(s.rows.chunks),
+            "consents": len(s.rows.consents),
+            "photos": len(s.rows.photos),
+            "products": len(s.rows.products),
+            "follow_ups": sum(a.field.startswith(FIELD_PREFIX) for a in s.rows.amendments),
         }
         for s in bundle.sessions
     ]
@@ -159,7 +171,8 @@ def run_show(args: argparse.Namespace) -> int:
     for r in rows:
         print(
             f"  {r['uuid']}  {shown(r['patient'])}  {r['started_utc']}  {r['status']}  "
-            f"{r['signatures']} signature(s)"
+            f"{r['signatures']} signature(s), {r['photos']} photo(s), {r['products']} "
+            f"product(s), {r['follow_ups']} follow-up(s)" + (", consent" if r["consents"] else "")
         )
     return Exit.OK
 

@@ -76,7 +76,8 @@ def _window_only(argv: Sequence[str] | None) -> bool:
     """No subcommand named and no help asked for: opening the window needs none of the
     subcommands' modules, and importing them all costs its cold start (issue 13)."""
     words = set(sys.argv[1:] if argv is None else argv)
-    return not words & {*_subcommand_names(), "-h", "--help"}
+    commands = {n.replace("_", "-") for n in _subcommand_names()}  # follow_up: follow-up
+    return not words & {*commands, "-h", "--help"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if view is not None:  # the bundle's sessions, in a throw-away database
             window = ReviewWindow(view.store, None)
             window.sign_button.setEnabled(False)  # sign after importing it
+            window.follow_ups.read_only = True  # and add follow-ups there
             window.setWindowTitle(
                 f"{window.windowTitle()} — bundle {args.bundle} from installation "
                 f"{view.bundle.origin.id} (read-only, not imported)"

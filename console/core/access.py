@@ -41,6 +41,7 @@ _VERB: dict[Action, str] = {
     Action.BACKUP: "back up the database",
     Action.RESTORE: "restore the database from a backup",
     Action.OVERRIDE_SINGLE_USE: "override the single use of a cartridge",
+    Action.ADD_FOLLOW_UP: "add a follow-up note to a session",
 }
 
 

@@ -29,7 +29,7 @@ from console.core.bundles import (
 from console.core.installation_id import KeyMismatch, remember, require_enrolled
 from console.core.roles import Action
 from console.store import Store, bundle_rows
-from console.store.signatures import HASH_VERSION, Signature, content_hash
+from console.store.signatures import Signature, content_hash, seal_words, version_of
 
 _IDENTITY = ("name", "birth_year")
 
@@ -84,7 +84,7 @@ def _merge(
     uuid = str(rows.session["uuid"])
     local = bundle_rows.read(store, uuid)
     if local is not None:
-        if content_hash(store, uuid) != incoming.content_sha256:
+        if content_hash(store, uuid, incoming.hash_version) != incoming.content_sha256:
             return SessionOutcome(
                 uuid,
                 Change.CONFLICT,
@@ -97,7 +97,7 @@ def _merge(
     status = rows.session["status"]
     with store.transaction():
         bundle_rows.insert(store, rows, "complete" if status == "signed" else status)
-        digest = content_hash(store, uuid)
+        digest = content_hash(store, uuid, incoming.hash_version)
         if digest != incoming.content_sha256:
             raise _Mismatch(  # rolls the whole session back
                 f"session {uuid} did not arrive intact (content hash {digest[:12]} here, "
@@ -115,7 +115,7 @@ def _merge(
             "session.seal",
             f"session:{uuid}",
             None,
-            {"sha256": digest, "hash_version": HASH_VERSION, "reason": "imported", **origin},
+            {**seal_words(store, uuid), "reason": "imported", **origin},
         )
         _add_signoffs(store, access, incoming, None, origin)
     return SessionOutcome(uuid, Change.ADDED, f"from installation {origin['installation']}")
@@ -150,7 +150,7 @@ def _add_signoffs(
                 {
                     "meaning": s.meaning,
                     "sha256": s.content_sha256,
-                    "hash_version": HASH_VERSION,
+                    "hash_version": version_of(store, uuid, s.content_sha256),
                     "signed_utc": s.signed_utc,
                     "imported_by": access.actor.name,
                     **origin,

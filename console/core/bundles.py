@@ -8,6 +8,10 @@ A `.penbundle` is a zip file:
                          signatures, amendments, the audit rows that concern it, and its
                          content hash (the one its seals and signatures carry)
     sessions/<uuid>/<chunk_no>.bin   each telemetry chunk's blob, byte for byte
+    sessions/<uuid>/photos/<n>.bin   each photo's bytes, in id order
+The session's JSON also holds its consent (the signature image in base64), photos'
+details, products and lots, series exceptions and chunk summaries, and the version of
+its content hash (absent: 2, the bundles made before version 3).
 Opening a bundle verifies the signature and every hash before anything else; a damaged
 or altered bundle is refused with the reason. Importing is idempotent and keyed by the
 session UUID; a session lands whole (its content hash recomputed here must equal the
@@ -41,7 +45,7 @@ from console.core.installation_id import Installation, SigningKey
 from console.core.roles import Action
 from console.store import Store, StoreError, bundle_rows
 from console.store.bundle_rows import SessionRows
-from console.store.signatures import Amendment, Signature, content_hash
+from console.store.signatures import HASH_VERSION, Amendment, Signature, content_hash
 
 FORMAT = "pen-console-bundle/1"
 SUFFIX = ".penbundle"
@@ -92,6 +96,7 @@ class BundledSession:
     rows: SessionRows
     content_sha256: str
     audit: list[dict[str, Any]]
+    hash_version: int = 2  # of content_sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +156,21 @@ def _changed_since_export(store: Store) -> set[str]:
     return {u for u, changed in last_change.items() if changed > last_export.get(u, 0)}
 
 
-def export(store: Store, access: Access, uuids: list[str], out: Path, key: SigningKey) -> str:
-    """Write the bundle to `out` (through a temporary file); its SHA-256."""
+def export(
+    store: Store,
+    access: Access,
+    uuids: list[str],
+    out: Path,
+    key: SigningKey,
+    *,
+    with_names: bool = False,
+) -> str:
+    """Write the bundle to `out` (through a temporary file); its SHA-256.
+
+    Data minimisation: a bundle is a file on a USB stick, so by default its patients are
+    their code and skin type (what treatment needs); `with_names` adds the name, birth
+    year and notes. The patient's details are not session content: the hash is the same
+    either way."""
     access.require(Action.EXPORT, "bundle")
     members: dict[str, bytes] = {}
     for uuid in uuids:
@@ -161,16 +179,24 @@ def export(store: Store, access: Access, uuids: list[str], out: Path, key: Signi
             raise StoreError(f"no session {uuid}")
         for chunk, blob in zip(rows.chunks, rows.blobs, strict=True):
             members[f"sessions/{uuid}/{chunk['chunk_no']}.bin"] = blob
+        for i, blob in enumerate(rows.photo_blobs):
+            members[f"sessions/{uuid}/photos/{i}.bin"] = blob
         record = {
             "session": rows.session,
             "practitioner": rows.practitioner,
-            "patient": rows.patient,
+            "patient": _minimised(rows.patient, with_names),
             "chunks": rows.chunks,
             "events": rows.events,
             "passes": rows.passes,
             "signatures": [asdict(s) | {"id": 0} for s in rows.signatures],
             "amendments": [asdict(a) | {"id": 0} for a in rows.amendments],
+            "consents": [_encoded(c, "signature_png") for c in rows.consents],
+            "photos": rows.photos,
+            "products": rows.products,
+            "series_exceptions": rows.exceptions,
+            "summaries": [_encoded(c, "coarse", "fine") for c in rows.summaries],
             "content_sha256": content_hash(store, uuid),
+            "hash_version": HASH_VERSION,
             "audit": [asdict(e) for e in store.audit.entries(obj=f"session:{uuid}")],
         }
         members[f"sessions/{uuid}.json"] = json.dumps(record, sort_keys=True).encode()
@@ -200,9 +226,21 @@ def export(store: Store, access: Access, uuids: list[str], out: Path, key: Signi
     os.replace(tmp, out)
     digest = hashlib.sha256(data).hexdigest()
     access.record(
-        "bundle.export", "bundle", None, {"file": out.name, "sha256": digest, "sessions": uuids}
+        "bundle.export",
+        "bundle",
+        None,
+        {"file": out.name, "sha256": digest, "sessions": uuids, "with_names": with_names},
     )
     return digest
+
+
+_IDENTIFYING = ("name", "birth_year", "notes")
+
+
+def _minimised(patient: dict[str, Any] | None, with_names: bool) -> dict[str, Any] | None:
+    if patient is None or with_names:
+        return patient
+    return patient | {k: ("" if k == "notes" else None) for k in _IDENTIFYING}
 
 
 # ---------------------------------------------------------------- open and verify
@@ -305,5 +343,30 @@ def _session(members: dict[str, bytes], uuid: str) -> BundledSession:
         passes=record["passes"],
         signatures=[Signature(**s) for s in record["signatures"]],
         amendments=[Amendment(**a) for a in record["amendments"]],
+        # absent from bundles written before content hash version 3
+        consents=[_decoded(c, "signature_png") for c in record.get("consents", [])],
+        photos=list(record.get("photos", [])),
+        photo_blobs=[
+            members[f"sessions/{uuid}/photos/{i}.bin"] for i in range(len(record.get("photos", [])))
+        ],
+        products=list(record.get("products", [])),
+        exceptions=list(record.get("series_exceptions", [])),
+        summaries=[_decoded(c, "coarse", "fine") for c in record.get("summaries", [])],
     )
-    return BundledSession(rows, str(record["content_sha256"]), list(record["audit"]))
+    return BundledSession(
+        rows,
+        str(record["content_sha256"]),
+        list(record["audit"]),
+        int(record.get("hash_version", 2)),  # bundles began with version 2
+    )
+
+
+def _encoded(row: dict[str, Any], *binary: str) -> dict[str, Any]:
+    """The row with its binary columns as base64 text (JSON has no bytes)."""
+    return row | {k: None if row[k] is None else base64.b64encode(row[k]).decode() for k in binary}
+
+
+def _decoded(row: dict[str, Any], *binary: str) -> dict[str, Any]:
+    return row | {
+        k: None if row[k] is None else base64.b64decode(row[k], validate=True) for k in binary
+    }

@@ -169,3 +169,4 @@ def save_consent(access: Access, session: str, form: ConsentForm, signature_png:
                 "signature_sha256": hashlib.sha256(signature_png).hexdigest(),
             },
         )
+        access.store.reseal_if_ended(session, "consent recorded", actor.name)

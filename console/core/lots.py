@@ -231,6 +231,7 @@ def record_product(
             None,
             {**_words(product), "findings": findings_words, "override_reason": reason},
         )
+        access.store.reseal_if_ended(session, "lot recorded", actor.name)
     return findings
 
 

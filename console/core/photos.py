@@ -110,6 +110,7 @@ def import_photo(
                 None,
                 {"id": photo_id, "when": when.value, "zone": zone, "sha256": photo.sha256},
             )
+            access.store.reseal_if_ended(session, "photo imported", actor.name)
     except sqlite3.IntegrityError as exc:  # the session is signed and locked
         raise PhotoError(
             f"session {session[:8]} is signed and locked ({exc}); add the photo to a new "
@@ -123,7 +124,11 @@ def changed_photos(store: Store, session: str) -> list[str]:
     out = []
     for p in store.media.photos(session):
         if hashlib.sha256(store.media.photo_data(p.id)).hexdigest() != p.sha256:
-            out.append(f"photo {p.id} ({p.file_name}) of session {session[:8]} was changed")
+            where = f"{p.taken}" + (f", zone {p.zone}" if p.zone else "")
+            out.append(
+                f"photo {p.id} ({p.file_name}, {where}) no longer matches the SHA-256 it was "
+                "imported with: its bytes changed"
+            )
     return out
 
 

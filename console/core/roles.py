@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     RESTORE = "restore"
     OVERRIDE_SINGLE_USE = "override_single_use"  # use a cartridge seen on another patient
     IMPORT = "import"  # merge a session bundle from another cart (adds, never overwrites)
+    ADD_FOLLOW_UP = "add_follow_up"  # an outcome or complication note, later (an amendment)
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -44,6 +45,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.REVIEW,
             Action.EXPORT,
             Action.IMPORT,
+            Action.ADD_FOLLOW_UP,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -60,6 +62,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.BACKUP,
             Action.OVERRIDE_SINGLE_USE,
             Action.IMPORT,
+            Action.ADD_FOLLOW_UP,
         }
     ),
     # The first account of a cart is its admin, often the medical director: it may run

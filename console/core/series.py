@@ -139,3 +139,4 @@ def record_too_soon(access: Access, session: str, finding: TooSoon, reason: str)
                 "reason": text,
             },
         )
+        access.store.reseal_if_ended(session, "too-soon reason recorded", actor.name)

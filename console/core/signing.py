@@ -5,16 +5,26 @@ canonical content (console/store/signatures.py). Signing needs the signer's pass
 again (§11.200) and the SIGN permission, checked through `Access`; the signature row and
 its `sign` audit row (signer, meaning, hash) commit together, so `db check` can match
 them. Signing locks the session (triggers in the schema); corrections are amendments
-linked to it. A demo database (no accounts) cannot sign: a signature needs a person.
+linked to it. A second signature by the same signer with the same meaning is refused
+(it adds nothing); another meaning (reviewed, then approved) is a new signature. A demo
+database (no accounts) cannot sign: a signature needs a person.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from console.core.access import Access, Refused
 from console.core.accounts import Accounts
 from console.core.roles import Action
 from console.store import Store, StoreError, utc_now
-from console.store.signatures import HASH_VERSION, Amendment, Signature, content_hash
+from console.store.signatures import (
+    HASH_VERSION,
+    Amendment,
+    Signature,
+    content_hash,
+    seal_words,
+)
 
 __all__ = [
     "MEANINGS",
@@ -60,20 +70,26 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
     status = store.session(session)["status"]
     if status not in SIGNABLE:
         raise SigningError(f"a session that is {status} cannot be signed; end it first")
+    same = next(
+        (
+            s
+            for s in store.signatures.for_session(session)
+            if (s.signer, s.meaning) == (actor.name, meaning)
+        ),
+        None,
+    )
+    if same is not None:  # a second identical signature says nothing new
+        raise SigningError(f"{actor.name} already {meaning} this session {_when(same.signed_utc)}")
     with store.transaction():
-        signature = Signature(actor.name, utc_now(), meaning, content_hash(store, session))
+        words = seal_words(store, session)
+        signature = Signature(actor.name, utc_now(), meaning, str(words["sha256"]))
         signature_id = store.signatures.insert(signature, session)
         store.audit.append(
             actor.name,
             "sign",
             obj,
             status,
-            {
-                "meaning": meaning,
-                "sha256": signature.content_sha256,
-                "hash_version": HASH_VERSION,
-                "signature": signature_id,
-            },
+            {"meaning": meaning, **words, "signature": signature_id},
         )
     return Signature(
         signature.signer,
@@ -83,6 +99,14 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
         signature_id,
         session,
     )
+
+
+def _when(signed_utc: str, now: datetime | None = None) -> str:
+    """ "at 14:03" (local time) today, "on 2026-11-30 at 14:03" another day."""
+    local = datetime.fromisoformat(signed_utc).astimezone()
+    today = (now or datetime.now(UTC)).astimezone().date()
+    day = "" if local.date() == today else f"on {local.date().isoformat()} "
+    return f"{day}at {local:%H:%M}"
 
 
 def signatures(store: Store, session: str) -> list[Signature]:
@@ -119,7 +143,8 @@ def verify_signatures(store: Store) -> list[str]:
                 f"session {s.session}, which is missing"
             )
             continue
-        if s.content_sha256 not in (actual, content_hash(store, s.session, version=1)):
+        older = (content_hash(store, s.session, version=v) for v in range(1, HASH_VERSION))
+        if s.content_sha256 != actual and s.content_sha256 not in older:
             problems.append(
                 f"session {s.session} changed after {s.signer} signed it at {s.signed_utc} "
                 "(content hash differs)"

@@ -10,8 +10,10 @@ checked against it by replaying it:
   expected accounts (name, role, active, display name, a fingerprint of the hash);
 - the clinic's ceilings: every `zone.ceiling` row gives the expected value per zone;
 - sessions: every ended session was sealed (`session.seal`, or `sign`) with its content
-  hash; the last seal must match the content now, a sealed session must still exist
-  and still be ended, and a signed one must still be signed;
+  hash; the last seal must match the content now (a changed photo is named, and a
+  version 3 seal's part digests name the part: consent, photos, products, series), a
+  sealed session must still exist and still be ended, and a signed one must still be
+  signed;
 - signatures and amendments: each row must have its audit row and each audit row its
   row; a signature by someone who was not a user with the SIGN role then is named.
 Each finding is one sentence naming the table and the row. Qt-free; no SQL here.
@@ -22,11 +24,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from console.core.photos import changed_photos
 from console.core.trust_users import ceilings, roles, signer_words, unattributed, users
 from console.store import Store, StoreError, maintenance
 from console.store.audit import AuditEntry
 from console.store.keys import ChainHead
-from console.store.signatures import HASH_VERSION, content_hash
+from console.store.record_parts import PART_WORDS, changed_words
+from console.store.signatures import HASH_VERSION, content_hash, content_parts
 
 ENDED = ("complete", "interrupted", "signed")
 
@@ -151,11 +155,8 @@ def _sessions(store: Store, entries: list[AuditEntry], quick: bool = False) -> l
         except StoreError as exc:
             problems.append(f"sessions {session}: cannot be read ({exc})")
             continue
-        if sealed != now:
-            problems.append(
-                f"sessions {session} ({status}): its data (metadata, events, passes or "
-                f"telemetry) changed after it was sealed at {seal.at_utc} (audit row {seal.id})"
-            )
+        if sealed != now or version < 3:  # a version 3 hash covers the photos' bytes
+            problems += _what_changed(store, session, status, seal, differs=sealed != now)
     for session, seal in seals.items():
         if session not in present:
             problems.append(
@@ -163,6 +164,33 @@ def _sessions(store: Store, entries: list[AuditEntry], quick: bool = False) -> l
                 "session is missing: it was deleted"
             )
     return problems
+
+
+def _what_changed(
+    store: Store, session: str, status: str, seal: AuditEntry, *, differs: bool
+) -> list[str]:
+    """The sentences for a sealed session: each photo whose bytes no longer match the
+    SHA-256 it was imported with (always checked: a version 1 or 2 seal does not cover
+    photos), then, when the content hash `differs`, each changed part the seal kept a
+    digest of (version 3), else what versions 1 and 2 cover."""
+    when = f"after it was sealed at {seal.at_utc} (audit row {seal.id})"
+    photos = changed_photos(store, session)
+    out = [f"sessions {session} ({status}): {p} {when}; {_RESTORE}" for p in photos]
+    if not differs:
+        return out
+    new = seal.new()
+    sealed = new.get("parts") if isinstance(new, dict) else None
+    if isinstance(sealed, dict):
+        parts = changed_words(sealed, content_parts(store, session))
+    else:  # versions 1 and 2 keep one hash: name what they cover
+        parts = ["its data (metadata, events, passes or telemetry)"]
+    if photos:  # the photo is named above; its part would say it again
+        parts = [p for p in parts if p != PART_WORDS["photos"]]
+    out += [f"sessions {session} ({status}): {p} changed {when}; {_RESTORE}" for p in parts]
+    return out
+
+
+_RESTORE = "restore the database from a backup made before the change (pen-console db restore)"
 
 
 def _sha(e: AuditEntry) -> tuple[str | None, int]:

@@ -39,6 +39,7 @@ from console.core.review import SessionReview
 from console.core.signing import signatures
 from console.core.simulated import tagged
 from console.core.zones import available_maps
+from console.gui.followup_dialog import FollowUpPanel
 from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
 from console.gui.review_detail import DetailHeader, current_theme, zone_labels
@@ -135,6 +136,8 @@ class ReviewWindow(QMainWindow):
         patient_page.setWidget(self.patient_view)  # window's minimum height (1,075 px)
         patient_page.setWidgetResizable(True)
         tabs.addTab(patient_page, "Patient")
+        self.follow_ups = FollowUpPanel(self.access)  # outcome and complication notes
+        tabs.addTab(self.follow_ups, "Follow-ups")
         self.actions = SessionActions(self.access, self)
         self.sign_button = self.actions.sign_button
         self.pdf_button = self.actions.pdf_button
@@ -250,6 +253,7 @@ class ReviewWindow(QMainWindow):
         self.notes.setReadOnly(locked)
         self.save_notes.setText("Add amendment" if locked else "Save notes")
         self.patient_view.show_patient(m["patient_code"], date.today())
+        self.follow_ups.show_session(session)
         return review
 
     def _on_position(self, t_s: float) -> None:

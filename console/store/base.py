@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from console.store.audit import AuditTrail
     from console.store.db import Db
+    from console.store.media import MediaTables
+    from console.store.patients import PatientTable
+    from console.store.products import ProductTable
     from console.store.rows import (
         EventRecord,
         EventRow,
@@ -28,6 +31,9 @@ class StoreBase:
     lock: threading.RLock
     audit: AuditTrail
     not_sealed: list[str]  # set by mark_interrupted
+    media: MediaTables
+    patients: PatientTable
+    products: ProductTable
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
@@ -42,3 +48,6 @@ class StoreBase:
         def chunk_digest_rows(
             self, session: str, *, summaries: bool = True
         ) -> list[tuple[list[object], bytes]]: ...
+        def chunk_summary_rows(
+            self, session: str
+        ) -> list[tuple[int, int, int, int, bytes, bytes]]: ...

@@ -2,7 +2,9 @@
 
 Rows travel by content, never by local id: the session by its UUID, the patient by its
 code, the practitioner by name, events and passes in id order (they get new ids here),
-telemetry chunks by number with their blobs byte for byte. `insert` runs inside the
+telemetry chunks by number with their blobs byte for byte, and the patient's record
+around the session (consent, photos with their bytes, products and lots, series
+exceptions, the chunks' summaries) in id order. `insert` runs inside the
 caller's transaction so a session lands whole or not at all.
 """
 
@@ -28,6 +30,7 @@ SESSION_COLUMNS = (
     "plan_name",
     "notes",
     "zone_ids",
+    "simulated",  # absent from bundles made before it: 0
 )
 PATIENT_COLUMNS = ("code", "name", "birth_year", "fitzpatrick", "notes")
 CHUNK_COLUMNS = (
@@ -56,6 +59,50 @@ PASS_COLUMNS = (
     "undone",
 )
 
+CONSENT_COLUMNS = (
+    "questionnaire",
+    "answers",
+    "confirmed_by",
+    "signed_utc",
+    "signature_png",
+)
+PHOTO_COLUMNS = (
+    "taken",
+    "zone",
+    "file_name",
+    "media_type",
+    "sha256",
+    "exif_date",
+    "imported_utc",
+    "imported_by",
+)
+PRODUCT_COLUMNS = (
+    "kind",
+    "name",
+    "gtin",
+    "lot",
+    "serial",
+    "expiry",
+    "recorded_utc",
+    "recorded_by",
+    "override_reason",
+)
+EXCEPTION_COLUMNS = (
+    "days_since_previous",
+    "min_days",
+    "reason",
+    "recorded_by",
+    "recorded_utc",
+)
+SUMMARY_COLUMNS = ("chunk_no", "t_first_us", "t_last_us", "samples", "coarse", "fine")
+# table, its columns, and the order rows are read in (id order, as the hash reads them)
+_RECORD_TABLES = (
+    ("consents", CONSENT_COLUMNS, "id"),
+    ("session_products", PRODUCT_COLUMNS, "id"),
+    ("series_exceptions", EXCEPTION_COLUMNS, "id"),
+    ("chunk_summaries", SUMMARY_COLUMNS, "chunk_no"),
+)
+
 
 @dataclass
 class SessionRows:
@@ -68,6 +115,14 @@ class SessionRows:
     passes: list[dict[str, Any]]
     signatures: list[Signature] = field(default_factory=list)
     amendments: list[Amendment] = field(default_factory=list)
+    # The patient's record around the session (content hash version 3). Binary columns
+    # (signature_png, coarse, fine) stay bytes here; bundles.py encodes them.
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)  # PHOTO_COLUMNS
+    photo_blobs: list[bytes] = field(default_factory=list)  # one per photo, same order
+    products: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _dicts(
@@ -96,7 +151,7 @@ def read(store: Store, uuid: str) -> SessionRows | None:
         " WHERE session_uuid = ? ORDER BY chunk_no",
         (uuid,),
     )
-    return SessionRows(
+    out = SessionRows(
         session=session,
         practitioner=practitioner,
         patient=None if code is None else patient(store, code),
@@ -117,6 +172,28 @@ def read(store: Store, uuid: str) -> SessionRows | None:
         signatures=store.signatures.for_session(uuid),
         amendments=store.signatures.amendments(uuid),
     )
+    consents, products, exceptions, summaries = (
+        _dicts(
+            store,
+            f"SELECT {', '.join(cols)} FROM {table} WHERE session_uuid = ? ORDER BY {order}",
+            (uuid,),
+            cols,
+        )
+        for table, cols, order in _RECORD_TABLES
+    )
+    photo_rows = store._db.query(
+        f"SELECT {', '.join(PHOTO_COLUMNS)}, data FROM photos WHERE session_uuid = ? ORDER BY id",
+        (uuid,),
+    )
+    out.consents, out.products, out.exceptions, out.summaries = (
+        consents,
+        products,
+        exceptions,
+        summaries,
+    )
+    out.photos = [dict(zip(PHOTO_COLUMNS, r[:-1], strict=True)) for r in photo_rows]
+    out.photo_blobs = [bytes(r[-1]) for r in photo_rows]
+    return out
 
 
 def patient(store: Store, code: str) -> dict[str, Any] | None:
@@ -146,7 +223,7 @@ def insert(store: Store, rows: SessionRows, status: str) -> None:
     practitioner_id = None
     if rows.practitioner is not None:
         practitioner_id = store.practitioner_id(rows.practitioner)
-    values = {**rows.session, "status": status}
+    values = {"simulated": 0, **rows.session, "status": status}
     conn.execute(
         f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}, patient_id, practitioner_id)"
         f" VALUES ({', '.join('?' * (len(SESSION_COLUMNS) + 2))})",
@@ -170,4 +247,19 @@ def insert(store: Store, rows: SessionRows, status: str) -> None:
         f"INSERT INTO zone_passes (session_uuid, {', '.join(PASS_COLUMNS)})"
         f" VALUES ({', '.join('?' * (len(PASS_COLUMNS) + 1))})",
         [(uuid, *(p[k] for k in PASS_COLUMNS)) for p in rows.passes],
+    )
+    tables = (rows.consents, rows.products, rows.exceptions, rows.summaries)
+    for records, (table, cols, _order) in zip(tables, _RECORD_TABLES, strict=True):
+        _insert(store, table, cols, uuid, records)
+    photos = [{**p, "data": blob} for p, blob in zip(rows.photos, rows.photo_blobs, strict=True)]
+    _insert(store, "photos", (*PHOTO_COLUMNS, "data"), uuid, photos)
+
+
+def _insert(
+    store: Store, table: str, cols: tuple[str, ...], uuid: str, records: list[dict[str, Any]]
+) -> None:
+    store.conn.executemany(
+        f"INSERT INTO {table} (session_uuid, {', '.join(cols)})"
+        f" VALUES ({', '.join('?' * (len(cols) + 1))})",
+        [(uuid, *(r[k] for k in cols)) for r in records],
     )

@@ -17,7 +17,7 @@ from console.store.rows import (
     local_tz_name,
     utc_now,
 )
-from console.store.signatures import HASH_VERSION, content_hash
+from console.store.signatures import seal_words
 
 
 class SessionsMixin(StoreBase):
@@ -104,15 +104,18 @@ class SessionsMixin(StoreBase):
         """Write the session's content hash into the audit trail (`session.seal`): from
         now on `db check` reports any change to it that has no later seal."""
         with self.transaction():
-            digest = content_hash(self, session)
+            words = seal_words(self, session)
             self.audit.append(
-                by,
-                "session.seal",
-                f"session:{session}",
-                None,
-                {"sha256": digest, "hash_version": HASH_VERSION, "reason": reason},
+                by, "session.seal", f"session:{session}", None, {**words, "reason": reason}
             )
-        return digest
+        return str(words["sha256"])
+
+    def reseal_if_ended(self, session: str, reason: str, by: str) -> None:
+        """A record added to an ended session (an after photo, a lot typed late) is
+        sealed with it, inside the caller's transaction; a recording one is sealed when it
+        ends. A signed session takes no additions (the schema's triggers)."""
+        if self.session(session)["status"] in ("complete", "interrupted"):
+            self.seal(session, reason, by=by)
 
     def mark_interrupted(self) -> list[SessionRecord]:
         """Sessions left `recording` by a dead recorder become `interrupted` and are

@@ -1,11 +1,12 @@
 """The signatures and amendments tables, and a session's content hash.
 
 A signature row records signer, UTC time, meaning and the SHA-256 of the session's
-canonical content (`content_hash`): its metadata, events, passes and every telemetry
-chunk byte. The same hash is written into the audit trail when a session ends (its
-seal) and when it is signed, so `db check` finds a changed byte anywhere in an ended
-session. Signing locks the session (triggers in the schema); corrections are
-amendments linked to it.
+canonical content (`content_hash`): its metadata, events, passes, every telemetry
+chunk byte and its summaries, and (from version 3) the consent, photos, products and
+lots, and series exceptions (console/store/record_parts.py). The same hash is written
+into the audit trail when a session ends (its seal) and when it is signed, so `db check`
+finds a changed byte anywhere in an ended session. Signing locks the session (triggers
+in the schema); corrections are amendments linked to it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from console.store import record_parts
 from console.store.db import Db
 
 if TYPE_CHECKING:
@@ -36,6 +38,15 @@ METADATA_FIELDS = (
     "notes",
     "zone_ids",
 )
+# From version 3 the simulated mark (H-35) is content too: a practice session from the
+# virtual pen must not be turned into a treatment record behind the console's back.
+V3_METADATA_FIELDS = (*METADATA_FIELDS, "simulated")
+
+
+def _metadata_fields(version: int) -> tuple[str, ...]:
+    return V3_METADATA_FIELDS if version >= 3 else METADATA_FIELDS
+
+
 _EVENT_FIELDS = ("id", "at_utc", "t_us", "source", "kind", "code", "arg", "data")
 # From version 2, row ids are left out: they are this database's own numbering, not
 # content. A session carried to another database by a bundle gets new ids there, and its
@@ -64,19 +75,51 @@ class Amendment:
     session: str = ""
 
 
-HASH_VERSION = 2  # 2 added the chunks' summary columns and left out row ids; 1 is what
-# older consoles signed
+HASH_VERSION = 3  # 3 covers the whole patient record (record_parts.py); 2 added the
+# chunks' summary columns and left out row ids; 1 is what the first consoles signed
 
 
 def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) -> str:
     """The SHA-256 of everything recorded for `session` (StoreError if it is missing).
 
-    `version` 1 is the hash older consoles wrote (without the chunk summaries), kept
-    only to verify their seals and signatures."""
+    Versions 1 (without the chunks' summary columns) and 2 (telemetry, events, passes
+    and metadata only) are what older consoles wrote, kept to verify their seals and
+    signatures."""
+    if version >= 3:
+        return record_parts.combine(content_parts(store, session))
+    return _record_hash(store, session, version)
+
+
+def content_parts(store: StoreBase, session: str) -> dict[str, str]:
+    """Version 3's part digests (a seal keeps them so `db check` can name the part)."""
+    return record_parts.parts(store, session, lambda: _record_hash(store, session, 3))
+
+
+def version_of(store: StoreBase, session: str, sha256: str) -> int:
+    """The content hash version that gives `sha256` for `session` now (the newest when
+    none does): a signature that travelled in a bundle keeps the version it was made with."""
+    for version in range(HASH_VERSION, 0, -1):
+        if content_hash(store, session, version) == sha256:
+            return version
+    return HASH_VERSION
+
+
+def seal_words(store: StoreBase, session: str) -> dict[str, Any]:
+    """What a seal or sign audit row keeps of the content: the hash, its version, and
+    the part digests (so `db check` can say which part changed)."""
+    digests = content_parts(store, session)
+    return {
+        "sha256": record_parts.combine(digests),
+        "hash_version": HASH_VERSION,
+        "parts": digests,
+    }
+
+
+def _record_hash(store: StoreBase, session: str, version: int) -> str:
     meta: dict[str, Any] = dict(store.session(session))
     digest = hashlib.sha256()
     canonical: dict[str, Any] = {
-        "session": {k: meta.get(k) for k in METADATA_FIELDS},
+        "session": {k: meta.get(k) for k in _metadata_fields(version)},
         "events": [
             {k: dict(e)[k] for k in _EVENT_FIELDS if version < 2 or k not in _LOCAL_IDS}
             for e in store.events(session)
@@ -90,6 +133,11 @@ def content_hash(store: StoreBase, session: str, version: int = HASH_VERSION) ->
     for head, blob in store.chunk_digest_rows(session, summaries=version >= 2):
         digest.update(json.dumps(head).encode())
         digest.update(hashlib.sha256(blob).digest())
+    if version >= 3:
+        for summary in store.chunk_summary_rows(session):
+            digest.update(hashlib.sha256(json.dumps(summary[:4]).encode()).digest())
+            digest.update(hashlib.sha256(summary[4]).digest())
+            digest.update(hashlib.sha256(summary[5]).digest())
     return digest.hexdigest()
 
 

@@ -138,6 +138,15 @@ class TelemetryMixin(StoreBase):
         )
         return [(list(r[1:]), bytes(r[0])) for r in rows]
 
+    def chunk_summary_rows(self, session: str) -> list[tuple[int, int, int, int, bytes, bytes]]:
+        """Per chunk that has one: its summary (no, times, samples, coarse, fine)."""
+        rows = self._db.query(
+            "SELECT chunk_no, t_first_us, t_last_us, samples, coarse, fine FROM chunk_summaries"
+            " WHERE session_uuid = ? ORDER BY chunk_no",
+            (session,),
+        )
+        return [(int(a), int(b), int(c), int(d), bytes(e), bytes(f)) for a, b, c, d, e, f in rows]
+
     # ------------------------------------------------------------ events and passes
 
     def _insert_event(self, session: str, e: EventRow) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,17 @@ from console.core.bundles import (
     open_bundle,
     sessions_to_export,
 )
+from console.core.followups import FollowUpKind, add_follow_up, follow_ups
 from console.core.installation_id import SigningKey, enrol, fingerprint
 from console.core.signing import sign
 from console.core.trust import check_database
 from console.store import Store, bundle_rows
-from tests.offline.conftest import ended_session
+from console.store.media import ConsentRow, PhotoRow
+from console.store.patients import PatientRow, SeriesExceptionRow
+from console.store.products import ProductRow
+from console.store.signatures import content_hash
+from tests.cli.cli_support import make_cli
+from tests.offline.conftest import columns, ended_session
 
 SUPERVISOR_PASSWORD = "supervisor pass phrase"
 
@@ -39,8 +46,8 @@ class Cart:
         self.access = Access(self.store, None)  # a demo database: unattributed
         self.key = SigningKey(self.keys)
 
-    def export(self, sessions: list[str], out: Path) -> Path:
-        export(self.store, self.access, sessions, out, self.key)
+    def export(self, sessions: list[str], out: Path, *, with_names: bool = False) -> Path:
+        export(self.store, self.access, sessions, out, self.key, with_names=with_names)
         return out
 
     def import_(self, path: Path) -> dict[Change, list[str]]:
@@ -182,7 +189,8 @@ def test_a_patient_code_for_two_people_is_a_conflict(
     b.store.patient_id("P-7", name="Bob Stone", birth_year=1975)
     s_a = ended_session(a.store, "P-7")
     s_other = ended_session(a.store, "P-8", seed=4)
-    outcome = b.import_(a.export([s_a, s_other], tmp_path / "x.penbundle"))
+    named = a.export([s_a, s_other], tmp_path / "x.penbundle", with_names=True)
+    outcome = b.import_(named)
     assert outcome[Change.CONFLICT] == [s_a]
     assert outcome[Change.ADDED] == [s_other]
     assert b.rows(s_a) is None
@@ -291,3 +299,99 @@ def test_the_review_window_opens_a_bundle_read_only(
     assert b.store.sessions() == []  # nothing was imported
     refused = _review(b.store.path, _flip(bundle, bundle.stat().st_size // 2))
     assert refused.returncode == 2 and "refused" in refused.stderr
+
+
+def test_the_patient_record_travels_whole_and_still_verifies(
+    carts: tuple[Cart, Cart],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Consent (with the signature image), a photo's bytes, a reused cartridge's override,
+    a too-soon reason, chunk summaries and a follow-up arrive unchanged, the version 3
+    hash matches, and a second import changes nothing."""
+    a, b = carts
+    s1 = a.store.create_session("P-1", "Dr Test", simulated=True)  # practice: stays marked
+    a.store.write_batch(s1, [(0, columns(300, 5))], [])
+    photo = bytes(range(256)) * 4
+    a.store.media.add_consent(
+        ConsentRow(s1, "consent v1", '{"pregnancy": {"answer": true}}', "Dr Test", "t", b"\x89P")
+    )
+    a.store.media.add_photo(
+        PhotoRow(s1, "before", "forehead", "b.jpg", "image/jpeg", sha256(photo).hexdigest(),
+                 "2026:03:02", "t", "Dr Test"),
+        photo,
+    )  # fmt: skip
+    a.store.products.add(
+        ProductRow(s1, "cartridge", "", None, "L-1", "S-1", None, "t", "Dr Test", "sealed box")
+    )
+    a.store.patients.add_exception(SeriesExceptionRow(s1, 20.5, 42, "travel", "Dr Test", "t"))
+    a.store.finish_session(s1)
+    add_follow_up(a.access, s1, FollowUpKind.COMPLICATION, "mild PIH, resolved")
+    assert a.check() == []
+    outcome = b.import_(a.export([s1], tmp_path / "record.penbundle"))
+    assert outcome[Change.ADDED] == [s1]
+    rows = b.rows(s1)
+    assert rows == a.rows(s1) and rows is not None
+    assert rows.photo_blobs == [photo] and rows.summaries and rows.consents
+    assert content_hash(b.store, s1) == content_hash(a.store, s1)
+    assert b.store.session(s1)["simulated"] == 1
+    assert [f.text for f in follow_ups(b.store, s1)] == ["mild PIH, resolved"]
+    assert b.check() == []
+    again = b.import_(tmp_path / "record.penbundle")
+    assert again[Change.UNCHANGED] == [s1]
+    shown = make_cli(capsys, monkeypatch)("bundle", "show", tmp_path / "record.penbundle", "--json")
+    (listed,) = json.loads(shown.out)["sessions"]
+    assert (listed["consents"], listed["photos"], listed["products"], listed["follow_ups"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+
+
+def test_by_default_a_bundle_carries_the_patient_code_and_skin_type_only(
+    carts: tuple[Cart, Cart], tmp_path: Path
+) -> None:
+    a, b = carts
+    a.store.patients.put(PatientRow("P-3", "Ann Lee", 1980, "IV", "allergic to lidocaine"))
+    s1 = ended_session(a.store, "P-3")
+    plain = a.export([s1], tmp_path / "plain.penbundle")
+    (bundled,) = open_bundle(plain).sessions
+    assert bundled.rows.patient == {
+        "code": "P-3", "name": None, "birth_year": None, "fitzpatrick": "IV", "notes": "",
+    }  # fmt: skip
+    assert b.import_(plain)[Change.ADDED] == [s1]
+    assert b.check() == []
+    named = open_bundle(a.export([s1], tmp_path / "named.penbundle", with_names=True))
+    assert named.sessions[0].rows.patient["name"] == "Ann Lee"  # type: ignore[index]
+
+
+def test_a_bundle_from_before_hash_version_3_still_imports(
+    carts: tuple[Cart, Cart], tmp_path: Path
+) -> None:
+    """What an older cart wrote: no record tables, no hash_version, a version 2 hash."""
+    a, b = carts
+    s1 = ended_session(a.store, "P-1")
+    bundle = a.export([s1], tmp_path / "new.penbundle")
+    with zipfile.ZipFile(bundle) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    record = json.loads(members[f"sessions/{s1}.json"])
+    for key in ("consents", "photos", "products", "series_exceptions", "summaries"):
+        del record[key]
+    del record["hash_version"]
+    record["content_sha256"] = content_hash(a.store, s1, 2)
+    members[f"sessions/{s1}.json"] = json.dumps(record, sort_keys=True).encode()
+    manifest = json.loads(members.pop("manifest.json"))
+    members.pop("manifest.sig")
+    manifest["files"] = {n: sha256(d).hexdigest() for n, d in members.items()}
+    manifest_bytes = json.dumps(manifest, sort_keys=True, indent=1).encode()
+    old = tmp_path / "old.penbundle"
+    with zipfile.ZipFile(old, "w") as z:
+        z.writestr("manifest.json", manifest_bytes)
+        z.writestr("manifest.sig", base64.b64encode(a.key.sign(manifest_bytes)))
+        for n, d in members.items():
+            z.writestr(n, d)
+    assert b.import_(old)[Change.ADDED] == [s1]
+    assert content_hash(b.store, s1, 2) == content_hash(a.store, s1, 2)
+    assert b.check() == []

@@ -44,7 +44,8 @@ def test_import_keeps_bytes_hash_exif_date_and_zone(
         changed = b"\x00" + path.read_bytes()[1:]
         store.conn.execute("UPDATE photos SET data = ? WHERE id = ?", (changed, row.id))
     assert changed_photos(store, session) == [
-        f"photo {row.id} (before.jpg) of session {session[:8]} was changed"
+        f"photo {row.id} (before.jpg, before, zone {row.zone}) no longer matches the SHA-256"
+        " it was imported with: its bytes changed"
     ]
 
 

@@ -59,6 +59,12 @@ def _notes(access: Access, ctx: Ctx) -> object:
     return records.save_notes(access, _ended(access.store), "redness expected")
 
 
+def _follow_up(access: Access, ctx: Ctx) -> object:
+    from console.core.followups import FollowUpKind, add_follow_up
+
+    return add_follow_up(access, _ended(access.store), FollowUpKind.OUTCOME, "settled")
+
+
 def _plan(access: Access, ctx: Ctx) -> object:
     zones = build_zone_session(PLAN, None)
     zones.access = access
@@ -150,6 +156,7 @@ CASES: dict[Action, tuple[Callable[[Access, Ctx], object], str | None, str]] = {
     Action.RESTORE: (_restore, "dr.lee", "it"),
     Action.IMPORT: (_import, None, "nurse.kim"),
     Action.OVERRIDE_SINGLE_USE: (_single_use, "nurse.kim", "dr.lee"),
+    Action.ADD_FOLLOW_UP: (_follow_up, "it", "nurse.kim"),
 }
 
 
