@@ -13,33 +13,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from _shots import cart, grab, live_window, output_dir
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.core.access import Access
-from console.core.accounts import Accounts, Role
-from console.gui.controller import PenController
-from console.gui.main_window import MainWindow
-from console.gui.settings import ConsoleSettings
-from console.gui.sound import AlarmSound
-from console.store import Store
-
-out = Path(sys.argv[1])
-out.mkdir(parents=True, exist_ok=True)
-tmp = Path(tempfile.mkdtemp())
+out = output_dir()
 app = QApplication(sys.argv[:1])
-settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
-store = Store(tmp / "s.db")
-accounts = Accounts(store)
-admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
-nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin))
-c = PenController(store)
-c.sign_in(nurse)
-w = MainWindow(c, settings, sound=AlarmSound(c.alarms, audio=False))
-w.apply_theme("dark", remember=False)
-w.resize(1280, 800)
-w.move(0, 0)
-w.show()
+the_cart = cart(Path(tempfile.mkdtemp()))
+store = the_cart.store
+c, w = live_window(the_cart)
 c.connect_to("virtual://idle?telemetry_hz=500")
 
 
@@ -51,14 +33,11 @@ def start() -> None:
     w.session_bar.patient.setText("P-0142")
     w.session_bar.practitioner.setText("nurse.kim")
     w.session_bar.button.click()
-    QTimer.singleShot(5000, grab)
+    QTimer.singleShot(5000, finish)
 
 
-def grab() -> None:
-    w.repaint()
-    app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / "live-steps.png"))
-    print("saved live-steps.png", flush=True)
+def finish() -> None:
+    grab(w, out / "live-steps.png")
     w.close()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from recorded_db import recorded_db
+from _shots import recorded_database
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role
@@ -29,7 +29,7 @@ from console.store import EventKind, EventRow, Store
 
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
-db = recorded_db("Nurse Kim", "P-0142")
+db = recorded_database(practitioner="Nurse Kim")
 store = Store(db)
 patients = [
     ("P-0142", "Ada Moreno"),

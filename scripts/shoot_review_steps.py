@@ -10,18 +10,16 @@ on the virtual pen, exactly as a bench run would.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from _shots import grab, output_dir, recorded_database
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from recorded_db import recorded_db
 
 from console.gui.review_window import ReviewWindow
 from console.store import Store
 
-out = Path(sys.argv[1])
-out.mkdir(parents=True, exist_ok=True)
-db = recorded_db("nurse.kim", "P-0142")
+out = output_dir()
+db = recorded_database("treatment", 4)
 app = QApplication(sys.argv[:1])
 store = Store(db)
 w = ReviewWindow(store)
@@ -33,14 +31,11 @@ w.open_session(session["uuid"])
 w.events.parentWidget().parentWidget().setCurrentWidget(w.events)  # the events tab
 
 
-def grab() -> None:
-    w.repaint()
-    app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / "review-steps.png"))
-    print("saved review-steps.png", flush=True)
+def finish() -> None:
+    grab(w, out / "review-steps.png")
     w.close()
 
 
-QTimer.singleShot(1500, grab)
+QTimer.singleShot(1500, finish)
 app.exec()
 store.close()
