@@ -16,9 +16,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _shots import recorded_database
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from _shots import recorded_database
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role
