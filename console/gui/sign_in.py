@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from console.core.access import Access, accounts_exist
@@ -76,11 +76,19 @@ def who_is_at_the_console(
     except in automated runs (`--quit-after`, benchmarks), which then run unsigned.
     Once signed in, the screen locks after the idle timeout.
     """
-    accounts = Accounts(store)
+    accounts = Accounts(store, sleep=wait_without_freezing)
     signed_in, user = ask_who(accounts, window, automated=automated)
     if user is not None:
         window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
     return signed_in, user
+
+
+def wait_without_freezing(seconds: float) -> None:
+    """The last admin's delay after a wrong password (`console.core.accounts`), spent in
+    an event loop: the screen, its alarms and the frozen-screen watchdog keep running."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def ask_who(

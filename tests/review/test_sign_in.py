@@ -169,3 +169,22 @@ def test_an_admin_with_another_active_admin_is_locked_as_usual(
     accounts.add("it2", Role.ADMIN, "a second admin pass", access=Access(store, people["it"]))
     _lock(accounts, "it")
     assert accounts.locked_until("it") is not None
+
+
+def test_the_last_admins_delay_keeps_the_screen_running(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The GUI spends the delay in an event loop: timers (the display, the frozen-screen
+    watchdog's feed) keep ticking while it waits."""
+    from PySide6.QtCore import QTimer
+
+    from console.gui.sign_in import wait_without_freezing
+
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    try:
+        wait_without_freezing(0.3)
+    finally:
+        timer.stop()
+    assert len(ticks) >= 5, f"the display timer ticked {len(ticks)} times in 0.3 s"
