@@ -13,8 +13,11 @@ at 2 kHz (14.4M samples), signs the long one and 1 % of the others, then measure
 
     .venv/bin/python benchmarks/bench_scale.py [--db /tmp/scale.db] [--runs 5]
 
-The anchor is the plain list of all sessions, so numbers from different machines can be
-compared as ratios. Generation writes with synchronous=OFF (a benchmark's shortcut, never
+The anchor is the plain list of all sessions loaded at once (what the review window did
+before it paged), so numbers from different machines can be compared as ratios. The
+review window now asks for a count and one page of 200 rows, sorted by the clicked
+column; those are measured for every column and filter. `--only list|review|check`
+measures one part. Generation writes with synchronous=OFF (a benchmark's shortcut, never
 the console's) and takes a few minutes; pass the same --db again to measure only.
 """
 
@@ -127,25 +130,64 @@ def timed(fn, runs: int) -> float:
     return median(times) * 1000
 
 
+LIST_FILTERS = {
+    "practitioner": {"practitioner": "nurse kim"},  # case-insensitive, as typed
+    "patient": {"patient_code": "P-0042"},
+    "patient prefix 'p-04'": {"patient_code": "p-04"},
+    "date range (March)": {"since_utc": "2025-03-01", "until_utc": "2025-04-01"},
+    "has alarms": {"has_alarms": True},
+    "has link gaps": {"has_link_gaps": True},
+    "note search 'melasma'": {"text": "melasma"},
+    "note search 'visit 4242'": {"text": "visit 4242"},
+}
+
+
 def bench_list(db: Path, runs: int) -> dict[str, float]:
+    """The list as the review window asks for it: the count and the first page (200
+    rows) of a search, sorted by each column; and the whole list loaded at once (the
+    anchor, and what the window did before paging)."""
+    from console.core.review_list import PAGE_ROWS
     from console.store import SessionFilter, Store
+    from console.store.session_list import SessionColumn, SessionSort, session_count, session_page
 
     store = Store(db)
+
+    def first_page(f: SessionFilter, sort: SessionSort) -> None:
+        session_count(store, f)
+        session_page(store, f, sort, 0, PAGE_ROWS)
+
     try:
-        filters = {
-            "all sessions (anchor)": SessionFilter(),
-            "practitioner": SessionFilter(practitioner="Nurse Kim"),
-            "patient": SessionFilter(patient_code="P-0042"),
-            "date range (March)": SessionFilter(since_utc="2025-03-01", until_utc="2025-04-01"),
-            "has alarms": SessionFilter(has_alarms=True),
-            "has link gaps": SessionFilter(has_link_gaps=True),
-            "note search 'melasma'": SessionFilter(text="melasma"),
-            "note search 'visit 4242'": SessionFilter(text="visit 4242"),
-        }
-        out = {}
-        for name, f in filters.items():
-            n = len(store.sessions(f))
-            out[f"{name} ({n} rows)"] = timed(lambda f=f: store.sessions(f), runs)
+        n_all = len(store.sessions())
+        out = {f"all {n_all} sessions loaded at once (anchor)": timed(store.sessions, runs)}
+        everything = SessionFilter()
+        out[f"window: count + first {PAGE_ROWS} rows, newest first"] = timed(
+            lambda: first_page(everything, SessionSort()), runs
+        )
+        out[f"window: a later page (rows 5000-{5000 + PAGE_ROWS})"] = timed(
+            lambda: session_page(store, everything, SessionSort(), 5000, PAGE_ROWS), runs
+        )
+        for column in SessionColumn:
+            for descending in (False, True):
+                sort = SessionSort(column, descending)
+                name = f"window: sorted by {column.name.lower()} {'desc' if descending else 'asc'}"
+                out[name] = timed(lambda sort=sort: first_page(everything, sort), runs)
+        from datetime import date
+
+        from console.core.access import Access
+        from console.core.accounts import Accounts
+        from console.core.review_list import due_list
+
+        lee = Access(store, Accounts(store).login("dr.lee", PASSWORDS["dr.lee"]))
+        n_due = len(due_list(lee, date(2025, 12, 1)))  # (each call writes its audit row)
+        out[f"window: the Due tab, 800 patients ({n_due} due)"] = timed(
+            lambda: due_list(lee, date(2025, 12, 1)), runs
+        )
+        for name, kw in LIST_FILTERS.items():
+            f = SessionFilter(**kw)
+            n = session_count(store, f)
+            out[f"window filter: {name} ({n} rows)"] = timed(
+                lambda f=f: first_page(f, SessionSort()), runs
+            )
         return out
     finally:
         store.close()
@@ -235,6 +277,9 @@ def main() -> None:
     parser.add_argument("--long-hours", type=float, default=2.0)
     parser.add_argument("--rate-hz", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=("list", "review", "check"), help="measure only this part"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}  commit {git_rev()}  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     if not args.db.exists():
@@ -253,13 +298,19 @@ def main() -> None:
     store.close()
     size_gb = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*")) / 1e9
     print(f"database: {args.db} ({size_gb:.2f} GB, {n_sessions} sessions)")
-    results = {**bench_list(args.db, args.runs), **bench_review(args.db, long_session, args.runs)}
-    results.update(bench_check(args.db))
+    results: dict[str, float] = {}
+    if args.only in (None, "list"):
+        results.update(bench_list(args.db, args.runs))
+    if args.only is None or args.only == "review":
+        results.update(bench_review(args.db, long_session, args.runs))
+    if args.only is None or args.only == "check":
+        results.update(bench_check(args.db))
     anchor = next(iter(results.values()))
     for name, ms in results.items():
-        print(f"{name:<55} {ms:10.1f} ms   x{ms / anchor:6.2f} of the anchor")
-    full = next(v for k, v in results.items() if "(full)" in k)
-    print(f"full db check: {full / 1000 / max(size_gb, 1e-9):.1f} s per GB")
+        print(f"{name:<62} {ms:10.1f} ms   x{ms / anchor:6.2f} of the first line")
+    full = next((v for k, v in results.items() if "(full)" in k), None)
+    if full is not None:
+        print(f"full db check: {full / 1000 / max(size_gb, 1e-9):.1f} s per GB")
 
 
 if __name__ == "__main__":

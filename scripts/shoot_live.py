@@ -14,39 +14,32 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from _shots import cart, grab, output_dir
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.core.access import Access
-from console.core.accounts import Accounts, Role
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
-from console.gui.settings import ConsoleSettings
 from console.gui.sign_in import ScreenLock
 from console.gui.sound import AlarmSound
-from console.store import Store
 from drivers.link import LinkState
 from drivers.messages import Fault
 from drivers.virtual.endpoints import PtyServer
 from drivers.virtual.pen import PenConfig, VirtualPen
 
 SIZE = (1280, 800)
-out = Path(sys.argv[1])
+out = output_dir()
 wait_s = float(sys.argv[2]) if len(sys.argv) > 2 else 20
-out.mkdir(parents=True, exist_ok=True)
 tmp = Path(tempfile.mkdtemp())
 app = QApplication(sys.argv[:1])
-settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
-store = Store(tmp / "s.db")
-accounts = Accounts(store)
-admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
-nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin))
+the_cart = cart(tmp)
+store = the_cart.store
 pen = VirtualPen(PenConfig(telemetry_hz=1000), "zones")
 pty = PtyServer(pen, tmp / "ttyPEN")
 c = PenController(store)
-c.sign_in(nurse)
-w = MainWindow(c, settings, sound=AlarmSound(c.alarms, audio=False))
-w.attach_screen_lock(ScreenLock(w, accounts, nurse, timeout_s=3600))
+c.sign_in(the_cart.nurse)
+w = MainWindow(c, the_cart.settings, sound=AlarmSound(c.alarms, audio=False))
+w.attach_screen_lock(ScreenLock(w, the_cart.accounts, the_cart.nurse, timeout_s=3600))
 w.apply_theme("dark", remember=False)
 w.rescan()
 w.resize(*SIZE)
@@ -54,14 +47,6 @@ w.move(0, 0)
 w.show()
 c.connect_to(str(pty.path))
 steps: list[tuple[float, object]] = []
-
-
-def grab(name: str) -> None:
-    # The X server shows what was last painted: paint what just changed first.
-    w.repaint()
-    app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / name))
-    print("saved", name, flush=True)
 
 
 def start() -> None:
@@ -85,26 +70,26 @@ def when(condition, then, tries: int = 400) -> None:
 
 
 def dark() -> None:
-    grab("live-dark.png")
+    grab(w, out / "live-dark.png")
     w.apply_theme("light", remember=False)
     QTimer.singleShot(1500, light)
 
 
 def light() -> None:
-    grab("live-light.png")
+    grab(w, out / "live-light.png")
     w.apply_theme("dark", remember=False)
     pen.raise_fault(Fault.MOTOR_STALL)
     when(lambda: w.banner.level == "high", alarm)
 
 
 def alarm() -> None:
-    grab("live-alarm.png")
+    grab(w, out / "live-alarm.png")
     w.lock_now()
     QTimer.singleShot(800, locked)
 
 
 def locked() -> None:
-    grab("live-locked.png")
+    grab(w, out / "live-locked.png")
     w.screen_lock.unlock_with("nurse.kim", "correct horse")
     c.alarms.acknowledge_all("nurse.kim")
     pty.unplug()
@@ -112,7 +97,7 @@ def locked() -> None:
 
 
 def lost() -> None:
-    grab("live-link-lost.png")
+    grab(w, out / "live-link-lost.png")
     w.close()
 
 

@@ -20,38 +20,24 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
+from _shots import cart, live_window, output_dir
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from console.core.access import Access
-from console.core.accounts import Accounts, Role
 from console.core.lots import Product, ProductKind
 from console.core.patients import Fitzpatrick, PatientDetails, add_patient
-from console.gui.controller import PenController
-from console.gui.main_window import MainWindow
 from console.gui.patient_ask import new_patient_box
-from console.gui.settings import ConsoleSettings
-from console.gui.sound import AlarmSound
-from console.store import Store
 
-out = Path(sys.argv[1])
-out.mkdir(parents=True, exist_ok=True)
-tmp = Path(tempfile.mkdtemp())
+out = output_dir()
 app = QApplication(sys.argv[:1])
-settings = ConsoleSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
-store = Store(tmp / "s.db")
-accounts = Accounts(store)
-admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
-nurse = accounts.add("nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin))
-add_patient(Access(store, nurse), "P-0142", PatientDetails(skin_type=Fitzpatrick.V), date.today())
-c = PenController(store)
-c.sign_in(nurse)
-w = MainWindow(c, settings, sound=AlarmSound(c.alarms, audio=False))
-w.apply_theme("dark", remember=False)
-w.resize(1280, 800)
-w.move(0, 0)
-w.show()
+the_cart = cart(Path(tempfile.mkdtemp()))
+store = the_cart.store
+add_patient(
+    Access(store, the_cart.nurse), "P-0142", PatientDetails(skin_type=Fitzpatrick.V), date.today()
+)
+c, w = live_window(the_cart)
 c.connect_to("virtual://idle?telemetry_hz=500")
 
 
@@ -120,10 +106,10 @@ def consent() -> None:
     dialog.save_button.click()
     c.mark_step("cleanse")
     c.mark_step("anaesthetic", "LIDO-2291")
-    QTimer.singleShot(4000, grab)
+    QTimer.singleShot(4000, finish)
 
 
-def grab() -> None:
+def finish() -> None:
     w.procedure_view.refresh()
     save(w, "live-steps.png")
     w.close()

@@ -11,12 +11,10 @@ cartridge change, a low battery) and the PRP plan, then signed by a supervisor.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
+from _shots import grab, output_dir, recorded_database
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -27,17 +25,8 @@ from console.gui.review_window import ReviewWindow
 from console.gui.settings import stylesheet
 from console.store import Store
 
-out = Path(sys.argv[1])
-out.mkdir(parents=True, exist_ok=True)
-db = Path(tempfile.mkdtemp()) / "review.db"
-subprocess.run([sys.executable, "-m", "console", "db", "init", "--db", str(db)], check=True)
-subprocess.run(
-    [sys.executable, "-m", "console", "record", "--port", "virtual://faults?telemetry_hz=500",
-     "--seconds", "16", "--db", str(db), "--practitioner", "nurse.kim", "--patient", "P-0142",
-     "--plan", "Full face — PRP", "--done", "all"],
-    check=True, capture_output=True,
-)  # fmt: skip
-store = Store(db)
+out = output_dir()
+store = Store(recorded_database("faults", 16))
 accounts = Accounts(store)
 admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
 lee = accounts.add("dr.lee", Role.SUPERVISOR, "battery staple", access=Access(store, admin))
@@ -53,10 +42,7 @@ w.show()
 
 
 def save(name: str) -> None:
-    w.repaint()
-    app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / name))
-    print(f"saved {name}", flush=True)
+    grab(w, out / name)
 
 
 def detail() -> None:

@@ -9,27 +9,17 @@ on the virtual pen, exactly as a bench run would.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
+from _shots import grab, output_dir, recorded_database
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.gui.review_window import ReviewWindow
 from console.store import Store
 
-out = Path(sys.argv[1])
-out.mkdir(parents=True, exist_ok=True)
-db = Path(tempfile.mkdtemp()) / "review.db"
-subprocess.run([sys.executable, "-m", "console", "db", "init", "--db", str(db)], check=True)
-subprocess.run(
-    [sys.executable, "-m", "console", "record", "--port", "virtual://treatment?telemetry_hz=500",
-     "--seconds", "4", "--db", str(db), "--practitioner", "nurse.kim", "--patient", "P-0142",
-     "--plan", "Full face — PRP", "--done", "all"],
-    check=True, capture_output=True,
-)  # fmt: skip
+out = output_dir()
+db = recorded_database("treatment", 4)
 app = QApplication(sys.argv[:1])
 store = Store(db)
 w = ReviewWindow(store)
@@ -41,14 +31,11 @@ w.open_session(session["uuid"])
 w.events.parentWidget().parentWidget().setCurrentWidget(w.events)  # the events tab
 
 
-def grab() -> None:
-    w.repaint()
-    app.processEvents()
-    w.screen().grabWindow(w.winId()).save(str(out / "review-steps.png"))
-    print("saved review-steps.png", flush=True)
+def finish() -> None:
+    grab(w, out / "review-steps.png")
     w.close()
 
 
-QTimer.singleShot(1500, grab)
+QTimer.singleShot(1500, finish)
 app.exec()
 store.close()

@@ -16,6 +16,18 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from console.core.alarms import AlarmModel
 from widgets.alarm_banner import AlarmBanner
 
+LOCKED_HINT = (
+    "Touch anywhere or press any key to unlock.\n"
+    "Recording and the pen link carry on. Alarms can be acknowledged (F9) "
+    "and their audio paused (F10) without unlocking.\n"
+    "Someone else? Sign out / switch user: Ctrl+Shift+L (not while a session records)."
+)
+SIGNED_OUT_HINT = (
+    "Nobody is signed in. Touch anywhere or press any key to sign in.\n"
+    "The pen link carries on. Alarms can be acknowledged (F9) and their audio paused "
+    "(F10) without signing in."
+)
+
 
 class LockOverlay(QFrame):
     unlock_requested = Signal()
@@ -35,11 +47,7 @@ class LockOverlay(QFrame):
         self.title = QLabel("Screen locked")
         self.title.setObjectName("lockTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint = QLabel(
-            "Touch anywhere or press any key to unlock.\n"
-            "Recording and the pen link carry on. Alarms can be acknowledged (F9) "
-            "and their audio paused (F10) without unlocking."
-        )
+        self.hint = QLabel(LOCKED_HINT)
         self.hint.setObjectName("lockHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
@@ -48,6 +56,11 @@ class LockOverlay(QFrame):
         layout.addStretch(2)
         parent.installEventFilter(self)
         self.hide()
+
+    def show_signed_out(self, signed_out: bool) -> None:
+        """Titled "Signed out" (anyone signs in) or "Screen locked" (its user unlocks)."""
+        self.title.setText("Signed out" if signed_out else "Screen locked")
+        self.hint.setText(SIGNED_OUT_HINT if signed_out else LOCKED_HINT)
 
     @property
     def locked(self) -> bool:

@@ -40,6 +40,7 @@ OVER_TARGET = QColor("#ff6d00")  # more passes than the plan's target: worth a l
 OVER_PEN = QPen(OVER_TARGET, 4)
 LABEL_PX = 13  # on screen, at any scale
 TOUCH_RADIUS_PX = 22  # a touch this close to a zone's centre picks it: >= 44 px targets
+LABEL_GAP_PX = 8  # between two labels moved apart: they read as two, not one of four lines
 BACKGROUNDS = {"dark": "#0f1419", "light": "#ffffff"}
 
 
@@ -192,10 +193,13 @@ class ZoneMapWidget(QGraphicsView):
             self._strokes = dict(strokes)
             for zone_id in moved:
                 self.restyle(zone_id)
+            if moved:
+                self._place_labels()
             return
         self._done, self.active, self._strokes = dict(done), active, dict(strokes)
         for zone_id in self.items:
             self.restyle(zone_id)
+        self._place_labels()
 
     def restyle(self, zone_id: str) -> None:
         item = self.items[zone_id]
@@ -221,17 +225,41 @@ class ZoneMapWidget(QGraphicsView):
         prp = self._prp_mark(zone_id)
         label.setText(f"{done}/{target}{mark}{prp}" + (f"\n{strokes}" if strokes else ""))
         label.setBrush(QBrush(QColor("#ffffff" if colour.lightness() < 130 else "#1b2430")))
-        self._place_label(zone_id)
         label.setZValue(3)
 
-    def _place_label(self, zone_id: str, scale: float | None = None) -> None:
-        """Centre a screen-sized label on its zone (its offset is in device pixels, at
-        `scale` device pixels per scene unit: the view's own by default)."""
-        label = self.labels[zone_id]
-        c = centroid(self.shapes[zone_id])
-        rect = label.boundingRect()
+    def _place_labels(self, scale: float | None = None) -> None:
+        """Centre each screen-sized label on its zone (offsets are in device pixels, at
+        `scale` device pixels per scene unit: the view's own by default). Then a bigger
+        zone's label moves up or down clear of a smaller zone's it would cover: the
+        forehead's and the glabella's both hold two lines once they count strokes."""
         scale = scale or self.transform().m11() or 1.0
-        label.setPos(c.x() - rect.width() / 2 / scale, c.y() - rect.height() / 2 / scale)
+        for zone_id, label in self.labels.items():
+            c = centroid(self.shapes[zone_id])
+            rect = label.boundingRect()
+            label.setPos(c.x() - rect.width() / 2 / scale, c.y() - rect.height() / 2 / scale)
+        by_size = sorted(self.labels, key=lambda z: self.items[z].boundingRect().width())
+        gap = LABEL_GAP_PX / scale
+        for i, small in enumerate(by_size):
+            fixed = self.label_rect(small, scale)
+            for big in by_size[i + 1 :]:
+                rect = self.label_rect(big, scale)
+                if not rect.intersects(fixed):
+                    continue
+                above = rect.center().y() <= fixed.center().y()
+                dy = (
+                    fixed.top() - gap - rect.bottom()
+                    if above
+                    else fixed.bottom() + gap - rect.top()
+                )
+                label = self.labels[big]
+                label.setPos(label.pos().x(), label.pos().y() + dy)
+
+    def label_rect(self, zone_id: str, scale: float | None = None) -> QRectF:
+        """Where a zone's label is, in scene units (empty when it shows nothing)."""
+        label = self.labels[zone_id]
+        scale = scale or self.transform().m11() or 1.0
+        size = label.boundingRect().size() / scale
+        return QRectF(label.pos(), size) if label.text() else QRectF()
 
     def set_theme(self, theme: str) -> None:
         self.setStyleSheet(f"#zoneMap {{ background: {BACKGROUNDS[theme]}; border: none; }}")
@@ -272,8 +300,7 @@ class ZoneMapWidget(QGraphicsView):
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self.fitInView(self.scene_.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-        for zone_id in self.labels:
-            self._place_label(zone_id)
+        self._place_labels()
 
     def render_image(self, width: int, height: int) -> QImage:
         """The map as an image (for the report and the image-regression test)."""
@@ -281,12 +308,10 @@ class ZoneMapWidget(QGraphicsView):
         image.fill(QColor("#ffffff"))
         scene = self.scene_.sceneRect()
         scale = min(width / scene.width(), height / scene.height())
-        for zone_id in self.labels:  # centred for the image's scale, then back for the view
-            self._place_label(zone_id, scale)
+        self._place_labels(scale)  # centred for the image's scale, then back for the view
         painter = QPainter(image)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing)
         self.scene_.render(painter, QRectF(0, 0, width, height), scene)
         painter.end()
-        for zone_id in self.labels:
-            self._place_label(zone_id)
+        self._place_labels()
         return image

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -89,7 +89,9 @@ class ZonePanel(QWidget):
         layout.addWidget(self.map, 1)
         self.where = QLabel("")
         self.where.setObjectName("ceilingLabel")
-        self.where.setWordWrap(True)
+        self.where.setWordWrap(True)  # no minimum width from it; _fit_where keeps two lines
+        self._where_parts = ("", "", "")
+        self.where.installEventFilter(self)
         self.plan_state = QLabel("")
         self.plan_state.setWordWrap(True)
         layout.addWidget(self.where)
@@ -135,23 +137,58 @@ class ZonePanel(QWidget):
             return False
         return True
 
+    def _set_where(self, zone: str, progress: str, ceiling: str = "") -> None:
+        """The zone line: the zone and its pass (and any OVER TARGET) on the first line,
+        the ceiling on the second, in a label of a fixed two-line height (the style's).
+        Where the width is short the zone's name is shortened, never the pass or the flag,
+        and the ceiling line is elided at its end: nothing wraps into a hidden third line.
+        The whole text is the tooltip."""
+        self._where_parts = (zone, progress, ceiling)
+        self.where.setToolTip(f"{zone}{progress} · {ceiling}" if ceiling else "")
+        self._fit_where()
+
+    def _fit_where(self) -> None:
+        zone, progress, ceiling = self._where_parts
+        width = self.where.contentsRect().width() - 2  # a wrap on rounding would hide line 2
+        if width < 60:  # not laid out yet
+            self.where.setText(f"{zone}{progress}\n{ceiling}".rstrip())
+            return
+        metrics = self.where.fontMetrics()
+        room = width - metrics.horizontalAdvance(progress)
+        first = (
+            metrics.elidedText(zone, Qt.TextElideMode.ElideRight, room) + progress
+            if room >= metrics.horizontalAdvance("Mm…")
+            # Narrower still: the middle goes, the flag at the end stays.
+            else metrics.elidedText(zone + progress, Qt.TextElideMode.ElideMiddle, width)
+        )
+        second = metrics.elidedText(ceiling, Qt.TextElideMode.ElideRight, width)
+        self.where.setText(f"{first}\n{second}".rstrip())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.where and event.type() in (QEvent.Type.Resize, QEvent.Type.StyleChange):
+            self._fit_where()
+        return False
+
     def refresh(self) -> None:
         self.map.refresh()
         s = self.zones.status()
         pen = f" (pen: {s.pen_ceiling_um / 1000:.2f})" if s.pen_ceiling_um is not None else ""
         if s.active is None:
             # H-04: until a zone is chosen, the map's strictest ceiling is in force
-            words = f"Touch a zone · ceiling {s.ceiling_um / 1000:.2f} mm" if s.ceiling_um else ""
-            self.where.setText(words or "Touch the zone you are treating")
+            if s.ceiling_um:
+                self._set_where("Touch a zone", f" · ceiling {s.ceiling_um / 1000:.2f} mm")
+            else:
+                self._set_where("Touch the zone you are treating", "")
         else:
             override = " OVERRIDDEN" if s.overridden else ""
             # "pass 6 of 3": flagged in words and colour; PRP passes in words of their own
             over = s.over_target if s.pass_word else s.pass_no > s.target
             words = s.pass_word or f"pass {s.pass_no} of {s.target}"
             flag = " · OVER TARGET" if over else ""
-            self.where.setText(
-                f"{s.active_label} · {words}{flag} · "
-                f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}"
+            self._set_where(
+                s.active_label,
+                f" · {words}{flag}",
+                f"ceiling {s.ceiling_um / 1000:.2f} mm{pen}{override}",
             )
             if self.where.property("over") != over:
                 self.where.setProperty("over", over)

@@ -65,6 +65,14 @@ def add_user_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_signed_options(parser: argparse.ArgumentParser, *, json: bool = True) -> None:
+    """--db and --user for a command that signs in, and --json when it prints records."""
+    add_db_option(parser)
+    add_user_option(parser)
+    if json:
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 # ---------------------------------------------------------------- the database
 
 
@@ -239,6 +247,19 @@ def sign_in(
     if action is not None:
         signed.require(action, obj)
     return signed
+
+
+@contextmanager
+def signed_in(
+    args: argparse.Namespace,
+    action: Action | None,
+    obj: str,
+    passwords: Passwords | None = None,
+) -> Iterator[Access]:
+    """The store at --db, opened, and the door for `action` on `obj` (see sign_in);
+    the store is closed when the block ends. `access.store` is the open store."""
+    with store_for(args) as store:
+        yield sign_in(args, store, action, obj, passwords)
 
 
 # ---------------------------------------------------------------- output

@@ -17,13 +17,11 @@ from console.commands._common import (
     CommandError,
     Exit,
     add_db_option,
-    add_user_option,
+    add_signed_options,
     database_path,
     shown,
-    sign_in,
-    store_for,
+    signed_in,
 )
-from console.core.access import Actor
 from console.core.backups import Kind, Outcome, back_up_now, stale_notice
 from console.core.roles import Action
 from console.store.backup_settings import (
@@ -46,16 +44,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove = targets.add_parser("remove", help="stop backing up to PATH (its backups stay)")
     remove.add_argument("path", metavar="PATH")
     listing = targets.add_parser("list", help="the configured targets")
-    for q in (add, remove, listing):
-        add_db_option(q)
     for q in (add, remove):
-        add_user_option(q)
+        add_signed_options(q, json=False)
+    add_db_option(listing)
     add.set_defaults(func=run_add)
     remove.set_defaults(func=run_remove)
     listing.set_defaults(func=run_list)
     now = actions.add_parser("now", help="back up to every target now (checked, rotated)")
-    add_db_option(now)
-    add_user_option(now)
+    add_signed_options(now, json=False)
     now.set_defaults(func=run_now)
     status = actions.add_parser("status", help="the last good backup per target")
     add_db_option(status)
@@ -78,8 +74,8 @@ def run_add(args: argparse.Namespace) -> int:
             "first, so that a mistyped path cannot send backups to the internal disk."
         )
     path = path.resolve()
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.BACKUP, f"backup:{path}")
+    with signed_in(args, Action.BACKUP, f"backup:{path}") as access:
+        store = access.store
         config = _config(store.path)
         if any(t.path == str(path) for t in config.targets):
             raise CommandError(f"{path} is already a backup target; nothing was changed.")
@@ -93,8 +89,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     path = str(Path(args.path).expanduser().resolve())
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.BACKUP, f"backup:{path}")
+    with signed_in(args, Action.BACKUP, f"backup:{path}") as access:
+        store = access.store
         config = _config(store.path)
         kept = tuple(t for t in config.targets if t.path != path)
         if len(kept) == len(config.targets):
@@ -116,8 +112,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_now(args: argparse.Namespace) -> int:
-    with store_for(args) as store:
-        actor: Actor = sign_in(args, store, Action.BACKUP, "database").actor
+    with signed_in(args, Action.BACKUP, "database") as access:
+        store, actor = access.store, access.actor
         config = _config(store.path)
         if not config.targets:
             raise CommandError("there are no backup targets; add one with `backup targets add`.")

@@ -18,10 +18,10 @@ from pathlib import Path
 from console.commands._common import (
     CommandError,
     Exit,
-    add_db_option,
-    add_user_option,
+    add_signed_options,
     shown,
     sign_in,
+    signed_in,
     store_for,
 )
 from console.core.bundle_import import import_bundle
@@ -71,11 +71,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE|FINGERPRINT",
         help="a bundle from that cart, a file holding its public key, or the key's fingerprint",
     )
-    for q in (e, i, s):
-        q.add_argument("--json", action="store_true", help="machine-readable output")
-    for q in (e, i, t):
-        add_db_option(q)
-        add_user_option(q)
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    for q in (e, i):
+        add_signed_options(q)
+    add_signed_options(t, json=False)
     t.set_defaults(func=run_trust)
     e.set_defaults(func=run_export)
     i.set_defaults(func=run_import)
@@ -118,10 +117,9 @@ def _open(path: str) -> Bundle:
 
 def run_import(args: argparse.Namespace) -> int:
     bundle = _open(args.bundle)
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.IMPORT, "bundle")
+    with signed_in(args, Action.IMPORT, "bundle") as access:
         try:
-            report = import_bundle(store, access, bundle, store.key_dir)
+            report = import_bundle(access.store, access, bundle, access.store.key_dir)
         except BundleRefused as exc:
             raise CommandError(f"refused: {exc}. Nothing was imported.") from exc
     conflicts = report.of(Change.CONFLICT)
@@ -198,10 +196,9 @@ def _fingerprint_of(key: str) -> str:
 
 def run_trust(args: argparse.Namespace) -> int:
     fp = _fingerprint_of(args.key)
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.MANAGE_USERS, f"installation:{fp}")
+    with signed_in(args, Action.MANAGE_USERS, f"installation:{fp}") as access:
         try:
-            new = enrol(fp, store.key_dir)
+            new = enrol(fp, access.store.key_dir)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if new:

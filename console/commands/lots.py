@@ -14,11 +14,9 @@ from dataclasses import asdict
 from console.commands._common import (
     CommandError,
     Exit,
-    add_db_option,
-    add_user_option,
+    add_signed_options,
     shown,
-    sign_in,
-    store_for,
+    signed_in,
 )
 from console.core.accounts import Action
 from console.core.lots import LotError, find_lot
@@ -29,15 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verbs = p.add_subparsers(dest="verb", metavar="find", required=True)
     find = verbs.add_parser("find", help="every session and patient that used LOT")
     find.add_argument("lot", metavar="LOT")
-    add_db_option(find)
-    add_user_option(find)
-    find.add_argument("--json", action="store_true")
+    add_signed_options(find)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.REVIEW, f"lot:{args.lot}")
+    with signed_in(args, Action.REVIEW, f"lot:{args.lot}") as access:
         try:
             uses = find_lot(access, args.lot)
         except LotError as exc:

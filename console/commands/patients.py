@@ -13,11 +13,9 @@ from datetime import date
 
 from console.commands._common import (
     CommandError,
-    add_db_option,
-    add_user_option,
+    add_signed_options,
     shown,
-    sign_in,
-    store_for,
+    signed_in,
 )
 from console.core.accounts import Action
 from console.core.patients import (
@@ -43,9 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("code", metavar="CODE")
     listing = verbs.add_parser("list", help="one line per patient")
     for parser in (add, show, listing):
-        add_db_option(parser)
-        add_user_option(parser)
-        parser.add_argument("--json", action="store_true")
+        add_signed_options(parser)
     p.set_defaults(func=run)
 
 
@@ -60,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     today = date.today()
     action = Action.RECORD_SESSION if args.verb == "add" else Action.REVIEW
     obj = "patients" if args.verb == "list" else f"patient:{args.code}"
-    with store_for(args) as store:
-        access = sign_in(args, store, action, obj)
+    with signed_in(args, action, obj) as access:
         try:
             match args.verb:
                 case "add":

@@ -13,11 +13,9 @@ from pathlib import Path
 
 from console.commands._common import (
     CommandError,
-    add_db_option,
-    add_user_option,
+    add_signed_options,
     shown,
-    sign_in,
-    store_for,
+    signed_in,
 )
 from console.core.accounts import Action
 from console.core.photos import PhotoError, PhotoWhen, import_photo, session_exists
@@ -31,17 +29,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("files", metavar="FILE", nargs="+", type=Path)
     imp.add_argument("--when", required=True, choices=[w.value for w in PhotoWhen])
     imp.add_argument("--zone", metavar="Z", help="the zone the photo shows (a map zone id)")
-    add_db_option(imp)
-    add_user_option(imp)
-    imp.add_argument("--json", action="store_true")
+    add_signed_options(imp)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.RECORD_SESSION, f"session:{args.session}")
+    with signed_in(args, Action.RECORD_SESSION, f"session:{args.session}") as access:
         try:
-            session = session_exists(store, args.session)
+            session = session_exists(access.store, args.session)
             for path in args.files:
                 try:
                     row = import_photo(access, session, path, PhotoWhen(args.when), args.zone)

@@ -1,7 +1,9 @@
 """`pen-console review`: the supervisor's window over recorded sessions.
 
-It asks who is signing in (the same dialog and idle lock as the live screen); a
-database without accounts is a demo database and opens unsigned ("unattributed").
+It asks who is signing in (the same dialog and idle lock as the live screen), or, with
+--user NAME (or $PEN_CONSOLE_USER), signs that user in like every other command: the
+password from the terminal, or the first line of standard input. A database without
+accounts is a demo database and opens unsigned ("unattributed").
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.commands._common import CommandError, Exit, add_db_option, open_store
+from console.commands._common import (
+    CommandError,
+    Exit,
+    add_db_option,
+    add_user_option,
+    open_store,
+    sign_in,
+    user_name,
+)
 from console.core.idle_lock import DEFAULT_IDLE_LOCK_S
 
 if TYPE_CHECKING:
@@ -21,6 +31,7 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="open the review window (find, replay, sign, export)")
     add_db_option(p)
+    add_user_option(p)
     p.add_argument("--session", help="open this session (uuid or unique prefix)")
     p.add_argument(
         "--idle-lock-minutes",
@@ -71,14 +82,20 @@ def run(args: argparse.Namespace) -> int:
     view: BundleView | None = None
     try:
         accounts = Accounts(store)
-        signed_in, user = ask_who(accounts, None, first_start=False)
-        if not signed_in:
-            raise CommandError("nobody signed in; the review window needs a user.", Exit.REFUSED)
-        Access(store, user).require(Action.REVIEW, "review")
+        if user_name(args) is not None:  # --user: the password from the terminal or stdin
+            user = sign_in(args, store, Action.REVIEW, "review").user
+        else:
+            signed_in, user = ask_who(accounts, None, first_start=False)
+            if not signed_in:
+                raise CommandError(
+                    "nobody signed in; the review window needs a user.", Exit.REFUSED
+                )
+            Access(store, user).require(Action.REVIEW, "review")
         view = _bundle_view(args.bundle) if args.bundle else None
         if view is not None:  # the bundle's sessions, in a throw-away database
             window = ReviewWindow(view.store, None)
-            window.sign_button.setEnabled(False)  # sign after importing it
+            window.can_sign = False  # sign after importing it
+            window.sign_button.setEnabled(False)
             window.follow_ups.read_only = True  # and add follow-ups there
             window.setWindowTitle(
                 f"{window.windowTitle()} — bundle {args.bundle} from installation "

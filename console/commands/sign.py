@@ -11,11 +11,9 @@ import argparse
 from console.commands._common import (
     CommandError,
     Passwords,
-    add_db_option,
-    add_user_option,
+    add_signed_options,
     shown,
-    sign_in,
-    store_for,
+    signed_in,
 )
 from console.core.accounts import Action
 from console.core.signing import MEANINGS, SigningError, sign
@@ -26,22 +24,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sign", help="sign an ended session as a supervisor")
     p.add_argument("session", metavar="SESSION", help="uuid, or a unique prefix of it")
     p.add_argument("--meaning", choices=MEANINGS, required=True)
-    add_db_option(p)
-    add_user_option(p)
+    add_signed_options(p, json=False)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     pw = Passwords()
-    with store_for(args) as store:
-        access = sign_in(args, store, Action.SIGN, f"session:{args.session}", pw)
+    with signed_in(args, Action.SIGN, f"session:{args.session}", pw) as access:
         if access.user is None:
             raise CommandError(
                 "this console has no user accounts, so nobody can sign: add the "
                 "administrator (pen-console users add NAME), then a supervisor."
             )
         try:
-            session = store.resolve_session(args.session)
+            session = access.store.resolve_session(args.session)
             signature = sign(access, session, args.meaning, pw.acting or "")
         except (StoreError, SigningError) as exc:
             raise CommandError(str(exc)) from exc

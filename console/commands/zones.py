@@ -14,9 +14,9 @@ import sys
 from console.commands._common import (
     CommandError,
     add_db_option,
-    add_user_option,
+    add_signed_options,
     shown,
-    sign_in,
+    signed_in,
     store_for,
 )
 from console.core.accounts import Action
@@ -45,8 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="needed for a ceiling above the zone's published depth range (recorded)",
     )
-    add_db_option(edit)
-    add_user_option(edit)
+    add_signed_options(edit, json=False)
     edit.set_defaults(func=run_set)
 
 
@@ -84,10 +83,7 @@ def run_plans(args: argparse.Namespace) -> int:
 
 def run_set(args: argparse.Namespace) -> int:
     zone_map = _map(args.map)
-    with store_for(args) as store:
-        access = sign_in(
-            args, store, Action.EDIT_CEILING_DEFAULTS, f"map:{zone_map.id}/{args.zone}"
-        )
+    with signed_in(args, Action.EDIT_CEILING_DEFAULTS, f"map:{zone_map.id}/{args.zone}") as access:
         try:
             old = set_clinic_ceiling(
                 access,

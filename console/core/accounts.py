@@ -6,7 +6,9 @@ that does not exist records that the name was unknown, never the typed text (peo
 type passwords into the name field). An unknown name costs the same time as a known
 one: it is verified against a dummy hash. `LOCK_AFTER` failures in a row lock the
 account, for `LOCK_BASE_S` the first time and twice as long each time after; an
-administrator can unlock it. Once accounts exist, adding or changing one needs an
+administrator can unlock it. The last active administrator is never locked (a guesser
+could otherwise shut the clinic out): past the limit each wrong password waits
+`LAST_ADMIN_DELAY_S` instead. Once accounts exist, adding or changing one needs an
 administrator (checked through console/core/access.py). Qt-free; the SQL is in
 console/store/users.py.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -52,6 +56,9 @@ __all__ = [
 
 LOCK_AFTER = 5
 LOCK_BASE_S = 5 * 60
+# The last active administrator is never locked (a guesser could shut the clinic out of
+# its own accounts); past LOCK_AFTER failures each wrong password waits this long instead.
+LAST_ADMIN_DELAY_S = 2.0
 UNKNOWN_USER = "(unknown name)"  # the audit's user for a sign-in under a name not on file
 
 
@@ -110,8 +117,9 @@ def _user(row: UserRow) -> User:
 
 
 class Accounts:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
+        self._sleep = sleep
         self.audit = store.audit
         self._hasher = _hasher()
         self.tampered: str | None = None  # why the last right password was still refused
@@ -252,8 +260,11 @@ class Accounts:
                 {"reason": "unknown name"},
             )
             return None
+        spared = self._last_admin(row)
         locked = (
-            row.locked_until_utc is not None and datetime.fromisoformat(row.locked_until_utc) > now
+            not spared
+            and row.locked_until_utc is not None
+            and datetime.fromisoformat(row.locked_until_utc) > now
         )
         self.tampered = self._against_trail(row) if right else None
         self.locked_with_right_password = right and locked
@@ -270,13 +281,25 @@ class Accounts:
             if right
             else "wrong password"
         )
+        delayed = reason == "wrong password" and spared and row.failed_logins + 1 >= LOCK_AFTER
         with self.store.transaction():
             if reason == "wrong password":
-                self._count_failure(row, now)
+                self._count_failure(row, now, spared=spared)
             self.audit.append(
                 row.name, f"{purpose}.failed", f"user:{row.name}", None, {"reason": reason}
             )
+        if delayed:
+            self._sleep(LAST_ADMIN_DELAY_S)
         return None
+
+    def _last_admin(self, row: UserRow) -> bool:
+        """Whether this is the only active administrator (who must never be locked)."""
+        if row.role != Role.ADMIN.value or not row.active:
+            return False
+        return not any(
+            r.active and r.role == Role.ADMIN.value and r.id != row.id
+            for r in self.store.users.all()
+        )
 
     def _against_trail(self, row: UserRow) -> str | None:
         """Why this account's row differs from what its audit rows say (role, active,
@@ -313,10 +336,19 @@ class Accounts:
             "it cannot sign in; ask an administrator to run `pen-console db check`"
         )
 
-    def _count_failure(self, row: UserRow, now: datetime) -> None:
+    def _count_failure(self, row: UserRow, now: datetime, *, spared: bool) -> None:
         failures = row.failed_logins + 1
-        if failures < LOCK_AFTER:
-            self.store.users.set_lockout(row.id, failures, row.locked_until_utc, row.lockouts)
+        if failures < LOCK_AFTER or spared:
+            kept = None if spared else row.locked_until_utc
+            self.store.users.set_lockout(row.id, failures, kept, row.lockouts)
+            if spared and failures == LOCK_AFTER:
+                self.audit.append(
+                    row.name,
+                    "user.lock_spared",
+                    f"user:{row.name}",
+                    None,
+                    {"failures": failures, "delay_s": LAST_ADMIN_DELAY_S},
+                )
             return
         until = now + timedelta(seconds=LOCK_BASE_S * 2**row.lockouts)
         self.store.users.set_lockout(

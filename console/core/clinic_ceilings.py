@@ -9,14 +9,11 @@ confirmation is recorded in the audit row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from console.core.access import Access
 from console.core.roles import Action
 from console.core.zones import ZoneMap
 from console.store import Store, utc_now
-from console.store.audit import AuditEntry
-from console.store.ceilings import CeilingRow
+from console.store.ceilings import CeilingRow, logged_ceilings
 
 # The FDA De Novo clearance DEN160029 covers 0–2.5 mm in 0.25 mm steps.
 MAX_CEILING_UM = 2500
@@ -25,18 +22,6 @@ DEPTH_STEP_UM = 250
 
 class CeilingError(ValueError):
     """A ceiling value that is not allowed; the message says what to give instead."""
-
-
-def logged_ceilings(entries: Iterable[AuditEntry]) -> dict[tuple[str, str], int]:
-    """(map, zone) -> µm, as the `zone.ceiling` rows of the audit trail set them."""
-    expected: dict[tuple[str, str], int] = {}
-    for e in entries:
-        if e.action == "zone.ceiling" and e.object.startswith("map:"):
-            map_id, _, zone = e.object.removeprefix("map:").partition("/")
-            new = e.new()
-            if isinstance(new, dict) and "depth_max_um" in new:
-                expected[(map_id, zone)] = int(new["depth_max_um"])
-    return expected
 
 
 def clinic_ceilings(store: Store, map_id: str) -> tuple[dict[str, int], list[str]]:

@@ -34,6 +34,11 @@ class IdleLock:
         self.locked = False
         self._last_activity = self._clock()
 
+    def sign_out(self) -> None:
+        """Nobody is signed in; locked until someone signs in (`sign_in`)."""
+        self.user = None
+        self.locked = True
+
     def activity(self) -> None:
         if not self.locked:
             self._last_activity = self._clock()

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from console.core.access import UNATTRIBUTED
 from console.core.accounts import fingerprint
-from console.core.clinic_ceilings import logged_ceilings
 from console.core.roles import PERMISSIONS, Action, Role
 from console.store import Store
 from console.store.audit import AuditEntry
+from console.store.ceilings import logged_ceilings
 
 
 @dataclass

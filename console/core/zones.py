@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from console.core.plan_steps import (
     ANAESTHESIA_ABOVE_UM,
@@ -139,13 +140,17 @@ def load_map(path: Path) -> ZoneMap:
     return zone_map
 
 
+_Loaded = TypeVar("_Loaded", ZoneMap, Plan)
+
+
+def _load_all(folders: list[Path], load: Callable[[Path], _Loaded]) -> dict[str, _Loaded]:
+    """Every JSON file in the folders, loaded, by id (a later folder's id wins)."""
+    loaded = (load(f) for folder in folders for f in sorted(folder.glob("*.json")))
+    return {item.id: item for item in loaded}
+
+
 def available_maps(folders: list[Path] | None = None) -> dict[str, ZoneMap]:
-    maps: dict[str, ZoneMap] = {}
-    for folder in folders or [MAPS_DIR]:
-        for table in sorted(folder.glob("*.json")):
-            m = load_map(table)
-            maps[m.id] = m
-    return maps
+    return _load_all(folders or [MAPS_DIR], load_map)
 
 
 def load_plan(path: Path) -> Plan:
@@ -168,12 +173,7 @@ def load_plan(path: Path) -> Plan:
 
 
 def available_plans(folders: list[Path] | None = None) -> dict[str, Plan]:
-    plans: dict[str, Plan] = {}
-    for folder in folders or [PLANS_DIR]:
-        for f in sorted(folder.glob("*.json")):
-            p = load_plan(f)
-            plans[p.id] = p
-    return plans
+    return _load_all(folders or [PLANS_DIR], load_plan)
 
 
 def find_plan(name_or_id: str, plans: dict[str, Plan] | None = None) -> Plan:

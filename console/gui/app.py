@@ -161,16 +161,9 @@ def run(args: argparse.Namespace) -> int:
             store.close()
             return 1
         if user is not None:
-            from console.core.accounts import Action
+            from console.gui.user_switch import show_user
 
-            controller.sign_in(user)  # the treatment checks and audits as this user
-            # What this role may not do is not offered (the checks also stand behind it).
-            window.controls.setEnabled(user.may(Action.OPERATE_PEN))
-            if not user.may(Action.RECORD_SESSION):
-                window.session_bar.disable(f"{user.name} ({user.role}) may not record")
-            window.session_bar.practitioner.setText(user.name)
-            window.session_bar.practitioner.setEnabled(False)
-            window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+            show_user(window, user)
         lock = getattr(window, "screen_lock", None)
         if lock is not None:
             window.attach_screen_lock(lock)

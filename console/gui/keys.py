@@ -16,6 +16,7 @@ WINDOW_KEYS = {
     "start_session": "Ctrl+R",
     "end_session": "Ctrl+E",
     "lock": "Ctrl+L",
+    "sign_out": "Ctrl+Shift+L",
     "pause_view": "P",
     "help": "?",
 }
@@ -37,6 +38,7 @@ _WINDOW_WORDS = {
     "start_session": "Start the session (patient and practitioner filled in)",
     "end_session": "End the session (asks first)",
     "lock": "Lock the screen",
+    "sign_out": "Sign out / switch user (not while a session records)",
     "pause_view": "Pause or resume the plots",
     "help": "This list",
 }

@@ -46,6 +46,7 @@ from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
+from console.gui.user_switch import install_sign_out
 from drivers.link import LinkState
 from drivers.transport import PenPort, find_pens
 from widgets.alarm_banner import AlarmBanner
@@ -152,7 +153,7 @@ class MainWindow(QMainWindow):
         return self.plot_page.plot
 
     def _build_menu(self) -> None:
-        view = self.menuBar().addMenu("&View")
+        view = self.view_menu = self.menuBar().addMenu("&View")
         full = QAction("Full screen", self)
         full.setShortcut(QKeySequence(WINDOW_KEYS["full_screen"]))
         full.triggered.connect(self.toggle_full_screen)
@@ -245,12 +246,18 @@ class MainWindow(QMainWindow):
         lock.locked_changed.connect(self.lock_overlay.set_locked)
         lock.locked_changed.connect(self._on_locked)
         self.lock_overlay.unlock_requested.connect(lock.ask_unlock)
+        install_sign_out(self, lock)
 
     def _on_locked(self, locked: bool) -> None:
         """Locked, only the alarm keys (and the list of keys) work; everything else would
         operate the console, which needs the unlock."""
         for shortcut in self._operating_keys:
             shortcut.setEnabled(not locked)
+        signed_out = self.screen_lock is not None and self.screen_lock.lock.user is None
+        self.lock_overlay.show_signed_out(signed_out)
+        if not locked:  # the keys work at once, without a click first
+            self.activateWindow()
+            self.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.lock_overlay.locked:  # any key, wherever the focus was left

@@ -7,15 +7,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -33,23 +29,28 @@ from console.core.access import Access, Refused
 from console.core.accounts import User
 from console.core.event_words import zone_label
 from console.core.passes import pass_label
-from console.core.records import list_sessions, save_notes
 from console.core.records import open_session as open_for_review
+from console.core.records import save_notes
 from console.core.review import SessionReview
 from console.core.signing import signatures
-from console.core.simulated import tagged
 from console.core.zones import available_maps
 from console.gui.followup_dialog import FollowUpPanel
 from console.gui.patient_view import PatientView
 from console.gui.review_actions import SessionActions
 from console.gui.review_detail import DetailHeader, current_theme, zone_labels
-from console.store import SessionFilter, Store
+from console.gui.review_finders import DuePage, LotPage
+from console.gui.session_finder import SessionFinderPanel
+from console.store import Store
 from widgets.event_list import EventList
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
 from widgets.zone_map import ZoneMapWidget
 
-SESSION_HEADERS = ("Started (UTC)", "Patient", "Practitioner", "Status", "Samples", "Session")
+# Fits a 1280x800 screen with the task bar; the list keeps room for its columns.
+WINDOW_SIZE = (1260, 760)
+WINDOW_MIN_SIZE = (1000, 600)
+LIST_WIDTH_PX = 690
+LIST_MIN_WIDTH_PX = 520
 
 
 def _table(headers: tuple[str, ...] | list[str]) -> QTableWidget:
@@ -76,39 +77,19 @@ class ReviewWindow(QMainWindow):
         self.access = Access(store, user)  # every disclosure and change goes through it
         self.review: SessionReview | None = None
         self.setWindowTitle("Pen Console — review")
-        self.resize(1400, 880)
+        self.resize(*WINDOW_SIZE)
+        self.setMinimumSize(*WINDOW_MIN_SIZE)
+        self.can_sign = True  # False for a bundle's sessions (sign after importing it)
 
-        filters = QHBoxLayout()
-        self.since = QDateEdit(QDate.currentDate().addMonths(-3))
-        self.until = QDateEdit(QDate.currentDate().addDays(1))
-        for d in (self.since, self.until):
-            d.setCalendarPopup(True)
-        self.practitioner = QLineEdit()
-        self.practitioner.setPlaceholderText("Practitioner")
-        self.patient = QLineEdit()
-        self.patient.setPlaceholderText("Patient code")
-        self.status = QComboBox()
-        self.status.addItems(["any status", "complete", "interrupted", "signed", "recording"])
-        self.has_alarms = QCheckBox("has alarms")
-        self.has_gaps = QCheckBox("has link gaps")
-        self.text = QLineEdit()
-        self.text.setPlaceholderText("Search notes")
-        apply = QPushButton("Find")
-        for w in (
-            QLabel("From"),
-            self.since,
-            QLabel("to"),
-            self.until,
-            self.practitioner,
-            self.patient,
-            self.status,
-            self.has_alarms,
-            self.has_gaps,
-            self.text,
-            apply,
-        ):
-            filters.addWidget(w)
-        self.sessions = _table(SESSION_HEADERS)
+        self.finder = SessionFinderPanel(self.access)
+        self.sessions = self.finder.table
+        self.due = DuePage(self.access)
+        self.lots = LotPage(self.access)
+        self.finders = QTabWidget()
+        self.finders.addTab(self.finder, "Sessions")
+        self.finders.addTab(self.due, "Due")
+        self.finders.addTab(self.lots, "Lot search")
+        self.finders.setMinimumWidth(LIST_MIN_WIDTH_PX)
 
         self.header = DetailHeader()  # who, when, status and the signature badges
         self.plot = ReviewPlot()
@@ -155,17 +136,25 @@ class ReviewWindow(QMainWindow):
         d.addWidget(tabs, 1)
         d.addWidget(self.actions)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.sessions)
+        split.addWidget(self.finders)
         split.addWidget(detail)
+        split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        split.setSizes([LIST_WIDTH_PX, WINDOW_SIZE[0] - LIST_WIDTH_PX])
+        self.split = split
         central = QWidget()
         c = QVBoxLayout(central)
-        c.addLayout(filters)
         c.addWidget(split, 1)
         self.setCentralWidget(central)
 
-        apply.clicked.connect(self.refresh_list)
-        self.sessions.itemSelectionChanged.connect(self._on_select)
+        self.finder.chosen.connect(self.open_session)
+        self.finder.cleared.connect(self._on_cleared)
+        self.lots.chosen.connect(self.open_session)
+        for page in (self.finder, self.due, self.lots):
+            page.message.connect(self.statusBar().showMessage)
+        self.finders.currentChanged.connect(self._on_finder_tab)
+        self._set_session_buttons(False)
         self.replay.position_changed.connect(self._on_position)
         self.actions.signed.connect(self._on_signed)
         self.save_notes.clicked.connect(self._on_save_notes)
@@ -176,46 +165,23 @@ class ReviewWindow(QMainWindow):
 
     # ------------------------------------------------------------ list
 
-    def current_filter(self) -> SessionFilter:
-        status = self.status.currentText()
-        return SessionFilter(
-            since_utc=self.since.date().toString("yyyy-MM-dd"),
-            until_utc=self.until.date().toString("yyyy-MM-dd"),
-            practitioner=self.practitioner.text().strip() or None,
-            patient_code=self.patient.text().strip() or None,
-            status=None if status == "any status" else status,
-            text=self.text.text().strip() or None,
-            has_alarms=self.has_alarms.isChecked(),
-            has_link_gaps=self.has_gaps.isChecked(),
-        )
+    def refresh_list(self) -> int:
+        """Run the session search in the filter fields; returns how many it found."""
+        return self.finder.find()
 
-    def refresh_list(self) -> None:
-        try:
-            self._rows = list_sessions(self.access, self.current_filter())
-        except Refused as exc:
-            self._rows = []
-            self.statusBar().showMessage(str(exc))
-        _fill(
-            self.sessions,
-            [
-                [
-                    r["started_utc"][:19].replace("T", " "),
-                    r["patient_code"] or "",
-                    r["practitioner"] or "",
-                    tagged(r["status_now"], r),
-                    f"{r['samples']:,}",
-                    r["uuid"],
-                ]
-                for r in self._rows
-            ],
-        )
+    def _on_finder_tab(self, index: int) -> None:
+        if self.finders.widget(index) is self.due:
+            self.due.refresh()
 
-    def _on_select(self) -> None:
-        rows = self.sessions.selectionModel().selectedRows()
-        if rows:
-            self.open_session(self._rows[rows[0].row()]["uuid"])
-        else:
-            self.show_nothing()
+    def _on_cleared(self) -> None:
+        self._set_session_buttons(False)
+        self.show_nothing()
+
+    def _set_session_buttons(self, on: bool) -> None:
+        """Sign, export and report act on the open session: off while none is chosen."""
+        self.sign_button.setEnabled(on and self.can_sign)
+        for b in (self.pdf_button, self.csv_button):
+            b.setEnabled(on)
 
     # ------------------------------------------------------------ one session
 
@@ -227,6 +193,7 @@ class ReviewWindow(QMainWindow):
             return None
         review = SessionReview(self.store, session)
         self.review = review
+        self._set_session_buttons(True)
         self.actions.show_review(review)
         m = review.meta
         self.header.show_review(review, signatures(self.store, session))
@@ -300,8 +267,9 @@ class ReviewWindow(QMainWindow):
         self.open_session(session)
 
     def _on_signed(self, session: str) -> None:
-        self.open_session(session)
-        self.refresh_list()
+        self.refresh_list()  # the list shows the new signature
+        if not self.finder.select(session):  # selecting it opens it again
+            self.open_session(session)
 
     def export_pdf(self, path: str | None = None) -> Path | None:
         return self.actions.export_pdf(self.review, path)

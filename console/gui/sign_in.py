@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from console.core.access import Access, accounts_exist
@@ -55,8 +55,8 @@ def create_first_admin(accounts: Accounts, parent: QWidget | None = None) -> Use
     return None
 
 
-def sign_in(accounts: Accounts, parent: QWidget | None = None) -> User | None:
-    dialog = CredentialsDialog("Sign in", "Sign in to use the console.", parent=parent)
+def sign_in(accounts: Accounts, parent: QWidget | None = None, name: str = "") -> User | None:
+    dialog = CredentialsDialog("Sign in", "Sign in to use the console.", name=name, parent=parent)
     while dialog.exec() == QDialog.DialogCode.Accepted:
         name, password = dialog.values()
         user = accounts.login(name, password)
@@ -76,11 +76,19 @@ def who_is_at_the_console(
     except in automated runs (`--quit-after`, benchmarks), which then run unsigned.
     Once signed in, the screen locks after the idle timeout.
     """
-    accounts = Accounts(store)
+    accounts = Accounts(store, sleep=wait_without_freezing)
     signed_in, user = ask_who(accounts, window, automated=automated)
     if user is not None:
         window.screen_lock = ScreenLock(window, accounts, user, timeout_s=idle_s)  # type: ignore[attr-defined]
     return signed_in, user
+
+
+def wait_without_freezing(seconds: float) -> None:
+    """The last admin's delay after a wrong password (`console.core.accounts`), spent in
+    an event loop: the screen, its alarms and the frozen-screen watchdog keep running."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def ask_who(
@@ -100,6 +108,8 @@ def ask_who(
         if automated or not first_start:
             return True, None
         user = create_first_admin(accounts, parent)
+        if user is not None:  # then sign in as anyone does, as the new admin will daily
+            user = sign_in(accounts, parent, name=user.name)
     else:
         user = sign_in(accounts, parent)
     return (False, None) if user is None else (True, user)
@@ -109,6 +119,7 @@ class ScreenLock(QObject):
     """Watches input application-wide; locks the window after the idle timeout."""
 
     locked_changed = Signal(bool)
+    user_changed = Signal(object)  # the User who signed in after a sign-out
 
     def __init__(
         self,
@@ -171,7 +182,36 @@ class ScreenLock(QObject):
         self._on_lock(True)
         self.locked_changed.emit(True)
 
+    @property
+    def signed_out(self) -> bool:
+        return self.lock.locked and self.lock.user is None
+
+    def sign_out(self) -> None:
+        """Audit the sign-out, then lock with nobody signed in: the next unlock is a
+        sign-in by anyone with an account (console/gui/user_switch.py decides when)."""
+        user = self.lock.user
+        if user is None:
+            return
+        # From the locked screen it is someone else switching user: the row says so.
+        how = {"from_locked_screen": True} if self.lock.locked else None
+        Access(self.accounts.store, user).record("logout", "console", None, how)
+        self.lock.sign_out()
+        self.window.centralWidget().setEnabled(False)  # type: ignore[attr-defined]
+        self._on_lock(True)
+        self.locked_changed.emit(True)
+        self.ask_unlock()
+
     def unlock_with(self, name: str, password: str) -> bool:
+        if self.signed_out:
+            who = self.accounts.login(name, password)  # audits the login or the failure
+            if who is None:
+                return False
+            self.lock.sign_in(who)
+            self.user_changed.emit(who)
+            self.window.centralWidget().setEnabled(True)  # type: ignore[attr-defined]
+            self._on_lock(False)
+            self.locked_changed.emit(False)
+            return True
         who = self.lock.unlock(self.accounts, name, password)
         if who is None:  # check_password audited the failure, without the typed name
             return False
@@ -192,12 +232,16 @@ class ScreenLock(QObject):
             self.dialog.activateWindow()
             return
         user = self.lock.user
-        dialog = CredentialsDialog(
-            "Screen locked",
-            "The screen locked. Recording and the pen link carry on. "
-            f"Sign in as {user.name if user else 'the same user'} or as a supervisor.",
-            name=user.name if user else "",
-            parent=self.window,
+        dialog = (
+            CredentialsDialog(
+                "Screen locked",
+                "The screen locked. Recording and the pen link carry on. "
+                f"Sign in as {user.name} or as a supervisor.",
+                name=user.name,
+                parent=self.window,
+            )
+            if user is not None
+            else CredentialsDialog("Sign in", "Sign in to use the console.", parent=self.window)
         )
         dialog.setModal(False)
         dialog.accepted.connect(self._on_unlock_entered)
@@ -209,10 +253,16 @@ class ScreenLock(QObject):
         dialog = self.dialog
         if dialog is None:
             return
+        signing_in = self.signed_out
+        name = dialog.values()[0]
         if self.unlock_with(*dialog.values()):
             self._forget_dialog()
             return
-        dialog.show_error("Not unlocked: wrong password, or not this user or a supervisor.")
+        if signing_in:
+            why = self.accounts.why_refused(name)
+            dialog.show_error(why[0].upper() + why[1:] + ".")
+        else:
+            dialog.show_error("Not unlocked: wrong password, or not this user or a supervisor.")
         dialog.show()
 
     def _forget_dialog(self) -> None:

@@ -22,35 +22,15 @@ from console.store.keys import ChainHead, HeadFile
 from console.store.media import MediaTables
 from console.store.patients import PatientTable
 from console.store.products import ProductTable
-from console.store.rows import (
-    SESSION_STATUSES,
-    ChunkRow,
-    EventKind,
-    EventRow,
-    SessionFilter,
-    StoreError,
-    local_tz_name,
-    utc_now,
-)
+from console.store.rows import StoreError
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
 from console.store.sessions import SessionsMixin
 from console.store.signatures import SignatureTable
-from console.store.telemetry import SUMMARY_COLUMNS, TelemetryMixin
+from console.store.telemetry import TelemetryMixin
 from console.store.upgrade import backup_before_migration
 from console.store.users import UserTable
 
-__all__ = [
-    "SESSION_STATUSES",
-    "SUMMARY_COLUMNS",
-    "ChunkRow",
-    "EventKind",
-    "EventRow",
-    "SessionFilter",
-    "Store",
-    "StoreError",
-    "local_tz_name",
-    "utc_now",
-]
+__all__ = ["Store"]  # the package re-exports it with the row types (console/store/__init__.py)
 
 
 def _is_access_problem(exc: sqlite3.DatabaseError) -> bool:
@@ -183,6 +163,7 @@ class Store(SessionsMixin, TelemetryMixin):
             )
         if 0 < version < SEALS_SINCE <= SCHEMA_VERSION:
             self.audit.mark_keyed()
+            self.ceilings.adopt_pre_key(self.audit, version)
             self._seal_ended("upgrade")
 
     def _seal_ended(self, reason: str) -> None:

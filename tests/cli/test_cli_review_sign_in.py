@@ -106,3 +106,35 @@ def test_the_review_window_locks_when_idle(qtbot, db: Path, monkeypatch) -> None
             lock.stop()
     finally:
         store.close()
+
+
+def test_review_user_signs_in_without_the_dialog(
+    qapp: QApplication,
+    db: Path,
+    tmp_path: Path,
+    opened: list[review_window.ReviewWindow],
+    cli,
+) -> None:
+    ran = cli(
+        "review",
+        "--db",
+        db,
+        "--user",
+        SUPERVISOR[0],
+        "--screenshot",
+        tmp_path / "u.png",
+        stdin=SUPERVISOR[1] + "\n",
+    )
+    assert ran.code == 0, ran.err
+    (window,) = opened
+    assert window.access.user is not None and window.access.user.name == SUPERVISOR[0]
+    assert (SUPERVISOR[0], "login", f"user:{SUPERVISOR[0]}") in audit(db)
+
+
+def test_review_user_with_a_wrong_password_is_refused(
+    qapp: QApplication, db: Path, opened: list[review_window.ReviewWindow], cli
+) -> None:
+    ran = cli("review", "--db", db, "--user", SUPERVISOR[0], stdin="not the password\n")
+    assert ran.code == 4
+    assert opened == []
+    assert "not signed in" in ran.one_sentence()

@@ -68,7 +68,11 @@ def test_the_report_and_the_review_say_simulated(qtbot, tmp_path: Path) -> None:
         pdf = write_session_report(SessionReview(store, session), tmp_path / "r.pdf")
         window = ReviewWindow(store, "unattributed")
         qtbot.addWidget(window)
-        assert window.sessions.item(0, 3).text() == "complete · SIMULATED"  # the list
+        from console.store.session_list import SessionColumn
+
+        listed = window.sessions.model()
+        status = listed.index(0, SessionColumn.STATUS)
+        assert listed.data(status) == "SIMULATED · complete"  # the list
         window.sessions.selectRow(0)
         assert WORDS in window.header.label.text()
     finally:

@@ -9,17 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from old_schema import old_database
 
 from console.store import Store, StoreError
-from console.store.schema import MIGRATIONS, SCHEMA_VERSION
+from console.store.schema import SCHEMA_VERSION
 
 
 def _old_database(path: Path, version: int) -> None:
-    conn = sqlite3.connect(path)
-    for step in range(version):
-        conn.executescript(MIGRATIONS[step])
-    conn.execute(f"PRAGMA user_version = {version}")
-    conn.execute("INSERT INTO patients (code) VALUES ('OLD-1')")
+    conn = old_database(path, version)
     conn.commit()
     conn.close()
 

@@ -97,7 +97,7 @@ def test_review_window_replays_and_exports(recorded: Path, qtbot, tmp_path: Path
     try:
         window = ReviewWindow(store, "unattributed")
         qtbot.addWidget(window)
-        assert window.sessions.rowCount() == 1
+        assert window.sessions.model().rowCount() == 1
         window.sessions.selectRow(0)
         assert window.review is not None
         window.replay.seek(1.0)

@@ -12,7 +12,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.core.access import Access
-from console.core.accounts import LOCK_AFTER, LOCK_BASE_S, AccountError, Accounts, Role, User
+from console.core.accounts import (
+    LAST_ADMIN_DELAY_S,
+    LOCK_AFTER,
+    LOCK_BASE_S,
+    AccountError,
+    Accounts,
+    Role,
+    User,
+)
 from console.core.credentials import check_login, check_password
 from console.store import Store
 from console.store.keys import key_path
@@ -135,3 +143,48 @@ def test_the_installation_key_is_private(store: Store, people: dict[str, User]) 
     assert store.path.parent != path.parent  # never beside the database
     head, problem = store.chain_head_file()
     assert problem is None and head == store.audit.head()
+
+
+def test_nobody_can_lock_out_the_only_active_admin_by_guessing(
+    store: Store, people: dict[str, User], passwords: dict[str, str]
+) -> None:
+    waits: list[float] = []
+    accounts = Accounts(store, sleep=waits.append)
+    for _ in range(LOCK_AFTER + 2):
+        assert accounts.login("it", "not the password") is None
+        # The guesser learns nothing: the same sentence as for a name that does not exist.
+        assert accounts.why_refused("it") == accounts.why_refused("nobody.here")
+    assert accounts.locked_until("it") is None
+    assert waits == [LAST_ADMIN_DELAY_S] * 3  # a delay instead, from the LOCK_AFTER-th failure
+    assert [e.action for e in store.audit.entries(action="user.lock_spared")] == [
+        "user.lock_spared"
+    ]
+    assert accounts.login("it", passwords["it"]) == people["it"]  # the owner gets in at once
+
+
+def test_an_admin_with_another_active_admin_is_locked_as_usual(
+    store: Store, people: dict[str, User]
+) -> None:
+    accounts = Accounts(store, sleep=lambda s: pytest.fail("no delay for a lockable account"))
+    accounts.add("it2", Role.ADMIN, "a second admin pass", access=Access(store, people["it"]))
+    _lock(accounts, "it")
+    assert accounts.locked_until("it") is not None
+
+
+def test_the_last_admins_delay_keeps_the_screen_running(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The GUI spends the delay in an event loop: timers (the display, the frozen-screen
+    watchdog's feed) keep ticking while it waits."""
+    from PySide6.QtCore import QTimer
+
+    from console.gui.sign_in import wait_without_freezing
+
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    try:
+        wait_without_freezing(0.3)
+    finally:
+        timer.stop()
+    assert len(ticks) >= 5, f"the display timer ticked {len(ticks)} times in 0.3 s"

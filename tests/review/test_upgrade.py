@@ -11,10 +11,11 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+from old_schema import old_database
 
+from console.core.clinic_ceilings import clinic_ceilings
 from console.core.trust import check_database
 from console.store import Store, packing
-from console.store.schema import MIGRATIONS
 from console.store.signatures import content_hash
 
 SESSION = "0000-old"
@@ -32,11 +33,7 @@ def _legacy_append(conn: sqlite3.Connection, *fields: str | None) -> None:
 
 
 def _version_4(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    for step in MIGRATIONS[:4]:
-        conn.executescript(step)
-    conn.execute("PRAGMA user_version = 4")
-    conn.execute("INSERT INTO patients (code) VALUES ('OLD-1')")
+    conn = old_database(path, 4)
     conn.execute(
         "INSERT INTO sessions (uuid, patient_id, started_utc, ended_utc, tz, status)"
         " VALUES (?, 1, '2026-01-01T10:00:00+00:00', '2026-01-01T10:20:00+00:00', 'UTC',"
@@ -103,3 +100,44 @@ def test_an_older_database_upgrades_and_checks_out(tmp_path: Path) -> None:
     finally:
         store.close()
     assert any("audit_log row 1" in p for p in problems), problems
+
+
+def _ceiling_the_old_way(path: Path, zone: str, um: int, *, logged_um: int) -> None:
+    """A clinic ceiling as a version-4 console set it: the row and an unkeyed audit row
+    (`logged_um` differs from `um` to play a row changed behind the console's back)."""
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO zone_ceilings (map_id, zone, depth_max_um, edited_by, edited_utc)"
+        " VALUES ('face', ?, ?, 'dr.lee', '2026-01-01T09:30:00+00:00')",
+        (zone, um),
+    )
+    _legacy_append(conn, "2026-01-01T09:30:00.000+00:00", "dr.lee", "zone.ceiling",
+                   f"map:face/{zone}", '{"depth_max_um": 1000}',
+                   json.dumps({"depth_max_um": logged_um}))  # fmt: skip
+    conn.commit()
+    conn.close()
+
+
+def test_ceilings_from_before_the_key_are_adopted_once_at_the_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    _version_4(path)
+    _ceiling_the_old_way(path, "forehead", 1250, logged_um=1250)
+    _ceiling_the_old_way(path, "cheeks", 2500, logged_um=1500)  # changed behind its back
+    store = Store(path)
+    try:
+        trusted, refused = clinic_ceilings(store, "face")
+        assert trusted == {"forehead": 1250}  # no false tamper alarm for the honest one
+        assert len(refused) == 1 and "face/cheeks" in refused[0]  # the changed one stays out
+        adopted = [e for e in store.audit.entries(action="zone.ceiling") if store.audit.verifies(e)]
+        assert [e.object for e in adopted] == ["map:face/forehead"]
+        new = adopted[0].new()
+        assert isinstance(new, dict) and new["adopted_at_upgrade"]["from_schema"] == 4
+        problems = check_database(store)
+        assert problems and all("cheeks" in p for p in problems), problems
+    finally:
+        store.close()
+    store = Store(path)  # opened again: nothing more is adopted
+    try:
+        assert len(store.audit.entries(action="zone.ceiling")) == 3
+    finally:
+        store.close()

@@ -11,21 +11,18 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from old_schema import old_database
 
 from console.core.trust import check_database as check
 from console.store import Store, StoreError, packing
 from console.store.maintenance import backup, notes
-from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SEALS_SINCE
+from console.store.schema import SCHEMA_VERSION, SEALS_SINCE
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _database_at_version(path: Path, version: int) -> None:
-    conn = sqlite3.connect(path)
-    for step in range(version):
-        conn.executescript(MIGRATIONS[step])
-    conn.execute(f"PRAGMA user_version = {version}")
-    conn.execute("INSERT INTO patients (code) VALUES ('OLD-1')")
+    conn = old_database(path, version)
     conn.execute(
         "INSERT INTO sessions (uuid, patient_id, started_utc, tz, status)"
         " VALUES ('0000-old', 1, '2026-01-01T10:00:00+00:00', 'UTC', 'complete')"

@@ -115,3 +115,24 @@ def test_a_map_whose_svg_lacks_a_zone_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ZoneDataError, match="no element for zones"):
         load_map(tmp_path / "m.json")
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's, once per window
+@pytest.mark.parametrize("size", [(300, 390), (400, 520)])
+def test_forehead_and_glabella_labels_never_overlap(qtbot, size) -> None:
+    """Finding 13: with stroke counts both labels are two lines and used to overlap."""
+    face = available_maps()["face"]
+    widget = ZoneMapWidget(face, None)
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)  # fitted to its size
+    done = {z: 1 for z in face.zone_ids}
+    widget.show_state(done, "glabella", {"forehead": 1234, "glabella": 567})
+    forehead, glabella = widget.label_rect("forehead"), widget.label_rect("glabella")
+    assert not forehead.isEmpty() and not glabella.isEmpty()
+    assert not forehead.intersects(glabella)
+    # The forehead's label stays on the forehead (it moved up, clear of the glabella's).
+    assert widget.items["forehead"].shape().contains(forehead.center())
+    widget.show_state(done, "glabella", {"forehead": 1234, "glabella": 568})  # a stroke later
+    assert not widget.label_rect("forehead").intersects(widget.label_rect("glabella"))

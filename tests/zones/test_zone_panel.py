@@ -114,7 +114,7 @@ def test_says_what_the_status_says(panel) -> None:
     assert not widget.undo_button.isEnabled()
     zones.now = FOREHEAD
     widget.refresh()
-    assert widget.where.text() == "Forehead · pass 2 of 3 · ceiling 1.00 mm (pen: 1.00)"
+    assert widget.where.text() == "Forehead · pass 2 of 3\nceiling 1.00 mm (pen: 1.00)"
     assert widget.plan_state.text() == (
         "Plan 4/7 passes · next: Periorbital (right) · 2 zone(s) to do"
     )
@@ -160,3 +160,41 @@ def test_a_refused_plan_change_is_said_and_the_plan_in_force_stays_chosen(
     assert said == [zones.refuse]
     assert widget.plan_choice.currentData() == "a" and zones.plan is not None
     assert zones.plan.id == "a"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's, once per window
+def test_the_zone_line_never_clips_at_the_carts_width(qtbot, panel) -> None:
+    """Finding 13: "PRP pass 2 of 1 · OVER TARGET · ceiling…" was cut off. Two lines of
+    the fixed-height label, each elided to fit; the flag stays in sight; all in the tooltip."""
+    widget, zones = panel
+    widget.where.setStyleSheet("font-size: 20px; font-weight: bold;")  # the carts' style
+    widget.show()
+    qtbot.waitExposed(widget)
+    zones.now = replace(
+        FOREHEAD,
+        active_label="Periorbital (right)",
+        pass_word="PRP pass 2 of 1",
+        over_target=True,
+        overridden=True,
+    )
+    widget.refresh()
+    full = "Periorbital (right) · PRP pass 2 of 1 · OVER TARGET"
+    assert widget.where.toolTip().startswith(full)
+
+    def lines() -> list[str]:
+        return widget.where.text().split("\n")
+
+    def fits() -> bool:
+        room = widget.where.contentsRect().width()
+        advance = widget.where.fontMetrics().horizontalAdvance
+        return len(lines()) == 2 and all(advance(line) <= room for line in lines())
+
+    for width in (widget.minimumSizeHint().width(), 400):  # the narrowest, the 1280 column
+        widget.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: abs(widget.width() - w) < 2 and fits(), timeout=2000)
+        assert lines()[0].startswith("Peri") and lines()[0].endswith("OVER TARGET")
+        assert "…" in "".join(lines())  # it did not fit whole: elided, not cut
+    widget.resize(560, 700)  # room for the pass: only the zone's name is shortened
+    qtbot.waitUntil(lambda: fits() and lines()[0].endswith(" · PRP pass 2 of 1 · OVER TARGET"))
+    widget.resize(900, 700)  # wider: whole again
+    qtbot.waitUntil(lambda: fits() and "…" not in widget.where.text(), timeout=2000)
