@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from _shots import cart, grab, output_dir
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.core.access import Access
+from console.core.consent import ConsentForm, load_questionnaire
+from console.core.lots import Product, ProductKind
+from console.core.patients import PatientDetails, add_patient
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 from console.gui.sign_in import ScreenLock
@@ -26,6 +31,7 @@ from drivers.link import LinkState
 from drivers.messages import Fault
 from drivers.virtual.endpoints import PtyServer
 from drivers.virtual.pen import PenConfig, VirtualPen
+from widgets.signature_pad import signature_png
 
 SIZE = (1280, 800)
 out = output_dir()
@@ -33,6 +39,7 @@ wait_s = float(sys.argv[2]) if len(sys.argv) > 2 else 20
 tmp = Path(tempfile.mkdtemp())
 app = QApplication(sys.argv[:1])
 the_cart = cart(tmp)
+add_patient(Access(the_cart.store, the_cart.nurse), "P-0142", PatientDetails(), date.today())
 store = the_cart.store
 pen = VirtualPen(PenConfig(telemetry_hz=1000), "zones")
 pty = PtyServer(pen, tmp / "ttyPEN")
@@ -51,11 +58,19 @@ steps: list[tuple[float, object]] = []
 
 def start() -> None:
     w.zone_panel.plan_choice.setCurrentIndex(w.zone_panel.plan_choice.findText("Full face — PRP"))
-    for step in ("consent", "cleanse", "anaesthetic", "anaesthetic_removed"):
-        c.mark_step(step)  # the steps before needling, so mid-treatment has no early start
-    w.session_bar.patient.setText("P-0142")
+    w.session_bar.patient.setText("P-0142")  # a known patient: not asked about (H-22)
     w.session_bar.practitioner.setText("nurse.kim")
     w.session_bar.button.click()
+    # the fitted cartridge's lot, the signed consent, then the other steps before needling,
+    # so mid-treatment has no early start, no lot prompt and no lot alarm
+    c.treatment.record_lot(Product(ProductKind.CARTRIDGE, "C24-118", "0042"))
+    form = ConsentForm(load_questionnaire())
+    for q in form.answers:
+        form.answer(q, False)
+    form.signature.strokes = [[(0.1 + 0.05 * i, 0.5) for i in range(10)]]
+    c.complete_consent(form, signature_png(form.signature))
+    for step in ("cleanse", "anaesthetic", "anaesthetic_removed"):
+        c.mark_step(step)
 
 
 def when(condition, then, tries: int = 400) -> None:
