@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -15,11 +16,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from console.core.access import Access
 from console.core.accounts import Accounts, Role, User
+from console.core.patients import PatientDetails, add_patient
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 from console.gui.settings import ConsoleSettings
 from console.gui.sound import AlarmSound
 from console.store import Store
+
+PATIENT = "P-0142"
 
 
 def output_dir() -> Path:
@@ -46,6 +50,8 @@ def cart(tmp: Path) -> Cart:
     nurse = accounts.add(
         "nurse.kim", Role.PRACTITIONER, "correct horse", access=Access(store, admin)
     )
+    # the scripts' patient is in the register, so Start does not ask about a new one (H-22)
+    add_patient(Access(store, nurse), PATIENT, PatientDetails(), date.today())
     return Cart(settings, store, accounts, nurse)
 
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from _shots import cart, grab, output_dir
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from console.core.access import Access
 from console.core.consent import ConsentForm, load_questionnaire
 from console.core.lots import Product, ProductKind
-from console.core.patients import PatientDetails, add_patient
 from console.gui.controller import PenController
 from console.gui.main_window import MainWindow
 from console.gui.sign_in import ScreenLock
@@ -39,7 +36,6 @@ wait_s = float(sys.argv[2]) if len(sys.argv) > 2 else 20
 tmp = Path(tempfile.mkdtemp())
 app = QApplication(sys.argv[:1])
 the_cart = cart(tmp)
-add_patient(Access(the_cart.store, the_cart.nurse), "P-0142", PatientDetails(), date.today())
 store = the_cart.store
 pen = VirtualPen(PenConfig(telemetry_hz=1000), "zones")
 pty = PtyServer(pen, tmp / "ttyPEN")

@@ -17,6 +17,8 @@ from _shots import cart, grab, live_window, output_dir
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.core.lots import Product, ProductKind
+
 out = output_dir()
 app = QApplication(sys.argv[:1])
 the_cart = cart(Path(tempfile.mkdtemp()))
@@ -27,6 +29,8 @@ c.connect_to("virtual://treatment?telemetry_hz=500")
 def start() -> None:
     w.session_bar.patient.setText("P-0142")
     w.session_bar.button.click()
+    # the fitted cartridge's lot, as the lot prompt records it at the start
+    c.treatment.record_lot(Product(ProductKind.CARTRIDGE, "C24-118", "0042"))
     c.zones.tracker.select("forehead", how="touch")
     QTimer.singleShot(4000, glabella)
 
