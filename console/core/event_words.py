@@ -209,6 +209,9 @@ def event_words(e: EventRecord, zone_labels: Mapping[str, str] | None = None) ->
             return EventWords(
                 "pen restarted", f"{d.get('serial') or ''} after {_seconds(d.get('gap_s'))}".strip()
             )
+        case EventKind.SAMPLES_SPILLED:
+            n = int(d.get("samples", arg or 0))
+            return EventWords("samples kept in a spill file", f"{n:,} samples, in {d.get('file')}")
         case EventKind.SPILL_RECOVERED:
             return EventWords(
                 "recovered from the spill file", f"{d.get('chunks', 0)} chunks from {d.get('file')}"
@@ -223,6 +226,16 @@ def event_words(e: EventRecord, zone_labels: Mapping[str, str] | None = None) ->
             return EventWords(
                 f"ceiling overridden in {_zone(d.get('zone'), z)}",
                 f"{mm(d.get('ceiling_um'))} (default {mm(d.get('default_um'))})",
+            )
+        case EventKind.CEILING_UNCONFIRMED:
+            return EventWords(
+                f"the pen did not confirm the {mm(d.get('requested_um'))} ceiling",
+                str(d.get("why") or ""),
+            )
+        case EventKind.WATCHDOG_STOP:
+            return EventWords(
+                "motor stopped because the screen froze",
+                _joined(f"frozen {_seconds(d.get('frozen_s'))}", d, "reason"),
             )
         case EventKind.PASS_MARKED | EventKind.PASS_UNDONE as kind:
             verb = "taken back" if kind is EventKind.PASS_UNDONE else "done"

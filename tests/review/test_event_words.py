@@ -153,6 +153,22 @@ CASES: dict[EventKind, tuple[EventRecord, str]] = {
         row(EventKind.PEN_RESTARTED, {"serial": "A", "previous_serial": "A", "gap_s": 0.25}),
         "pen restarted: A after 250 ms",
     ),
+    EventKind.SAMPLES_SPILLED: (
+        row(
+            EventKind.SAMPLES_SPILLED,
+            {"samples": 20_000, "first_seq": 1, "last_seq": 20_000, "file": "/spill/a.spill"},
+            arg=20_000,
+        ),
+        "samples kept in a spill file: 20,000 samples, in /spill/a.spill",
+    ),
+    EventKind.CEILING_UNCONFIRMED: (
+        row(EventKind.CEILING_UNCONFIRMED, {"requested_um": 800, "why": "it did not answer"}),
+        "the pen did not confirm the 0.80 mm ceiling: it did not answer",
+    ),
+    EventKind.WATCHDOG_STOP: (
+        row(EventKind.WATCHDOG_STOP, {"frozen_s": 1.2, "reason": "the screen stopped drawing"}),
+        "motor stopped because the screen froze: frozen 1.2 s — the screen stopped drawing",
+    ),
     EventKind.SPILL_RECOVERED: (
         row(EventKind.SPILL_RECOVERED, {"file": "/tmp/x.spill", "chunks": 4}),
         "recovered from the spill file: 4 chunks from /tmp/x.spill",
