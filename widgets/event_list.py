@@ -25,9 +25,16 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
-COLUMNS = ("Time", "Session", "Source", "Event", "Detail")
+COLUMNS = ("Time", "Session", "Source", "Event")
 TOP = 0  # internal id of a top-level row; a raw-data row holds its parent's row + 1
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -146,10 +153,8 @@ class EventModel(QAbstractItemModel):
                 return session_time(e.t_s) if e.timed else f"≈ {session_time(e.t_s)}"
             case 2:
                 return e.source
-            case 3:
-                return e.words.title
-            case _:
-                return e.words.detail
+            case _:  # one sentence reads better than two columns in a narrow pane
+                return f"{e.words.title}: {e.words.detail}" if e.words.detail else e.words.title
 
 
 class EventList(QWidget):
@@ -178,8 +183,16 @@ class EventList(QWidget):
         """Show `entries` (already in time order); `zone` names the clock's time zone once."""
         self.model.set_entries(entries, zone)
         self._times = [e.t_s for e in self.model.entries]
-        for column, width in enumerate((150, 80, 80, 300)):
+        # Time, session time and source as wide as their header or a typical value (no
+        # scan of every row); the event's words take the rest, however narrow the pane.
+        fm = self.view.fontMetrics()
+        header = self.view.header()
+        for column, sample in enumerate(("00:00:00", "≈ -00:00.0", "console")):
+            label = self.header_text(column)
+            width = max(fm.horizontalAdvance(label), fm.horizontalAdvance(sample)) + 16
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.view.setColumnWidth(column, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
 
     # ------------------------------------------------------------ reading it
 

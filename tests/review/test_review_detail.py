@@ -122,7 +122,7 @@ def test_events_in_time_order_in_words_with_raw_behind_a_disclosure(
     assert '"arg": 3104' in events.raw_text(0) and '"source": "pen"' in events.raw_text(0)
     events.copy_raw(0)
     assert QGuiApplication.clipboard().text() == events.raw_text(0)
-    assert events.cell(2, 3) == "high alarm raised"  # bold: an alarm
+    assert events.cell(2, 3) == "high alarm raised: depth above ceiling"  # bold: an alarm
     assert events.model.data(events.model.index(2, 3), Qt.ItemDataRole.FontRole).bold()
 
 
