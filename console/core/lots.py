@@ -55,6 +55,18 @@ class Product:
     gtin: str | None = None
     name: str = ""
 
+    def __post_init__(self) -> None:
+        # One spelling whatever was typed or scanned, so "lota1:s1" is the cartridge
+        # "LOTA1:S1" to the single-use rule and the recall search alike.
+        object.__setattr__(self, "lot", normalised(self.lot))
+        if self.serial is not None:
+            object.__setattr__(self, "serial", normalised(self.serial) or None)
+
+
+def normalised(text: str) -> str:
+    """A lot or serial as stored and matched: no whitespace anywhere, upper case."""
+    return "".join(text.split()).upper()
+
 
 def parse_scan(kind: ProductKind, text: str, name: str = "") -> Product:
     """A scanned GS1 code, or a typed lot (then `LOT[:SERIAL]`)."""
@@ -245,10 +257,21 @@ def _words(product: Product) -> dict[str, object]:
     }
 
 
-def find_lot(access: Access, lot: str) -> list[LotUse]:
-    """Every session and patient that used `lot` (the recall search; REVIEW, audited)."""
-    lot = lot.strip()
-    if not lot:
+def search_lot(text: str) -> str:
+    """The lot to search for: typed (any case, any spacing) or a scanned GS1 code."""
+    raw = text.strip()
+    if not raw:
         raise LotError("give the lot to search for")
+    if _looks_gs1(raw):
+        return parse_scan(ProductKind.CARTRIDGE, raw).lot
+    return normalised(raw)
+
+
+def find_lot(access: Access, lot: str) -> list[LotUse]:
+    """Every session and patient that used `lot` (the recall search; REVIEW, audited).
+
+    `lot` may be typed in any case or scanned as a GS1 code; old rows stored in mixed
+    case are found too (the store matches case-blind)."""
+    lot = search_lot(lot)
     access.perform(Action.REVIEW, f"lot:{lot}", None, "recall search")
     return access.store.products.uses_of_lot(lot)

@@ -44,6 +44,13 @@ _COLUMNS = (
 )
 
 
+# Lots and serials are stored normalised (no whitespace, upper case: console/core/lots.py),
+# and the argument is too; rows written before that may be mixed case or spaced, so the
+# column is normalised the same way here.
+_SAME_LOT = "upper(replace(p.lot, ' ', '')) = upper(replace(?, ' ', ''))"
+_SAME_SERIAL = "upper(replace(p.serial, ' ', '')) IS upper(replace(?, ' ', ''))"
+
+
 class ProductTable:
     def __init__(self, db: Db) -> None:
         self._db = db
@@ -76,13 +83,13 @@ class ProductTable:
     def cartridge_patients(self, lot: str, serial: str | None) -> list[tuple[str, str]]:
         """(session, patient code) of every session that used this cartridge lot and
         serial (any serial, and none, when `serial` is None)."""
-        same_serial = "" if serial is None else " AND p.serial IS ?"
+        same_serial = "" if serial is None else f" AND {_SAME_SERIAL}"
         args: tuple[object, ...] = (lot,) if serial is None else (lot, serial)
         rows = self._db.query(
             "SELECT p.session_uuid, coalesce(pa.code, '') FROM session_products p"
             " JOIN sessions s ON s.uuid = p.session_uuid"
             " LEFT JOIN patients pa ON pa.id = s.patient_id"
-            f" WHERE p.kind = 'cartridge' AND p.lot = ?{same_serial} ORDER BY p.id",
+            f" WHERE p.kind = 'cartridge' AND {_SAME_LOT}{same_serial} ORDER BY p.id",
             args,
         )
         return [(str(a), str(b)) for a, b in rows]
@@ -91,7 +98,7 @@ class ProductTable:
         rows = self._db.query(
             "SELECT p.session_uuid, pa.code, s.started_utc, p.kind, p.name, p.lot, p.serial,"
             " p.expiry FROM session_products p JOIN sessions s ON s.uuid = p.session_uuid"
-            " LEFT JOIN patients pa ON pa.id = s.patient_id WHERE p.lot = ?"
+            f" LEFT JOIN patients pa ON pa.id = s.patient_id WHERE {_SAME_LOT}"
             " ORDER BY s.started_utc, p.id",
             (lot,),
         )

@@ -22,6 +22,7 @@ from console.core.lots import (
     record_product,
 )
 from console.store import Store
+from console.store.products import ProductRow
 
 TODAY = date(2026, 3, 2)
 AT = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -98,3 +99,43 @@ def test_lots_find_returns_exactly_the_sessions_of_the_lot(
     assert [(u.session, u.patient_code) for u in uses] == used
     assert [u.session for u in find_lot(nurse, "C-1")] == [used[1][0]]
     assert find_lot(nurse, "nothing") == []
+
+
+def test_lot_and_serial_are_normalised_so_a_lower_case_retype_is_the_same_cartridge(
+    store: Store, clinic: dict[str, Access], session_at: SessionAt
+) -> None:
+    nurse = clinic["nurse"]
+    first = session_at("P-1", AT - timedelta(days=1))
+    record_product(nurse, first, "P-1", parse_scan(CART, "LOTA1:S1"), TODAY)
+    second = session_at("P-2", AT)
+    with pytest.raises(SingleUseRefused, match="single use"):
+        record_product(nurse, second, "P-2", parse_scan(CART, "lota1:s1"), TODAY)
+    with pytest.raises(SingleUseRefused):
+        record_product(nurse, second, "P-2", parse_scan(CART, " lot a1 : s 1 "), TODAY)
+    assert store.products.for_session(second) == []
+    (row,) = store.products.for_session(first)
+    assert (row.lot, row.serial) == ("LOTA1", "S1")
+
+
+def test_old_mixed_case_rows_are_matched_case_blind_and_lots_find_takes_a_scan(
+    store: Store, clinic: dict[str, Access], session_at: SessionAt
+) -> None:
+    nurse = clinic["nurse"]
+    first = session_at("P-1", AT - timedelta(days=1))
+    # a row written before lots were normalised, as typed
+    store.products.add(
+        ProductRow(first, "cartridge", "", None, "Lot42", "s1", None, AT.isoformat(), "nurse.kim")
+    )
+    second = session_at("P-2", AT)
+    refused = check_product(nurse, "P-2", Product(CART, "LOT42", "S1"), TODAY)
+    assert [f.kind for f in refused] == [FindingKind.REUSED_CARTRIDGE]
+    assert [u.session for u in find_lot(nurse, "lot42")] == [first]
+    scanned = "01095060001343521727123110LOT42\x1d21S1"
+    assert [u.session for u in find_lot(nurse, scanned)] == [first]
+    assert [u.session for u in find_lot(nurse, "(01)09506000134352(10)LOT42")] == [first]
+    assert second not in {u.session for u in find_lot(nurse, "LOT42")}
+
+
+def test_the_gs1_string_from_the_brief_parses_lot_and_serial() -> None:
+    scanned = parse_scan(CART, "01095060001343521727123110LOT42\x1d21S1")
+    assert (scanned.lot, scanned.serial, scanned.expiry) == ("LOT42", "S1", date(2027, 12, 31))
