@@ -364,7 +364,8 @@ def _add_new_patient(args: argparse.Namespace, access: Access) -> None:
 def _check_before_needling(args: argparse.Namespace, access: Access) -> None:
     """The products' findings before the pen starts: a reused cartridge is refused
     unless a supervisor gives --override-reason (checked now, not after needling);
-    expired products and a too-soon start are said on stderr."""
+    expired products are said on stderr; a too-soon start needs --too-soon-reason (exit 2
+    without it, nothing recorded; a demo database only says it) and is said on stderr."""
     for product in args.lot:
         findings = check_product(access, args.patient, product, date.today())
         if not args.override_reason:
@@ -374,8 +375,17 @@ def _check_before_needling(args: argparse.Namespace, access: Access) -> None:
         for finding in findings:
             print(f"record: {finding.priority.name} alarm: {finding.sentence}", file=sys.stderr)
     args.too_soon = too_soon(access.store, args.patient, datetime.now(UTC), args.plan)
-    if args.too_soon is not None:
-        print(f"record: {args.too_soon.words()}", file=sys.stderr)
+    if args.too_soon is None:
+        return
+    # A demo database (no accounts: bench runs of the BENCH patient) only says it.
+    if not access.demo and not (args.too_soon_reason and args.too_soon_reason.strip()):
+        early = args.too_soon
+        raise CommandError(
+            f"Patient {early.patient_code} was treated {early.days_since_previous:.0f} days "
+            f"ago, sooner than the plan's series ({early.rule.words()}) allows, so nothing "
+            "was recorded; give the reason with --too-soon-reason TEXT to start it now."
+        )
+    print(f"record: {args.too_soon.words()}", file=sys.stderr)
 
 
 def _record_products(args: argparse.Namespace, access: Access, session: str) -> None:

@@ -61,6 +61,18 @@ def _record(
     )  # fmt: skip
 
 
+def test_record_too_soon_without_a_reason_exits_2_and_records_nothing(db: Path) -> None:
+    early = _record(db, "P-1", "--too-soon-reason", "  ")
+    assert early.returncode == 2, early.stderr
+    assert "--too-soon-reason" in early.stderr and "nothing was recorded" in early.stderr
+    assert "Traceback" not in early.stderr
+    store = Store(db)
+    try:
+        assert [s["patient_code"] for s in store.sessions()] == ["P-1"]  # the fixture's only
+    finally:
+        store.close()
+
+
 def test_record_lots_refuses_a_reused_cartridge_before_needling(cli: Cli, db: Path) -> None:
     first = _record(
         db, "P-1", "--lot", "cartridge=C-9:S-1", "--lot", "prp_kit=K-4",
