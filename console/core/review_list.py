@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from console.core.access import Access
 from console.core.roles import Action
-from console.core.series import local_date, rule_for_plan
+from console.core.series import local_date, rule_for_plan, series_treatments
 from console.core.series_rule import SeriesState, SeriesStatus, series_status
 from console.store import SessionFilter
+from console.store.series_facts import SeriesFacts, series_facts
 from console.store.session_list import (
     SessionListRow,
     SessionSort,
@@ -24,7 +25,6 @@ from console.store.session_list import (
     practitioner_names,
     session_count,
     session_page,
-    treatments_by_start,
 )
 
 PAGE_ROWS = 200  # one screenful many times over; the table fetches more as it scrolls
@@ -105,9 +105,13 @@ def due_list(access: Access, today: date, horizon_days: int = DUE_HORIZON_DAYS) 
     names = {p.code: p.name for p in store.patients.all()}
     started: dict[str, list[date]] = {}
     last_plan: dict[str, str | None] = {}
-    for code, started_utc, plan in treatments_by_start(store):  # the last plan is the latest
-        started.setdefault(code, []).append(local_date(started_utc))
-        last_plan[code] = plan
+    every: dict[str, list[SeriesFacts]] = {}
+    for f in series_facts(store):  # in start order: the last plan is the latest
+        every.setdefault(f.patient_code, []).append(f)
+    for code, facts in every.items():  # not an early start, nor one that never needled
+        for f in series_treatments(facts):
+            started.setdefault(code, []).append(local_date(f.started_utc))
+            last_plan[code] = f.plan_name
     out = []
     horizon = today + timedelta(days=horizon_days)
     for code, days in started.items():

@@ -25,6 +25,7 @@ from console.store import SessionFilter, Store
 from console.store.patients import SeriesExceptionRow
 from console.store.rows import SessionRecord
 from console.store.rows import utc_now as store_utc_now
+from console.store.series_facts import SeriesFacts, series_facts
 
 
 def local_date(started_utc: str) -> date:
@@ -41,27 +42,71 @@ def rule_for_plan(plan_name: str | None) -> SeriesRule:
         return DEFAULT_SERIES
 
 
+# An interrupted session that recorded no pass and lasted under this was not a treatment:
+# a start abandoned, a wrong patient, a pen that failed (docs/plans.md, "What counts in a
+# series"). An ended session always counts: without a plan it records no passes.
+MIN_TREATMENT_S = 60
+
+
+def needled(f: SeriesFacts) -> bool:
+    """Whether the session may have needled the skin; the too-soon warning counts from the
+    last of these. Only an interrupted session with no pass, known to have lasted under
+    MIN_TREATMENT_S, did not (a crash-left session's length is unknown: it counts)."""
+    if f.status_now != "interrupted" or f.passes or f.ended_utc is None:
+        return True
+    seconds = (
+        datetime.fromisoformat(f.ended_utc) - datetime.fromisoformat(f.started_utc)
+    ).total_seconds()
+    return seconds >= MIN_TREATMENT_S
+
+
+def series_treatments(facts: list[SeriesFacts]) -> list[SeriesFacts]:
+    """Of one patient's sessions (in start order), the treatments of the series: those
+    that needled and did not start too soon, whether a too-soon reason was recorded or
+    the dates say so (counted from the previous session that needled)."""
+    out = []
+    previous: datetime | None = None
+    for f in facts:
+        if not needled(f):
+            continue
+        started = datetime.fromisoformat(f.started_utc)
+        min_days = rule_for_plan(f.plan_name).min_days
+        early = previous is not None and (started - previous).total_seconds() < min_days * 86400
+        if not (f.too_soon or early):
+            out.append(f)
+        previous = started
+    return out
+
+
 def treatments(store: Store, patient_code: str) -> list[SessionRecord]:
-    """The patient's sessions in the series, in order (one still recording counts: it
-    is a treatment under way, or one a crash left open)."""
-    return list(store.sessions(SessionFilter(patient_code=patient_code)))
+    """The patient's sessions that count in the series, in order (one still recording
+    counts: it is a treatment under way, or one a crash left open)."""
+    counted = {f.uuid for f in series_treatments(series_facts(store, patient_code))}
+    return [
+        r for r in store.sessions(SessionFilter(patient_code=patient_code)) if r["uuid"] in counted
+    ]
 
 
 def patient_status(store: Store, patient_code: str, today: date) -> SeriesStatus:
-    rows = treatments(store, patient_code)
-    rule = rule_for_plan(rows[-1]["plan_name"] if rows else None)
-    return series_status([local_date(r["started_utc"]) for r in rows], rule, today)
+    rows = series_treatments(series_facts(store, patient_code))
+    rule = rule_for_plan(rows[-1].plan_name if rows else None)
+    return series_status([local_date(r.started_utc) for r in rows], rule, today)
 
 
 def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
-    """The patient's sessions in order, with days since the previous one, flagged when
-    it came sooner than its plan's series allows."""
+    """The patient's sessions in order, with days since the previous session that
+    needled, flagged when it came sooner than its plan's series allows, and whether it
+    counts as a treatment of the series."""
+    every = series_facts(store, patient_code)
+    facts = {f.uuid: f for f in every}
+    counted = {f.uuid for f in series_treatments(every)}
     out = []
     previous: datetime | None = None
     for r in store.sessions(SessionFilter(patient_code=patient_code)):
         started = datetime.fromisoformat(r["started_utc"])
         days = None if previous is None else (started - previous).total_seconds() / 86400
         min_days = rule_for_plan(r["plan_name"]).min_days
+        f = facts.get(r["uuid"])
         out.append(
             {
                 "uuid": r["uuid"],
@@ -69,10 +114,13 @@ def patient_series(store: Store, patient_code: str) -> list[dict[str, Any]]:
                 "status": r["status_now"],  # as shown: a dead recording is interrupted
                 "plan_name": r["plan_name"],
                 "days_since_previous": None if days is None else round(days, 1),
-                "too_soon": days is not None and days < min_days,
+                "too_soon": (days is not None and days < min_days)
+                or (f is not None and f.too_soon),
+                "series_treatment": r["uuid"] in counted,
             }
         )
-        previous = started
+        if f is None or needled(f):
+            previous = started
     return out
 
 
@@ -94,12 +142,14 @@ class TooSoon:
 def too_soon(
     store: Store, patient_code: str, now: datetime, plan_name: str | None = None
 ) -> TooSoon | None:
-    """The too-soon finding for a session about to start under `plan_name` at `now`."""
-    rows = treatments(store, patient_code)
+    """The too-soon finding for a session about to start under `plan_name` at `now`,
+    counted from the last session that needled (an early one too: the skin does not know
+    it was not one of the series)."""
+    rows = [f for f in series_facts(store, patient_code) if needled(f)]
     if not rows:
         return None
-    rule = rule_for_plan(plan_name or rows[-1]["plan_name"])
-    last = datetime.fromisoformat(rows[-1]["started_utc"])
+    rule = rule_for_plan(plan_name or rows[-1].plan_name)
+    last = datetime.fromisoformat(rows[-1].started_utc)
     days = (now - last).total_seconds() / 86400
     return TooSoon(patient_code, days, rule) if days < rule.min_days else None
 

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from patient_support import SessionAt
 
+from console.core.access import Access
+from console.core.review_list import DueKind, due_list
 from console.core.series import patient_series, patient_status, too_soon
 from console.core.series_rule import DEFAULT_SERIES, SeriesRule, SeriesState, series_status
 from console.core.zones import ZoneDataError, find_plan, load_plan
 from console.store import Store
+from console.store.patients import SeriesExceptionRow
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -86,4 +89,56 @@ def test_patient_series_flags_the_early_session(store: Store, session_at: Sessio
     flags = [s["too_soon"] for s in patient_series(store, "P-8")]
     assert flags == [False, False, True]
     status = patient_status(store, "P-8", NOON.date())
-    assert status.state is SeriesState.COMPLETE
+    # the early third session is not one of the series' three treatments
+    assert (status.done, status.state) == (2, SeriesState.DUE)
+
+
+def _short(store: Store, patient: str, started: datetime, seconds: float) -> str:
+    """A session that recorded no pass and ended `seconds` after it started."""
+    uuid = store.create_session(patient, "nurse.kim")
+    store.finish_session(uuid, "interrupted")
+    store.update_session(
+        uuid,
+        started_utc=started.isoformat(timespec="milliseconds"),
+        ended_utc=(started + timedelta(seconds=seconds)).isoformat(timespec="milliseconds"),
+    )
+    return uuid
+
+
+def test_an_early_start_and_a_start_that_never_needled_are_not_series_treatments(
+    store: Store, session_at: SessionAt
+) -> None:
+    first = session_at("P-S", NOON - timedelta(days=100))
+    abandoned = _short(store, "P-S", NOON - timedelta(days=60), seconds=20)
+    early = session_at("P-S", NOON - timedelta(days=90))  # 10 days after the first
+    store.patients.add_exception(
+        SeriesExceptionRow(early, 10.0, 42, "travel", "nurse.kim", NOON.isoformat())
+    )
+    second = session_at("P-S", NOON - timedelta(days=45))
+    counted = {s["uuid"]: s["series_treatment"] for s in patient_series(store, "P-S")}
+    assert counted == {first: True, early: False, abandoned: False, second: True}
+    status = patient_status(store, "P-S", NOON.date())
+    assert (status.done, status.state) == (2, SeriesState.DUE)  # 45 days after `second`
+    # the 20-second start 60 days ago needled nothing: no too-soon for a start today
+    assert too_soon(store, "P-S", NOON) is None  # 45 days since `second`
+    # a pass makes even a short session one that needled
+    store.add_pass(
+        abandoned,
+        {"zone": "forehead", "pass_no": 1, "started_t_us": 0, "ended_t_us": 1, "strokes": 5,
+         "contact_ms": 1},
+    )  # fmt: skip
+    # it needled 40 days after `first` and 15 before `second`: both of those are early now
+    assert patient_status(store, "P-S", NOON.date()).done == 1
+    shown = {
+        s["uuid"]: (s["days_since_previous"], s["too_soon"]) for s in patient_series(store, "P-S")
+    }
+    assert shown[second] == (15.0, True)  # counted from the short session's pass
+
+
+def test_the_due_list_leaves_out_early_and_abandoned_starts(
+    store: Store, session_at: SessionAt
+) -> None:
+    session_at("P-D", NOON - timedelta(days=50))
+    _short(store, "P-D", NOON - timedelta(days=5), seconds=30)  # never needled
+    due = due_list(Access(store, None), NOON.date())
+    assert [(d.patient_code, d.kind, d.status.done) for d in due] == [("P-D", DueKind.DUE, 1)]
