@@ -39,11 +39,50 @@ def test_a_reused_cartridge_closes_the_gate_until_a_new_one(
     refused = treatment.start_motor()
     assert isinstance(refused.exception(timeout=1), Refused)
     assert "single use" in str(refused.exception())
-    treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-2", "S-1"))  # a new cartridge
+    treatment.cartridge.inserted()  # the pen reports a new cartridge
+    treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-2", "S-1"))  # its lot
     assert treatment.cartridge.refusal is None
     old = Product(ProductKind.ANAESTHETIC, "A-1", expiry=date.today() - timedelta(days=3))
     treatment.record_lot(old)
     assert controller.alarms.is_active(Condition.PRODUCT_EXPIRED)
+    controller.end_session()
+
+
+def test_retyping_a_lot_for_the_refused_cartridge_does_not_reopen_the_gate(
+    controller: PenController, store: Store
+) -> None:
+    _used_elsewhere(store, "C-1", "S-1")
+    treatment = controller.treatment
+    session = controller.start_session("P-1", "Dr Lee")
+    with pytest.raises(SingleUseRefused):
+        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-1", "S-1"))
+    controller.alarms.acknowledge_all()
+    with pytest.raises(SingleUseRefused, match="no new cartridge"):
+        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-3", "S-1"))  # same cartridge
+    assert treatment.cartridge.blocking() is not None
+    alarm = next(a for a in controller.alarms.active() if a.condition is Condition.CARTRIDGE_REUSED)
+    assert "C-3" in alarm.detail and alarm.acknowledged_utc is None  # raised anew: it sounds
+    assert store.products.for_session(session) == []
+    assert [e.action for e in store.audit.entries(action="lot.retype_refused")]
+    treatment.cartridge.inserted()  # the pen reports a new cartridge: its lot opens the gate
+    treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-3", "S-1"))
+    assert treatment.cartridge.blocking() is None
+    assert [p.lot for p in store.products.for_session(session)] == ["C-3"]
+    controller.end_session()
+
+
+def test_a_supervisor_override_reopens_the_gate_for_a_retyped_lot(
+    controller: PenController, store: Store
+) -> None:
+    _used_elsewhere(store, "C-1", "S-1")
+    treatment = controller.treatment
+    session = controller.start_session("P-1", "Dr Lee")
+    with pytest.raises(SingleUseRefused):
+        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-1", "S-1"))
+    treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-1B", "S-1"), "label was misread")
+    assert treatment.cartridge.blocking() is None
+    assert [p.lot for p in store.products.for_session(session)] == ["C-1B"]
+    assert store.audit.entries(action="lot.retype_override")
     controller.end_session()
 
 

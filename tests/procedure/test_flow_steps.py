@@ -160,7 +160,9 @@ def test_a_refused_cartridge_stops_a_start_from_the_pens_own_button(store: Store
         )
         assert alarm.priority is Priority.HIGH
         assert "run/stop button" in alarm.detail and "single use" in alarm.detail
-        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-2", "S-9"))  # a new one
+        pen.set_cartridge((12, 32))  # a new cartridge: the pen reports it inserted
+        assert _until(treatment, lambda: not treatment.cartridge.same_cartridge)
+        treatment.record_lot(Product(ProductKind.CARTRIDGE, "C-2", "S-9"))  # its lot
         pen.press(Button.RUN_STOP)
         assert _until(treatment, lambda: pen.motor_on and treatment.live.latest.rx_monotonic > 0)
         treatment.tick()
