@@ -62,20 +62,10 @@ def needled(f: SeriesFacts) -> bool:
 
 def series_treatments(facts: list[SeriesFacts]) -> list[SeriesFacts]:
     """Of one patient's sessions (in start order), the treatments of the series: those
-    that needled and did not start too soon, whether a too-soon reason was recorded or
-    the dates say so (counted from the previous session that needled)."""
-    out = []
-    previous: datetime | None = None
-    for f in facts:
-        if not needled(f):
-            continue
-        started = datetime.fromisoformat(f.started_utc)
-        min_days = rule_for_plan(f.plan_name).min_days
-        early = previous is not None and (started - previous).total_seconds() < min_days * 86400
-        if not (f.too_soon or early):
-            out.append(f)
-        previous = started
-    return out
+    that needled and were not started too soon. "Too soon" is the recorded too-soon
+    reason (the start screen and `record` ask for one whenever the dates say so), not the
+    dates alone: a session recorded before that rule keeps counting as it did."""
+    return [f for f in facts if needled(f) and not f.too_soon]
 
 
 def treatments(store: Store, patient_code: str) -> list[SessionRecord]:
