@@ -1,5 +1,11 @@
 """The lot prompt: a product's lot typed or scanned (a scanner types, then Enter).
 
+A GS1 scan is never saved straight from the scanner's Enter: the dialog shows what it
+read (GTIN, lot, expiry, serial) and one touch on "Record" saves it, so a lot merged with
+the serial (a group separator lost on the way) is seen before it is kept. The separator
+(ASCII 29, which scanners send as Ctrl+]) is kept in the field by a key filter: a
+QLineEdit drops control characters typed into it.
+
 Holds no rule: the scan is parsed by console/core/lots.py and recorded through the
 `record` callable it is handed (the treatment's `record_lot`). A cartridge already used
 on another patient shows the HIGH refusal in red and the way on: insert a new cartridge
@@ -25,7 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Refused
-from console.core.lots import Finding, FindingKind, LotError, Product, ProductKind, parse_scan
+from console.core.lots import (
+    Finding,
+    FindingKind,
+    LotError,
+    Product,
+    ProductKind,
+    parse_scan,
+)
+from console.gui.gs1_keys import keep_group_separator
 
 HIGH_STYLE = "background: #c62828; color: white; font-size: 17px; font-weight: bold; padding: 10px;"
 MEDIUM_STYLE = "background: #f9a825; color: black; font-size: 15px; padding: 8px;"
@@ -43,6 +57,7 @@ class LotDialog(QDialog):
         super().__init__(parent)
         self._record = record
         self.product: Product | None = None
+        self.pending: Product | None = None  # a scan read and shown, not yet recorded
         self.setWindowTitle("Product lot")
         layout = QVBoxLayout(self)
         heading = QLabel("Scan the package, or type its lot")
@@ -56,6 +71,7 @@ class LotDialog(QDialog):
         self.code = QLineEdit()
         self.code.setPlaceholderText("GS1 barcode, or LOT or LOT:SERIAL")
         self.code.setMinimumHeight(44)
+        keep_group_separator(self.code)
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. 12-needle cartridge, 32 G")
         form.addRow("Product", self.kind)
@@ -89,6 +105,7 @@ class LotDialog(QDialog):
         buttons.addWidget(self.record_button)
         layout.addLayout(buttons)
         self.code.returnPressed.connect(self._on_record)  # a scanner ends with Enter
+        self.code.textChanged.connect(self._on_code_changed)
         self.record_button.clicked.connect(self._on_record)
         self.override_button.clicked.connect(self._on_override)
         cancel.clicked.connect(self.reject)
@@ -98,7 +115,18 @@ class LotDialog(QDialog):
         self.alarm.setStyleSheet(style)
         self.alarm.setVisible(bool(text))
 
+    def _on_code_changed(self, _text: str) -> None:
+        if self.pending is not None:  # what was shown is no longer what is in the field
+            self.pending = None
+            self.parsed.setText("")
+            self.record_button.setText("Record lot")
+
     def _on_record(self) -> None:
+        if self.pending is not None:  # the scan was shown: this touch records it
+            product, self.pending = self.pending, None
+            self.record_button.setText("Record lot")
+            self._submit(product, None)
+            return
         try:
             kind = ProductKind(self.kind.currentData())
             product = parse_scan(kind, self.code.text(), self.name.text())
@@ -106,9 +134,15 @@ class LotDialog(QDialog):
             self._show(str(exc), MEDIUM_STYLE)
             return
         self.product = product
+        gtin = f"GTIN {product.gtin}, " if product.gtin else ""
         expiry = f", expires {product.expiry}" if product.expiry else ""
         serial = f", serial {product.serial}" if product.serial else ""
-        self.parsed.setText(f"Lot {product.lot}{serial}{expiry}")
+        self.parsed.setText(f"{gtin}Lot {product.lot}{serial}{expiry}")
+        if product.gtin is not None or product.expiry is not None:  # read from a barcode
+            self.pending = product
+            self.parsed.setText(f"Scanned: {self.parsed.text()}. Check it, then Record.")
+            self.record_button.setText("Record")
+            return
         self._submit(product, None)
 
     def _on_override(self) -> None:

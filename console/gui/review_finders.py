@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Access, Refused
-from console.core.lots import LotError, find_lot
+from console.core.lots import LotError, find_lot, search_lot
 from console.core.review_list import DUE_HORIZON_DAYS, DuePatient, due_list
+from console.gui.gs1_keys import keep_group_separator
 from console.gui.session_model import local_time
 from widgets.session_table import ListTable
 
@@ -163,6 +164,7 @@ class LotPage(QWidget):
         self.lot = QLineEdit()
         self.lot.setPlaceholderText("Type or scan a lot, then Return")
         self.lot.setClearButtonEnabled(True)
+        keep_group_separator(self.lot)  # a scanned GS1 code keeps its separator
         self.find_button = QPushButton("Find")
         self.result = QLabel("")
         self.result.setWordWrap(True)
@@ -184,8 +186,8 @@ class LotPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
     def find(self) -> int:
-        lot = self.lot.text().strip()
-        try:
+        try:  # typed in any case, or scanned: the lot as stored
+            lot = search_lot(self.lot.text())
             uses = find_lot(self.access, lot)
         except (LotError, Refused) as exc:
             self.result.setText(str(exc))

@@ -3,6 +3,7 @@ alarm and refuses the motor until a new cartridge or an override; expired is MED
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from console.core.access import Access, Refused
 from console.core.alarms import Condition, Priority
 from console.core.live import Drained
-from console.core.lots import Product, ProductKind, SingleUseRefused, record_product
+from console.core.lots import Finding, Product, ProductKind, SingleUseRefused, record_product
 from console.gui.controller import PenController
 from console.gui.lot_dialog import LotDialog
 from console.store import Store
@@ -157,3 +158,49 @@ def test_a_cartridge_with_no_lot_keeps_being_asked_for_and_warns(
     window.controller.frame.emit(Drained())
     assert prompter.dialog is third and not third.isVisible()  # entered: no more asking
     window.end_session(confirmed=True)
+
+
+def _saving_into(saved: list[Product]) -> Callable[[Product, str | None], list[Finding]]:
+    """A `record` for the dialog that keeps what it is handed and finds nothing."""
+
+    def record(product: Product, _reason: str | None) -> list[Finding]:
+        saved.append(product)
+        return []
+
+    return record
+
+
+def test_a_gs1_scan_keeps_its_group_separator_and_is_confirmed_before_it_is_saved(
+    qtbot: QtBot,
+) -> None:
+    saved: list[Product] = []
+    dialog = LotDialog(_saving_into(saved))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.code, "01095060001343521727123110LOT42")
+    qtbot.keyClick(dialog.code, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.code, "21S1")
+    assert dialog.code.text() == "01095060001343521727123110LOT42\x1d21S1"
+    qtbot.keyClick(dialog.code, Qt.Key.Key_Return)  # the scanner's Enter: shown, not saved
+    assert saved == [] and dialog.result() == 0
+    shown = dialog.parsed.text()
+    assert "GTIN 09506000134352" in shown and "Lot LOT42, serial S1" in shown
+    assert "2027-12-31" in shown
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)  # one touch
+    assert [(p.lot, p.serial, p.gtin) for p in saved] == [("LOT42", "S1", "09506000134352")]
+    assert dialog.result() == 1
+
+
+def test_a_changed_scan_is_shown_again_before_it_is_saved(qtbot: QtBot) -> None:
+    saved: list[Product] = []
+    dialog = LotDialog(_saving_into(saved))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.code.setText("(01)09506000134352(10)LOT42")
+    dialog._on_record()
+    assert dialog.pending is not None and saved == []
+    dialog.code.setText("(01)09506000134352(10)LOT43")  # edited after it was shown
+    assert dialog.pending is None and dialog.parsed.text() == ""
+    dialog._on_record()
+    dialog._on_record()
+    assert [p.lot for p in saved] == ["LOT43"]

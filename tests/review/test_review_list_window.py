@@ -190,6 +190,12 @@ def test_lot_search_lists_the_sessions_that_used_it(qtbot, store: Store, made: l
     page.lot.setText("NO-SUCH")
     page.find()
     assert page.model.rowCount() == 0 and "No session used lot NO-SUCH" in page.result.text()
+    page.lot.clear()  # a scan of the pack, its separator typed as Ctrl+], any case
+    qtbot.keyClicks(page.lot, "010950600013435210lot-77a")
+    qtbot.keyClick(page.lot, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.lot, "21S9")
+    qtbot.keyClick(page.lot, Qt.Key.Key_Return)
+    assert page.model.rowCount() == 2 and "Lot LOT-77A: 2 use(s)" in page.result.text()
 
 
 def test_a_simulated_session_says_so_in_the_list(qtbot, store: Store, made: list[Made]) -> None:
