@@ -44,6 +44,7 @@ def save_notes(access: Access, session: str, text: str) -> None:
         amend(access, session, "notes", text)
         return
     with store.transaction():
+        store.check_unchanged(session)
         store.update_session(session, notes=text)
         store.audit.append(actor.name, "session.notes", obj, meta["notes"], text)
         if meta["status"] in ENDED:

@@ -21,6 +21,7 @@ from console.store import Store, StoreError, utc_now
 from console.store.signatures import (
     HASH_VERSION,
     Amendment,
+    SealBroken,
     Signature,
     content_hash,
     seal_words,
@@ -29,6 +30,7 @@ from console.store.signatures import (
 __all__ = [
     "MEANINGS",
     "Amendment",
+    "ChangedSinceSeal",
     "Signature",
     "SigningError",
     "amend",
@@ -45,6 +47,11 @@ SIGNABLE = ("complete", "interrupted", "signed")
 
 class SigningError(RuntimeError):
     """Why a signature could not be made, in words."""
+
+
+class ChangedSinceSeal(SigningError):
+    """The session no longer matches its last seal or signature: signing it would
+    vouch for an edit made behind the console's back (`db check` names it)."""
 
 
 def sign(access: Access, session: str, meaning: str, password: str) -> Signature:
@@ -81,6 +88,10 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
     if same is not None:  # a second identical signature says nothing new
         raise SigningError(f"{actor.name} already {meaning} this session {_when(same.signed_utc)}")
     with store.transaction():
+        try:
+            store.check_unchanged(session)
+        except SealBroken as exc:
+            raise ChangedSinceSeal(str(exc)) from exc
         words = seal_words(store, session)
         signature = Signature(actor.name, utc_now(), meaning, str(words["sha256"]))
         signature_id = store.signatures.insert(signature, session)

@@ -17,7 +17,7 @@ from console.store.rows import (
     local_tz_name,
     utc_now,
 )
-from console.store.signatures import seal_words
+from console.store.signatures import check_seal, seal_words
 
 
 class SessionsMixin(StoreBase):
@@ -113,9 +113,16 @@ class SessionsMixin(StoreBase):
     def reseal_if_ended(self, session: str, reason: str, by: str) -> None:
         """A record added to an ended session (an after photo, a lot typed late) is
         sealed with it, inside the caller's transaction; a recording one is sealed when it
-        ends. A signed session takes no additions (the schema's triggers)."""
+        ends. A signed session takes no additions (the schema's triggers). Callers
+        run `check_unchanged` before adding, so a seal never covers an edit made behind
+        the console's back."""
         if self.session(session)["status"] in ("complete", "interrupted"):
             self.seal(session, reason, by=by)
+
+    def check_unchanged(self, session: str) -> None:
+        """SealBroken (a StoreError naming the changed part) when `session` no longer
+        matches its last seal or signature."""
+        check_seal(self, session)
 
     def mark_interrupted(self) -> list[SessionRecord]:
         """Sessions left `recording` by a dead recorder become `interrupted` and are
