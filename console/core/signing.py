@@ -37,6 +37,7 @@ __all__ = [
     "amendments",
     "content_hash",
     "sign",
+    "signature_warning",
     "signatures",
     "verify_signatures",
 ]
@@ -122,6 +123,36 @@ def _when(signed_utc: str, now: datetime | None = None) -> str:
 
 def signatures(store: Store, session: str) -> list[Signature]:
     return store.signatures.for_session(session)
+
+
+def signature_warning(store: Store, session: str) -> str | None:
+    """A sentence for the review header when the session's "signed" cannot be trusted (a
+    status set behind the console's back, a signature row with no `sign` audit row, or
+    one whose hash no longer matches the content); None when every signature verifies.
+    The badges come from the signature rows, never from the status column alone."""
+    rows = store.signatures.for_session(session)
+    if store.session(session)["status"] == "signed" and not rows:
+        return (
+            "marked signed, but it has no signature: not a signed record; run "
+            "`pen-console db check`"
+        )
+    logged: set[tuple[object, object, object]] = set()
+    for e in store.audit.entries(obj=f"session:{session}", action="sign"):
+        new = e.new()
+        if isinstance(new, dict):
+            logged.add((e.user, new.get("meaning"), new.get("sha256")))
+    hashes = {content_hash(store, session)} if rows else set()
+    if any(s.content_sha256 not in hashes for s in rows):  # older versions, only if needed
+        hashes |= {content_hash(store, session, v) for v in range(1, HASH_VERSION)}
+    for s in rows:
+        if (s.signer, s.meaning, s.content_sha256) not in logged:
+            return (
+                f"the signature by {s.signer} has no sign row in the audit trail (forged or "
+                "inserted); run `pen-console db check`"
+            )
+        if s.content_sha256 not in hashes:
+            return f"the session changed after {s.signer} signed it; run `pen-console db check`"
+    return None
 
 
 def amend(access: Access, session: str, field: str, text: str) -> int:

@@ -32,7 +32,7 @@ from console.core.passes import pass_label
 from console.core.records import open_session as open_for_review
 from console.core.records import save_notes
 from console.core.review import SessionReview
-from console.core.signing import signatures
+from console.core.signing import signature_warning, signatures
 from console.core.zones import available_maps
 from console.gui.followup_dialog import FollowUpPanel
 from console.gui.patient_view import PatientView
@@ -196,7 +196,9 @@ class ReviewWindow(QMainWindow):
         self._set_session_buttons(True)
         self.actions.show_review(review)
         m = review.meta
-        self.header.show_review(review, signatures(self.store, session))
+        self.header.show_review(
+            review, signatures(self.store, session), signature_warning(self.store, session)
+        )
         self.plot.show_review(review)
         self.events.set_entries(review.timeline(zone_labels()), zone_label(m["tz"]))
         self.replay.set_duration(review.duration_s)

@@ -12,17 +12,20 @@ from pathlib import Path
 import pytest
 from patient_support import SessionAt
 from PIL import Image
+from PySide6.QtWidgets import QMessageBox
 
 from console.core.access import Access
+from console.core.accounts import User
 from console.core.bundles import export
 from console.core.installation_id import SigningKey
 from console.core.lots import Product, ProductKind, record_product
 from console.core.photos import PhotoWhen, import_photo
 from console.core.records import save_notes
-from console.core.signing import ChangedSinceSeal, sign
+from console.core.signing import ChangedSinceSeal, sign, signature_warning
 from console.core.trust import check_database
+from console.gui.review_window import ReviewWindow
 from console.store import EventKind, EventRow, Store
-from console.store.signatures import SealBroken
+from console.store.signatures import SealBroken, content_hash
 
 AT = datetime(2026, 3, 2, 12, tzinfo=UTC)
 SWAP_PLAN = "UPDATE sessions SET plan_name = 'forged' WHERE uuid = ?"
@@ -131,3 +134,48 @@ def test_db_check_compares_session_totals_with_the_sealed_rows(
     (problem,) = check_database(store)
     assert problem.startswith(f"session_totals {session}: {words}")
     assert "Alarms and Link gaps" in problem
+
+
+def test_the_review_refuses_to_sign_a_tampered_session_and_warns_of_a_forged_status(
+    qtbot, store: Store, clinic: dict[str, Access], session_at: SessionAt,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    session = session_at("P-1", AT)
+    sup = clinic["supervisor"].user
+    assert isinstance(sup, User)
+    window = ReviewWindow(store, sup, theme="light")
+    qtbot.addWidget(window)
+    _tamper(store, SWAP_PLAN, session)
+    review = window.open_session(session)
+    assert review is not None
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _w, _t, text: warnings.append(text))
+    assert window.actions.sign_as(review, "dr.lee", "battery staple", "approved") is False
+    assert len(warnings) == 1 and "changed since it was sealed at" in warnings[0]
+    assert store.signatures.for_session(session) == []
+    assert "⚠" not in window.header.text()  # not signed, and it says so
+    _tamper(store, "UPDATE sessions SET status = 'signed' WHERE uuid = ?", session)
+    window.open_session(session)
+    assert "⚠ marked signed, but it has no signature" in window.header.text()
+    assert window.header.badges.texts() == ["Not signed"]
+
+
+def test_signature_warning_names_a_forged_row_and_a_changed_signed_session(
+    store: Store, clinic: dict[str, Access], session_at: SessionAt
+) -> None:
+    forged, real = session_at("P-1", AT), session_at("P-2", AT)
+    assert signature_warning(store, forged) is None
+    with store.transaction():  # a row with the right hash, but no sign row in the trail
+        store.conn.execute(
+            "INSERT INTO signatures (session_uuid, signer, signed_utc, meaning,"
+            " content_sha256) VALUES (?, 'dr.lee', '2026-03-02T12:00:00+00:00',"
+            " 'approved', ?)",
+            (forged, content_hash(store, forged)),
+        )
+    assert "the signature by dr.lee has no sign row" in (signature_warning(store, forged) or "")
+    sign(clinic["supervisor"], real, "approved", "battery staple")
+    assert signature_warning(store, real) is None
+    with store.transaction():
+        store.conn.execute("DROP TRIGGER sessions_signed_locked")
+    _tamper(store, SWAP_PLAN, real)
+    assert "changed after dr.lee signed it" in (signature_warning(store, real) or "")
