@@ -25,7 +25,9 @@ from console.core.signing import ChangedSinceSeal, sign, signature_warning
 from console.core.trust import check_database
 from console.gui.review_window import ReviewWindow
 from console.store import EventKind, EventRow, Store
+from console.store.keys import KEY_DIR_ENV
 from console.store.signatures import SealBroken, content_hash
+from tests.cli.cli_support import make_cli
 
 AT = datetime(2026, 3, 2, 12, tzinfo=UTC)
 SWAP_PLAN = "UPDATE sessions SET plan_name = 'forged' WHERE uuid = ?"
@@ -179,3 +181,29 @@ def test_signature_warning_names_a_forged_row_and_a_changed_signed_session(
         store.conn.execute("DROP TRIGGER sessions_signed_locked")
     _tamper(store, SWAP_PLAN, real)
     assert "changed after dr.lee signed it" in (signature_warning(store, real) or "")
+
+
+def test_sign_and_bundle_export_commands_refuse_a_tampered_session_with_exit_1(
+    tmp_path: Path,
+    store: Store,
+    clinic: dict[str, Access],
+    session_at: SessionAt,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session = session_at("P-1", AT)
+    _tamper(store, SWAP_PLAN, session)
+    cli = make_cli(capsys, monkeypatch)
+    monkeypatch.setenv(KEY_DIR_ENV, str(tmp_path / "keys"))
+    signed = cli(
+        "sign", session, "--meaning", "approved", "--db", store.path, "--user", "dr.lee",
+        stdin="battery staple\n",
+    )  # fmt: skip
+    assert signed.code == 1 and "changed since it was sealed at" in signed.one_sentence()
+    out = tmp_path / "out.penbundle"
+    exported = cli(
+        "bundle", "export", session, "--out", str(out), "--db", store.path,
+        "--user", "dr.lee", stdin="battery staple\n",
+    )  # fmt: skip
+    assert exported.code == 1 and "Nothing was written." in exported.one_sentence()
+    assert not out.exists()
