@@ -70,6 +70,7 @@ for i in range(29):
             timespec="milliseconds"
         ),
     )
+    store.seal(s, "screenshot: back-dated")  # else signing it is refused as tampered
     made.append(s)
 accounts = Accounts(store)
 admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
