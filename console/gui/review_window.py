@@ -40,7 +40,7 @@ from console.gui.review_actions import SessionActions
 from console.gui.review_detail import DetailHeader, current_theme, zone_labels
 from console.gui.review_finders import DuePage, LotPage
 from console.gui.session_finder import SessionFinderPanel
-from console.store import Store
+from console.store import Store, StoreError
 from widgets.event_list import EventList
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
@@ -263,7 +263,7 @@ class ReviewWindow(QMainWindow):
         session = self.review.session
         try:
             save_notes(self.access, session, self.notes.toPlainText())
-        except Refused as exc:
+        except (Refused, StoreError) as exc:  # StoreError: SealBroken, the session changed
             QMessageBox.warning(self, "Not saved", str(exc))
             return
         self.open_session(session)

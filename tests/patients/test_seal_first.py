@@ -207,3 +207,22 @@ def test_sign_and_bundle_export_commands_refuse_a_tampered_session_with_exit_1(
     )  # fmt: skip
     assert exported.code == 1 and "Nothing was written." in exported.one_sentence()
     assert not out.exists()
+
+
+def test_the_review_says_why_notes_of_a_tampered_session_are_not_saved(
+    qtbot, store: Store, clinic: dict[str, Access], session_at: SessionAt,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    session = session_at("P-1", AT)
+    nurse = clinic["nurse"].user
+    assert isinstance(nurse, User)
+    window = ReviewWindow(store, nurse, theme="light")
+    qtbot.addWidget(window)
+    assert window.open_session(session) is not None
+    _tamper(store, SWAP_PLAN, session)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _w, _t, text: warnings.append(text))
+    window.notes.setPlainText("typed after the session")
+    window.save_notes.click()
+    assert len(warnings) == 1 and "changed since it was sealed at" in warnings[0]
+    assert store.session(session)["notes"] != "typed after the session"
