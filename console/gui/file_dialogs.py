@@ -12,15 +12,17 @@ closed (practitioner review finding 1, hazard H-41).
 
 So every file dialog of the console is Qt's widget dialog (never the desktop's, which
 runs inside this process too) with an icon provider that names types from the file name
-alone. Windows ask through `save_file_name`, never `QFileDialog.getSaveFileName`
-(tests/gui/test_file_dialogs.py checks both).
+alone. Windows ask through `save_file_name`, never `QFileDialog.getSaveFileName`, and
+print through `SafePrintDialog`, whose "print to file" name field completes paths through a
+file model of its own (tests/gui/test_file_dialogs.py checks them).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QFileInfo, QMimeDatabase
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
 
 
 class NameOnlyIcons(QAbstractFileIconProvider):
@@ -71,3 +73,13 @@ def save_file_name(parent: QWidget | None, caption: str, suggested: str, filter_
         return dialog.selectedFiles()[0]
     finally:
         dialog.deleteLater()
+
+
+class SafePrintDialog(QPrintDialog):
+    """Qt's print dialog, its "print to file" path completion given the same icons."""
+
+    def __init__(self, printer: QPrinter, parent: QWidget | None) -> None:
+        super().__init__(printer, parent)
+        self._icons = NameOnlyIcons()  # the models do not own it: kept as long as they
+        for model in self.findChildren(QFileSystemModel):
+            model.setIconProvider(self._icons)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -32,7 +32,7 @@ from console.core.plan_steps import StepKind, StepRow
 from console.core.record_steps import AftercareHow
 from console.gui.aftercare_page import draw_aftercare, write_aftercare
 from console.gui.consent_dialog import ConsentDialog
-from console.gui.file_dialogs import save_file_name
+from console.gui.file_dialogs import SafePrintDialog, save_file_name
 from console.gui.pdf_page import Page
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class AftercareDialog(QDialog):
 
     def ask_printer(self) -> QPrinter | None:
         printer = QPrinter()
-        dialog = QPrintDialog(printer, self)
+        dialog = SafePrintDialog(printer, self)
         return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def ask_path(self) -> Path | None:

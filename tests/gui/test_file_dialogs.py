@@ -11,13 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog, QFileSystemModel
 from pytestqt.qtbot import QtBot
 
-from console.gui.file_dialogs import SafeFileDialog
+from console.gui.file_dialogs import NameOnlyIcons, SafeFileDialog, SafePrintDialog
 from console.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
+UNSAFE = r"QFileDialog\.get\w+|QFileDialog\(|QPrintDialog\("  # the dialogs that read files
 
 
 def _another_process_reads(db: Path) -> int:
@@ -67,20 +69,24 @@ def test_browsing_the_database_folder_keeps_the_live_wal(qtbot: QtBot, tmp_path:
 
 
 def test_the_console_asks_for_file_names_only_through_the_safe_dialog() -> None:
-    """Qt's static dialogs (and the desktop's) read each listed file: none in the console."""
+    """Qt's static dialogs (and the desktop's) read each listed file: none in the console;
+    the print dialog's path completion names types from file names too."""
     offenders = [
         str(path.relative_to(ROOT))
         for folder in ("console", "widgets")
         for path in (ROOT / folder).rglob("*.py")
-        if path.name != "file_dialogs.py"
-        and re.search(r"QFileDialog\.get\w+|QFileDialog\(", path.read_text(encoding="utf-8"))
+        if path.name != "file_dialogs.py" and re.search(UNSAFE, path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
     dialog = SafeFileDialog(None, "Save", "", "")
+    printing = SafePrintDialog(QPrinter(), None)
     try:
         assert dialog.testOption(QFileDialog.Option.DontUseNativeDialog)
+        models = printing.findChildren(QFileSystemModel)  # "print to file" completion
+        assert models and all(isinstance(m.iconProvider(), NameOnlyIcons) for m in models)
     finally:
         dialog.deleteLater()
+        printing.deleteLater()
 
 
 def test_sqlite_itself_is_not_the_culprit(tmp_path: Path) -> None:
