@@ -22,11 +22,12 @@ from __future__ import annotations
 from PySide6.QtCore import QFileInfo, QMimeDatabase
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
+from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QFileSystemModel, QWidget
 
 
-class NameOnlyIcons(QAbstractFileIconProvider):
-    """Icons and type names from the file name (its extension), never its content.
+class NameOnlyIcons(QFileIconProvider):
+    """Icons and type names from the file name (its extension), never its content; the
+    icons are the style's generic file and folder ones.
 
     Qt calls it on its file-information thread; it holds nothing and touches no widget."""
 
