@@ -25,9 +25,8 @@ from PySide6.QtGui import (
     QStandardItemModel,
     QTextDocument,
 )
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from console.core.access import Access, Refused
 from console.core.lots import LotError, find_lot
 from console.core.review_list import DUE_HORIZON_DAYS, DuePatient, due_list
+from console.gui.file_dialogs import SafePrintDialog, save_file_name
 from console.gui.session_model import local_time
 from widgets.session_table import ListTable
 
@@ -141,14 +141,12 @@ class DuePage(QWidget):
 
     def _on_print(self) -> None:
         printer = QPrinter()
-        if QPrintDialog(printer, self).exec():
+        if SafePrintDialog(printer, self).exec():
             self.document().print_(printer)
 
     def _on_save_pdf(self) -> None:
         default = Path.home() / f"due-{self.today():%Y-%m-%d}.pdf"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save the due list", str(default), "PDF (*.pdf)"
-        )
+        path = save_file_name(self, "Save the due list", str(default), "PDF (*.pdf)")
         if path:
             self.message.emit(f"The due list was saved to {self.write_pdf(path)}")
 
