@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from console.core.review_list import PAGE_ROWS, SessionFinder
+from console.core.review_list import PAGE_ROWS, ListUnavailable, SessionFinder
 from console.core.simulated import TAG, WORDS
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn, SessionListRow, SessionSort
@@ -102,6 +102,11 @@ def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
 
 
 class SessionTableModel(QAbstractTableModel):
+    """A query that fails leaves the model whole: `find` and `sort` read before they reset
+    (and raise), a failed scroll page stops fetching and emits `failed(sentence)`."""
+
+    failed = Signal(str)
+
     def __init__(self, finder: SessionFinder, page_rows: int = PAGE_ROWS) -> None:
         super().__init__()
         self.finder = finder
@@ -113,11 +118,19 @@ class SessionTableModel(QAbstractTableModel):
 
     def find(self, filt: SessionFilter) -> int:
         """Run a search (audited) and show its first page; returns how many it found."""
-        self.beginResetModel()
-        self.total = self.finder.find(filt)
-        self.rows = self.finder.page(0, self.page_rows)
-        self.endResetModel()
+        try:
+            total = self.finder.find(filt)
+            rows = self.finder.page(0, self.page_rows)
+        except ListUnavailable:
+            self._show([], 0)  # not the previous search's rows under the new filter
+            raise
+        self._show(rows, total)
         return self.total
+
+    def _show(self, rows: list[SessionListRow], total: int) -> None:
+        self.beginResetModel()
+        self.rows, self.total = rows, total
+        self.endResetModel()
 
     def uuid_at(self, row: int) -> str:
         return self.rows[row].uuid
@@ -139,7 +152,12 @@ class SessionTableModel(QAbstractTableModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
-        more = self.finder.page(len(self.rows), self.page_rows)
+        try:
+            more = self.finder.page(len(self.rows), self.page_rows)
+        except ListUnavailable as exc:
+            self.total = len(self.rows)  # stop asking; what is shown stays
+            self.failed.emit(str(exc))
+            return
         if not more:
             self.total = len(self.rows)  # the list shrank meanwhile
             return
@@ -174,12 +192,17 @@ class SessionTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.beginResetModel()
+        before = self.finder.sort
         self.finder.resort(
             SessionSort(SessionColumn(column), order == Qt.SortOrder.DescendingOrder)
         )
-        self.rows = self.finder.page(0, self.page_rows)
-        self.endResetModel()
+        try:
+            rows = self.finder.page(0, self.page_rows)
+        except ListUnavailable as exc:
+            self.finder.sort = before  # the rows shown are still in the old order
+            self.failed.emit(str(exc))
+            return
+        self._show(rows, self.total)
 
 
 _NUMBERS = frozenset({SessionColumn.DURATION, SessionColumn.ALARMS, SessionColumn.LINK_GAPS})

@@ -207,3 +207,38 @@ def test_a_simulated_session_says_so_in_the_list(qtbot, store: Store, made: list
     other = model.index(model.row_of(made[0].uuid), SessionColumn.STATUS)
     assert model.data(other) == "complete"
     assert model.data(other, Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_a_failing_query_leaves_a_whole_model_and_a_sentence(
+    qtbot, window: ReviewWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error in Find, a header sort or a scroll page: no exception escapes,
+    the model is never left between beginResetModel and endResetModel, the list's status
+    line says what happened."""
+    import sqlite3
+
+    import console.core.review_list as review_list
+
+    panel, model = window.finder, window.finder.model
+    assert panel.find() == 12
+    resets: list[str] = []
+    model.modelAboutToBeReset.connect(lambda: resets.append("begin"))
+    model.modelReset.connect(lambda: resets.append("end"))
+
+    def broken(*_: object) -> list[object]:
+        raise sqlite3.ProgrammingError("Incorrect number of bindings supplied")
+
+    monkeypatch.setattr(review_list, "session_page", broken)
+    assert panel.find() == 0
+    assert model.rowCount() == 0 and model.total == 0 and not model.canFetchMore()
+    assert "could not be read" in panel.count.text()
+    with qtbot.waitSignal(model.failed):
+        model.sort(int(SessionColumn.PATIENT), Qt.SortOrder.AscendingOrder)
+    monkeypatch.undo()
+    assert panel.find() == 12 and model.rowCount() == 12
+    monkeypatch.setattr(review_list, "session_page", broken)
+    model.rows = model.rows[:5]  # as if only the first page were loaded
+    with qtbot.waitSignal(model.failed):
+        model.fetchMore()
+    assert model.rowCount() == 5 and not model.canFetchMore()
+    assert resets == ["begin", "end"] * (len(resets) // 2) and len(resets) % 2 == 0
