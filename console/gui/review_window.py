@@ -268,7 +268,12 @@ class ReviewWindow(QMainWindow):
 
     def _on_signed(self, session: str) -> None:
         self.refresh_list()  # the list shows the new signature
-        if not self.finder.select(session):  # selecting it opens it again
+        self.show_session(session)
+
+    def show_session(self, session: str) -> None:
+        """Open `session` with its row selected in the list (selecting it opens it); a
+        session not on a loaded page of the list is opened without a selection."""
+        if not self.finder.select(session):
             self.open_session(session)
 
     def export_pdf(self, path: str | None = None) -> Path | None:

@@ -242,3 +242,12 @@ def test_a_failing_query_leaves_a_whole_model_and_a_sentence(
         model.fetchMore()
     assert model.rowCount() == 5 and not model.canFetchMore()
     assert resets == ["begin", "end"] * (len(resets) // 2) and len(resets) % 2 == 0
+
+
+def test_show_session_selects_its_row(window: ReviewWindow, made: list[Made]) -> None:
+    """`review --session X` opens X with its row selected in the list, not another."""
+    wanted = made[4].uuid
+    window.show_session(wanted)
+    row = window.finder.table.selected_row()
+    assert row is not None and window.finder.model.uuid_at(row) == wanted
+    assert window.review is not None and window.review.session == wanted
