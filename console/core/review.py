@@ -22,6 +22,7 @@ from console.core.passes import closed_at_end_ids, is_prp_pass
 
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
 from console.core.review_levels import TelemetryLevels, peaks
+from console.core.review_list import status_words
 from console.core.series import patient_series, too_soon_warning
 from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
@@ -103,6 +104,12 @@ class SessionReview:
         if self.levels is not None:
             return (self.levels.t_end_us - self.t0_us) / 1e6
         return float(self.t_s[-1]) if self.samples else 0.0
+
+    @property
+    def status_words(self) -> str:
+        """The status to show: "signed · interrupted" for a signed, interrupted session."""
+        interrupted = any(e["kind"] == EventKind.SESSION_INTERRUPTED for e in self.events)
+        return status_words(self.meta["status_now"], interrupted)
 
     def rel_s(self, t_us: int | None) -> float | None:
         return None if t_us is None else (t_us - self.t0_us) / 1e6

@@ -34,6 +34,12 @@ PAGE_ROWS = 200  # one screenful many times over; the table fetches more as it s
 DUE_HORIZON_DAYS = 14
 
 
+def status_words(status: str, interrupted: bool) -> str:
+    """A session's status as the list and the header show it: a signed session that was
+    interrupted keeps saying so ("signed · interrupted")."""
+    return f"{status} · interrupted" if interrupted and status == "signed" else status
+
+
 class ListUnavailable(RuntimeError):
     """The database could not answer the list's query: one sentence for the status line."""
 

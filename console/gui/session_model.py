@@ -13,7 +13,7 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from console.core.review_list import PAGE_ROWS, ListUnavailable, SessionFinder
+from console.core.review_list import PAGE_ROWS, ListUnavailable, SessionFinder, status_words
 from console.core.simulated import TAG, WORDS
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn, SessionListRow, SessionSort
@@ -65,7 +65,8 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
             return duration_words(row.duration_s)
         case SessionColumn.STATUS:
             # The tag first: a narrow column elides the end, and this must stay in sight.
-            return f"{TAG} · {row.status}" if row.simulated else row.status
+            status = status_words(row.status, row.interrupted)
+            return f"{TAG} · {status}" if row.simulated else status
         case SessionColumn.SIGNED:
             return f"{row.signer} · {row.meaning}" if row.meaning else "—"
         case SessionColumn.ALARMS:
@@ -82,7 +83,7 @@ def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
     """The whole of what a narrow column may elide."""
     match column:
         case SessionColumn.STATUS if row.simulated:
-            return f"{row.status} · {WORDS}"
+            return f"{status_words(row.status, row.interrupted)} · {WORDS}"
         case SessionColumn.PLAN | SessionColumn.PRACTITIONER | SessionColumn.STATUS:
             return cell_text(row, column)
         case SessionColumn.DURATION if row.duration_s is not None:

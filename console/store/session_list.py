@@ -93,6 +93,7 @@ class SessionListRow:
     highest_alarm: str | None  # "high", "medium" or "low"; None without alarms
     link_gaps: int
     simulated: bool  # recorded from the virtual pen: not a treatment (H-35)
+    interrupted: bool = False  # signed after its recorder died: still says so
 
 
 def _like_prefix(text: str) -> str:
@@ -183,6 +184,7 @@ def session_page(
         # The status expression's arguments: once in SELECT, again in WHERE when filtered.
         rows = store.conn.execute(sql, [*status_args, *args, limit, offset]).fetchall()
         highest = _highest_alarms(store, [str(r[0]) for r in rows if r[11]])
+        interrupted = _interrupted(store, [str(r[0]) for r in rows if r[7] == "signed"])
     return [
         SessionListRow(
             uuid=r[0],
@@ -200,6 +202,7 @@ def session_page(
             highest_alarm=highest.get(r[0]),
             link_gaps=int(r[12]),
             simulated=bool(r[13]),
+            interrupted=r[0] in interrupted,
         )
         for r in rows
     ]
@@ -223,6 +226,18 @@ def _highest_alarms(store: Store, sessions: list[str]) -> dict[str, str]:
         ):
             out[session] = priority
     return out
+
+
+def _interrupted(store: Store, sessions: list[str]) -> set[str]:
+    """Which of `sessions` have a session_interrupted event (the page's signed ones)."""
+    if not sessions:
+        return set()
+    rows = store.conn.execute(
+        "SELECT DISTINCT session_uuid FROM events WHERE kind = 'session_interrupted'"
+        f" AND session_uuid IN ({', '.join('?' * len(sessions))})",
+        sessions,
+    )
+    return {str(r[0]) for r in rows}
 
 
 def practitioner_names(store: Store) -> list[str]:
