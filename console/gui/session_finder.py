@@ -39,12 +39,12 @@ ANY_PRACTITIONER = ""
 
 # What each column must show whole (its width follows the font): dates, codes, counts.
 _SAMPLES = {
-    SessionColumn.PATIENT: "P-0000",
+    SessionColumn.PATIENT: "P-0000 · SIM",  # a simulated session's mark stays in sight
     SessionColumn.STARTED: "2026-12-02 00:00",
     SessionColumn.PRACTITIONER: "Nurse Kim",
     SessionColumn.PLAN: "Full fac",
     SessionColumn.DURATION: "45 min",
-    SessionColumn.STATUS: "SIMULATED · c",  # the tag whole; wider than "interrupted"
+    SessionColumn.STATUS: "interrupted",  # "signed · interrupted" elides; the tooltip has it
     SessionColumn.SIGNED: "dr.lee · approved",
     SessionColumn.ALARMS: "1 high",
     SessionColumn.LINK_GAPS: "00",

@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from console.core.review_list import PAGE_ROWS, ListUnavailable, SessionFinder, status_words
-from console.core.simulated import TAG, WORDS
+from console.core.simulated import WORDS
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn, SessionListRow, SessionSort
 
@@ -32,6 +32,7 @@ HEADERS = {
 
 UUID_ROLE = Qt.ItemDataRole.UserRole
 SIMULATED_COLOUR = QColor("#c62828")  # the review header's colour for the same words
+SIM_MARK = "SIM"  # the narrow list's mark of a simulated session; the tooltip has WORDS
 _SHORT_PRIORITY = {"medium": "med"}  # the narrow column; the tooltip has the word
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -53,8 +54,9 @@ def duration_words(seconds: float | None) -> str:
 
 def cell_text(row: SessionListRow, column: SessionColumn) -> str:
     match column:
-        case SessionColumn.PATIENT:
-            return row.patient_code or "—"
+        case SessionColumn.PATIENT:  # the simulated marker here: Status keeps the status
+            code = row.patient_code or "—"
+            return f"{code} · {SIM_MARK}" if row.simulated else code
         case SessionColumn.STARTED:
             return local_time(row.started_utc)
         case SessionColumn.PRACTITIONER:
@@ -65,8 +67,7 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
             return duration_words(row.duration_s)
         case SessionColumn.STATUS:
             # The tag first: a narrow column elides the end, and this must stay in sight.
-            status = status_words(row.status, row.interrupted)
-            return f"{TAG} · {status}" if row.simulated else status
+            return status_words(row.status, row.interrupted)
         case SessionColumn.SIGNED:
             return f"{row.signer} · {row.meaning}" if row.meaning else "—"
         case SessionColumn.ALARMS:
@@ -82,8 +83,10 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
 def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
     """The whole of what a narrow column may elide."""
     match column:
-        case SessionColumn.STATUS if row.simulated:
-            return f"{status_words(row.status, row.interrupted)} · {WORDS}"
+        case SessionColumn.STATUS | SessionColumn.PATIENT if row.simulated:
+            name = f"{row.patient_name} · " if row.patient_name else ""
+            what = name if column is SessionColumn.PATIENT else f"{cell_text(row, column)} · "
+            return what + WORDS
         case SessionColumn.PLAN | SessionColumn.PRACTITIONER | SessionColumn.STATUS:
             return cell_text(row, column)
         case SessionColumn.DURATION if row.duration_s is not None:

@@ -201,8 +201,19 @@ def test_a_simulated_session_says_so_in_the_list(qtbot, store: Store, made: list
     row = model.row_of(sim)
     assert row is not None
     status = model.index(row, SessionColumn.STATUS)
-    assert model.data(status) == "SIMULATED · complete"
-    assert "not a treatment" in model.data(status, Qt.ItemDataRole.ToolTipRole)
+    assert model.data(status) == "complete"  # the status whole; the mark is by the patient
+    patient = model.index(row, SessionColumn.PATIENT)
+    assert model.data(patient) == "P-0001 · SIM"
+    w.show()
+    table = w.finder.table
+    assert table.columnWidth(SessionColumn.PATIENT) > table.fontMetrics().horizontalAdvance(
+        "P-0001 · SIM"
+    )
+    assert table.columnWidth(SessionColumn.STATUS) > table.fontMetrics().horizontalAdvance(
+        "interrupted"
+    )
+    for cell in (status, patient):
+        assert "not a treatment" in model.data(cell, Qt.ItemDataRole.ToolTipRole)
     assert model.data(status, Qt.ItemDataRole.ForegroundRole) is not None
     other = model.index(model.row_of(made[0].uuid), SessionColumn.STATUS)
     assert model.data(other) == "complete"
