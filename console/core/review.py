@@ -111,6 +111,13 @@ class SessionReview:
         interrupted = any(e["kind"] == EventKind.SESSION_INTERRUPTED for e in self.events)
         return status_words(self.meta["status_now"], interrupted)
 
+    @property
+    def replay_end_s(self) -> float:
+        """Where the replay slider ends: the last sample, or the last pass's end if later
+        (a pass closed at the end of the session counts as done at that time)."""
+        ends = [(p["ended_t_us"] - self.t0_us) / 1e6 for p in self.passes]
+        return max([self.duration_s, *ends])
+
     def rel_s(self, t_us: int | None) -> float | None:
         return None if t_us is None else (t_us - self.t0_us) / 1e6
 
@@ -219,7 +226,8 @@ class SessionReview:
             return self.columns, self.t_s, self.columns
         if self._first is None:
             self._first = levels.samples_of(0, 1)
-        t_us = self.t0_us + int(t_s * 1e6)
+        # past the last sample (the replay runs on to a pass that ended later): the last
+        t_us = min(self.t0_us + int(t_s * 1e6), levels.t_end_us)
         i0, i1 = levels.chunks_in(t_us, t_us)
         cols = levels.samples_of(max(0, i0 - 1), i1)  # the sample before t may be earlier
         return cols, (cols["t_us"].astype(np.int64) - self.t0_us) / 1e6, self._first
