@@ -50,7 +50,7 @@ from widgets.zone_map import ZoneMapWidget
 # Fits a 1280x800 screen with the task bar; the list keeps room for its columns.
 WINDOW_SIZE = (1260, 760)
 WINDOW_MIN_SIZE = (1000, 600)
-LIST_WIDTH_PX = 690
+LIST_WIDTH_PX = 720
 LIST_MIN_WIDTH_PX = 520
 
 

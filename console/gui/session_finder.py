@@ -41,11 +41,11 @@ ANY_PRACTITIONER = ""
 _SAMPLES = {
     SessionColumn.PATIENT: "P-0000 · SIM",  # a simulated session's mark stays in sight
     SessionColumn.STARTED: "2026-12-02 00:00",
-    SessionColumn.PRACTITIONER: "Nurse Kim",
+    SessionColumn.PRACTITIONER: "Nurse K",  # elides; the tooltip has the name
     SessionColumn.PLAN: "Full fac",
     SessionColumn.DURATION: "45 min",
     SessionColumn.STATUS: "interrupted",  # "signed · interrupted" elides; the tooltip has it
-    SessionColumn.SIGNED: "dr.lee · approved",
+    SessionColumn.SIGNED: "dr.lee · ap",  # elides; the tooltip has signer, meaning, time
     SessionColumn.ALARMS: "1 high",
     SessionColumn.LINK_GAPS: "00",
 }

@@ -262,3 +262,31 @@ def test_show_session_selects_its_row(window: ReviewWindow, made: list[Made]) ->
     row = window.finder.table.selected_row()
     assert row is not None and window.finder.model.uuid_at(row) == wanted
     assert window.review is not None and window.review.session == wanted
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_columns_fit_under_the_themes_font(qtbot, store: Store, made: list[Made], theme) -> None:
+    """With the application's style sheet (as `review` sets it, before the window is
+    made): every column fits the list pane at the default size, no horizontal scrolling,
+    and the date and time, status and gaps are whole."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.gui.settings import stylesheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(stylesheet(theme))
+    try:
+        w = ReviewWindow(store, None)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        table = w.sessions
+        widths = [table.columnWidth(c) for c in SessionColumn]
+        assert sum(widths) <= table.viewport().width()
+        metrics = table.fontMetrics()
+        for column in (SessionColumn.STARTED, SessionColumn.STATUS, SessionColumn.LINK_GAPS):
+            text = _column(w, column)[0]
+            assert metrics.horizontalAdvance(text) < table.columnWidth(column), (column, text)
+    finally:
+        app.setStyleSheet(before)
