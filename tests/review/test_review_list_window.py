@@ -290,3 +290,26 @@ def test_columns_fit_under_the_themes_font(qtbot, store: Store, made: list[Made]
             assert metrics.horizontalAdvance(text) < table.columnWidth(column), (column, text)
     finally:
         app.setStyleSheet(before)
+
+
+def test_the_due_title_is_whole_in_the_window(qtbot, store: Store, made: list[Made]) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from console.gui.settings import stylesheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(stylesheet("light"))  # the font `review` uses
+    try:
+        w = ReviewWindow(store, None)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        w.finders.setCurrentWidget(w.due)
+        title = w.due.title
+        qtbot.waitUntil(lambda: "as of" in title.text())
+        lines = max(title.height() // title.fontMetrics().lineSpacing(), 1)
+        needed = title.fontMetrics().horizontalAdvance(title.text())
+        assert needed <= title.width() * lines  # wrapped if need be, never cut
+    finally:
+        app.setStyleSheet(before)
