@@ -75,6 +75,9 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
     if user is None:
         raise SigningError(accounts.tampered or "the password is wrong; the session was not signed")
     actor = Access(store, user).require(Action.SIGN, obj)
+    unsealable = store.close_if_dead(session)  # a dead recorder's session ends here first
+    if unsealable is not None:
+        raise SigningError(unsealable)
     status = store.session(session)["status"]
     if status not in SIGNABLE:
         raise SigningError(f"a session that is {status} cannot be signed; end it first")

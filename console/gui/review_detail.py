@@ -64,7 +64,7 @@ class DetailHeader(QWidget):
             f"<b>{m['patient_code'] or 'no patient'}</b> · {m['practitioner'] or '?'} · "
             f"started {started} ({zone_label(tz, m['started_utc'])}) · "
             f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
-            f"<b>{m['status_now']}</b>"
+            f"<b>{review.status_words}</b>"
             + (f" · <b style='color:#c62828'>{WORDS}</b>" if is_simulated(m) else "")
             + (f"<br><b style='color:#c62828'>⚠ {escape(warning)}</b>" if warning else "")
         )

@@ -75,15 +75,17 @@ class DuePage(QWidget):
             {0: "P-0000", 1: "Ada Lovelace", 2: "due soon", 3: "1 of 3", 4: "2026-12-02"}
         )
         self.title = QLabel("")
+        self.title.setWordWrap(True)  # its own line, above the buttons: never cut
         self.refresh_button = QPushButton("Refresh")
         self.print_button = QPushButton("Print…")
         self.pdf_button = QPushButton("Save PDF…")
         buttons = QHBoxLayout()
-        buttons.addWidget(self.title, 1)
+        buttons.addStretch(1)
         for b in (self.refresh_button, self.print_button, self.pdf_button):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         self.refresh_button.clicked.connect(self.refresh)

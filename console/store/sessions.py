@@ -136,40 +136,53 @@ class SessionsMixin(StoreBase):
         self.not_sealed = []
         sealed: list[SessionRecord] = []
         with self.lock:
-            marked = self._session_rows("WHERE s.status = 'recording'", [])
-            for s in marked:
-                if s["status_now"] != "interrupted":  # its recorder is alive
-                    continue
-                why = self._unsealable(s["uuid"])
+            for s in self._session_rows("WHERE s.status = 'recording'", []):
+                why = self._close_dead(s)
                 if why is not None:
-                    self.not_sealed.append(
-                        f"session {s['uuid']} is marked recording but {why}, so it was not "
-                        "sealed as interrupted; run `pen-console db check`"
-                    )
-                    continue
-                sealed.append(s)
-                last = self.conn.execute(
-                    "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
-                    (s["uuid"],),
-                ).fetchone()[0]
-                with self.transaction():
-                    self.conn.execute(
-                        "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
-                    )
-                    self._insert_event(
-                        s["uuid"],
-                        EventRow(
-                            None,
-                            "console",
-                            EventKind.SESSION_INTERRUPTED,
-                            None,
-                            None,
-                            {"last_t_us": last, "found_utc": utc_now()},
-                        ),
-                    )
-                    self.seal(s["uuid"], "interrupted")
-                liveness.forget(self.path, s["uuid"])
+                    self.not_sealed.append(why)
+                elif s["status_now"] == "interrupted":
+                    sealed.append(s)
         return sealed
+
+    def close_if_dead(self, session: str) -> str | None:
+        """`mark_interrupted` for one session, for whoever acts on it now (sign, follow
+        up, review) rather than at the next start. None when it was closed or needed no
+        closing; the sentence why when it could not be sealed (it stays `recording`)."""
+        with self.lock:
+            rows = self._session_rows("WHERE s.uuid = ? AND s.status = 'recording'", [session])
+            return self._close_dead(rows[0]) if rows else None
+
+    def _close_dead(self, s: SessionRecord) -> str | None:
+        if s["status_now"] != "interrupted":  # its recorder is alive
+            return None
+        why = self._unsealable(s["uuid"])
+        if why is not None:
+            return (
+                f"session {s['uuid']} is marked recording but {why}, so it was not "
+                "sealed as interrupted; run `pen-console db check`"
+            )
+        last = self.conn.execute(
+            "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
+            (s["uuid"],),
+        ).fetchone()[0]
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
+            )
+            self._insert_event(  # dated at the last stored sample, not when it was found
+                s["uuid"],
+                EventRow(
+                    last,
+                    "console",
+                    EventKind.SESSION_INTERRUPTED,
+                    None,
+                    None,
+                    {"last_t_us": last, "found_utc": utc_now()},
+                ),
+            )
+            self.seal(s["uuid"], "interrupted")
+        liveness.forget(self.path, s["uuid"])
+        return None
 
     def _unsealable(self, session: str) -> str | None:
         actions = {e.action for e in self.audit.entries(f"session:{session}")}
