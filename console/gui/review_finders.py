@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Access, Refused
+from console.core.display_text import shown_text
 from console.core.lots import LotError, find_lot
 from console.core.review_list import DUE_HORIZON_DAYS, DuePatient, due_list
 from console.gui.session_model import local_time
@@ -109,7 +110,7 @@ class DuePage(QWidget):
         s = d.status
         return [
             d.patient_code,
-            d.patient_name or "",
+            shown_text(d.patient_name),
             str(d.kind),
             f"{s.done} of {s.rule.treatments}",
             str(s.due_from or ""),

@@ -13,6 +13,7 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from console.core.display_text import shown_text
 from console.core.review_list import PAGE_ROWS, SessionFinder
 from console.core.simulated import TAG, WORDS
 from console.store import SessionFilter
@@ -92,7 +93,7 @@ def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
         case SessionColumn.LINK_GAPS:
             return f"{row.link_gaps} link gap(s)"
         case SessionColumn.PATIENT if row.patient_name:
-            return row.patient_name
+            return shown_text(row.patient_name)
         case SessionColumn.SIGNED if row.signed_utc:
             return f"{row.meaning} by {row.signer} at {local_time(row.signed_utc)}"
         case SessionColumn.STARTED:
