@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from console.core.photos import changed_photos
 from console.core.trust_users import ceilings, roles, signer_words, unattributed, users
-from console.store import Store, StoreError, maintenance
+from console.store import Store, StoreError, maintenance, spill
 from console.store.audit import AuditEntry
 from console.store.keys import ChainHead
 from console.store.record_parts import PART_WORDS, changed_words
@@ -295,6 +295,7 @@ def check_database(
     problems = maintenance.check(store, quick=quick, progress=progress)
     try:
         problems += check(store, anchor, quick=quick)
+        problems += [f"spill file refused: {why}" for why in spill.refused_files(store)]
     except (sqlite3.DatabaseError, StoreError) as exc:
         problems.append(
             f"the records could not be checked against the audit trail: the database is "
