@@ -24,6 +24,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from console.core.patient_trail import register_problems
 from console.core.photos import changed_photos
 from console.core.trust_users import ceilings, roles, signer_words, unattributed, users
 from console.store import Store, StoreError, maintenance, spill
@@ -50,6 +51,7 @@ def check(store: Store, anchor: ChainHead | None = None, *, quick: bool = False)
         lambda: _sessions(store, entries, quick),
         lambda: _signatures(store, entries),
         lambda: _amendments(store, entries),
+        lambda: register_problems(store, entries),
     ]
     problems: list[str] = []
     for step in steps:
