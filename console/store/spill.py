@@ -10,7 +10,10 @@ and merge them back (chunks already in the database are skipped, so a merge repe
 after a crash adds nothing twice). During a session, chunks past the recorder's memory
 bound go to spill files the same way (`overflow_to`), and the recorder merges them back
 itself once the disk takes writes again (`merge_back`). Only if no place takes the file
-is the backlog lost, and then it is reported with its size, as before. Never imports Qt.
+is the backlog lost, and then it is reported with its size, as before. A spill file is
+merged only when it proves itself (its MAC, its private folder, a session that may still
+take it: console/store/spill_trust.py); any other is left in place and named. Never
+imports Qt.
 """
 
 from __future__ import annotations
@@ -106,8 +109,9 @@ def write(store: Store, backlogs: Iterable[Backlog]) -> Path | None:
             _write_file(path, store, backlogs)
             return path
         except (OSError, sqlite3.Error, SpillRefused):
-            with contextlib.suppress(OSError):
-                path.unlink()
+            for left in (path, path.with_name(path.name + ".partial")):
+                with contextlib.suppress(OSError):
+                    left.unlink()
     return None
 
 
