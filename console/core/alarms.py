@@ -38,6 +38,7 @@ class Condition(enum.StrEnum):
     LINK_QUALITY = "link_quality"
     MOTOR_NO_SESSION = "motor_no_session"
     CEILINGS_TAMPERED = "ceilings_tampered"
+    PATIENT_NOT_IN_TRAIL = "patient_not_in_trail"  # register row edited behind our back
     CARTRIDGE_REUSED = "cartridge_reused"  # single use: seen on another patient
     PRODUCT_EXPIRED = "product_expired"
     CARTRIDGE_NO_LOT = "cartridge_no_lot"  # inserted, its lot not entered yet
@@ -58,6 +59,7 @@ PRIORITY: dict[Condition, Priority] = {
     Condition.CEILING_NOT_AS_SENT: Priority.MEDIUM,
     Condition.SCREEN_FROZE: Priority.HIGH,
     Condition.CEILINGS_TAMPERED: Priority.HIGH,
+    Condition.PATIENT_NOT_IN_TRAIL: Priority.HIGH,
     Condition.BATTERY_LOW: Priority.MEDIUM,
     Condition.TELEMETRY_STALLED: Priority.MEDIUM,
     Condition.PROTOCOL_INCOMPATIBLE: Priority.MEDIUM,
@@ -80,6 +82,7 @@ TITLES: dict[Condition, str] = {
     Condition.CEILING_NOT_AS_SENT: "Pen ceiling differs from the zone's",
     Condition.SCREEN_FROZE: "SCREEN FROZE: MOTOR STOPPED",
     Condition.CEILINGS_TAMPERED: "CLINIC CEILING NOT IN AUDIT TRAIL",
+    Condition.PATIENT_NOT_IN_TRAIL: "PATIENT DETAILS NOT IN AUDIT TRAIL",
     Condition.BATTERY_LOW: "Battery low",
     Condition.TELEMETRY_STALLED: "No telemetry",
     Condition.PROTOCOL_INCOMPATIBLE: "Pen protocol incompatible",

@@ -95,8 +95,18 @@ def _merge(
     if clash:
         return SessionOutcome(uuid, Change.CONFLICT, clash)
     status = rows.session["status"]
+    patient = rows.patient
+    new_patient = patient is not None and store.patients.find(patient["code"]) is None
     with store.transaction():
         bundle_rows.insert(store, rows, "complete" if status == "signed" else status)
+        if patient is not None and new_patient:  # its details enter the register's trail
+            store.audit.append(
+                access.actor.name,
+                "patient.add",
+                f"patient:{patient['code']}",
+                None,
+                {c: patient[c] for c in bundle_rows.PATIENT_COLUMNS},
+            )
         digest = content_hash(store, uuid, incoming.hash_version)
         if digest != incoming.content_sha256:
             raise _Mismatch(  # rolls the whole session back

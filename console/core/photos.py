@@ -14,11 +14,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import io
+import os
 import sqlite3
+import stat
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+from PIL.Image import DecompressionBombError, DecompressionBombWarning
 from pillow_heif import register_heif_opener
 
 from console.core.access import Access
@@ -53,17 +57,43 @@ class ReadPhoto:
     exif_date: str | None
 
 
-def read_photo(path: Path) -> ReadPhoto:
+def _bounded_bytes(path: Path) -> bytes:
+    """The file's bytes, read only when it is a regular file of at most MAX_PHOTO_BYTES:
+    a FIFO would block the import and a device (/dev/zero) would never end. The checks are
+    repeated on the opened file (O_NONBLOCK: opening a FIFO does not wait for a writer),
+    and the read itself is bounded, so a file swapped or grown meanwhile changes nothing."""
+    too_big = f"{path} is larger than {MAX_PHOTO_BYTES >> 20} MB; is it a photo?"
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise PhotoError(f"{path} is not a regular file (a pipe or a device); choose a photo")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise PhotoError(f"{path} is not a regular file; choose a photo")
+            if info.st_size > MAX_PHOTO_BYTES:
+                raise PhotoError(too_big)
+            data = f.read(MAX_PHOTO_BYTES + 1)
     except OSError as exc:
         raise PhotoError(f"cannot read {path}: {exc.strerror or exc}; check the path") from exc
     if len(data) > MAX_PHOTO_BYTES:
-        raise PhotoError(f"{path} is larger than {MAX_PHOTO_BYTES >> 20} MB; is it a photo?")
+        raise PhotoError(too_big)
+    return data
+
+
+def read_photo(path: Path) -> ReadPhoto:
+    data = _bounded_bytes(path)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format or ""
-            exif = image.getexif()
+        with warnings.catch_warnings():  # Pillow only warns below twice its pixel limit
+            warnings.simplefilter("error", DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format or ""
+                exif = image.getexif()
+    except (DecompressionBombError, DecompressionBombWarning) as exc:
+        raise PhotoError(
+            f"{path} declares more pixels than a photo has ({exc}); it may be a "
+            "decompression bomb. Export the photo again from the camera as JPEG"
+        ) from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise PhotoError(
             f"{path} is not a JPEG, PNG or HEIC photo this console can read; export it as JPEG"

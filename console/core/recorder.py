@@ -91,7 +91,7 @@ class Recorder:
         self._disk = DiskWriter(self.writer_store, self._notify)  # writer thread only
         self._live = LiveSessions(store.path)  # liveness locks, held until a status is final
         self._disk.on_finished = self._live.release
-        self._disk.overflow = spill.overflow_to(store.path)  # past the memory bound
+        self._disk.overflow = spill.overflow_to(self.writer_store)  # past the memory bound
         self.spilled: Path | None = None  # where an unwritable backlog went at the stop
         self.simulated = False  # the link is the virtual pen: sessions are marked (H-35)
         self._info: Info | None = None

@@ -14,9 +14,13 @@ ACTOR = "console"  # merged before anyone signs in
 
 
 def recover_and_tell(store: Store) -> list[str]:
-    """Merges every spill file of this database; one sentence per session merged."""
-    said = []
-    for r in spill.recover_all(store):
+    """Merges every spill file of this database; one sentence per session merged, and
+    one per file refused by a check (it is left where it is, for `db check` to name)."""
+    said: list[str] = []
+    refused: list[str] = []
+    for r in spill.recover_all(store, refused):
+        if not r.events:  # a copy merged before: nothing was written
+            continue
         try:
             patient = str(store.session(r.session).get("patient_code") or "?")
         except StoreError:
@@ -34,4 +38,4 @@ def recover_and_tell(store: Store) -> list[str]:
             None,
             {"file": str(r.path), "samples": r.samples, "chunks": r.chunks},
         )
-    return said
+    return said + [f"A spill file was not merged: {why}." for why in refused]

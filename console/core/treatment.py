@@ -32,6 +32,7 @@ from console.core.gui_watchdog import GuiWatchdog
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
+from console.core.patient_trail import checked_skin_type
 from console.core.patients import add_new_patient, new_patient_question
 from console.core.pen_commands import PenCommands
 from console.core.plan_run import PlanRun
@@ -40,7 +41,7 @@ from console.core.recorder import Recorder
 from console.core.records import start_session
 from console.core.roles import Action, User
 from console.core.series import TooSoon, record_too_soon, too_soon
-from console.core.skin_depth import load_skin_rule, skin_type_of
+from console.core.skin_depth import load_skin_rule
 from console.core.zone_session import ZoneSession
 from console.core.zones import Plan, ZoneMap, available_maps
 from console.store import EventKind, Store
@@ -306,7 +307,13 @@ class Treatment(PenCommands, RecordSteps):
     def _skin_rule(self, patient_code: str) -> dict[str, Any] | None:
         """The clinic's skin type rule for this patient, put on the plan run; its record."""
         self.plan_run.skin = None
-        skin = skin_type_of(self.store, patient_code) if self.store is not None else None
+        skin, tampered = (
+            checked_skin_type(self.store, patient_code) if self.store is not None else (None, None)
+        )
+        # a register row changed behind the console's back: the trail's skin type is used
+        self.alarms.set_condition(
+            Condition.PATIENT_NOT_IN_TRAIL, tampered is not None, tampered or ""
+        )
         rule = load_skin_rule()
         if skin is None or not rule.applies(skin):
             return None

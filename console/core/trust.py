@@ -24,9 +24,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from console.core.patient_trail import register_problems
 from console.core.photos import changed_photos
 from console.core.trust_users import ceilings, roles, signer_words, unattributed, users
-from console.store import Store, StoreError, maintenance
+from console.store import Store, StoreError, maintenance, spill
 from console.store.audit import AuditEntry
 from console.store.keys import ChainHead
 from console.store.record_parts import PART_WORDS, changed_words
@@ -50,6 +51,7 @@ def check(store: Store, anchor: ChainHead | None = None, *, quick: bool = False)
         lambda: _sessions(store, entries, quick),
         lambda: _signatures(store, entries),
         lambda: _amendments(store, entries),
+        lambda: register_problems(store, entries),
     ]
     problems: list[str] = []
     for step in steps:
@@ -301,6 +303,7 @@ def check_database(
     problems = maintenance.check(store, quick=quick, progress=progress)
     try:
         problems += check(store, anchor, quick=quick)
+        problems += [f"spill file refused: {why}" for why in spill.refused_files(store)]
     except (sqlite3.DatabaseError, StoreError) as exc:
         problems.append(
             f"the records could not be checked against the audit trail: the database is "

@@ -9,6 +9,7 @@ for up to six months, so before and latest is the comparison that matters).
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Access
+from console.core.display_text import shown_name, shown_text
 from console.core.patients import PatientError, patient_overview
 from console.core.photos import display_bytes, photo_timeline
 
@@ -80,10 +82,12 @@ class PatientView(QWidget):
         darker = (
             " · types IV–VI: higher risk of hyperpigmentation" if view["darker_skin_type"] else ""
         )
+        name = escape(shown_name(p["name"])) or "no name"  # typed text, never markup
         self.details.setText(
-            f"<b>{p['code']}</b> · {p['name'] or 'no name'} · born {p['birth_year'] or '?'} · "
+            f"<b>{escape(shown_text(p['code']))}</b> · {name} · born {p['birth_year'] or '?'} · "
             f"skin type {p['fitzpatrick'] or '?'}{darker}"
         )
+        self.details.setToolTip(shown_text(p["name"]))
         state = view["series"]["state"]
         colour = STATE_COLOURS.get(state, "#000")
         self.series.setText(f"<span style='color:{colour}'>Series: {view['series_words']}</span>")

@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from console.core.display_text import shown_name
 from console.core.event_words import mm
 from console.core.report_model import Report, build_report
 from console.core.report_zones import ZoneResult
@@ -115,7 +116,8 @@ def _header(page: Page, report: Report, zone_map: QImage | None) -> None:
     page.text("Microneedling session report", 17, bold=True)
     if h.simulated:  # H-35: not a treatment, said before anything else
         page.text(h.simulated, 12, bold=True, colour=FLAG_RED)
-    patient = f"{h.patient_code} · {h.patient_name}" if h.patient_name else h.patient_code
+    code = shown_name(h.patient_code)  # no bidi controls; a long name cannot run under the map
+    patient = f"{code} · {shown_name(h.patient_name)}" if h.patient_name else code
     lines = [
         f"Patient: {patient}",
         f"Date: {h.when} · duration {h.duration}",

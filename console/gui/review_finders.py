@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Access, Refused
+from console.core.display_text import shown_text
 from console.core.lots import LotError, find_lot, search_lot
 from console.core.review_list import DUE_HORIZON_DAYS, DuePatient, due_list
 from console.gui.file_dialogs import SafePrintDialog, save_file_name
@@ -112,7 +113,7 @@ class DuePage(QWidget):
         s = d.status
         return [
             d.patient_code,
-            d.patient_name or "",
+            shown_text(d.patient_name),
             str(d.kind),
             f"{s.done} of {s.rule.treatments}",
             str(s.due_from or ""),

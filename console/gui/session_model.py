@@ -13,6 +13,7 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from console.core.display_text import shown_text
 from console.core.review_list import PAGE_ROWS, ListUnavailable, SessionFinder, status_words
 from console.core.simulated import WORDS
 from console.store import SessionFilter
@@ -84,7 +85,7 @@ def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
     """The whole of what a narrow column may elide."""
     match column:
         case SessionColumn.STATUS | SessionColumn.PATIENT if row.simulated:
-            name = f"{row.patient_name} · " if row.patient_name else ""
+            name = f"{shown_text(row.patient_name)} · " if row.patient_name else ""
             what = name if column is SessionColumn.PATIENT else f"{cell_text(row, column)} · "
             return what + WORDS
         case SessionColumn.PLAN | SessionColumn.PRACTITIONER | SessionColumn.STATUS:
@@ -96,7 +97,7 @@ def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
         case SessionColumn.LINK_GAPS:
             return f"{row.link_gaps} link gap(s)"
         case SessionColumn.PATIENT if row.patient_name:
-            return row.patient_name
+            return shown_text(row.patient_name)
         case SessionColumn.SIGNED if row.signed_utc:
             return f"{row.meaning} by {row.signer} at {local_time(row.signed_utc)}"
         case SessionColumn.STARTED:

@@ -115,6 +115,18 @@ class AuditTrail:
     def __init__(self, db: Db) -> None:
         self._db = db
 
+    def mac(self, message: bytes, *, create: bool = False) -> str | None:
+        """An HMAC of `message` under the installation key (None without a key): for
+        files the console writes outside the database (spill files) and trusts later."""
+        return self._db.key.mac(message, create=create)
+
+    def first_hash(self) -> str:
+        """The first row's hash: it never changes, so it names this trail (this database
+        and its copies) apart from any other ("" while the trail is empty)."""
+        with self._db.lock:
+            row = self._db.conn.execute("SELECT hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
+        return str(row[0]) if row else ""
+
     def append(
         self,
         user: str,

@@ -10,7 +10,10 @@ and merge them back (chunks already in the database are skipped, so a merge repe
 after a crash adds nothing twice). During a session, chunks past the recorder's memory
 bound go to spill files the same way (`overflow_to`), and the recorder merges them back
 itself once the disk takes writes again (`merge_back`). Only if no place takes the file
-is the backlog lost, and then it is reported with its size, as before. Never imports Qt.
+is the backlog lost, and then it is reported with its size, as before. A spill file is
+merged only when it proves itself (its MAC, its private folder, a session that may still
+take it: console/store/spill_trust.py); any other is left in place and named. Never
+imports Qt.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from typing import Any
 
 import platformdirs
 
+from console.store import spill_trust
 from console.store.backlog import DiskWriter
-from console.store.rows import ChunkRow, EventKind, EventRow
+from console.store.rows import ChunkRow, EventKind, EventRow, utc_now
+from console.store.spill_trust import SpillRefused
 from console.store.store import Store
 
 SPILL_DIR_ENV = "PEN_CONSOLE_SPILL_DIR"
@@ -88,33 +93,38 @@ def _db_tag(db_path: Path) -> str:
     return hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:12]
 
 
-def write(db_path: Path, backlogs: Iterable[Backlog]) -> Path | None:
-    """The spill file written (fsynced), or None when no place would take it."""
+def write(store: Store, backlogs: Iterable[Backlog]) -> Path | None:
+    """The spill file written (fsynced, 0600, with its MAC), or None when no place would
+    take it. A folder that is not ours alone is passed over (spill_trust)."""
     backlogs = [b for b in backlogs if b.chunks or b.events or b.passes]
     if not backlogs:
         return None
+    db_path = store.path
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"{db_path.stem}-{_db_tag(db_path)}-{backlogs[0].session[:8]}-{stamp}{SUFFIX}"
     for folder in spill_dirs():
         path = folder / name
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            _write_file(path, db_path, backlogs)
+            spill_trust.private_folder(folder)
+            _write_file(path, store, backlogs)
             return path
-        except (OSError, sqlite3.Error):
-            with contextlib.suppress(OSError):
-                path.unlink()
+        except (OSError, sqlite3.Error, SpillRefused):
+            for left in (path, path.with_name(path.name + ".partial")):
+                with contextlib.suppress(OSError):
+                    left.unlink()
     return None
 
 
-def _write_file(path: Path, db_path: Path, backlogs: list[Backlog]) -> None:
+def _write_file(path: Path, store: Store, backlogs: list[Backlog]) -> None:
     partial = path.with_name(path.name + ".partial")
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, spill_trust.FILE_MODE))
     conn = sqlite3.connect(partial)
     try:
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA journal_mode=MEMORY")  # no -journal file beside it, 0644
         conn.executescript(_SCHEMA)
         with conn:
-            conn.execute("INSERT INTO meta VALUES ('db_path', ?)", (str(db_path.resolve()),))
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", spill_trust.identity(store).items())
             conn.execute(
                 "INSERT INTO meta VALUES ('sessions', ?)",
                 (json.dumps([(b.session, b.status) for b in backlogs]),),
@@ -129,6 +139,7 @@ def _write_file(path: Path, db_path: Path, backlogs: list[Backlog]) -> None:
                     "INSERT INTO passes VALUES (?,?,?)",
                     [(b.session, json.dumps(row), int(u)) for row, u in b.passes],
                 )
+        spill_trust.sign(store, conn)
     finally:
         conn.close()
     os.replace(partial, path)
@@ -144,10 +155,12 @@ def find(db_path: Path) -> list[Path]:
     return sorted(set(found), key=lambda p: p.name.rsplit("-", 1)[-1])
 
 
-def recover(store: Store, path: Path) -> list[Recovered]:
-    """Merges one spill file into the store and deletes it. Raises sqlite3.Error when the
-    database still refuses writes (the file is then kept), ValueError for a file that is
-    not a spill file."""
+Rows = list[tuple[Any, ...]]
+
+
+def _read(store: Store, path: Path) -> tuple[list[tuple[str, str]], Rows, Rows, Rows]:
+    """The file's sessions, chunks, events and passes, once its checks pass (spill_trust)."""
+    spill_trust.check_file(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -155,30 +168,82 @@ def recover(store: Store, path: Path) -> list[Recovered]:
         chunks = conn.execute("SELECT * FROM chunks ORDER BY rowid").fetchall()
         events = conn.execute("SELECT * FROM events ORDER BY rowid").fetchall()
         passes = conn.execute("SELECT * FROM passes ORDER BY rowid").fetchall()
-    except (sqlite3.Error, KeyError, ValueError) as exc:  # ValueError: bad JSON
+        spill_trust.verify(store, path, conn, meta)
+    except (sqlite3.Error, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path} is not a Pen Console spill file ({exc})") from exc
     finally:
         conn.close()
+    return sessions, chunks, events, passes
+
+
+def _new_chunks(
+    store: Store, path: Path, session: str, status: str, chunks: Rows
+) -> list[ChunkRow]:
+    """The session's chunks not in the database yet; SpillRefused when the session may
+    not take them (spill_trust.refusal)."""
+    done = set(store.chunk_numbers(session))
+    rows = [ChunkRow(*c) for c in chunks if c[0] == session and c[1] not in done]
+    why = spill_trust.refusal(store, session, status, len(rows))
+    if why is not None:
+        raise SpillRefused(f"{path} is not merged: {why}; it is left where it is")
+    return rows
+
+
+def refused_files(store: Store) -> list[str]:
+    """A sentence per spill file of this database that a merge would refuse (`db check`)."""
+    out = []
+    for path in find(store.path):
+        try:
+            sessions, chunks, _, _ = _read(store, path)
+            for session, status in sessions:
+                _new_chunks(store, path, session, status, chunks)
+        except (ValueError, OSError) as exc:  # SpillRefused is a ValueError
+            out.append(str(exc))
+    return out
+
+
+def recover(store: Store, path: Path) -> list[Recovered]:
+    """Merges one spill file into the store and deletes it. Raises sqlite3.Error when the
+    database still refuses writes (the file is then kept), SpillRefused (a ValueError)
+    for a file that fails a check of spill_trust, ValueError for one that is not a spill
+    file; a refused file is left where it is and nothing of it is written."""
+    sessions, chunks, events, passes = _read(store, path)
     written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     out = []
-    for session, status in sessions:
-        done = set(store.chunk_numbers(session))
-        rows = [ChunkRow(*c) for c in chunks if c[0] == session and c[1] not in done]
-        evs = [
-            EventRow(t_us, source, EventKind(kind), code, arg, json.loads(data))
-            for s, t_us, source, kind, code, arg, data in events
-            if s == session
-        ]
-        note = {"file": str(path), "chunks": len(rows)}
-        evs.append(EventRow(None, "console", EventKind.SPILL_RECOVERED, None, None, note))
-        ps = [(json.loads(row), bool(undone)) for s, row, undone in passes if s == session]
-        store.write_packed(session, rows, evs, ps)
-        if status != "recording":
-            store.finish_session(session, status)
-        samples = sum(r.samples for r in rows)
-        out.append(Recovered(path, session, len(rows), samples, len(evs), _seconds(rows), written))
+    with store.transaction():  # every session of the file, or none
+        for session, status in sessions:
+            rows = _new_chunks(store, path, session, status, chunks)
+            if str(store.session(session)["status"]) not in ("recording", "interrupted"):
+                out.append(Recovered(path, session, 0, 0, 0, 0.0, written))
+                continue  # merged before (a copy, or a crash before the delete): no writes
+            evs = [
+                EventRow(t_us, source, EventKind(kind), code, arg, json.loads(data))
+                for s, t_us, source, kind, code, arg, data in events
+                if s == session
+            ]
+            note = {"file": str(path), "chunks": len(rows)}
+            evs.append(EventRow(None, "console", EventKind.SPILL_RECOVERED, None, None, note))
+            ps = [(json.loads(row), bool(undone)) for s, row, undone in passes if s == session]
+            store.write_packed(session, rows, evs, ps)
+            _end(store, session, status)
+            samples = sum(r.samples for r in rows)
+            out.append(
+                Recovered(path, session, len(rows), samples, len(evs), _seconds(rows), written)
+            )
     path.unlink()
     return out
+
+
+def _end(store: Store, session: str, status: str) -> None:
+    """After a merge: a session the file ended gets that status; an interrupted one is
+    sealed again with what was added. The end time never moves backwards."""
+    was = store.session(session)
+    if status == "recording" and was["status"] == "recording":
+        return  # still being recorded (a mid-session spill): sealed when it ends
+    final = was["status"] if status == "recording" else status
+    ended = max(str(was["ended_utc"] or ""), utc_now())
+    store.update_session(session, status=final, ended_utc=ended)
+    store.seal(session, f"spill merged ({final})")
 
 
 def _seconds(rows: list[ChunkRow]) -> float:
@@ -190,19 +255,27 @@ def _seconds(rows: list[ChunkRow]) -> float:
     return total_us / 1e6
 
 
-def recover_all(store: Store) -> list[Recovered]:
-    """Every spill file of this database merged back; files that fail are kept."""
+def recover_all(store: Store, refused: list[str] | None = None) -> list[Recovered]:
+    """Every spill file of this database merged back; files that fail are kept, and a
+    file refused by a check is named in `refused` (one sentence each). A file the disk
+    still refuses is simply tried again next time."""
     out: list[Recovered] = []
     for path in find(store.path):
-        with contextlib.suppress(sqlite3.Error, ValueError, OSError):
+        try:
             out += recover(store, path)
+        except (ValueError, OSError) as exc:  # SpillRefused is a ValueError
+            if refused is not None:
+                refused.append(str(exc))
+        except sqlite3.Error:
+            continue
     return out
 
 
-def overflow_to(db_path: Path) -> Callable[[str, list[ChunkRow]], Path | None]:
-    """The recorder's hook for chunks past its memory bound, mid-session: each batch goes
-    to a spill file of its own (the session's status is left as it is)."""
-    return lambda session, rows: write(db_path, [Backlog(session, "recording", rows, [], [])])
+def overflow_to(store: Store) -> Callable[[str, list[ChunkRow]], Path | None]:
+    """The recorder's hook for chunks past its memory bound, mid-session (on the writer
+    thread, with its store): each batch goes to a spill file of its own (the session's
+    status is left as it is)."""
+    return lambda session, rows: write(store, [Backlog(session, "recording", rows, [], [])])
 
 
 def merge_back(disk: DiskWriter, store: Store, notify: Callable[[str, str], None]) -> None:
@@ -228,7 +301,7 @@ def spill_or_report(disk: DiskWriter, notify: Callable[[str, str], None]) -> Pat
         for o in disk.sessions()
         if not o.empty() and not o.pending  # the final commit packed every sample
     ]
-    path = write(disk.store.path, backlogs)
+    path = write(disk.store, backlogs)
     if path is None:
         disk.report_unwritten()
         return None

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_support import NURSE, SUPERVISOR, Cli, audit, lines
 
 from console.store import Store
@@ -147,3 +148,24 @@ def test_photos_import_through_the_cli(cli: Cli, db: Path, tmp_path: Path) -> No
         "--db", db, "--user", NURSE[0], stdin=lines(NURSE[1]),
     )  # fmt: skip
     assert bad.code == 2 and "cannot read" in bad.one_sentence()
+
+
+def test_a_decompression_bomb_through_the_cli_is_one_sentence_and_exit_2(
+    cli: Cli, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+
+    store = Store(db)
+    try:
+        (session,) = [s["uuid"] for s in store.sessions()]
+    finally:
+        store.close()
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (64, 64)).save(bomb, "PNG")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 4096 pixels: over twice the limit
+    ran = cli(
+        "photos", "import", session[:8], bomb, "--when", "after",
+        "--db", db, "--user", NURSE[0], stdin=lines(NURSE[1]),
+    )  # fmt: skip
+    assert ran.code == 2 and "decompression bomb" in ran.one_sentence()
+    assert "Traceback" not in ran.err

@@ -44,3 +44,16 @@ def test_the_patient_view_shows_series_sessions_and_photos(
     for i in range(2):
         view.timeline.item(i).setSelected(True)
     assert all(not label.pixmap().isNull() for label in view.compare)
+
+
+def test_a_hostile_name_is_plain_text_without_bidi_controls(qtbot: QtBot, store: Store) -> None:
+    access = Access(store, None)
+    today = date.today()
+    name = "<img src=x><b>Bo</b>\u202eevil\u2069"
+    add_patient(access, "P-6", PatientDetails(name, 1990, Fitzpatrick.II), today)
+    view = PatientView(access)
+    qtbot.addWidget(view)
+    view.show_patient("P-6", today)
+    shown = view.details.text()
+    assert "&lt;img src=x&gt;&lt;b&gt;Bo&lt;/b&gt;evil" in shown and "<img" not in shown
+    assert "\u202e" not in shown and "\u2069" not in shown

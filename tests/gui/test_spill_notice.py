@@ -51,7 +51,7 @@ def test_a_spill_merged_at_start_up_is_said_and_audited(
     store = Store(db)
     session = store.create_session("P-1", "Dr A")
     chunks = [store.pack_chunk(session, k, _columns(1000, 1000 * k)) for k in range(12)]
-    path = spill.write(db, [spill.Backlog(session, "complete", chunks, [], [])])
+    path = spill.write(store, [spill.Backlog(session, "complete", chunks, [], [])])
     store.close()
     assert path is not None and path.parent == tmp_path / "spare"
 

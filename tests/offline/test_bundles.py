@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import date
 from hashlib import sha256
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from console.core.bundles import (
 )
 from console.core.followups import FollowUpKind, add_follow_up, follow_ups
 from console.core.installation_id import SigningKey, enrol, fingerprint
+from console.core.patients import PatientDetails, add_patient
 from console.core.signing import sign
 from console.core.trust import check_database
 from console.store import Store, bundle_rows
@@ -185,8 +187,8 @@ def test_a_patient_code_for_two_people_is_a_conflict(
     carts: tuple[Cart, Cart], tmp_path: Path
 ) -> None:
     a, b = carts
-    a.store.patient_id("P-7", name="Ann Lee", birth_year=1980)
-    b.store.patient_id("P-7", name="Bob Stone", birth_year=1975)
+    for cart, name, year in ((a, "Ann Lee", 1980), (b, "Bob Stone", 1975)):  # audited
+        add_patient(cart.access, "P-7", PatientDetails(name, year), date(2026, 1, 1))
     s_a = ended_session(a.store, "P-7")
     s_other = ended_session(a.store, "P-8", seed=4)
     named = a.export([s_a, s_other], tmp_path / "x.penbundle", with_names=True)

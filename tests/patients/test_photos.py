@@ -91,3 +91,56 @@ def test_a_heic_photo_is_imported_as_written_with_its_exif_date(
     assert shown[:2] == b"\xff\xd8"  # a JPEG the screens and the report can draw
     with Image.open(io.BytesIO(shown)) as drawn:
         assert drawn.size == (32, 24)
+
+
+def png_declaring(path: Path, width: int, height: int) -> Path:
+    """A small PNG whose header declares `width` x `height` pixels (a decompression bomb
+    needs no more: Pillow checks the size when it opens the file)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grey
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+    return path
+
+
+def test_a_decompression_bomb_is_one_sentence(
+    tmp_path: Path, clinic: dict[str, Access], session_at: SessionAt,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    session = session_at("P-1", AT)
+    bomb = png_declaring(tmp_path / "bomb.png", 60_000, 60_000)
+    with pytest.raises(PhotoError, match="decompression bomb"):
+        import_photo(clinic["nurse"], session, bomb, PhotoWhen.BEFORE)
+    # Between Pillow's limit and twice it, Pillow only warns: refused all the same
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    warned = png_declaring(tmp_path / "warned.png", 40, 40)
+    with pytest.raises(PhotoError, match="decompression bomb"):
+        import_photo(clinic["nurse"], session, warned, PhotoWhen.BEFORE)
+
+
+def test_a_pipe_a_device_and_an_oversized_file_are_refused_unread(
+    tmp_path: Path, clinic: dict[str, Access], session_at: SessionAt
+) -> None:
+    import os
+
+    session = session_at("P-1", AT)
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    with pytest.raises(PhotoError, match="not a regular file"):
+        import_photo(clinic["nurse"], session, fifo, PhotoWhen.BEFORE)
+    with pytest.raises(PhotoError, match="not a regular file"):
+        import_photo(clinic["nurse"], session, Path("/dev/zero"), PhotoWhen.BEFORE)
+    big = tmp_path / "big.jpg"
+    with big.open("wb") as f:  # sparse: 41 MB declared, nothing written
+        f.truncate(41 * 1024 * 1024)
+    with pytest.raises(PhotoError, match="larger than 40 MB"):
+        import_photo(clinic["nurse"], session, big, PhotoWhen.BEFORE)

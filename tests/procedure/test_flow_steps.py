@@ -295,3 +295,31 @@ def test_the_gate_resends_its_stop_and_stops_each_new_start_at_once() -> None:
         assert "it was running" in stop.detail  # no run button press seen for this one
     finally:
         treatment.close()
+
+
+def test_a_skin_type_changed_behind_the_trail_is_not_used_and_raises_the_alarm(
+    store: Store,
+) -> None:
+    from console.core.trust import check
+
+    add_patient(Access(store, None), "P-T", PatientDetails(skin_type=Fitzpatrick.V), date.today())
+    add_patient(Access(store, None), "P-OK", PatientDetails(skin_type=Fitzpatrick.V), date.today())
+    with store.transaction():  # the register edited with a plain SQL tool: V becomes II
+        store.conn.execute("UPDATE patients SET fitzpatrick = 'II' WHERE code = 'P-T'")
+    (problem,) = [p for p in check(store) if p.startswith("patients ")]
+    assert problem.startswith("patients P-T: fitzpatrick differ from the audited")
+    treatment = _connected(store)
+    try:
+        treatment.start_session("P-T", "Dr Lee")
+        assert treatment.plan_run.skin is not None
+        assert treatment.plan_run.skin[0] is Fitzpatrick.V  # the trail's, not the row's II
+        alarm = treatment.alarms.highest()
+        assert alarm is not None and alarm.condition is Condition.PATIENT_NOT_IN_TRAIL
+        assert alarm.priority is Priority.HIGH and "audited skin type V" in alarm.detail
+        treatment.alarms.acknowledge(Condition.PATIENT_NOT_IN_TRAIL)  # seen; still active
+        treatment.end_session()
+        treatment.start_session("P-OK", "Dr Lee")  # the next patient agrees with the trail
+        assert not treatment.alarms.is_active(Condition.PATIENT_NOT_IN_TRAIL)
+        treatment.end_session()
+    finally:
+        treatment.close()

@@ -203,3 +203,18 @@ def test_a_body_plan_draws_its_own_map(tmp_path: Path, qapp: object) -> None:
     assert first.passes_planned == 3 and ZoneFlag.MISSING_PASSES in first.flags
     image = zone_map_image(report)
     assert image is not None and not image.isNull()
+
+
+def test_a_hostile_name_is_shown_without_bidi_controls_and_elided(
+    report: Report, qapp: object, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from console.gui.report import write_report
+
+    hostile = "\u202eAna\u2066 " + "x" * 200
+    named = replace(report, header=replace(report.header, patient_name=hostile))
+    out = write_report(named, tmp_path / "r.pdf", None)
+    first = "".join(PdfReader(out).pages[0].extract_text().split())  # the line may wrap
+    assert not any(ch in first for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "Ana" + "x" * 76 + "…" in first and "x" * 77 not in first
