@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.statusBar().addWidget(self.notice, 1)
         self.statusBar().setSizeGripEnabled(False)
-        self.lock_overlay = LockOverlay(c.alarms, self)
+        self.lock_overlay = LockOverlay(c.alarms, self, pen=c)
         if self.sound.notice:
             self.notice.setText(self.sound.notice)  # said once; the visual signal stays
         self._build_menu()
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
-        self.alarm_keys = AlarmKeys(self, c.alarms)  # F9/F10 from any dialog too
+        self.alarm_keys = AlarmKeys(self, c.alarms, self.lock_overlay.stop_when_locked)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         self.lot_prompter = LotPrompter(c, self)  # a cartridge inserted asks for its lot
