@@ -87,8 +87,13 @@ class LockOverlay(QFrame):
         self.hint.setObjectName("lockHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
+        self.notice = QLabel("")  # a refusal from the keys that work here (Ctrl+Shift+L)
+        self.notice.setObjectName("lockHint")
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setWordWrap(True)
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
+        layout.addWidget(self.notice)
         layout.addStretch(2)
         parent.installEventFilter(self)
         self.hide()
@@ -112,6 +117,11 @@ class LockOverlay(QFrame):
             self.setFocus()
         else:
             self.hide()
+        self.notice.setText("")  # said for the moment it happened; a new lock starts clean
+
+    def say(self, text: str) -> None:
+        """The window's status line is under the overlay: a refusal is said here too."""
+        self.notice.setText(text)
 
     def refresh(self) -> None:
         if self.isVisible():
