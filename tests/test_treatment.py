@@ -176,6 +176,25 @@ def test_a_step_up_past_the_zone_ceiling_is_clamped_and_said(store: Store) -> No
         treatment.close()
 
 
+def test_end_session_leaves_an_idle_screen_with_no_counts_and_no_clamp_note(store: Store):
+    """Review 10: after End, the zone counts and plan progress are the next patient's (none),
+    and a clamp said in the ended session is not carried over; the zone in force stays."""
+    treatment = Treatment(store, plan=find_plan("Fine lines — forehead and periorbital"))
+    try:
+        treatment.start_session("P-IDLE", "Dr A")
+        zones = treatment.zones
+        zones.mark_pass()
+        ceiling = zones.status().ceiling_um
+        treatment.depth_step_target(ceiling, +1, INFO)
+        assert zones.status().done == 1 and treatment.depth_note
+        treatment.end_session()
+        status = zones.status()
+        assert (status.done, status.pass_no, status.can_undo) == (0, 1, False)
+        assert status.active == "forehead" and treatment.depth_note == ""
+    finally:
+        treatment.close()
+
+
 def _streaming(store: Store) -> tuple[Treatment, VirtualPen]:
     treatment = Treatment(store)
     link = Link("virtual://idle?telemetry_hz=500")

@@ -184,6 +184,13 @@ class PassTracker:
             self.active = None
             self._open = _Open()
 
+    def clear_counts(self) -> None:
+        """After End session: no pass of the patient before is counted on the idle screen;
+        the zone in force stays (the pen holds its ceiling), and is not announced again."""
+        with self._lock:
+            self.done = []
+            self._open = _Open()
+
     def select(self, zone: str, how: str = "touch") -> None:
         self.map.zone(zone)  # raises for an unknown zone
         with self._lock:

@@ -277,6 +277,7 @@ class Treatment(PenCommands, RecordSteps):
         # The plan's first zone is in force before the session opens, so its very first
         # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
+        self.depth_note = ""  # and nothing said about the zone before it
         if self.zones.ceilings.clear_overrides():  # and no override from before it (H-05)
             self._notice("Ceiling overrides made outside a session were cleared.")
         self.cartridge.reset()  # and with the single-use gate open
@@ -330,6 +331,8 @@ class Treatment(PenCommands, RecordSteps):
                 hook(session)
         self.session = None
         self.zones.ceilings.clear_overrides()  # never carried to the next patient (H-05)
+        self.zones.tracker.clear_counts()  # the idle screen shows no one's passes
+        self.depth_note = ""  # a clamp said for that patient's zone is over
         self.live.end_session()
         if session is not None:  # the next patient starts gated again, with sound
             self.plan_run.reset()

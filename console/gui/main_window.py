@@ -46,6 +46,7 @@ from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
+from console.gui.stale_text import StaleText
 from console.gui.user_switch import install_sign_out
 from drivers.link import LinkState
 from drivers.transport import PenPort, find_pens
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
             self.notice.setText(self.sound.notice)  # said once; the visual signal stays
         self._build_menu()
         self._wire()
+        self.stale_text = StaleText(self)  # a clamp note goes with its zone (review 10)
         self.restore_state()
 
     @property
@@ -378,6 +380,7 @@ class MainWindow(QMainWindow):
         self.connection.refresh(simulated)
         self.zone_panel.refresh()
         self.procedure_view.refresh()
+        self.stale_text.refresh()
         self.rec.refresh()
         zone = self.controller.zones.status()
         self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)

@@ -103,6 +103,26 @@ def test_a_clamped_depth_press_stays_said_beside_the_pens_answer(qtbot, window, 
     )
 
 
+def test_a_clamp_note_goes_when_the_zone_changes(qtbot, window, stream) -> None:
+    """Review 10: "Depth clamped to the forehead ceiling" is about the forehead."""
+    stream()
+    controller = window.controller
+    controller.zones.tracker.select("forehead")
+    ceiling = controller.zones.status().ceiling_um
+    assert ceiling is not None and controller.link is not None
+    qtbot.waitUntil(lambda: controller.zones.ceilings.in_effect_um == ceiling, timeout=3000)
+    controller.link.set_depth(ceiling).result(2)
+    qtbot.waitUntil(lambda: controller.live.latest.depth_set_um == ceiling, timeout=3000)
+    controller.step_depth(+1)
+    qtbot.waitUntil(lambda: window.notice.text().startswith("Depth clamped to the forehead"))
+    qtbot.waitUntil(lambda: window.controls.applied.text().startswith("Depth clamped"))
+    window.refresh_panels()  # the same zone: still said
+    assert window.notice.text().startswith("Depth clamped to the forehead")
+    controller.zones.tracker.select("cheek_left")
+    window.refresh_panels()
+    assert window.notice.text() == "" and window.controls.applied.text() == ""
+
+
 def test_a_longer_answer_or_note_never_moves_the_buttons(qtbot, window) -> None:
     window.resize(1280, 800)
     window.show()
