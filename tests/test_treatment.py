@@ -195,6 +195,22 @@ def test_end_session_leaves_an_idle_screen_with_no_counts_and_no_clamp_note(stor
         treatment.close()
 
 
+def test_a_plan_chosen_mid_session_is_the_sessions_plan(store: Store) -> None:
+    """Review 4: the report said "Treatment plan: none" yet printed the plan's depths."""
+    treatment = Treatment(store)
+    try:
+        session = treatment.start_session("P-MID", "Dr A")
+        assert store.session(session)["plan_name"] is None
+        plan = find_plan("Fine lines — forehead and periorbital")
+        treatment.zones.use_plan(plan)
+        assert store.session(session)["plan_name"] == plan.name
+        treatment.end_session()
+        treatment.zones.use_plan(None)  # between sessions: no record changes
+        assert store.session(session)["plan_name"] == plan.name
+    finally:
+        treatment.close()
+
+
 def _streaming(store: Store) -> tuple[Treatment, VirtualPen]:
     treatment = Treatment(store)
     link = Link("virtual://idle?telemetry_hz=500")
@@ -203,6 +219,8 @@ def _streaming(store: Store) -> tuple[Treatment, VirtualPen]:
     assert link.wait_for_state(LinkState.STREAMING, 5)
     pen = link.virtual_pen
     assert pen is not None
+    for step in ("consent", "cleanse"):  # every session's steps before needling (review 4)
+        treatment.plan_run.mark_done(step, None)
     return treatment, pen
 
 

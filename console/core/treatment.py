@@ -113,6 +113,7 @@ class Treatment(PenCommands, RecordSteps):
         self.plan_run = PlanRun(self.zones)
         self.plan_run.record = self._record_step
         self.plan_run.on_notice.append(self._notice)
+        self.zones.on_plan.append(self._plan_chosen)
         self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
         self._start_in_flight = False  # a START sent, not yet seen running nor refused
         self.depth_note = ""  # why the last depth press went less far (clamped or held)
@@ -303,6 +304,11 @@ class Treatment(PenCommands, RecordSteps):
         for alarm in self.alarms.active():  # what was already sounding when it opened
             self._record_alarm(alarm)
         return self.session
+
+    def _plan_chosen(self, plan: Plan | None) -> None:
+        """A plan chosen mid-session is the session's plan: its report says so (review 4)."""
+        if self.store is not None and self.session is not None:
+            self.store.update_session(self.session, plan_name=plan.name if plan else None)
 
     def _skin_rule(self, patient_code: str) -> dict[str, Any] | None:
         """The clinic's skin type rule for this patient, put on the plan run; its record."""

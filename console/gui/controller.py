@@ -213,6 +213,7 @@ class PenController(QObject):
 
     def aftercare_sheet(self) -> AftercareSheet:
         """The sheet of the open session (StepError without one)."""
+        self.treatment.check_aftercare()  # a session, and consent before aftercare
         store, session = self.treatment.store, self.treatment.session
         if store is None or session is None:
             raise StepError("start the session first: the aftercare sheet is the patient's")

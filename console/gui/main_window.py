@@ -328,12 +328,15 @@ class MainWindow(QMainWindow):
         return text.strip() if ok and text.strip() else None
 
     def confirm_end(self) -> bool:
-        """Ending a session is asked once: a stray touch must not stop the recording."""
+        """Ending a session is asked once: a stray touch must not stop the recording. It
+        says what is left of the plan (review 5)."""
+        c = self.controller
         self.confirm_box = QMessageBox(
             QMessageBox.Icon.Question,
             "End the session?",
             f"End the session for {self.rec.patient or 'this patient'}? Recording stops, and "
-            "the patient field is cleared for the next patient.",
+            "the patient field is cleared for the next patient."
+            + (f"\n\nNot done yet: {left}." if (left := c.treatment.plan_run.left_words()) else ""),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )

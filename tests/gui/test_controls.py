@@ -30,6 +30,7 @@ def test_depth_click_sends_command_and_shows_applied_value(qtbot, window, stream
 
 def test_refused_command_says_so(qtbot, window, stream) -> None:
     pen = stream()
+    _ready_to_needle(window)
     pen.raise_fault(Fault.MOTOR_STALL)  # the motor will not start while a fault is active
     qtbot.mouseClick(window.controls.buttons["motor"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "refused" in window.controls.applied.text(), timeout=3000)
@@ -53,8 +54,15 @@ def test_pen_buttons_show_up_like_console_commands(qtbot, window, stream) -> Non
     assert any(m.kind == "button" for m in window.controller.live.markers)
 
 
+def _ready_to_needle(window) -> None:
+    """Consent and skin cleansed, which every session needs before Start (review 4)."""
+    for step in ("consent", "cleanse"):
+        window.controller.treatment.plan_run.mark_done(step, None)
+
+
 def test_every_control_has_a_shortcut_and_a_big_target(qtbot, window, stream) -> None:
     pen = stream()
+    _ready_to_needle(window)
     window.show()
     qtbot.waitExposed(window)
     for key, button in window.controls.buttons.items():
