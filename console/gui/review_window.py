@@ -206,7 +206,7 @@ class ReviewWindow(QMainWindow):
                 [
                     p["zone"],
                     pass_label(p["pass_no"])
-                    + (" · closed at end (not marked)" if p["id"] in review.closed_at_end else ""),
+                    + (" · closed at end" if p["id"] in review.closed_at_end else ""),
                     str(p["strokes"]),
                     f"{p['contact_ms'] / 1000:.1f}",
                     f"{(p['depth_mean_um'] or 0) / 1000:.2f}",
