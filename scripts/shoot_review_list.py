@@ -25,6 +25,7 @@ from console.core.accounts import Accounts, Role
 from console.core.lots import ProductKind, parse_scan, record_product
 from console.core.signing import sign
 from console.gui.review_window import ReviewWindow
+from console.gui.settings import stylesheet
 from console.store import EventKind, EventRow, Store
 
 out = Path(sys.argv[1])
@@ -70,6 +71,7 @@ for i in range(29):
             timespec="milliseconds"
         ),
     )
+    store.seal(s, "screenshot: back-dated")  # else signing it is refused as tampered
     made.append(s)
 accounts = Accounts(store)
 admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
@@ -82,6 +84,7 @@ for i in (4, 9, 17):  # a PRP kit lot used on three patients: the recall search 
     record_product(Access(store, lee), made[i], code, kit, now.date())
 
 app = QApplication(sys.argv[:1])
+app.setStyleSheet(stylesheet("light"))  # as `review` does, before the window is made
 w = ReviewWindow(store, lee)
 w.move(0, 0)
 w.show()

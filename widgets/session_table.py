@@ -21,6 +21,7 @@ class ListTable(QTableView):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("listTable")  # the themes' denser font for the review's lists
         self.setModel(model)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -46,6 +47,9 @@ class ListTable(QTableView):
     def fit_columns(self, samples: dict[int, str]) -> None:
         """Each column wide enough for its sample text and its header (the last one
         stretches): widths follow the font, so nothing that matters is cut off."""
+        self._samples = dict(samples)
+        self.ensurePolished()  # the style sheet's font, not the default one, sets widths
+        self.horizontalHeader().ensurePolished()
         cells, heads = self.fontMetrics(), self.horizontalHeader().fontMetrics()
         model = self.model()
         for column, sample in samples.items():

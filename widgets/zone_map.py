@@ -151,7 +151,15 @@ class ZoneMapWidget(QGraphicsView):
         self._strokes: dict[str, int] = {}
         self._prp: dict[str, int] = {}
         self.active: str | None = None
+        self.plan_targets: dict[str, int] = {}  # without a tracker (review): the plan's
         self.refresh()
+
+    def set_targets(self, targets: dict[str, int]) -> None:
+        """Pass targets per zone (a reviewed session's plan); others keep the map's."""
+        self.plan_targets = dict(targets)
+        for zone_id in self.items:
+            self.restyle(zone_id)
+        self._place_labels()
 
     # ------------------------------------------------------------ state
 
@@ -169,7 +177,9 @@ class ZoneMapWidget(QGraphicsView):
         self.show_state(done, t.active, strokes)
 
     def target(self, zone: str) -> int:
-        return self.tracker.target(zone) if self.tracker else self.map.zone(zone).target_passes
+        if self.tracker:
+            return self.tracker.target(zone)
+        return self.plan_targets.get(zone, self.map.zone(zone).target_passes)
 
     def _prp_mark(self, zone_id: str) -> str:
         """The PRP passes as a second mark, " P1/1", when the plan has them (issue 11)."""

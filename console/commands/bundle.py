@@ -45,6 +45,7 @@ from console.core.installation_id import (
 from console.core.roles import Action
 from console.core.safe_files import UnsafeDestination, check_destination
 from console.store import StoreError
+from console.store.signatures import SealBroken
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,9 +99,12 @@ def run_export(args: argparse.Namespace) -> int:
         if not uuids:
             print("bundle export: no sessions match; nothing was written")
             return Exit.OK
-        digest = export(
-            store, access, uuids, out, SigningKey(store.key_dir), with_names=args.with_names
-        )
+        try:
+            digest = export(
+                store, access, uuids, out, SigningKey(store.key_dir), with_names=args.with_names
+            )
+        except SealBroken as exc:
+            raise CommandError(f"{exc}. Nothing was written.", Exit.PROBLEMS) from exc
     if args.json:
         print(json.dumps({"file": str(out), "sha256": digest, "sessions": uuids}))
     else:

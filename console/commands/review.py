@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         if args.session or view is not None:
             try:
                 shown_store = view.store if view is not None else store
-                window.open_session(
+                window.show_session(  # its row selected in the list too
                     shown_store.resolve_session(args.session) if args.session else view.sessions[0]  # type: ignore[union-attr]
                 )
             except StoreError as exc:

@@ -10,13 +10,14 @@ import argparse
 
 from console.commands._common import (
     CommandError,
+    Exit,
     Passwords,
     add_signed_options,
     shown,
     signed_in,
 )
 from console.core.accounts import Action
-from console.core.signing import MEANINGS, SigningError, sign
+from console.core.signing import MEANINGS, ChangedSinceSeal, SigningError, sign
 from console.store import StoreError
 
 
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             session = access.store.resolve_session(args.session)
             signature = sign(access, session, args.meaning, pw.acting or "")
+        except ChangedSinceSeal as exc:
+            raise CommandError(str(exc), Exit.PROBLEMS) from exc
         except (StoreError, SigningError) as exc:
             raise CommandError(str(exc)) from exc
     print(

@@ -174,6 +174,7 @@ def export(
     access.require(Action.EXPORT, "bundle")
     members: dict[str, bytes] = {}
     for uuid in uuids:
+        store.check_unchanged(uuid)  # SealBroken: a changed session never leaves the cart
         rows = bundle_rows.read(store, uuid)
         if rows is None:
             raise StoreError(f"no session {uuid}")

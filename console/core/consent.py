@@ -156,6 +156,7 @@ def save_consent(access: Access, session: str, form: ConsentForm, signature_png:
         signature_png,
     )
     with access.store.transaction():
+        access.store.check_unchanged(session)
         access.store.media.add_consent(row)
         access.store.audit.append(
             actor.name,

@@ -198,7 +198,7 @@ def event_words(e: EventRecord, zone_labels: Mapping[str, str] | None = None) ->
             return EventWords("samples not recorded", _joined(f"{n:,} samples", d, "reason"))
         case EventKind.SESSION_INTERRUPTED:
             found = d.get("found_utc")
-            when = f"found at the next start, {local_time(found, with_date=True)}" if found else ""
+            when = f"found {local_time(found, with_date=True)}" if found else ""
             return EventWords("session interrupted", when)
         case EventKind.NEW_PEN:
             was, now = d.get("previous_serial") or "?", d.get("serial") or "?"

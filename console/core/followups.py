@@ -50,6 +50,9 @@ def add_follow_up(access: Access, session: str, kind: FollowUpKind, text: str) -
         raise FollowUpError(f"a follow-up holds at most {MAX_TEXT} characters; shorten it")
     actor = access.require(Action.ADD_FOLLOW_UP, obj)
     store = access.store
+    unsealable = store.close_if_dead(session)  # a dead recorder's session ends here first
+    if unsealable is not None:
+        raise FollowUpError(unsealable)
     status = store.session(session)["status"]
     if status not in ENDED:
         raise FollowUpError(

@@ -222,6 +222,7 @@ def record_product(
         reason,
     )
     with access.store.transaction():
+        access.store.check_unchanged(session)
         access.store.products.add(row)
         findings_words = [f.kind.value for f in findings]
         access.store.audit.append(

@@ -117,6 +117,7 @@ def import_photo(
     )
     try:
         with access.store.transaction():
+            access.store.check_unchanged(session)
             photo_id = access.store.media.add_photo(row, photo.data)
             access.store.audit.append(
                 actor.name,

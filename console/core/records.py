@@ -31,8 +31,12 @@ def list_sessions(access: Access, filt: SessionFilter | None = None) -> list[Ses
 
 
 def open_session(access: Access, session: str) -> Actor:
-    """Check and audit that `access.user` opens `session` (for review or replay)."""
-    return access.perform(Action.REVIEW, f"session:{session}", None, "opened")
+    """Check and audit that `access.user` opens `session` (for review or replay). A
+    session whose recorder died is closed as interrupted first (as at the next start);
+    one that cannot be sealed stays as it is, and `db check` names it."""
+    actor = access.perform(Action.REVIEW, f"session:{session}", None, "opened")
+    access.store.close_if_dead(session)
+    return actor
 
 
 def save_notes(access: Access, session: str, text: str) -> None:
@@ -44,6 +48,7 @@ def save_notes(access: Access, session: str, text: str) -> None:
         amend(access, session, "notes", text)
         return
     with store.transaction():
+        store.check_unchanged(session)
         store.update_session(session, notes=text)
         store.audit.append(actor.name, "session.notes", obj, meta["notes"], text)
         if meta["status"] in ENDED:

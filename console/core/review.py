@@ -22,6 +22,7 @@ from console.core.passes import closed_at_end_ids, is_prp_pass
 
 # The series rule lives once, in console/core/series.py (re-exported for the review window).
 from console.core.review_levels import TelemetryLevels, peaks
+from console.core.review_list import status_words
 from console.core.series import patient_series, too_soon_warning
 from console.store import EventKind, Store, summaries
 from console.store.packing import Columns
@@ -103,6 +104,19 @@ class SessionReview:
         if self.levels is not None:
             return (self.levels.t_end_us - self.t0_us) / 1e6
         return float(self.t_s[-1]) if self.samples else 0.0
+
+    @property
+    def status_words(self) -> str:
+        """The status to show: "signed · interrupted" for a signed, interrupted session."""
+        interrupted = any(e["kind"] == EventKind.SESSION_INTERRUPTED for e in self.events)
+        return status_words(self.meta["status_now"], interrupted)
+
+    @property
+    def replay_end_s(self) -> float:
+        """Where the replay slider ends: the last sample, or the last pass's end if later
+        (a pass closed at the end of the session counts as done at that time)."""
+        ends = [(p["ended_t_us"] - self.t0_us) / 1e6 for p in self.passes]
+        return max([self.duration_s, *ends])
 
     def rel_s(self, t_us: int | None) -> float | None:
         return None if t_us is None else (t_us - self.t0_us) / 1e6
@@ -212,7 +226,8 @@ class SessionReview:
             return self.columns, self.t_s, self.columns
         if self._first is None:
             self._first = levels.samples_of(0, 1)
-        t_us = self.t0_us + int(t_s * 1e6)
+        # past the last sample (the replay runs on to a pass that ended later): the last
+        t_us = min(self.t0_us + int(t_s * 1e6), levels.t_end_us)
         i0, i1 = levels.chunks_in(t_us, t_us)
         cols = levels.samples_of(max(0, i0 - 1), i1)  # the sample before t may be earlier
         return cols, (cols["t_us"].astype(np.int64) - self.t0_us) / 1e6, self._first

@@ -9,8 +9,11 @@ checked but not audited again (one row per scroll would bury the trail).
 from __future__ import annotations
 
 import enum
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from console.core.access import Access
 from console.core.roles import Action
@@ -29,6 +32,29 @@ from console.store.session_list import (
 
 PAGE_ROWS = 200  # one screenful many times over; the table fetches more as it scrolls
 DUE_HORIZON_DAYS = 14
+
+
+def status_words(status: str, interrupted: bool) -> str:
+    """A session's status as the list and the header show it: a signed session that was
+    interrupted keeps saying so ("signed · interrupted")."""
+    return f"{status} · interrupted" if interrupted and status == "signed" else status
+
+
+class ListUnavailable(RuntimeError):
+    """The database could not answer the list's query: one sentence for the status line."""
+
+
+_T = TypeVar("_T")
+
+
+def _read(query: Callable[[], _T]) -> _T:
+    try:
+        return query()
+    except sqlite3.Error as exc:
+        raise ListUnavailable(
+            f"The session list could not be read ({exc}); try again, and if it persists "
+            "run `pen-console db check`."
+        ) from exc
 
 
 def utc_bound(day: date) -> str:
@@ -60,7 +86,7 @@ class SessionFinder:
             self.sort = sort
         words = {f.name: getattr(filt, f.name) for f in fields(filt) if getattr(filt, f.name)}
         self.access.perform(Action.REVIEW, "sessions", None, {"filter": words})
-        return session_count(self.access.store, filt)
+        return _read(lambda: session_count(self.access.store, filt))
 
     def resort(self, sort: SessionSort) -> None:
         """The same result in another order (no new disclosure: not audited again)."""
@@ -69,7 +95,8 @@ class SessionFinder:
 
     def page(self, offset: int, limit: int = PAGE_ROWS) -> list[SessionListRow]:
         self.access.require(Action.REVIEW, "sessions")
-        return session_page(self.access.store, self.filter, self.sort, offset, limit)
+        store, filt, sort = self.access.store, self.filter, self.sort
+        return _read(lambda: session_page(store, filt, sort, offset, limit))
 
     def practitioners(self) -> list[str]:
         self.access.require(Action.REVIEW, "sessions")

@@ -127,6 +127,7 @@ def record_too_soon(access: Access, session: str, finding: TooSoon, reason: str)
         store_utc_now(),
     )
     with access.store.transaction():
+        access.store.check_unchanged(session)
         access.store.patients.add_exception(row)
         access.store.audit.append(
             actor.name,

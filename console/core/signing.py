@@ -21,6 +21,7 @@ from console.store import Store, StoreError, utc_now
 from console.store.signatures import (
     HASH_VERSION,
     Amendment,
+    SealBroken,
     Signature,
     content_hash,
     seal_words,
@@ -29,12 +30,14 @@ from console.store.signatures import (
 __all__ = [
     "MEANINGS",
     "Amendment",
+    "ChangedSinceSeal",
     "Signature",
     "SigningError",
     "amend",
     "amendments",
     "content_hash",
     "sign",
+    "signature_warning",
     "signatures",
     "verify_signatures",
 ]
@@ -45,6 +48,11 @@ SIGNABLE = ("complete", "interrupted", "signed")
 
 class SigningError(RuntimeError):
     """Why a signature could not be made, in words."""
+
+
+class ChangedSinceSeal(SigningError):
+    """The session no longer matches its last seal or signature: signing it would
+    vouch for an edit made behind the console's back (`db check` names it)."""
 
 
 def sign(access: Access, session: str, meaning: str, password: str) -> Signature:
@@ -67,6 +75,9 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
     if user is None:
         raise SigningError(accounts.tampered or "the password is wrong; the session was not signed")
     actor = Access(store, user).require(Action.SIGN, obj)
+    unsealable = store.close_if_dead(session)  # a dead recorder's session ends here first
+    if unsealable is not None:
+        raise SigningError(unsealable)
     status = store.session(session)["status"]
     if status not in SIGNABLE:
         raise SigningError(f"a session that is {status} cannot be signed; end it first")
@@ -81,6 +92,10 @@ def sign(access: Access, session: str, meaning: str, password: str) -> Signature
     if same is not None:  # a second identical signature says nothing new
         raise SigningError(f"{actor.name} already {meaning} this session {_when(same.signed_utc)}")
     with store.transaction():
+        try:
+            store.check_unchanged(session)
+        except SealBroken as exc:
+            raise ChangedSinceSeal(str(exc)) from exc
         words = seal_words(store, session)
         signature = Signature(actor.name, utc_now(), meaning, str(words["sha256"]))
         signature_id = store.signatures.insert(signature, session)
@@ -111,6 +126,36 @@ def _when(signed_utc: str, now: datetime | None = None) -> str:
 
 def signatures(store: Store, session: str) -> list[Signature]:
     return store.signatures.for_session(session)
+
+
+def signature_warning(store: Store, session: str) -> str | None:
+    """A sentence for the review header when the session's "signed" cannot be trusted (a
+    status set behind the console's back, a signature row with no `sign` audit row, or
+    one whose hash no longer matches the content); None when every signature verifies.
+    The badges come from the signature rows, never from the status column alone."""
+    rows = store.signatures.for_session(session)
+    if store.session(session)["status"] == "signed" and not rows:
+        return (
+            "marked signed, but it has no signature: not a signed record; run "
+            "`pen-console db check`"
+        )
+    logged: set[tuple[object, object, object]] = set()
+    for e in store.audit.entries(obj=f"session:{session}", action="sign"):
+        new = e.new()
+        if isinstance(new, dict):
+            logged.add((e.user, new.get("meaning"), new.get("sha256")))
+    hashes = {content_hash(store, session)} if rows else set()
+    if any(s.content_sha256 not in hashes for s in rows):  # older versions, only if needed
+        hashes |= {content_hash(store, session, v) for v in range(1, HASH_VERSION)}
+    for s in rows:
+        if (s.signer, s.meaning, s.content_sha256) not in logged:
+            return (
+                f"the signature by {s.signer} has no sign row in the audit trail (forged or "
+                "inserted); run `pen-console db check`"
+            )
+        if s.content_sha256 not in hashes:
+            return f"the session changed after {s.signer} signed it; run `pen-console db check`"
+    return None
 
 
 def amend(access: Access, session: str, field: str, text: str) -> int:

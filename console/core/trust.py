@@ -12,8 +12,8 @@ checked against it by replaying it:
 - sessions: every ended session was sealed (`session.seal`, or `sign`) with its content
   hash; the last seal must match the content now (a changed photo is named, and a
   version 3 seal's part digests name the part: consent, photos, products, series), a
-  sealed session must still exist and still be ended, and a signed one must still be
-  signed;
+  sealed session must still exist and still be ended, a signed one must still be
+  signed, and one marked signed must have a sign row (not only the status column);
 - signatures and amendments: each row must have its audit row and each audit row its
   row; a signature by someone who was not a user with the SIGN role then is named.
 Each finding is one sentence naming the table and the row. Qt-free; no SQL here.
@@ -141,6 +141,12 @@ def _sessions(store: Store, entries: list[AuditEntry], quick: bool = False) -> l
                 "inserted or ended behind the console's back"
             )
             continue
+        if status == "signed" and session not in signed:
+            problems.append(
+                f"sessions {session}: marked signed, but no signature of it is in the audit "
+                "trail: the status was set behind the console's back, so it is not a signed "
+                f"record; {_RESTORE}"
+            )
         if session in signed and status != "signed":
             sig = signed[session]
             problems.append(

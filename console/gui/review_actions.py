@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -46,6 +45,7 @@ from console.core.safe_files import (
 )
 from console.core.signature_words import sign_refusal
 from console.core.signing import MEANINGS, SigningError, sign
+from console.gui.file_dialogs import save_file_name
 from console.gui.report import write_session_report
 
 
@@ -183,7 +183,7 @@ class SessionActions(QWidget):
             return None
         asked = path is None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(
+            path = save_file_name(
                 self.window_,
                 f"Export {label}",
                 str(suggested_path(review, kind)),

@@ -4,6 +4,8 @@ console/core/event_words.py and signature_words.py."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from console.core.event_words import local_time, zone_label
@@ -52,7 +54,9 @@ class DetailHeader(QWidget):
         self.label.setText(CHOOSE_TEXT)
         self.badges.setVisible(False)
 
-    def show_review(self, review: SessionReview, signatures: list[Signature]) -> None:
+    def show_review(
+        self, review: SessionReview, signatures: list[Signature], warning: str | None = None
+    ) -> None:
         m = review.meta
         tz = m["tz"]
         started = local_time(m["started_utc"], tz, with_date=True)
@@ -60,8 +64,9 @@ class DetailHeader(QWidget):
             f"<b>{m['patient_code'] or 'no patient'}</b> · {m['practitioner'] or '?'} · "
             f"started {started} ({zone_label(tz, m['started_utc'])}) · "
             f"{review.duration_s / 60:.1f} min · pen {m['pen_serial'] or '?'} · "
-            f"<b>{m['status_now']}</b>"
+            f"<b>{review.status_words}</b>"
             + (f" · <b style='color:#c62828'>{WORDS}</b>" if is_simulated(m) else "")
+            + (f"<br><b style='color:#c62828'>⚠ {escape(warning)}</b>" if warning else "")
         )
         self.badges.set_badges([badge_words(s, tz) for s in signatures], NOT_SIGNED)
         self.badges.setVisible(True)

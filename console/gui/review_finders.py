@@ -25,9 +25,8 @@ from PySide6.QtGui import (
     QStandardItemModel,
     QTextDocument,
 )
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from console.core.access import Access, Refused
 from console.core.lots import LotError, find_lot
 from console.core.review_list import DUE_HORIZON_DAYS, DuePatient, due_list
+from console.gui.file_dialogs import SafePrintDialog, save_file_name
 from console.gui.session_model import local_time
 from widgets.session_table import ListTable
 
@@ -75,15 +75,17 @@ class DuePage(QWidget):
             {0: "P-0000", 1: "Ada Lovelace", 2: "due soon", 3: "1 of 3", 4: "2026-12-02"}
         )
         self.title = QLabel("")
+        self.title.setWordWrap(True)  # its own line, above the buttons: never cut
         self.refresh_button = QPushButton("Refresh")
         self.print_button = QPushButton("Print…")
         self.pdf_button = QPushButton("Save PDF…")
         buttons = QHBoxLayout()
-        buttons.addWidget(self.title, 1)
+        buttons.addStretch(1)
         for b in (self.refresh_button, self.print_button, self.pdf_button):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         self.refresh_button.clicked.connect(self.refresh)
@@ -141,14 +143,12 @@ class DuePage(QWidget):
 
     def _on_print(self) -> None:
         printer = QPrinter()
-        if QPrintDialog(printer, self).exec():
+        if SafePrintDialog(printer, self).exec():
             self.document().print_(printer)
 
     def _on_save_pdf(self) -> None:
         default = Path.home() / f"due-{self.today():%Y-%m-%d}.pdf"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save the due list", str(default), "PDF (*.pdf)"
-        )
+        path = save_file_name(self, "Save the due list", str(default), "PDF (*.pdf)")
         if path:
             self.message.emit(f"The due list was saved to {self.write_pdf(path)}")
 

@@ -32,7 +32,8 @@ from console.core.passes import pass_label
 from console.core.records import open_session as open_for_review
 from console.core.records import save_notes
 from console.core.review import SessionReview
-from console.core.signing import signatures
+from console.core.review_map import ReviewMap, review_map
+from console.core.signing import signature_warning, signatures
 from console.core.zones import available_maps
 from console.gui.followup_dialog import FollowUpPanel
 from console.gui.patient_view import PatientView
@@ -40,7 +41,7 @@ from console.gui.review_actions import SessionActions
 from console.gui.review_detail import DetailHeader, current_theme, zone_labels
 from console.gui.review_finders import DuePage, LotPage
 from console.gui.session_finder import SessionFinderPanel
-from console.store import Store
+from console.store import Store, StoreError
 from widgets.event_list import EventList
 from widgets.replay_bar import ReplayBar
 from widgets.review_plot import ReviewPlot
@@ -49,7 +50,7 @@ from widgets.zone_map import ZoneMapWidget
 # Fits a 1280x800 screen with the task bar; the list keeps room for its columns.
 WINDOW_SIZE = (1260, 760)
 WINDOW_MIN_SIZE = (1000, 600)
-LIST_WIDTH_PX = 690
+LIST_WIDTH_PX = 720
 LIST_MIN_WIDTH_PX = 520
 
 
@@ -130,6 +131,7 @@ class ReviewWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.plot, 3)
         top.addWidget(self.zone_map, 1)
+        self._top = top  # the zone map is swapped there for a session on another map
         d.addLayout(top, 1)  # the plots and the event list share the height
         d.addWidget(self.replay)
         d.addWidget(self.replay_state)
@@ -196,10 +198,13 @@ class ReviewWindow(QMainWindow):
         self._set_session_buttons(True)
         self.actions.show_review(review)
         m = review.meta
-        self.header.show_review(review, signatures(self.store, session))
+        self.header.show_review(
+            review, signatures(self.store, session), signature_warning(self.store, session)
+        )
         self.plot.show_review(review)
         self.events.set_entries(review.timeline(zone_labels()), zone_label(m["tz"]))
-        self.replay.set_duration(review.duration_s)
+        self._show_map(review_map(m["plan_name"], review.zone_ids))
+        self.replay.set_duration(review.replay_end_s)  # it reaches the last pass
         _fill(
             self.passes,
             [
@@ -222,6 +227,18 @@ class ReviewWindow(QMainWindow):
         self.patient_view.show_patient(m["patient_code"], date.today())
         self.follow_ups.show_session(session)
         return review
+
+    def _show_map(self, shown: ReviewMap) -> None:
+        """The session's own map (a body plan on the body map) with its plan's targets."""
+        if shown.zone_map.id != self.zone_map.map.id:
+            old = self.zone_map
+            self.zone_map = ZoneMapWidget(shown.zone_map, read_only=True)
+            self.zone_map.setMinimumSize(old.minimumSize())
+            self.zone_map.set_theme(self._theme)
+            self._top.replaceWidget(old, self.zone_map)
+            old.deleteLater()
+        self.zone_map.set_targets(shown.targets)
+        self.zone_map.show_state({}, None)
 
     def _on_position(self, t_s: float) -> None:
         if self.review is None:
@@ -252,6 +269,7 @@ class ReviewWindow(QMainWindow):
 
     def set_theme(self, theme: str) -> None:
         """The plots and the zone map in the live screen's colours for `theme`."""
+        self._theme = theme
         self.plot.set_theme(theme)
         self.zone_map.set_theme(theme)
 
@@ -261,14 +279,19 @@ class ReviewWindow(QMainWindow):
         session = self.review.session
         try:
             save_notes(self.access, session, self.notes.toPlainText())
-        except Refused as exc:
+        except (Refused, StoreError) as exc:  # StoreError: SealBroken, the session changed
             QMessageBox.warning(self, "Not saved", str(exc))
             return
         self.open_session(session)
 
     def _on_signed(self, session: str) -> None:
         self.refresh_list()  # the list shows the new signature
-        if not self.finder.select(session):  # selecting it opens it again
+        self.show_session(session)
+
+    def show_session(self, session: str) -> None:
+        """Open `session` with its row selected in the list (selecting it opens it); a
+        session not on a loaded page of the list is opened without a selection."""
+        if not self.finder.select(session):
             self.open_session(session)
 
     def export_pdf(self, path: str | None = None) -> Path | None:

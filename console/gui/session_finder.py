@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core.access import Access, Refused
-from console.core.review_list import SessionFinder, local_days
+from console.core.review_list import ListUnavailable, SessionFinder, local_days
 from console.gui.session_model import SessionTableModel
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn
@@ -39,13 +39,13 @@ ANY_PRACTITIONER = ""
 
 # What each column must show whole (its width follows the font): dates, codes, counts.
 _SAMPLES = {
-    SessionColumn.PATIENT: "P-0000",
+    SessionColumn.PATIENT: "P-0000 · SIM",  # a simulated session's mark stays in sight
     SessionColumn.STARTED: "2026-12-02 00:00",
-    SessionColumn.PRACTITIONER: "Nurse Kim",
+    SessionColumn.PRACTITIONER: "Nurse K",  # elides; the tooltip has the name
     SessionColumn.PLAN: "Full fac",
     SessionColumn.DURATION: "45 min",
-    SessionColumn.STATUS: "SIMULATED · c",  # the tag whole; wider than "interrupted"
-    SessionColumn.SIGNED: "dr.lee · approved",
+    SessionColumn.STATUS: "interrupted",  # "signed · interrupted" elides; the tooltip has it
+    SessionColumn.SIGNED: "dr.lee · ap",  # elides; the tooltip has signer, meaning, time
     SessionColumn.ALARMS: "1 high",
     SessionColumn.LINK_GAPS: "00",
 }
@@ -148,6 +148,7 @@ class SessionFinderPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.model.modelReset.connect(self._on_reset)
         self.model.rowsInserted.connect(self._show_count)
+        self.model.failed.connect(self._on_failed)
         self.refresh_choices()
 
     # ------------------------------------------------------------ filters
@@ -192,6 +193,9 @@ class SessionFinderPanel(QWidget):
         except Refused as exc:
             self.message.emit(str(exc))
             return 0
+        except ListUnavailable as exc:
+            self._on_failed(str(exc))
+            return 0
 
     def select(self, uuid: str) -> bool:
         """Select `uuid` in the list if it is on a fetched page."""
@@ -230,6 +234,10 @@ class SessionFinderPanel(QWidget):
     def _on_reset(self) -> None:
         self.cleared.emit()  # a reset drops the selection without selectionChanged
         self._show_count()
+
+    def _on_failed(self, sentence: str) -> None:
+        self.count.setText(sentence)
+        self.message.emit(sentence)
 
     def _show_count(self) -> None:
         total, shown = self.model.total, len(self.model.rows)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from console.core.review_list import PAGE_ROWS, SessionFinder
-from console.core.simulated import TAG, WORDS
+from console.core.review_list import PAGE_ROWS, ListUnavailable, SessionFinder, status_words
+from console.core.simulated import WORDS
 from console.store import SessionFilter
 from console.store.session_list import SessionColumn, SessionListRow, SessionSort
 
@@ -32,6 +32,7 @@ HEADERS = {
 
 UUID_ROLE = Qt.ItemDataRole.UserRole
 SIMULATED_COLOUR = QColor("#c62828")  # the review header's colour for the same words
+SIM_MARK = "SIM"  # the narrow list's mark of a simulated session; the tooltip has WORDS
 _SHORT_PRIORITY = {"medium": "med"}  # the narrow column; the tooltip has the word
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -53,8 +54,9 @@ def duration_words(seconds: float | None) -> str:
 
 def cell_text(row: SessionListRow, column: SessionColumn) -> str:
     match column:
-        case SessionColumn.PATIENT:
-            return row.patient_code or "—"
+        case SessionColumn.PATIENT:  # the simulated marker here: Status keeps the status
+            code = row.patient_code or "—"
+            return f"{code} · {SIM_MARK}" if row.simulated else code
         case SessionColumn.STARTED:
             return local_time(row.started_utc)
         case SessionColumn.PRACTITIONER:
@@ -65,7 +67,7 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
             return duration_words(row.duration_s)
         case SessionColumn.STATUS:
             # The tag first: a narrow column elides the end, and this must stay in sight.
-            return f"{TAG} · {row.status}" if row.simulated else row.status
+            return status_words(row.status, row.interrupted)
         case SessionColumn.SIGNED:
             return f"{row.signer} · {row.meaning}" if row.meaning else "—"
         case SessionColumn.ALARMS:
@@ -81,8 +83,10 @@ def cell_text(row: SessionListRow, column: SessionColumn) -> str:
 def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
     """The whole of what a narrow column may elide."""
     match column:
-        case SessionColumn.STATUS if row.simulated:
-            return f"{row.status} · {WORDS}"
+        case SessionColumn.STATUS | SessionColumn.PATIENT if row.simulated:
+            name = f"{row.patient_name} · " if row.patient_name else ""
+            what = name if column is SessionColumn.PATIENT else f"{cell_text(row, column)} · "
+            return what + WORDS
         case SessionColumn.PLAN | SessionColumn.PRACTITIONER | SessionColumn.STATUS:
             return cell_text(row, column)
         case SessionColumn.DURATION if row.duration_s is not None:
@@ -102,6 +106,11 @@ def cell_tip(row: SessionListRow, column: SessionColumn) -> str | None:
 
 
 class SessionTableModel(QAbstractTableModel):
+    """A query that fails leaves the model whole: `find` and `sort` read before they reset
+    (and raise), a failed scroll page stops fetching and emits `failed(sentence)`."""
+
+    failed = Signal(str)
+
     def __init__(self, finder: SessionFinder, page_rows: int = PAGE_ROWS) -> None:
         super().__init__()
         self.finder = finder
@@ -113,11 +122,19 @@ class SessionTableModel(QAbstractTableModel):
 
     def find(self, filt: SessionFilter) -> int:
         """Run a search (audited) and show its first page; returns how many it found."""
-        self.beginResetModel()
-        self.total = self.finder.find(filt)
-        self.rows = self.finder.page(0, self.page_rows)
-        self.endResetModel()
+        try:
+            total = self.finder.find(filt)
+            rows = self.finder.page(0, self.page_rows)
+        except ListUnavailable:
+            self._show([], 0)  # not the previous search's rows under the new filter
+            raise
+        self._show(rows, total)
         return self.total
+
+    def _show(self, rows: list[SessionListRow], total: int) -> None:
+        self.beginResetModel()
+        self.rows, self.total = rows, total
+        self.endResetModel()
 
     def uuid_at(self, row: int) -> str:
         return self.rows[row].uuid
@@ -139,7 +156,12 @@ class SessionTableModel(QAbstractTableModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
-        more = self.finder.page(len(self.rows), self.page_rows)
+        try:
+            more = self.finder.page(len(self.rows), self.page_rows)
+        except ListUnavailable as exc:
+            self.total = len(self.rows)  # stop asking; what is shown stays
+            self.failed.emit(str(exc))
+            return
         if not more:
             self.total = len(self.rows)  # the list shrank meanwhile
             return
@@ -174,12 +196,17 @@ class SessionTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.beginResetModel()
+        before = self.finder.sort
         self.finder.resort(
             SessionSort(SessionColumn(column), order == Qt.SortOrder.DescendingOrder)
         )
-        self.rows = self.finder.page(0, self.page_rows)
-        self.endResetModel()
+        try:
+            rows = self.finder.page(0, self.page_rows)
+        except ListUnavailable as exc:
+            self.finder.sort = before  # the rows shown are still in the old order
+            self.failed.emit(str(exc))
+            return
+        self._show(rows, self.total)
 
 
 _NUMBERS = frozenset({SessionColumn.DURATION, SessionColumn.ALARMS, SessionColumn.LINK_GAPS})

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,6 +32,7 @@ from console.core.plan_steps import StepKind, StepRow
 from console.core.record_steps import AftercareHow
 from console.gui.aftercare_page import draw_aftercare, write_aftercare
 from console.gui.consent_dialog import ConsentDialog
+from console.gui.file_dialogs import SafePrintDialog, save_file_name
 from console.gui.pdf_page import Page
 
 if TYPE_CHECKING:
@@ -103,11 +103,11 @@ class AftercareDialog(QDialog):
 
     def ask_printer(self) -> QPrinter | None:
         printer = QPrinter()
-        dialog = QPrintDialog(printer, self)
+        dialog = SafePrintDialog(printer, self)
         return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def ask_path(self) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(
+        name = save_file_name(
             self, "Save the aftercare sheet", str(default_aftercare_path(self.sheet)), "PDF (*.pdf)"
         )
         return Path(name) if name else None

@@ -32,6 +32,7 @@ def check(store: Store, *, quick: bool = False, progress: Progress | None = None
         ("the orphan search", _orphans),
         ("the telemetry chunks", lambda s: _damaged_chunks(s.conn, quick, progress)),
         ("the safety triggers", _triggers),
+        ("the session totals", _totals),
     ]
     for what, step in steps:
         try:
@@ -73,6 +74,51 @@ def _triggers(store: Store) -> list[str]:
             problems.append(f"schema: the safety trigger {name} was dropped")
         elif present[name] != sql:
             problems.append(f"schema: the safety trigger {name} was changed")
+    return problems
+
+
+# What session_totals (a cache kept by triggers, scale_schema.py) should hold for each
+# ended session, counted from its rows; events and chunks are sealed content, so a total
+# that differs was edited (or its trigger dropped) behind the console's back.
+_TOTALS_SQL = """
+WITH c AS (SELECT session_uuid AS u, sum(samples) AS n FROM telemetry_chunks GROUP BY 1),
+e AS (
+    SELECT session_uuid AS u, count(*) AS n, sum(kind = 'alarm') AS a,
+        sum(kind IN ('link_gap', 'seq_gap')) AS g
+    FROM events GROUP BY 1
+)
+SELECT s.uuid, t.samples, t.events, t.alarms, t.link_gaps,
+    coalesce(c.n, 0), coalesce(e.n, 0), coalesce(e.a, 0), coalesce(e.g, 0)
+FROM sessions s
+LEFT JOIN session_totals t ON t.session_uuid = s.uuid
+LEFT JOIN c ON c.u = s.uuid
+LEFT JOIN e ON e.u = s.uuid
+WHERE s.status IN ('complete', 'interrupted', 'signed')
+"""
+_TOTAL_WORDS = ("samples", "events", "alarms", "link gaps")
+
+
+def _totals(store: Store) -> list[str]:
+    """Each ended session whose session_totals row (the review list's Alarms and Link
+    gaps columns and its "has alarms" / "has link gaps" filters) differs from its rows."""
+    problems = []
+    for uuid, *numbers in store.conn.execute(_TOTALS_SQL):
+        cached, counted = numbers[:4], numbers[4:]
+        if cached == counted:
+            continue
+        if cached[0] is None:
+            wrong = "has no row"
+        else:
+            wrong = "says " + ", ".join(
+                f"{c} {w} (its sealed rows hold {n})"
+                for c, n, w in zip(cached, counted, _TOTAL_WORDS, strict=True)
+                if c != n
+            )
+        problems.append(
+            f"session_totals {uuid}: {wrong}, so the session list's Alarms and Link gaps "
+            "columns and filters are wrong for it; the cache was edited behind the "
+            "console's back: restore the database from a backup (pen-console db restore)"
+        )
     return problems
 
 

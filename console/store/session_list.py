@@ -93,6 +93,7 @@ class SessionListRow:
     highest_alarm: str | None  # "high", "medium" or "low"; None without alarms
     link_gaps: int
     simulated: bool  # recorded from the virtual pen: not a treatment (H-35)
+    interrupted: bool = False  # signed after its recorder died: still says so
 
 
 def _like_prefix(text: str) -> str:
@@ -116,7 +117,9 @@ def _status_sql(dead: list[str]) -> tuple[str, list[Any]]:
     ), list(dead)
 
 
-def _where(f: SessionFilter, status_sql: str) -> tuple[str, list[Any]]:
+def _where(f: SessionFilter, status_sql: str, status_args: list[Any]) -> tuple[str, list[Any]]:
+    """The WHERE clause and its arguments, in the order of their placeholders (the status
+    expression's own arguments go where it is used)."""
     where: list[str] = []
     args: list[Any] = []
     for clause, value in (
@@ -134,28 +137,30 @@ def _where(f: SessionFilter, status_sql: str) -> tuple[str, list[Any]]:
         )
         args += [_like_prefix(f.patient_code)] * 2
     if f.text:  # the trigram index answers LIKE (case-insensitive) from 3 characters on
+        # % and _ typed in the search are the characters themselves, not wildcards; the
+        # ESCAPE clause is added only when needed (the trigram index answers plain LIKE).
+        escape = " ESCAPE '\\'" if any(c in f.text for c in "%_\\") else ""
+        pattern = f"%{_like_prefix(f.text)}" if escape else f"%{f.text}%"
         if len(f.text) >= 3:
-            where.append("s.uuid IN (SELECT uuid FROM session_notes WHERE notes LIKE ?)")
+            where.append(f"s.uuid IN (SELECT uuid FROM session_notes WHERE notes LIKE ?{escape})")
         else:
-            where.append("s.notes LIKE ?")
-        args.append(f"%{f.text}%")
+            where.append(f"s.notes LIKE ?{escape}")
+        args.append(pattern)
     if f.has_alarms:
         where.append("t.alarms > 0")
     if f.has_link_gaps:
         where.append("t.link_gaps > 0")
     if f.status:
         where.append(f"({status_sql}) = ?")
-        args.append(f.status)
+        args += [*status_args, f.status]
     return ("WHERE " + " AND ".join(where)) if where else "", args
 
 
 def session_count(store: Store, f: SessionFilter) -> int:
     status_sql, status_args = _status_sql(_dead_recordings(store) if f.status else [])
-    where, args = _where(f, status_sql)
+    where, args = _where(f, status_sql, status_args)
     with store.lock:
-        row = store.conn.execute(
-            f"SELECT count(*){_FROM} {where}", [*status_args, *args]
-        ).fetchone()
+        row = store.conn.execute(f"SELECT count(*){_FROM} {where}", args).fetchone()
     return int(row[0])
 
 
@@ -165,7 +170,7 @@ def session_page(
     """Rows offset .. offset+limit of the filtered list in `sort` order (ties: newest
     first, then by uuid, so pages never overlap or skip)."""
     status_sql, status_args = _status_sql(_dead_recordings(store))
-    where, args = _where(f, status_sql)
+    where, args = _where(f, status_sql, status_args)
     direction = "DESC" if sort.descending else "ASC"
     order = ", ".join(f"{part} {direction}" for part in _SORT_SQL[sort.column])
     sql = (
@@ -176,8 +181,10 @@ def session_page(
         f" ORDER BY {order}, s.started_utc DESC, s.uuid LIMIT ? OFFSET ?"
     )
     with store.lock:
+        # The status expression's arguments: once in SELECT, again in WHERE when filtered.
         rows = store.conn.execute(sql, [*status_args, *args, limit, offset]).fetchall()
         highest = _highest_alarms(store, [str(r[0]) for r in rows if r[11]])
+        interrupted = _interrupted(store, [str(r[0]) for r in rows if r[7] == "signed"])
     return [
         SessionListRow(
             uuid=r[0],
@@ -195,6 +202,7 @@ def session_page(
             highest_alarm=highest.get(r[0]),
             link_gaps=int(r[12]),
             simulated=bool(r[13]),
+            interrupted=r[0] in interrupted,
         )
         for r in rows
     ]
@@ -218,6 +226,18 @@ def _highest_alarms(store: Store, sessions: list[str]) -> dict[str, str]:
         ):
             out[session] = priority
     return out
+
+
+def _interrupted(store: Store, sessions: list[str]) -> set[str]:
+    """Which of `sessions` have a session_interrupted event (the page's signed ones)."""
+    if not sessions:
+        return set()
+    rows = store.conn.execute(
+        "SELECT DISTINCT session_uuid FROM events WHERE kind = 'session_interrupted'"
+        f" AND session_uuid IN ({', '.join('?' * len(sessions))})",
+        sessions,
+    )
+    return {str(r[0]) for r in rows}
 
 
 def practitioner_names(store: Store) -> list[str]:

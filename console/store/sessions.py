@@ -17,7 +17,7 @@ from console.store.rows import (
     local_tz_name,
     utc_now,
 )
-from console.store.signatures import seal_words
+from console.store.signatures import check_seal, seal_words
 
 
 class SessionsMixin(StoreBase):
@@ -113,9 +113,16 @@ class SessionsMixin(StoreBase):
     def reseal_if_ended(self, session: str, reason: str, by: str) -> None:
         """A record added to an ended session (an after photo, a lot typed late) is
         sealed with it, inside the caller's transaction; a recording one is sealed when it
-        ends. A signed session takes no additions (the schema's triggers)."""
+        ends. A signed session takes no additions (the schema's triggers). Callers
+        run `check_unchanged` before adding, so a seal never covers an edit made behind
+        the console's back."""
         if self.session(session)["status"] in ("complete", "interrupted"):
             self.seal(session, reason, by=by)
+
+    def check_unchanged(self, session: str) -> None:
+        """SealBroken (a StoreError naming the changed part) when `session` no longer
+        matches its last seal or signature."""
+        check_seal(self, session)
 
     def mark_interrupted(self) -> list[SessionRecord]:
         """Sessions left `recording` by a dead recorder become `interrupted` and are
@@ -129,40 +136,53 @@ class SessionsMixin(StoreBase):
         self.not_sealed = []
         sealed: list[SessionRecord] = []
         with self.lock:
-            marked = self._session_rows("WHERE s.status = 'recording'", [])
-            for s in marked:
-                if s["status_now"] != "interrupted":  # its recorder is alive
-                    continue
-                why = self._unsealable(s["uuid"])
+            for s in self._session_rows("WHERE s.status = 'recording'", []):
+                why = self._close_dead(s)
                 if why is not None:
-                    self.not_sealed.append(
-                        f"session {s['uuid']} is marked recording but {why}, so it was not "
-                        "sealed as interrupted; run `pen-console db check`"
-                    )
-                    continue
-                sealed.append(s)
-                last = self.conn.execute(
-                    "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
-                    (s["uuid"],),
-                ).fetchone()[0]
-                with self.transaction():
-                    self.conn.execute(
-                        "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
-                    )
-                    self._insert_event(
-                        s["uuid"],
-                        EventRow(
-                            None,
-                            "console",
-                            EventKind.SESSION_INTERRUPTED,
-                            None,
-                            None,
-                            {"last_t_us": last, "found_utc": utc_now()},
-                        ),
-                    )
-                    self.seal(s["uuid"], "interrupted")
-                liveness.forget(self.path, s["uuid"])
+                    self.not_sealed.append(why)
+                elif s["status_now"] == "interrupted":
+                    sealed.append(s)
         return sealed
+
+    def close_if_dead(self, session: str) -> str | None:
+        """`mark_interrupted` for one session, for whoever acts on it now (sign, follow
+        up, review) rather than at the next start. None when it was closed or needed no
+        closing; the sentence why when it could not be sealed (it stays `recording`)."""
+        with self.lock:
+            rows = self._session_rows("WHERE s.uuid = ? AND s.status = 'recording'", [session])
+            return self._close_dead(rows[0]) if rows else None
+
+    def _close_dead(self, s: SessionRecord) -> str | None:
+        if s["status_now"] != "interrupted":  # its recorder is alive
+            return None
+        why = self._unsealable(s["uuid"])
+        if why is not None:
+            return (
+                f"session {s['uuid']} is marked recording but {why}, so it was not "
+                "sealed as interrupted; run `pen-console db check`"
+            )
+        last = self.conn.execute(
+            "SELECT max(t_last_us) FROM telemetry_chunks WHERE session_uuid = ?",
+            (s["uuid"],),
+        ).fetchone()[0]
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE sessions SET status = 'interrupted' WHERE uuid = ?", (s["uuid"],)
+            )
+            self._insert_event(  # dated at the last stored sample, not when it was found
+                s["uuid"],
+                EventRow(
+                    last,
+                    "console",
+                    EventKind.SESSION_INTERRUPTED,
+                    None,
+                    None,
+                    {"last_t_us": last, "found_utc": utc_now()},
+                ),
+            )
+            self.seal(s["uuid"], "interrupted")
+        liveness.forget(self.path, s["uuid"])
+        return None
 
     def _unsealable(self, session: str) -> str | None:
         actions = {e.action for e in self.audit.entries(f"session:{session}")}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.store import record_parts
 from console.store.db import Db
+from console.store.rows import StoreError
 
 if TYPE_CHECKING:
     from console.store.base import StoreBase
@@ -113,6 +114,43 @@ def seal_words(store: StoreBase, session: str) -> dict[str, Any]:
         "hash_version": HASH_VERSION,
         "parts": digests,
     }
+
+
+class SealBroken(StoreError):
+    """An ended session's content no longer matches its last seal or signature: nothing
+    may be sealed, signed or exported over the change."""
+
+
+def check_seal(store: StoreBase, session: str) -> None:
+    """Raise SealBroken, naming the changed part, when `session` differs from its last
+    seal or signature in the audit trail (findings 2 and 3 of the adversary review: a
+    re-seal, a signature or a bundle must never launder an edit made behind the console's
+    back). A session never sealed (still recording) passes; `db check` names an ended one
+    that was never sealed."""
+    marks = [
+        e
+        for e in store.audit.entries(obj=f"session:{session}")
+        if e.action in ("session.seal", "sign")
+    ]
+    new = marks[-1].new() if marks else None
+    if not isinstance(new, dict) or "sha256" not in new:
+        return
+    version = int(new.get("hash_version", 1))
+    if content_hash(store, session, version) == new["sha256"]:
+        return
+    sealed = new.get("parts")
+    if isinstance(sealed, dict):
+        words = record_parts.changed_words(sealed, content_parts(store, session))
+    else:  # versions 1 and 2 keep one hash: name what they cover
+        words = ["its data (metadata, events, passes or telemetry)"]
+    seal = marks[-1]
+    how = "signed" if seal.action == "sign" else "sealed"
+    raise SealBroken(
+        f"session {session[:8]}: {' and '.join(words) or 'its content'} changed since it "
+        f"was {how} at {seal.at_utc} (audit row {seal.id}), so nothing is sealed, signed "
+        "or exported over the change; restore the database from a backup made before it "
+        "(pen-console db restore) and run `pen-console db check`"
+    )
 
 
 def _record_hash(store: StoreBase, session: str, version: int) -> str:

@@ -71,6 +71,7 @@ def make_clinic(store: Store, n: int = 12) -> list[Made]:
             started_utc=iso(started),
             ended_utc=iso(started + timedelta(seconds=duration_s)),
         )
+        store.seal(session, "test: back-dated")  # else signing it is refused as tampered
         made.append(Made(session, patient, practitioner, started, duration_s, alarms, gaps))
     return made
 

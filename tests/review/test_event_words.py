@@ -143,7 +143,7 @@ CASES: dict[EventKind, tuple[EventRecord, str]] = {
             EventKind.SESSION_INTERRUPTED,
             {"last_t_us": 9_000_000, "found_utc": "2026-12-02T13:10:00.000+00:00"},
         ),
-        "session interrupted: found at the next start",
+        "session interrupted: found ",
     ),
     EventKind.NEW_PEN: (
         row(EventKind.NEW_PEN, {"serial": "B", "previous_serial": "A", "gap_s": 3.0}),

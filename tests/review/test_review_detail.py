@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from console.core.access import Access
 from console.core.accounts import User
@@ -62,6 +62,7 @@ def _record(store: Store) -> str:
     finally:
         recorder.close()
     store.update_session(s, started_utc="2026-12-02T13:03:00.000+00:00", tz="Europe/Berlin")
+    store.seal(s, "test: a fixed start time")  # else signing it is refused as tampered
     return s
 
 
@@ -183,13 +184,13 @@ def test_export_suggests_a_name_in_documents_and_says_where_it_went(
     assert review is not None
     suggested: list[str] = []
 
-    def save_as(_parent: object, _title: str, path: str, _filter: str) -> tuple[str, str]:
+    def save_as(_parent: object, _title: str, path: str, _filter: str) -> str:
         suggested.append(path)
-        return path, ""
+        return path
 
     confirmed: list[str] = []
     opened: list[QUrl] = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    monkeypatch.setattr(review_actions, "save_file_name", save_as)
     monkeypatch.setattr(QMessageBox, "exec", lambda box: confirmed.append(box.text()) or 0)
     show_in_folder = lambda box: next(  # noqa: E731  (the user presses "Show in folder")
         b for b in box.buttons() if b.text() == "Show in folder"

@@ -137,3 +137,28 @@ def test_due_list_with_injected_dates(store: Store) -> None:
         ("SOON", DueKind.SOON),
     ]
     assert due[2].status.due_from == today + timedelta(days=7)
+
+
+@pytest.mark.parametrize("status", ["recording", "complete", "interrupted", "signed"])
+def test_a_dead_recorder_with_each_status_filter(
+    store: Store, made: list[Made], status: str
+) -> None:
+    """A session left `recording` with no live recorder reads as interrupted; every status
+    filter (alone and with others before it in the WHERE) binds its arguments right."""
+    dead = store.create_session("P-0001", "Dr Lee", plan_name="Full face", notes="crashed")
+    for f in (
+        SessionFilter(status=status),
+        SessionFilter(status=status, practitioner="dr lee", patient_code="P-0001", text="ra"),
+    ):
+        rows = session_page(store, f, SessionSort(), 0, 100)
+        assert session_count(store, f) == len(rows)
+        assert all(r.status == status for r in rows)
+        assert (dead in {r.uuid for r in rows}) == (status == "interrupted")
+
+
+def test_note_search_takes_percent_and_underscore_literally(store: Store) -> None:
+    plain = store.create_session("P-1", "Dr Lee", notes="dose 10 units")
+    literal = store.create_session("P-1", "Dr Lee", notes="raised 10% after test_a")
+    for text in ("10%", "%", "t_a", "_"):
+        assert _uuids(store, SessionFilter(text=text)) == [literal], text
+    assert set(_uuids(store, SessionFilter(text="10"))) == {plain, literal}

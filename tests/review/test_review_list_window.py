@@ -201,9 +201,115 @@ def test_a_simulated_session_says_so_in_the_list(qtbot, store: Store, made: list
     row = model.row_of(sim)
     assert row is not None
     status = model.index(row, SessionColumn.STATUS)
-    assert model.data(status) == "SIMULATED · complete"
-    assert "not a treatment" in model.data(status, Qt.ItemDataRole.ToolTipRole)
+    assert model.data(status) == "complete"  # the status whole; the mark is by the patient
+    patient = model.index(row, SessionColumn.PATIENT)
+    assert model.data(patient) == "P-0001 · SIM"
+    w.show()
+    table = w.finder.table
+    assert table.columnWidth(SessionColumn.PATIENT) > table.fontMetrics().horizontalAdvance(
+        "P-0001 · SIM"
+    )
+    assert table.columnWidth(SessionColumn.STATUS) > table.fontMetrics().horizontalAdvance(
+        "interrupted"
+    )
+    for cell in (status, patient):
+        assert "not a treatment" in model.data(cell, Qt.ItemDataRole.ToolTipRole)
     assert model.data(status, Qt.ItemDataRole.ForegroundRole) is not None
     other = model.index(model.row_of(made[0].uuid), SessionColumn.STATUS)
     assert model.data(other) == "complete"
     assert model.data(other, Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_a_failing_query_leaves_a_whole_model_and_a_sentence(
+    qtbot, window: ReviewWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error in Find, a header sort or a scroll page: no exception escapes,
+    the model is never left between beginResetModel and endResetModel, the list's status
+    line says what happened."""
+    import sqlite3
+
+    import console.core.review_list as review_list
+
+    panel, model = window.finder, window.finder.model
+    assert panel.find() == 12
+    resets: list[str] = []
+    model.modelAboutToBeReset.connect(lambda: resets.append("begin"))
+    model.modelReset.connect(lambda: resets.append("end"))
+
+    def broken(*_: object) -> list[object]:
+        raise sqlite3.ProgrammingError("Incorrect number of bindings supplied")
+
+    monkeypatch.setattr(review_list, "session_page", broken)
+    assert panel.find() == 0
+    assert model.rowCount() == 0 and model.total == 0 and not model.canFetchMore()
+    assert "could not be read" in panel.count.text()
+    with qtbot.waitSignal(model.failed):
+        model.sort(int(SessionColumn.PATIENT), Qt.SortOrder.AscendingOrder)
+    monkeypatch.undo()
+    assert panel.find() == 12 and model.rowCount() == 12
+    monkeypatch.setattr(review_list, "session_page", broken)
+    model.rows = model.rows[:5]  # as if only the first page were loaded
+    with qtbot.waitSignal(model.failed):
+        model.fetchMore()
+    assert model.rowCount() == 5 and not model.canFetchMore()
+    assert resets == ["begin", "end"] * (len(resets) // 2) and len(resets) % 2 == 0
+
+
+def test_show_session_selects_its_row(window: ReviewWindow, made: list[Made]) -> None:
+    """`review --session X` opens X with its row selected in the list, not another."""
+    wanted = made[4].uuid
+    window.show_session(wanted)
+    row = window.finder.table.selected_row()
+    assert row is not None and window.finder.model.uuid_at(row) == wanted
+    assert window.review is not None and window.review.session == wanted
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_columns_fit_under_the_themes_font(qtbot, store: Store, made: list[Made], theme) -> None:
+    """With the application's style sheet (as `review` sets it, before the window is
+    made): every column fits the list pane at the default size, no horizontal scrolling,
+    and the date and time, status and gaps are whole."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.gui.settings import stylesheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(stylesheet(theme))
+    try:
+        w = ReviewWindow(store, None)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        table = w.sessions
+        widths = [table.columnWidth(c) for c in SessionColumn]
+        assert sum(widths) <= table.viewport().width()
+        metrics = table.fontMetrics()
+        for column in (SessionColumn.STARTED, SessionColumn.STATUS, SessionColumn.LINK_GAPS):
+            text = _column(w, column)[0]
+            assert metrics.horizontalAdvance(text) < table.columnWidth(column), (column, text)
+    finally:
+        app.setStyleSheet(before)
+
+
+def test_the_due_title_is_whole_in_the_window(qtbot, store: Store, made: list[Made]) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from console.gui.settings import stylesheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(stylesheet("light"))  # the font `review` uses
+    try:
+        w = ReviewWindow(store, None)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        w.finders.setCurrentWidget(w.due)
+        title = w.due.title
+        qtbot.waitUntil(lambda: "as of" in title.text())
+        lines = max(title.height() // title.fontMetrics().lineSpacing(), 1)
+        needed = title.fontMetrics().horizontalAdvance(title.text())
+        assert needed <= title.width() * lines  # wrapped if need be, never cut
+    finally:
+        app.setStyleSheet(before)

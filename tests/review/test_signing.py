@@ -12,7 +12,7 @@ from console.core.accounts import Accounts, User
 from console.core.export import session_record
 from console.core.signing import SigningError, amend, content_hash, sign, verify_signatures
 from console.core.trust import check_database as check
-from console.store import EventKind, EventRow, Store, packing
+from console.store import EventKind, EventRow, Store, liveness, packing
 
 
 def _session_with_data(store: Store) -> str:
@@ -70,8 +70,12 @@ def test_wrong_password_or_role_cannot_sign(store, accounts) -> None:
     with pytest.raises(Refused, match="may not sign"):
         sign(_as(store, "nurse.kim"), session, "reviewed", "correct horse")
     recording = store.create_session("P-8", "Dr A")
-    with pytest.raises(SigningError, match="recording cannot be signed"):
-        sign(_as(store, "dr.lee"), recording, "reviewed", "battery staple")
+    lock = liveness.RecordingLock(store.path, recording)  # its recorder is alive
+    try:
+        with pytest.raises(SigningError, match="recording cannot be signed"):
+            sign(_as(store, "dr.lee"), recording, "reviewed", "battery staple")
+    finally:
+        lock.release()
     assert store.session(session)["status"] == "complete"
 
 
