@@ -176,6 +176,41 @@ def test_a_step_up_past_the_zone_ceiling_is_clamped_and_said(store: Store) -> No
         treatment.close()
 
 
+def test_end_session_leaves_an_idle_screen_with_no_counts_and_no_clamp_note(store: Store):
+    """Review 10: after End, the zone counts and plan progress are the next patient's (none),
+    and a clamp said in the ended session is not carried over; the zone in force stays."""
+    treatment = Treatment(store, plan=find_plan("Fine lines — forehead and periorbital"))
+    try:
+        treatment.start_session("P-IDLE", "Dr A")
+        zones = treatment.zones
+        zones.mark_pass()
+        ceiling = zones.status().ceiling_um
+        treatment.depth_step_target(ceiling, +1, INFO)
+        assert zones.status().done == 1 and treatment.depth_note
+        treatment.end_session()
+        status = zones.status()
+        assert (status.done, status.pass_no, status.can_undo) == (0, 1, False)
+        assert status.active == "forehead" and treatment.depth_note == ""
+    finally:
+        treatment.close()
+
+
+def test_a_plan_chosen_mid_session_is_the_sessions_plan(store: Store) -> None:
+    """Review 4: the report said "Treatment plan: none" yet printed the plan's depths."""
+    treatment = Treatment(store)
+    try:
+        session = treatment.start_session("P-MID", "Dr A")
+        assert store.session(session)["plan_name"] is None
+        plan = find_plan("Fine lines — forehead and periorbital")
+        treatment.zones.use_plan(plan)
+        assert store.session(session)["plan_name"] == plan.name
+        treatment.end_session()
+        treatment.zones.use_plan(None)  # between sessions: no record changes
+        assert store.session(session)["plan_name"] == plan.name
+    finally:
+        treatment.close()
+
+
 def _streaming(store: Store) -> tuple[Treatment, VirtualPen]:
     treatment = Treatment(store)
     link = Link("virtual://idle?telemetry_hz=500")
@@ -184,6 +219,8 @@ def _streaming(store: Store) -> tuple[Treatment, VirtualPen]:
     assert link.wait_for_state(LinkState.STREAMING, 5)
     pen = link.virtual_pen
     assert pen is not None
+    for step in ("consent", "cleanse"):  # every session's steps before needling (review 4)
+        treatment.plan_run.mark_done(step, None)
     return treatment, pen
 
 

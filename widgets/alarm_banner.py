@@ -3,7 +3,10 @@
 Bound to an AlarmModel; `refresh()` is called by the display timer and only restyles
 when something changed. Priority is visible across the room (colour and size); the
 condition is readable at 1 m. Its height is fixed and the detail is one elided line (the
-whole text in the tooltip), so an alarm coming or going never moves the screen below.
+whole text in the tooltip), so an alarm coming or going never moves the screen below. The
+title is never cut (practitioner review 8: "…NEEDLING R"): one that does not fit its line
+wraps to two, and the detail gives up its line to it (the detail stays in the tooltip and
+the alarm list).
 A latched alarm (cause gone, not yet acknowledged) says so.
 """
 
@@ -68,7 +71,7 @@ class AlarmBanner(QFrame):
         active = self.alarms.active()
         key = (
             top and (top.condition, top.detail, top.acknowledged_utc, top.latched),
-            self.detail.width(),
+            self.title.width(),
             lit,
             int(paused),
             len(active),
@@ -78,16 +81,24 @@ class AlarmBanner(QFrame):
         self._shown = key
         if top is None:
             self.title.setText("No alarms")
+            self.title.setWordWrap(False)
             self.detail.setText("")
+            self.detail.setVisible(True)
             self.more.setText("")
             level = "none"
         else:
             gone = " · cause gone" if top.latched else ""  # short: the title never clips
-            self.title.setText(f"{PRIORITY_NAMES[top.priority].upper()} — {top.title}{gone}")
-            width = max(self.detail.width(), 200)
+            title = f"{PRIORITY_NAMES[top.priority].upper()} — {top.title}{gone}"
+            self.title.setText(title)
+            width = max(self.title.width(), 200)
+            self.title.ensurePolished()  # the style sheet's size, before measuring with it
+            fits = self.title.fontMetrics().horizontalAdvance(title) <= width
+            self.title.setWordWrap(not fits)
+            self.detail.setVisible(fits)
             metrics = self.detail.fontMetrics()
             self.detail.setText(metrics.elidedText(top.said, Qt.TextElideMode.ElideRight, width))
             self.detail.setToolTip(top.detail)  # the engineer's words; the list keeps them
+            self.title.setToolTip(top.said if not fits else "")
             others = len(active) - 1
             self.more.setText(f"+{others} more" if others else "")
             level = PRIORITY_NAMES[top.priority] + ("" if lit else "-dim")

@@ -76,6 +76,14 @@ class PenControls(QWidget):
         if text:
             self.applied.setText(text)
 
+    def clear_depth_note(self) -> str:
+        """The zone or the session changed: a clamp said for the one before is stale, so
+        it goes (from the answer line too). Returns the note cleared, "" when none."""
+        note, self._depth_note = self._depth_note, ""
+        if note and self.applied.text().startswith(note):
+            self.applied.setText("")
+        return note
+
     def show_answer(self, name: str, outcome: object) -> None:
         """The pen's answer to a command (a CommandResult), or why it never got one."""
         if isinstance(outcome, CommandResult):

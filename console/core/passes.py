@@ -80,6 +80,16 @@ def pass_label(pass_no: int) -> str:
     return f"prp{pass_no - PRP_PASS_BASE}" if is_prp_pass(pass_no) else str(pass_no)
 
 
+CLOSED_AT_END = "closed at end (not marked)"  # End session closed it; no mark did
+
+
+def pass_words(pass_no: int, closed_at_end: bool) -> str:
+    """A pass as the review lists it: "2", or "2 · closed at end (not marked)" for the pass
+    End session closed (practitioner review 5: never shown as if it was marked done)."""
+    label = pass_label(pass_no)
+    return f"{label} · {CLOSED_AT_END}" if closed_at_end else label
+
+
 ZoneListener = Callable[[str, str], None]  # (new zone, how: "start" | "pen" | "touch" | ...)
 PassListener = Callable[[PassRecord, bool], None]  # (record, undone)
 
@@ -182,6 +192,13 @@ class PassTracker:
         with self._lock:
             self.done = []
             self.active = None
+            self._open = _Open()
+
+    def clear_counts(self) -> None:
+        """After End session: no pass of the patient before is counted on the idle screen;
+        the zone in force stays (the pen holds its ceiling), and is not announced again."""
+        with self._lock:
+            self.done = []
             self._open = _Open()
 
     def select(self, zone: str, how: str = "touch") -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from console.core.alarms import AlarmModel, Condition
 from console.core.passes import PassRecord
 from console.core.patients import Fitzpatrick
-from console.core.plan_steps import Preset, StepKind
+from console.core.plan_steps import Preset, StepKind, session_steps
 from console.core.procedure import Procedure, StepState, missing_words, timer_words
 from console.core.skin_depth import SkinTypeRule
 from console.core.zone_session import ZoneSession
@@ -90,7 +90,7 @@ class PlanRun:
         return self.zones.plan
 
     def _new_procedure(self, plan: Plan | None) -> Procedure:
-        steps = plan.procedure if plan is not None else ()
+        steps = session_steps(plan.procedure if plan is not None else ())
         procedure = Procedure(steps) if self._clock is None else Procedure(steps, clock=self._clock)
         procedure.on_event.append(lambda kind, data: self.record(kind, data))
         return procedure
@@ -169,6 +169,17 @@ class PlanRun:
         if self.overridden_by is not None:
             return None
         return self.procedure.start_refusal()
+
+    def left_words(self) -> str:
+        """What is left of the plan, for the End confirmation (practitioner review 5):
+        "3 of 39 passes done; steps not done: PRP passes, aftercare"; "" when nothing is."""
+        self.sync_plan()
+        done, planned = self.zones.tracker.progress()
+        parts = [f"{done} of {planned} passes done"] if planned and done < planned else []
+        pending = [s.spec for s in self.procedure.states if not s.done]
+        if pending:
+            parts.append(f"steps not done: {missing_words(pending)}")
+        return "; ".join(parts)
 
     def override_confirmation(self) -> str | None:
         """The words an override must repeat, or None when nothing is missing."""

@@ -127,5 +127,25 @@ def plan_procedure(data: dict[str, Any]) -> tuple[StepSpec, ...]:
     return tuple(replace(s, timer_s=timers[s.id]) if s.id in timers else s for s in steps)
 
 
+# Needed before needling in every session, plan or not (practitioner review 4): a session
+# with no plan, or a plan whose list leaves one out, still asks for them, as required.
+EVERY_SESSION_KINDS = (StepKind.CONSENT, StepKind.CLEANSE)
+EVERY_SESSION_SOURCE = "seed_face"  # the shared list these steps are taken from
+
+
+def session_steps(plan_steps: tuple[StepSpec, ...]) -> tuple[StepSpec, ...]:
+    """The steps of a session: the plan's, with consent and skin cleansed first (required)
+    where the plan lacks them; with no plan, those two and aftercare."""
+    shared = load_procedure(EVERY_SESSION_SOURCE)
+    have = {s.kind for s in plan_steps}
+    missing = tuple(s for s in shared if s.kind in EVERY_SESSION_KINDS and s.kind not in have)
+    steps = missing + tuple(
+        replace(s, required=True) if s.kind in EVERY_SESSION_KINDS else s for s in plan_steps
+    )
+    if not plan_steps:
+        steps += tuple(s for s in shared if s.kind is StepKind.AFTERCARE)
+    return steps
+
+
 def plan_presets(data: dict[str, Any]) -> tuple[Preset, ...]:
     return tuple(Preset(**p) for p in data.get("presets", ()))

@@ -88,7 +88,15 @@ class RecordSteps:
             raise StepError(
                 f"start the session first: the {kind.value} is kept with the patient's session"
             )
+        states = self.plan_run.procedure.states
+        consent = next((s for s in states if s.spec.kind is StepKind.CONSENT), None)
+        if kind is StepKind.AFTERCARE and consent is not None and not consent.done:
+            raise StepError("confirm the patient's consent first: aftercare comes after it")
         return self.access, self.session, step.spec.id
+
+    def check_aftercare(self) -> None:
+        """StepError unless the aftercare sheet may be given now (a session; consent done)."""
+        self._screen_step(StepKind.AFTERCARE)
 
     def consent_form(self) -> ConsentForm:
         """A blank form of the clinic's questionnaire for this session's patient."""

@@ -114,6 +114,7 @@ class Treatment(PenCommands, RecordSteps):
         self.plan_run = PlanRun(self.zones)
         self.plan_run.record = self._record_step
         self.plan_run.on_notice.append(self._notice)
+        self.zones.on_plan.append(self._plan_chosen)
         self._held_steps: list[tuple[EventKind, dict[str, Any]]] = []
         self._start_in_flight = False  # a START sent, not yet seen running nor refused
         self.depth_note = ""  # why the last depth press went less far (clamped or held)
@@ -278,6 +279,7 @@ class Treatment(PenCommands, RecordSteps):
         # The plan's first zone is in force before the session opens, so its very first
         # sample is attributed to it; the zone is then written into the opened record.
         self.zones.tracker.reset()  # a new session starts with no passes
+        self.depth_note = ""  # and nothing said about the zone before it
         if self.zones.ceilings.clear_overrides():  # and no override from before it (H-05)
             self._notice("Ceiling overrides made outside a session were cleared.")
         self.cartridge.reset()  # and with the single-use gate open
@@ -303,6 +305,11 @@ class Treatment(PenCommands, RecordSteps):
         for alarm in self.alarms.active():  # what was already sounding when it opened
             self._record_alarm(alarm)
         return self.session
+
+    def _plan_chosen(self, plan: Plan | None) -> None:
+        """A plan chosen mid-session is the session's plan: its report says so (review 4)."""
+        if self.store is not None and self.session is not None:
+            self.store.update_session(self.session, plan_name=plan.name if plan else None)
 
     def _skin_rule(self, patient_code: str) -> dict[str, Any] | None:
         """The clinic's skin type rule for this patient, put on the plan run; its record."""
@@ -337,6 +344,8 @@ class Treatment(PenCommands, RecordSteps):
                 hook(session)
         self.session = None
         self.zones.ceilings.clear_overrides()  # never carried to the next patient (H-05)
+        self.zones.tracker.clear_counts()  # the idle screen shows no one's passes
+        self.depth_note = ""  # a clamp said for that patient's zone is over
         self.live.end_session()
         if session is not None:  # the next patient starts gated again, with sound
             self.plan_run.reset()

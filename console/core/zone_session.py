@@ -33,6 +33,7 @@ class ZoneSession:
         self.link = link
         self.recorder: Recorder | None = None
         self.alarm_hooks: list[Callable[[bool, str], None]] = []
+        self.on_plan: list[Callable[[Plan | None], None]] = []  # after a plan is chosen
         self.ceilings.on_alarm = self._alarm
         self.tracker.on_pass.append(self._on_pass)
         self._annotate_here = True
@@ -81,6 +82,8 @@ class ZoneSession:
         self.plan = plan
         self.tracker.plan = plan
         self.tracker.start()
+        for hook in self.on_plan:
+            hook(plan)
 
     # ------------------------------------------------------------ the zone panel's actions
 

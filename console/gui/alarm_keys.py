@@ -4,10 +4,14 @@ The window's own shortcuts stop at a modal dialog (a lot prompt, a question): Qt
 fire a blocked window's shortcuts. An alarm must be answerable whatever is open, so each
 dialog that takes the focus gets this filter; the keys its fields do not use (F9, F10)
 reach the dialog and are answered here. Only dialogs are filtered, never every event of
-the application, so the display's frames pay nothing for it.
+the application, so the display's frames pay nothing for it. F5 is answered the same way
+while the screen is locked or signed out (`stop_when_locked`): the sign-in dialog that
+opens over the locked screen must not hide the way to stop the pen.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
@@ -17,8 +21,14 @@ from console.core.alarms import AlarmModel
 
 
 class AlarmKeys(QObject):
-    def __init__(self, window: QWidget, alarms: AlarmModel) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        alarms: AlarmModel,
+        stop_when_locked: Callable[[], bool] | None = None,
+    ) -> None:
         super().__init__(window)
+        self._stop_when_locked = stop_when_locked  # True when it sent a STOP
         self._window = window
         self._alarms = alarms
         app = QApplication.instance()
@@ -39,4 +49,6 @@ class AlarmKeys(QObject):
                 case Qt.Key.Key_F10:
                     self._alarms.pause_audio()
                     return True
+                case Qt.Key.Key_F5 if self._stop_when_locked is not None:
+                    return self._stop_when_locked()
         return False

@@ -9,6 +9,7 @@ signalled on the next display tick.
 from __future__ import annotations
 
 import queue
+import time
 from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -19,6 +20,7 @@ from console.core.consent import ConsentForm
 from console.core.continuity import SessionClock
 from console.core.live import Drained, LiveModel
 from console.core.pen_commands import take_all
+from console.core.pen_strip import strip_words
 from console.core.plan_steps import StepRow
 from console.core.procedure import StepError
 from console.core.record_steps import AftercareHow
@@ -52,6 +54,7 @@ class PenController(QObject):
         self.timer.setInterval(round(1000 / DISPLAY_HZ))
         self.timer.timeout.connect(self.tick)
         self.timer.start()
+        self._strip_patient: tuple[str | None, str] = (None, "")  # (session, its code)
 
     # The models the widgets are handed.
 
@@ -147,6 +150,18 @@ class PenController(QObject):
     def clear_fault(self) -> None:
         self._send("clear_fault", self.treatment.clear_fault())
 
+    def stop_pen(self) -> None:
+        """STOP only, never a Start: the locked and signed-out screens' F5 and button."""
+        self._send("motor", self.treatment.stop_motor())
+
+    def locked_strip(self) -> str:
+        """The locked screen's read-only line (console/core/pen_strip.py)."""
+        session = self.session
+        if session is not None and self._strip_patient[0] != session:
+            self._strip_patient = (session, self.patient_code())  # one query per session
+        code = None if session is None else self._strip_patient[1]
+        return strip_words(code, self.state, self.live.latest, time.monotonic())
+
     # ------------------------------------------------------------ sessions
 
     def series_warning(self, patient_code: str) -> str | None:
@@ -198,6 +213,7 @@ class PenController(QObject):
 
     def aftercare_sheet(self) -> AftercareSheet:
         """The sheet of the open session (StepError without one)."""
+        self.treatment.check_aftercare()  # a session, and consent before aftercare
         store, session = self.treatment.store, self.treatment.session
         if store is None or session is None:
             raise StepError("start the session first: the aftercare sheet is the patient's")

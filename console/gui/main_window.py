@@ -46,6 +46,7 @@ from console.gui.plot_page import PlotPage
 from console.gui.procedure_view import ProcedureView
 from console.gui.settings import THEMES, ConsoleSettings, stylesheet
 from console.gui.sound import AlarmSound
+from console.gui.stale_text import StaleText
 from console.gui.user_switch import install_sign_out
 from drivers.link import LinkState
 from drivers.transport import PenPort, find_pens
@@ -140,11 +141,12 @@ class MainWindow(QMainWindow):
         self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.statusBar().addWidget(self.notice, 1)
         self.statusBar().setSizeGripEnabled(False)
-        self.lock_overlay = LockOverlay(c.alarms, self)
+        self.lock_overlay = LockOverlay(c.alarms, self, pen=c)
         if self.sound.notice:
             self.notice.setText(self.sound.notice)  # said once; the visual signal stays
         self._build_menu()
         self._wire()
+        self.stale_text = StaleText(self)  # a clamp note goes with its zone (review 10)
         self.restore_state()
 
     @property
@@ -200,7 +202,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
-        self.alarm_keys = AlarmKeys(self, c.alarms)  # F9/F10 from any dialog too
+        self.alarm_keys = AlarmKeys(self, c.alarms, self.lock_overlay.stop_when_locked)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         self.lot_prompter = LotPrompter(c, self)  # a cartridge inserted asks for its lot
@@ -326,12 +328,15 @@ class MainWindow(QMainWindow):
         return text.strip() if ok and text.strip() else None
 
     def confirm_end(self) -> bool:
-        """Ending a session is asked once: a stray touch must not stop the recording."""
+        """Ending a session is asked once: a stray touch must not stop the recording. It
+        says what is left of the plan (review 5)."""
+        c = self.controller
         self.confirm_box = QMessageBox(
             QMessageBox.Icon.Question,
             "End the session?",
             f"End the session for {self.rec.patient or 'this patient'}? Recording stops, and "
-            "the patient field is cleared for the next patient.",
+            "the patient field is cleared for the next patient."
+            + (f"\n\nNot done yet: {left}." if (left := c.treatment.plan_run.left_words()) else ""),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
@@ -378,6 +383,7 @@ class MainWindow(QMainWindow):
         self.connection.refresh(simulated)
         self.zone_panel.refresh()
         self.procedure_view.refresh()
+        self.stale_text.refresh()
         self.rec.refresh()
         zone = self.controller.zones.status()
         self.plot.set_ceiling(zone.ceiling_um / 1000 if zone.active is not None else None)

@@ -47,6 +47,9 @@ class ProcedureView:
         self.checklist.layout().insertWidget(1, self.skin_note)
         tabs.insertTab(0, self.checklist, TAB_TITLE)
         self.override_box: QMessageBox | None = None  # for tests
+        # Every session has steps (consent, skin cleansed: review 4); a plan chosen brings
+        # its own, and then the tab comes to the front.
+        self._step_ids = [r.id for r in self.controller.step_rows()]
         self.controller.command_answered.connect(self._on_answer)
 
     def _on_preset(self, index: int) -> None:
@@ -72,14 +75,14 @@ class ProcedureView:
         if skin != self.skin_note.text():
             self.skin_note.setText(skin)
             self.skin_note.setVisible(bool(skin))
-        had_steps = bool(self.checklist.rows)
         self.checklist.refresh()
         rows = self.checklist.rows
+        ids, self._step_ids = self._step_ids, [r.id for r in rows]
         waiting = any(r.required and r.status != "done" for r in rows)
         if self._waiting and not waiting:  # "motor refused: Not yet: …" is answered now
             self.window.controls.clear_unsent()
         self._waiting = waiting
-        if rows and not had_steps and waiting:  # a plan chosen, steps to do: show them
+        if ids != self._step_ids and waiting:  # a plan chosen, steps to do: show them
             self.tabs.setCurrentWidget(self.checklist)
         running = [r.countdown_s for r in rows if r.countdown_s is not None]
         title = f"{TAB_TITLE} {countdown_words(min(running))}" if running else TAB_TITLE

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from console.core.access import Access, Refused
 from console.core.accounts import User
 from console.core.event_words import zone_label
-from console.core.passes import pass_label
+from console.core.passes import pass_words
 from console.core.records import open_session as open_for_review
 from console.core.records import save_notes
 from console.core.review import SessionReview
@@ -210,8 +210,7 @@ class ReviewWindow(QMainWindow):
             [
                 [
                     p["zone"],
-                    pass_label(p["pass_no"])
-                    + (" · closed at end" if p["id"] in review.closed_at_end else ""),
+                    pass_words(p["pass_no"], p["id"] in review.closed_at_end),
                     str(p["strokes"]),
                     f"{p['contact_ms'] / 1000:.1f}",
                     f"{(p['depth_mean_um'] or 0) / 1000:.2f}",

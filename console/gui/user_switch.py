@@ -56,13 +56,16 @@ def sign_out(window: MainWindow, lock: ScreenLock) -> bool:
     if user is None:
         return False
     if window.controller.treatment.session is not None:
-        window.notice.setText(
+        why = (
             f"Not signed out: a session is recording under {user.name}, and its record "
             "must stay theirs. End the session first (Ctrl+E); to step away, lock the "
             "screen (Ctrl+L)."
         )
+        window.notice.setText(why)
+        window.lock_overlay.say(why)  # pressed on the locked screen: the status line is hidden
         return False
     lock.sign_out()
+    window.controller.sign_in(None)  # nobody acts now; the title drops the name too
     window.setWindowTitle(BASE_TITLE)
     window.notice.setText(f"{user.name} signed out. Sign in to use the console.")
     return True

@@ -251,3 +251,54 @@ def test_f9_and_f10_answer_an_alarm_while_a_dialog_is_open(qtbot, window) -> Non
     qtbot.keyClick(dialog, Qt.Key.Key_F9)
     assert alarms.active()[0].acknowledged_utc is not None
     dialog.reject()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen
+def test_the_longest_alarm_titles_are_never_cut_at_1280x800(qtbot, window) -> None:
+    """Review 8 ("…NEEDLING R", "cause gor"): a title too long for its line wraps, and the
+    detail gives up its line; on the live screen and on the locked one."""
+    from console.core.alarms import TITLES
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    window.apply_theme("dark", remember=False)  # the style sheet's 28 px bold titles
+    try:
+        _check_titles(qtbot, window, TITLES)
+    finally:
+        app.setStyleSheet(before)
+
+
+def _check_titles(qtbot, window, titles) -> None:
+    from PySide6.QtCore import QRect
+
+    TITLES = titles
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    alarms = window.controller.alarms
+    longest = sorted(TITLES, key=lambda c: len(TITLES[c]), reverse=True)[:4]
+    window.lock_overlay.set_locked(True)  # its banner too (narrower: wider margins)
+    shown = []
+    for condition, active in itertools.product(longest, (True, False)):
+        alarms.set(condition, active, "a detail long enough to need eliding " * 4)
+        if alarms.highest() is None:
+            continue  # not latched: nothing left to show
+        for banner in (window.banner, window.lock_overlay.banner):
+            banner.refresh()
+            title = banner.title
+            text, room = title.text(), title.width()
+            assert TITLES[condition] in text
+            shown.append(text)
+            metrics = title.fontMetrics()
+            if title.wordWrap():
+                flags = int(Qt.TextFlag.TextWordWrap)
+                needed = metrics.boundingRect(QRect(0, 0, room, 10_000), flags, text)
+                # The freed detail line goes to the title on the layout's next pass.
+                qtbot.waitUntil(lambda t=title, n=needed: n.height() <= t.height(), timeout=2000)
+                assert not banner.detail.isVisible()
+            else:
+                assert metrics.horizontalAdvance(text) <= room, text
+        if not active:
+            alarms.acknowledge_all()
+    window.lock_overlay.set_locked(False)
+    assert any(t.endswith("cause gone") for t in shown)  # the longest form was among them

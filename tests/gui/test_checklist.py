@@ -79,6 +79,7 @@ def test_the_aftercare_step_saves_the_sheet_and_records_where(
     window.start_session("P-8", "Dr Lee")
     session = controller.session
     checklist = window.procedure_view.checklist
+    controller.treatment.plan_run.mark_done("consent", "Dr Lee")  # aftercare comes after it
     qtbot.mouseClick(checklist.buttons["aftercare"], Qt.MouseButton.LeftButton)
     dialog = window.procedure_view.screens.aftercare
     assert dialog is not None
@@ -232,9 +233,13 @@ def test_the_aftercare_sheet_printed_is_recorded_with_the_printer(
 
     _choose_full_face(window)
     window.start_session("P-9", "Dr Lee")
-    qtbot.mouseClick(
-        window.procedure_view.checklist.buttons["aftercare"], Qt.MouseButton.LeftButton
-    )
+    checklist = window.procedure_view.checklist
+    qtbot.mouseClick(checklist.buttons["aftercare"], Qt.MouseButton.LeftButton)
+    assert window.procedure_view.screens.aftercare is None  # review 5: consent comes first
+    assert "consent first" in checklist.notes.text()
+    controller.treatment.plan_run.mark_done("consent", "Dr Lee")
+    checklist.refresh()
+    qtbot.mouseClick(checklist.buttons["aftercare"], Qt.MouseButton.LeftButton)
     dialog = window.procedure_view.screens.aftercare
     assert dialog is not None
     printer = QPrinter()  # a PDF "printer": what the print dialog hands back, on paper

@@ -30,6 +30,7 @@ def test_depth_click_sends_command_and_shows_applied_value(qtbot, window, stream
 
 def test_refused_command_says_so(qtbot, window, stream) -> None:
     pen = stream()
+    _ready_to_needle(window)
     pen.raise_fault(Fault.MOTOR_STALL)  # the motor will not start while a fault is active
     qtbot.mouseClick(window.controls.buttons["motor"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "refused" in window.controls.applied.text(), timeout=3000)
@@ -53,8 +54,15 @@ def test_pen_buttons_show_up_like_console_commands(qtbot, window, stream) -> Non
     assert any(m.kind == "button" for m in window.controller.live.markers)
 
 
+def _ready_to_needle(window) -> None:
+    """Consent and skin cleansed, which every session needs before Start (review 4)."""
+    for step in ("consent", "cleanse"):
+        window.controller.treatment.plan_run.mark_done(step, None)
+
+
 def test_every_control_has_a_shortcut_and_a_big_target(qtbot, window, stream) -> None:
     pen = stream()
+    _ready_to_needle(window)
     window.show()
     qtbot.waitExposed(window)
     for key, button in window.controls.buttons.items():
@@ -101,6 +109,26 @@ def test_a_clamped_depth_press_stays_said_beside_the_pens_answer(qtbot, window, 
     qtbot.waitUntil(
         lambda: window.controls.applied.text().startswith("Pen applied depth"), timeout=5000
     )
+
+
+def test_a_clamp_note_goes_when_the_zone_changes(qtbot, window, stream) -> None:
+    """Review 10: "Depth clamped to the forehead ceiling" is about the forehead."""
+    stream()
+    controller = window.controller
+    controller.zones.tracker.select("forehead")
+    ceiling = controller.zones.status().ceiling_um
+    assert ceiling is not None and controller.link is not None
+    qtbot.waitUntil(lambda: controller.zones.ceilings.in_effect_um == ceiling, timeout=3000)
+    controller.link.set_depth(ceiling).result(2)
+    qtbot.waitUntil(lambda: controller.live.latest.depth_set_um == ceiling, timeout=3000)
+    controller.step_depth(+1)
+    qtbot.waitUntil(lambda: window.notice.text().startswith("Depth clamped to the forehead"))
+    qtbot.waitUntil(lambda: window.controls.applied.text().startswith("Depth clamped"))
+    window.refresh_panels()  # the same zone: still said
+    assert window.notice.text().startswith("Depth clamped to the forehead")
+    controller.zones.tracker.select("cheek_left")
+    window.refresh_panels()
+    assert window.notice.text() == "" and window.controls.applied.text() == ""
 
 
 def test_a_longer_answer_or_note_never_moves_the_buttons(qtbot, window) -> None:

@@ -84,8 +84,24 @@ def test_sign_out_is_refused_while_a_session_records(qtbot, window, store, strea
     assert not cart.signed_out and not window.lock_overlay.isVisible()
     assert "a session is recording under nurse.kim" in window.notice.text()
     assert "logout" not in _actions(store)
+    # Pressed on the locked screen, the refusal shows there: the status line is hidden.
+    cart.lock_now()
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.lock_overlay, Qt.Key.Key_L, keys)
+    assert not cart.signed_out
+    assert "a session is recording under nurse.kim" in window.lock_overlay.notice.text()
+    assert cart.unlock_with("nurse.kim", NURSE_PW) and window.lock_overlay.notice.text() == ""
     window.controller.end_session()
     assert sign_out(window, cart) and cart.signed_out
+
+
+@OFFSCREEN
+def test_the_window_title_drops_the_user_after_sign_out(qtbot, window, cart):
+    window.refresh_panels()
+    assert "nurse.kim" in window.windowTitle()
+    assert sign_out(window, cart)
+    window.refresh_panels()  # the display tick rebuilds the title from who acts now
+    assert "nurse.kim" not in window.windowTitle() and window.controller.user is None
 
 
 @OFFSCREEN

@@ -214,12 +214,17 @@ def test_session_from_the_session_bar(qtbot, window, store, stream) -> None:
     assert window.rec.recording and "P-042" in window.rec.text()
     qtbot.waitUntil(lambda: window.readouts.strokes.value.text() not in ("—", "0"), timeout=5000)
 
-    # Ending asks first: Cancel keeps recording.
-    QTimer.singleShot(
-        0, lambda: window.confirm_box.button(QMessageBox.StandardButton.Cancel).click()
-    )
+    # Ending asks first, saying what is left (review 5): Cancel keeps recording.
+    asked: list[str] = []
+
+    def cancel() -> None:
+        asked.append(window.confirm_box.text())
+        window.confirm_box.button(QMessageBox.StandardButton.Cancel).click()
+
+    QTimer.singleShot(0, cancel)
     qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     assert bar.recording and window.controller.session == session
+    assert "Not done yet: steps not done: consent confirmed, skin cleansed" in asked[0]
     QTimer.singleShot(0, lambda: window.confirm_box.button(QMessageBox.StandardButton.Yes).click())
     qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     assert not bar.recording and "saved" in bar.status.text()

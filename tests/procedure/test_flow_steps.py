@@ -98,6 +98,10 @@ def test_the_aftercare_step_records_how_the_sheet_was_given(
     with pytest.raises(StepError, match="aftercare step is ticked by giving the sheet"):
         treatment.mark_step("aftercare")
     session = treatment.start_session("P-A1", "Dr Lee")
+    with pytest.raises(StepError, match="consent first"):  # review 5: never before consent
+        treatment.give_aftercare(AftercareHow.SAVED, "/tmp/P-A1-aftercare.pdf")
+    assert not treatment.plan_run.procedure.state("aftercare").done
+    sign_consent(treatment)
     with pytest.raises(StepError, match="say why"):
         treatment.give_aftercare(AftercareHow.DECLINED, "  ")
     assert not treatment.plan_run.procedure.state("aftercare").done

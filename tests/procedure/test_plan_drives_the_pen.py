@@ -15,6 +15,7 @@ from consent_support import sign_consent
 
 from console.core.alarms import Condition
 from console.core.export import session_record, write_csv
+from console.core.passes import pass_words
 from console.core.plan_run import StartRefused
 from console.core.review import SessionReview, step_words
 from console.core.treatment import Treatment
@@ -181,6 +182,8 @@ def test_prp_passes_are_apart_in_csv_json_review_and_report(
         assert [p["closed_at_end"] for p in passes] == [False, False, False, True]
         review = SessionReview(store, session)
         assert review.closed_at_end == {passes[3]["id"]}
+        words = [pass_words(p["pass_no"], p["id"] in review.closed_at_end) for p in passes]
+        assert words[3].endswith("· closed at end (not marked)") and "closed" not in words[2]
         (forehead,) = review.zone_summary()
         assert (forehead["passes"], forehead["prp_passes"]) == (2, 2)
         assert [e["kind"] for e in review.steps()] == [

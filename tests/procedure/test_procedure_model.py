@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -253,3 +254,41 @@ def test_prp_passes_wait_for_the_spread_step() -> None:
     assert "forehead" in tracker.remaining()
     assert zones.status().pass_word == "PRP pass 1 of 1"
     assert pass_label(tracker.mark_pass(0).pass_no) == "prp1"  # type: ignore[union-attr]
+
+
+def test_every_session_needs_consent_and_cleansing_plan_or_not() -> None:
+    """Review 4: with no plan ("No plan: touch a zone") Start is gated on consent and skin
+    cleansed as with one; a plan whose list leaves them out gets them, required."""
+    zones = ZoneSession(available_maps()["face"], None, None)
+    run = PlanRun(zones, clock=Clock())
+    assert [s.spec.kind.value for s in run.procedure.states] == ["consent", "cleanse", "aftercare"]
+    refusal = run.start_refusal()
+    assert refusal is not None and "consent confirmed" in refusal.lower()
+    alarms = AlarmModel(clock=Clock())
+    run.tick(alarms, motor_running=True)  # the pen's own button, before consent
+    alarm = alarms.highest()
+    assert alarm is not None and alarm.condition is Condition.STARTED_BEFORE_STEPS
+    for step in ("consent", "cleanse"):
+        run.mark_done(step, "a")
+    assert run.start_refusal() is None
+
+    plan = find_plan("Fine lines — forehead and periorbital")
+    bare = replace(plan, procedure=tuple(s for s in plan.procedure if s.kind.value != "consent"))
+    zones.use_plan(bare)
+    run.sync_plan()
+    kinds = [s.spec.kind.value for s in run.procedure.states]
+    assert kinds[0] == "consent" and kinds.count("consent") == 1 and "anaesthetic" in kinds
+    assert run.procedure.state("consent").spec.required
+
+
+def test_left_words_say_the_passes_and_steps_not_done() -> None:
+    """Review 5: the End confirmation says how much of the plan is left."""
+    run, _, _ = _run("Fine lines — forehead and periorbital", Clock())
+    run.zones.tracker.start()
+    run.zones.mark_pass()
+    words = run.left_words()
+    assert words.startswith("1 of 7 passes done; steps not done: consent confirmed, skin")
+    assert words.endswith("aftercare given")
+    for state in run.procedure.states:
+        run.mark_done(state.spec.id, "a")
+    assert run.left_words() == "1 of 7 passes done"
