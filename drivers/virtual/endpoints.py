@@ -15,12 +15,19 @@ import select
 import socket
 import threading
 import tty
+from collections import deque
 from pathlib import Path
 
 from drivers.virtual.clock import PenClock, wait_until
 from drivers.virtual.pen import VirtualPen
 
 __all__ = ["PtyServer", "TcpServer", "wait_until"]
+
+# What a USB CDC-ACM port holds for a host that is not reading before the pen's own bytes
+# wait: Linux's tty buffer (64 KiB). A bare pty holds only ~20 KiB, a third of a second at
+# 2 kHz, so a console busy for 0.4 s (a reconnect on a loaded machine) lost samples that a
+# real pen's port would have kept. Beyond this the endpoint drops whole writes, and counts them.
+PORT_BUFFER_BYTES = 65536
 
 
 class PtyServer(PenClock):
@@ -32,6 +39,9 @@ class PtyServer(PenClock):
         self._io_lock = threading.Lock()
         self._master: int | None = None
         self._slave: int | None = None
+        self._pending: deque[bytes] = deque()  # accepted, not yet taken by the pty
+        self._pending_bytes = 0
+        self.dropped_bytes = 0  # written by the pen while the port's buffer was full
         self.plugged = False
         self.replug()
         self.start()
@@ -62,6 +72,8 @@ class PtyServer(PenClock):
                     with contextlib.suppress(OSError):
                         os.close(fd)
             self._master = self._slave = None
+            self._pending.clear()  # bytes in the cable when it is pulled go nowhere
+            self._pending_bytes = 0
 
     def _pump_in(self) -> None:
         with self._io_lock:
@@ -72,6 +84,7 @@ class PtyServer(PenClock):
                 data = os.read(self._master, 65536) if ready else b""
             except OSError:
                 data = b""  # no reader attached to the slave yet
+            self._flush_pending(self._master)  # every tick, even when the pen says nothing
         if data:
             self.pen.receive(data)
 
@@ -79,9 +92,27 @@ class PtyServer(PenClock):
         with self._io_lock:
             if self._master is None:
                 return
-            # A host that is not reading lets the pty buffer fill: drop like a real UART.
-            with contextlib.suppress(BlockingIOError, OSError):
-                os.write(self._master, data)
+            if data:
+                if self._pending_bytes + len(data) > PORT_BUFFER_BYTES:
+                    self.dropped_bytes += len(data)  # whole writes: frames stay whole
+                else:
+                    self._pending.append(data)
+                    self._pending_bytes += len(data)
+            self._flush_pending(self._master)
+
+    def _flush_pending(self, master: int) -> None:
+        """Hand the pty what it takes; keep the rest (a short write's tail too) for later."""
+        while self._pending:
+            chunk = self._pending[0]
+            try:
+                n = os.write(master, chunk)
+            except OSError:  # BlockingIOError: the pty is full; EIO: no reader yet
+                return
+            self._pending_bytes -= n
+            if n < len(chunk):
+                self._pending[0] = chunk[n:]
+                return
+            self._pending.popleft()
 
     def close(self) -> None:
         self.stop()
