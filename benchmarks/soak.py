@@ -104,6 +104,9 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
                 "trips": trips(),
                 "trips_while_unplugged": unplugged_trips,
                 "reconnects": reconnects,
+                # Bytes the port could not hold because the console was not reading (its
+                # 64 KiB full): the console's stall, not the pen's or the cable's.
+                "dropped_by_port_bytes": server.dropped_bytes,
             }
         )
     )
