@@ -39,7 +39,9 @@ from _common import ROOT, git_rev, machine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-IN_FLIGHT_S = 1.0
+# What the port can hold unread when the cable is pulled (drivers/virtual/endpoints.py:
+# 64 KiB, plus the pty's own ~20 KiB): about 1.4 s at 2 kHz.
+IN_FLIGHT_S = 1.5
 
 
 # ---------------------------------------------------------------- the pen process
