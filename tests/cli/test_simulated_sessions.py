@@ -71,8 +71,9 @@ def test_the_report_and_the_review_say_simulated(qtbot, tmp_path: Path) -> None:
         from console.store.session_list import SessionColumn
 
         listed = window.sessions.model()
-        status = listed.index(0, SessionColumn.STATUS)
-        assert listed.data(status) == "SIMULATED · complete"  # the list
+        patient = listed.index(0, SessionColumn.PATIENT)
+        assert listed.data(patient).endswith(" · SIM")  # the list marks it beside the code
+        assert listed.data(listed.index(0, SessionColumn.STATUS)) == "complete"
         window.sessions.selectRow(0)
         assert WORDS in window.header.label.text()
     finally:
