@@ -6,7 +6,6 @@ CDC-ACM port holds 64 KiB for a host that is not reading; so does the endpoint n
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,8 @@ BUSY_S = 0.5  # the console's reader held up this long by the reconnect (soak: 0
 class BusyAtReconnect:
     """A listener that keeps the link's reader busy when the link comes back."""
 
-    def __init__(self) -> None:
+    def __init__(self, pen: VirtualPen) -> None:
+        self.pen = pen
         self.t_us: list[np.ndarray] = []
         self.done_being_busy = threading.Event()
 
@@ -31,7 +31,10 @@ class BusyAtReconnect:
 
     def on_state(self, change: StateChange) -> None:
         if change.state is LinkState.STREAMING and change.gap_s is not None:
-            time.sleep(BUSY_S)  # stands in for the work a loaded console does here
+            # Stands in for the work a loaded console does here: the reader is held
+            # until the pen has streamed BUSY_S worth of samples into the port.
+            sent = len(self.pen.sent_telemetry())
+            wait_until(lambda: len(self.pen.sent_telemetry()) >= sent + BUSY_S * 2000, 5)
             self.done_being_busy.set()
 
 
@@ -40,7 +43,7 @@ def test_every_sample_sent_after_a_replug_reaches_a_briefly_busy_console(
 ) -> None:
     pen = VirtualPen(PenConfig(telemetry_hz=2000, telemetry_max_hz=2000), "treatment")
     server = PtyServer(pen, tmp_path / "ttyPEN")
-    listener = BusyAtReconnect()
+    listener = BusyAtReconnect(pen)
     link = Link(str(server.path))
     link.subscribe(listener)
     link.start()
