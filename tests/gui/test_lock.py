@@ -5,28 +5,15 @@ alarms stay in sight, acknowledgeable and silenceable by anyone."""
 from __future__ import annotations
 
 import pytest
+from lock_support import PASSWORD, locked_window
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
 
-from console.core.access import Access
-from console.core.accounts import Accounts, Role
 from console.core.alarms import Condition
-from console.gui.sign_in import ScreenLock
-
-PASSWORD = "correct horse"
 
 
 @pytest.mark.qt_log_ignore("does not support raise", "propagateSizeHints")  # offscreen
 def test_a_locked_screen_offers_the_unlock_every_time(qtbot, window, store) -> None:
-    accounts = Accounts(store)
-    admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
-    nurse = accounts.add("nurse.kim", Role.PRACTITIONER, PASSWORD, access=Access(store, admin))
-    lock = ScreenLock(window, accounts, nurse, timeout_s=3600)
-    window.attach_screen_lock(lock)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    lock = locked_window(qtbot, window, store)
     overlay = window.lock_overlay
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert lock.lock.locked and overlay.isVisible() and overlay.geometry() == window.rect()

@@ -5,32 +5,14 @@ the overlay's read-only strip shows what the pen is doing."""
 from __future__ import annotations
 
 import pytest
+from lock_support import locked_window
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
-from console.core.access import Access
-from console.core.accounts import Accounts, Role
 from console.core.live import Latest
 from console.core.pen_strip import strip_words
-from console.gui.sign_in import ScreenLock
 from console.gui.user_switch import sign_out
 from drivers.link import LinkState
 from drivers.messages import Button, MsgType, Status
-
-PASSWORD = "correct horse"
-
-
-def _locked(qtbot, window, store) -> ScreenLock:
-    accounts = Accounts(store)
-    admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
-    nurse = accounts.add("nurse.kim", Role.PRACTITIONER, PASSWORD, access=Access(store, admin))
-    lock = ScreenLock(window, accounts, nurse, timeout_s=3600)
-    window.attach_screen_lock(lock)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
-    return lock
 
 
 def _motor_commands(pen) -> list[bytes]:
@@ -42,7 +24,7 @@ def _motor_commands(pen) -> list[bytes]:
 def test_the_locked_screen_stops_the_pen_and_never_starts_it(qtbot, window, store, stream, how):
     window.controller.zones.tracker.select("cheek_left")
     pen = stream()
-    lock = _locked(qtbot, window, store)
+    lock = locked_window(qtbot, window, store)
     if how == "locked":
         lock.lock_now()
     else:
