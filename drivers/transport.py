@@ -101,10 +101,24 @@ class _SocketPort:
         return int(count[0])
 
     def read(self, size: int = 1) -> bytes:
-        return self._inner.read(size)  # type: ignore[no-any-return]
+        try:
+            return self._inner.read(size)  # type: ignore[no-any-return]
+        except TypeError as exc:
+            raise self._closed_under_us(exc) from exc
 
     def write(self, data: bytes, /) -> int | None:
-        return self._inner.write(data)  # type: ignore[no-any-return]
+        try:
+            return self._inner.write(data)  # type: ignore[no-any-return]
+        except TypeError as exc:
+            raise self._closed_under_us(exc) from exc
+
+    def _closed_under_us(self, exc: TypeError) -> Exception:
+        """pyserial 3.5's socket port sets its socket to None on close; another thread's
+        read or write in flight then fails in select() with a TypeError. That is a closed
+        port (an OSError the link and heartbeat handle), not a crash of their thread."""
+        if getattr(self._inner, "_socket", None) is None:
+            return OSError("the socket was closed during the call")
+        return exc
 
     def close(self) -> None:
         # pyserial 3.5 calls shutdown() and close() in one try: on a connection the peer

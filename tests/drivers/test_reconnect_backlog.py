@@ -92,3 +92,26 @@ def test_the_endpoint_drops_whole_writes_beyond_a_ports_buffer_and_counts_them(
         assert server.dropped_bytes == dropped
     finally:
         server.close()
+
+
+def test_a_socket_closed_under_a_write_is_an_oserror_not_a_thread_crash() -> None:
+    """pyserial's socket port sets its socket to None on close; a heartbeat write in flight
+    then failed in select() with a TypeError and killed the heartbeat thread (seen once in
+    a fresh-clone run of test_a_dropped_tcp_connection_comes_back_streaming)."""
+    from drivers.transport import _SocketPort
+
+    class ClosedMidCall:
+        _socket = None
+
+        def write(self, data: bytes) -> int:
+            raise TypeError("argument must be an int, or have a fileno() method.")
+
+        read = write
+
+    port = _SocketPort(ClosedMidCall())
+    for call in (lambda: port.write(b"\x01"), lambda: port.read(1)):
+        try:
+            call()
+        except OSError:
+            continue
+        raise AssertionError("a closed socket must read as an OSError")
