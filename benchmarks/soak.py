@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -66,6 +67,11 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
         return sum(1 for e in pen.sent_events() if e.code == EventCode.HOST_LINK_LOST)
 
     unplugged: list[tuple[int, int]] = []  # sent-frame index ranges that went nowhere
+    pulled_us: list[tuple[int, int]] = []  # each pull's (unplug, replug) on the pen's clock
+
+    def pen_us() -> int:
+        return (pen.cfg.t_us0 + round(pen.now_s * 1e6)) & 0xFFFFFFFF
+
     unplugged_trips = reconnects = 0
     t0 = time.monotonic()
     next_pass, next_zone, next_pull = 7.0, 30.0, reconnect_s
@@ -81,8 +87,10 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
         if now >= next_pull:
             frames, tripped = len(pen.sent_telemetry()), trips()
             server.unplug()
+            unplugged_us = pen_us()
             time.sleep(3.0)
             server.replug()
+            pulled_us.append((unplugged_us, pen_us()))
             reconnects += 1
             unplugged.append((frames, len(pen.sent_telemetry())))
             unplugged_trips += trips() - tripped
@@ -94,6 +102,7 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
         t_us=sent["row"]["t_us"].astype(np.uint32),
         intact=sent["intact"],
         unplugged=np.array(unplugged, np.int64).reshape(-1, 2),
+        pulled_us=np.array(pulled_us, np.int64).reshape(-1, 2),
         trip_t_us=np.array(
             [e.t_us for e in pen.sent_events() if e.code == EventCode.HOST_LINK_LOST], np.int64
         ),
@@ -121,17 +130,28 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
 class Minute:
     minute: int
     rss_mb: float
+    rss_anon_mb: float  # of which private memory (heaps, Python, numpy, Qt's caches)
     heap_used_mb: float  # glibc mallinfo2: bytes handed out, and bytes free in the heap
     heap_free_mb: float  # (RSS held by the allocator, not by live objects)
     fps: float
     cpu_pct: float
     heartbeat_gap_ms: float
+    full_gc_ms: float  # the longest full collection this minute (GUI thread, heap frozen)
     samples_stored: int
     alarms: int
 
 
 def rss_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE / 1e6
+
+
+def rss_anon_mb() -> float:
+    """Private resident memory; the rest of RSS is mapped files (Qt's libraries and fonts,
+    paged in as new code paths and glyphs are first used) and shared memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1e3
+    return -1.0
 
 
 class _MallInfo2(ctypes.Structure):
@@ -167,6 +187,7 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from console.core.gc_policy import freeze_heap
     from console.gui.controller import PenController
     from console.gui.gc_timer import collect_on_gui_thread
     from console.gui.main_window import MainWindow
@@ -201,6 +222,8 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     window = MainWindow(controller, settings, sound=AlarmSound(controller.alarms, audio=False))
     window.resize(1280, 800)
     window.show()
+    app.processEvents()
+    freeze_heap()  # as the app does once its window is up (console/gui/app.py)
     controller.connect_to(str(pty_path))
     frames = 0
 
@@ -220,6 +243,17 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     minutes: list[Minute] = []
     reviews: list[float] = []
     last = {"t": time.monotonic(), "cpu": time.process_time(), "frames": 0}
+    full_gc = {"start": 0.0, "worst": 0.0}
+
+    def time_full_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            full_gc["start"] = time.perf_counter()
+        else:
+            full_gc["worst"] = max(full_gc["worst"], time.perf_counter() - full_gc["start"])
+
+    gc.callbacks.append(time_full_gc)
 
     def stored() -> int:
         row = store.conn.execute(
@@ -234,15 +268,18 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         m = Minute(
             minute=len(minutes) + 1,
             rss_mb=round(rss_mb(), 1),
+            rss_anon_mb=round(rss_anon_mb(), 1),
             heap_used_mb=round(used, 1),
             heap_free_mb=round(free, 1),
             fps=round((frames - last["frames"]) / (now - last["t"]), 1),
             cpu_pct=round(100 * (cpu - last["cpu"]) / (now - last["t"]), 1),
             heartbeat_gap_ms=round(stats.max_heartbeat_gap_ms, 1) if stats else -1.0,
+            full_gc_ms=round(full_gc["worst"] * 1000, 1),
             samples_stored=stored(),
             alarms=len(controller.alarms.history),
         )
         last.update(t=now, cpu=cpu, frames=frames)
+        full_gc["worst"] = 0.0
         minutes.append(m)
         print(json.dumps(asdict(m)), flush=True)
         if len(minutes) >= args.minutes:
@@ -316,11 +353,21 @@ def lost_while_up(report: Path, stored_t: np.ndarray) -> dict[str, object]:
         "of_them_stored": int((up & got).sum()),
         "in_flight_at_pulls": in_flight,
         "lost_runs": loss_runs(lost, t_us, pen["unplugged"], pen["trip_t_us"]),
+        "trips_while_up": trips_while_up(pen["pulled_us"], pen["trip_t_us"]),
         "trips_at_s": [round((t - t_us[0]) / 1e6, 1) for t in pen["trip_t_us"]],
         "pulls_at_s": [
             round((t_us[min(a, len(t_us) - 1)] - t_us[0]) / 1e6, 1) for a, _ in pen["unplugged"]
         ],
     }
+
+
+def trips_while_up(pulled_us: np.ndarray, trip_t_us: np.ndarray) -> int:
+    """Heartbeat trips outside every cable pull, from unplug to replug on the pen's clock.
+
+    Counted by time rather than by the sample index around each pull: the pen stops
+    streaming once it trips, so the last sample before a pull at the end of the run
+    came before that pull's trip."""
+    return sum(1 for t in trip_t_us if not any(lo <= t <= hi for lo, hi in pulled_us))
 
 
 def loss_runs(
@@ -356,7 +403,7 @@ def summarise(
 ) -> int:
     up = sent["sent_up_in_session"]
     lost = up - sent["of_them_stored"]
-    trips_up = sent["trips"] - sent["trips_while_unplugged"]
+    trips_up = sent["trips_while_up"]
     base = minutes[min(baseline_minute, len(minutes)) - 1]
     growth = minutes[-1].rss_mb - base.rss_mb
     fps_change = (minutes[-1].fps - minutes[0].fps) / max(minutes[0].fps, 1e-9) * 100

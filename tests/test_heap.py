@@ -1,10 +1,13 @@
 """The C heap gives its free memory back (console.core.heap), and the GUI's collector
-timer does it once a minute."""
+timer does it once a minute; the timer also collects every generation every half minute,
+so a closed window's reference cycles do not wait minutes for CPython's thresholds."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import weakref
 
 import pytest
 
@@ -53,4 +56,36 @@ def test_the_gui_collector_timer_trims_the_heap(qtbot, monkeypatch) -> None:  # 
         qtbot.waitUntil(lambda: len(calls) >= 2, timeout=5000)
     finally:
         timer.stop()
+        owner.deleteLater()
+
+
+def test_the_gui_collector_timer_frees_cycles_the_thresholds_would_leave(
+    qtbot,  # type: ignore[no-untyped-def]
+    monkeypatch,
+) -> None:
+    from PySide6.QtCore import QObject
+
+    class Node:
+        pass
+
+    monkeypatch.setattr(gc_timer, "FULL_COLLECT_EVERY", 3)
+    monkeypatch.setattr(gc_timer, "GC_INTERVAL_MS", 10)
+    monkeypatch.setattr(gc_timer, "collect_on_this_thread_only", lambda: None)
+    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.disable()
+    gc.set_threshold(10**9, 10**9, 10**9)  # the steady stream: never due by count
+    owner = QObject()
+    try:
+        cycle = Node()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        alive = weakref.ref(cycle)
+        del cycle
+        assert alive() is not None  # only a collection frees it
+        timer = gc_timer.collect_on_gui_thread(owner)
+        qtbot.waitUntil(lambda: alive() is None, timeout=5000)
+        timer.stop()
+    finally:
+        gc.set_threshold(*thresholds)
+        if was_enabled:
+            gc.enable()
         owner.deleteLater()

@@ -8,20 +8,22 @@ from console.core.gc_policy import collect_if_due, collect_on_this_thread_only
 from console.core.heap import pin_mmap_threshold, release_free_heap
 
 GC_INTERVAL_MS = 250
-HEAP_TRIM_EVERY = 240  # collector ticks: once a minute
+FULL_COLLECT_EVERY = 120  # collector ticks: every half minute (see console.core.gc_policy)
+HEAP_TRIM_EVERY = 240  # collector ticks: once a minute, just after a full collection
 
 
 def collect_on_gui_thread(parent: QObject) -> QTimer:
-    """Turn automatic collection off and collect from a timer on the GUI thread; once a
-    minute, also give the C heap's free pages back (`console.core.heap`)."""
+    """Turn automatic collection off and collect from a timer on the GUI thread: what is
+    due every tick, everything every half minute, and once a minute also give the C
+    heap's free pages back (`console.core.heap`)."""
     collect_on_this_thread_only()
     pin_mmap_threshold()
     ticks = 0
 
     def tick() -> None:
         nonlocal ticks
-        collect_if_due()
         ticks += 1
+        collect_if_due(full=ticks % FULL_COLLECT_EVERY == 0)
         if ticks % HEAP_TRIM_EVERY == 0:
             release_free_heap()
 
