@@ -72,7 +72,7 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
     def pen_us() -> int:
         return (pen.cfg.t_us0 + round(pen.now_s * 1e6)) & 0xFFFFFFFF
 
-    unplugged_trips = reconnects = 0
+    reconnects = 0
     t0 = time.monotonic()
     next_pass, next_zone, next_pull = 7.0, 30.0, reconnect_s
     while not stop:
@@ -85,7 +85,7 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
             pen.press(Button.MARK, long=True)
             next_zone += 30.0
         if now >= next_pull:
-            frames, tripped = len(pen.sent_telemetry()), trips()
+            frames = len(pen.sent_telemetry())
             server.unplug()
             unplugged_us = pen_us()
             time.sleep(3.0)
@@ -93,7 +93,6 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
             pulled_us.append((unplugged_us, pen_us()))
             reconnects += 1
             unplugged.append((frames, len(pen.sent_telemetry())))
-            unplugged_trips += trips() - tripped
             next_pull += reconnect_s
     sent = pen.sent_telemetry()
     server.close()
@@ -113,7 +112,6 @@ def pen_process(path: Path, report: Path, reconnect_s: float) -> None:
                 "sent": len(sent),
                 "sent_while_unplugged": sum(b - a for a, b in unplugged),
                 "trips": trips(),
-                "trips_while_unplugged": unplugged_trips,
                 "reconnects": reconnects,
                 # Bytes the port could not hold because the console was not reading (its
                 # 64 KiB full): the console's stall, not the pen's or the cable's.

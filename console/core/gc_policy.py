@@ -29,11 +29,8 @@ def collect_on_this_thread_only() -> None:
     gc.disable()
 
 
-def collect_if_due(full: bool = False) -> int:
-    """Collect the generations CPython would have collected by now, or every generation
-    when `full`; returns objects freed."""
-    if full:
-        return gc.collect()
+def collect_if_due() -> int:
+    """Collect the generations CPython would have collected by now; returns objects freed."""
     counts = gc.get_count()
     thresholds = gc.get_threshold()
     for generation in (2, 1, 0):

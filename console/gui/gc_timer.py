@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 
-from console.core.gc_policy import collect_if_due, collect_on_this_thread_only
+from console.core.gc_policy import collect_all, collect_if_due, collect_on_this_thread_only
 from console.core.heap import pin_mmap_threshold, release_free_heap
 
 GC_INTERVAL_MS = 250
@@ -23,7 +23,10 @@ def collect_on_gui_thread(parent: QObject) -> QTimer:
     def tick() -> None:
         nonlocal ticks
         ticks += 1
-        collect_if_due(full=ticks % FULL_COLLECT_EVERY == 0)
+        if ticks % FULL_COLLECT_EVERY == 0:
+            collect_all()
+        else:
+            collect_if_due()
         if ticks % HEAP_TRIM_EVERY == 0:
             release_free_heap()
 
