@@ -6,12 +6,16 @@ scenario (stall, cartridge out, over-temperature, low battery, every 20 s), pres
 its mark button (a pass every 7 s, the next zone every 30 s) and pulling its cable for
 3 s every --reconnect-s. It counts what it sent, and what it sent while unplugged.
 
-The console process (this one) runs the real PenController and MainWindow (offscreen),
-records one session, opens the ReviewWindow on it every --review-every-s, and reports
-once a minute: RSS, display fps, CPU, the link's worst heartbeat gap, samples stored.
-At the end: samples stored against samples sent while the link was up, heartbeat trips
-while it was up, alarms, RSS growth after the first minute, fps first vs last minute,
-and the final `db check`. Exit 1 when a target is missed:
+The console process (this one) runs the real PenController and MainWindow (offscreen)
+and records one session. Every --review-every-s the supervisor's review opens the
+growing session: by default as the product does it, `pen-console review` in its own
+process reading the database while this one writes it; with --review-in console, as a
+ReviewWindow inside this process, a harsher case for memory that the product never
+runs (the live screen has no review window). It reports once a minute: RSS, display
+fps, CPU, the link's worst heartbeat gap, samples stored. At the end: samples stored
+against samples sent while the link was up, heartbeat trips while it was up, alarms,
+RSS growth after the first minute, fps first vs last minute, and the final `db check`.
+Exit 1 when a target is missed:
 
 - RSS growth under 10 MB after the first minute;   - 0 samples lost while the link is up;
 - 0 heartbeat trips while the link is up;            - last-minute fps within 5 % of the first.
@@ -283,7 +287,26 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         if len(minutes) >= args.minutes:
             app.quit()
 
+    running: list[tuple[subprocess.Popen[bytes], float, Path]] = []
+    failed_reviews: list[str] = []
+
     def review() -> None:
+        if args.review_in == "process":
+            # As the product does it: `pen-console review` is its own process, here
+            # reading the session while this one records it. It opens the session,
+            # shows it for 1.5 s, saves a screenshot and quits.
+            n = len(reviews) + len(running) + len(failed_reviews)
+            shot = tmp / f"review-{n}.png"
+            command = [sys.executable, "-m", "console", "review", "--db", str(db)]
+            proc = subprocess.Popen(
+                [*command, "--session", session, "--screenshot", str(shot)],
+                cwd=ROOT,
+                env={**os.environ, "XDG_CONFIG_HOME": str(tmp / "review-config")},
+                stdout=subprocess.DEVNULL,
+                stderr=(tmp / f"review-{n}.err").open("wb"),
+            )
+            running.append((proc, time.perf_counter(), shot))
+            return
         t0 = time.perf_counter()
         w = ReviewWindow(store)
         w.open_session(session)
@@ -294,6 +317,25 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         reviews.append(time.perf_counter() - t0)
         print(json.dumps({"review_open_s": round(reviews[-1], 3)}), flush=True)
 
+    def reap_reviews(wait_s: float = 0.0) -> None:
+        for entry in list(running):
+            proc, t0, shot = entry
+            try:
+                code = proc.wait(wait_s) if wait_s else proc.poll()
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait()
+            if code is None:
+                continue
+            running.remove(entry)
+            if code == 0 and shot.exists():
+                reviews.append(time.perf_counter() - t0)
+                print(json.dumps({"review_process_s": round(reviews[-1], 3)}), flush=True)
+            else:
+                err = shot.with_suffix(".err").read_text(errors="replace")[-1500:]
+                failed_reviews.append(f"exit {code}: {err}")
+                print(json.dumps({"review_failed": failed_reviews[-1]}), flush=True)
+
     minute_timer = QTimer()
     minute_timer.timeout.connect(sample)
     minute_timer.start(int(args.minute_s * 1000))
@@ -303,12 +345,17 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     # One review at 5 s, so the first window's one-time cost (its classes, fonts, plot
     # items: ~11 MB) falls in the first minute, the baseline of the RSS target.
     QTimer.singleShot(5000, review)
+    reap_timer = QTimer()
+    reap_timer.timeout.connect(reap_reviews)
+    reap_timer.start(250)
     app.exec()
     minute_timer.stop()
     review_timer.stop()
+    reap_timer.stop()
     controller.end_session()
-    pen.send_signal(signal.SIGTERM)
-    pen.wait(60)
+    pen.send_signal(signal.SIGTERM)  # at once: app.quit() closed the window and the link,
+    pen.wait(60)  # and a pen left running would trip its interlock 1.5 s later
+    reap_reviews(wait_s=60)
     window.close()
     controller.close()
     app.processEvents()
@@ -322,7 +369,7 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         capture_output=True,
         text=True,
     )
-    return summarise(args.baseline_minute, minutes, reviews, sent, store_samples, check)
+    return summarise(args, minutes, Reviews(reviews, failed_reviews), sent, store_samples, check)
 
 
 def lost_while_up(report: Path, stored_t: np.ndarray) -> dict[str, object]:
@@ -391,10 +438,16 @@ def loss_runs(
     return runs
 
 
+@dataclass
+class Reviews:
+    seconds: list[float]  # open time in this process, or the review process's whole run
+    failed: list[str]  # review processes that exited non-zero or saved no screenshot
+
+
 def summarise(
-    baseline_minute: int,
+    args: argparse.Namespace,
     minutes: list[Minute],
-    reviews: list[float],
+    reviews: Reviews,
     sent: dict[str, Any],
     stored: int,
     check: subprocess.CompletedProcess[str],
@@ -402,7 +455,7 @@ def summarise(
     up = sent["sent_up_in_session"]
     lost = up - sent["of_them_stored"]
     trips_up = sent["trips_while_up"]
-    base = minutes[min(baseline_minute, len(minutes)) - 1]
+    base = minutes[min(args.baseline_minute, len(minutes)) - 1]
     growth = minutes[-1].rss_mb - base.rss_mb
     fps_change = (minutes[-1].fps - minutes[0].fps) / max(minutes[0].fps, 1e-9) * 100
     verdicts = {
@@ -416,9 +469,14 @@ def summarise(
         f"final db check exit {check.returncode}": check.returncode == 0,
     }
     print(f"pen: {json.dumps(sent)}")
+    how = (
+        "in their own processes, each run start to quit"
+        if args.review_in == "process"
+        else "in this process, open time"
+    )
     print(
-        f"alarms raised: {minutes[-1].alarms}; reviews opened: {len(reviews)} "
-        f"(max {max(reviews, default=0):.2f} s)"
+        f"alarms raised: {minutes[-1].alarms}; reviews opened {how}: {len(reviews.seconds)} "
+        f"(max {max(reviews.seconds, default=0):.2f} s); reviews failed: {len(reviews.failed)}"
     )
     print(
         f"max heartbeat gap: {max(m.heartbeat_gap_ms for m in minutes)} ms; "
@@ -428,7 +486,9 @@ def summarise(
         print(f"{'PASS' if ok else 'MISS'}  {text}")
     if check.returncode:
         print(check.stderr[-2000:], file=sys.stderr)
-    return 0 if all(verdicts.values()) else 1
+    for failure in reviews.failed:
+        print(f"review failed: {failure}", file=sys.stderr)
+    return 0 if all(verdicts.values()) and not reviews.failed else 1
 
 
 def main() -> int:
@@ -437,6 +497,13 @@ def main() -> int:
     parser.add_argument("--minute-s", type=float, default=60.0, help=argparse.SUPPRESS)
     parser.add_argument("--review-every-s", type=float, default=300.0)
     parser.add_argument("--reconnect-s", type=float, default=120.0)
+    parser.add_argument(
+        "--review-in",
+        choices=("process", "console"),
+        default="process",
+        help="open each review as `pen-console review` in its own process, as the product "
+        "does (default), or as a ReviewWindow inside the console process (a harsher case)",
+    )
     parser.add_argument(
         "--baseline-minute",
         type=int,

@@ -1,6 +1,7 @@
 """A 3-minute soak (benchmarks/soak.py) in the default run, so a leak or a lost sample
 shows in CI: the live screen records a 2 kHz pen in another process through faults,
-reconnects, zone changes and passes, and the review reopens the growing session.
+reconnects, zone changes and passes, and `pen-console review` reopens the growing session
+in its own process, as the product does, every minute.
 
 Display fps is printed but not asserted here: on a shared CI machine it measures the
 neighbours. `python benchmarks/soak.py --minutes 30` checks it with the other targets.
@@ -34,11 +35,6 @@ def test_three_minute_soak_keeps_memory_samples_and_the_heartbeat() -> None:
             "60",
             "--reconnect-s",
             "45",
-            # A 3-minute run still warms up in its second minute (+11.7 MB between
-            # minutes 1 and 2, then +0.7 MB, in the run of 2026-12-01): RSS is counted
-            # from minute 2 here; the 30-minute soak counts from minute 1, as issue 15.
-            "--baseline-minute",
-            "2",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -52,4 +48,5 @@ def test_three_minute_soak_keeps_memory_samples_and_the_heartbeat() -> None:
         if "fps first" not in line:
             assert line.startswith("PASS"), report
     assert '"reconnects": ' in run.stdout and '"reconnects": 0' not in run.stdout, report
-    assert run.stdout.count("review_open_s") >= 2, report
+    assert run.stdout.count("review_process_s") >= 2, report
+    assert "reviews failed: 0" in run.stdout, report
