@@ -302,3 +302,40 @@ def _check_titles(qtbot, window, titles) -> None:
             alarms.acknowledge_all()
     window.lock_overlay.set_locked(False)
     assert any(t.endswith("cause gone") for t in shown)  # the longest form was among them
+
+
+def test_the_alarm_list_rewrites_only_new_and_open_rows(qtbot, alarms, monkeypatch) -> None:
+    """A console left running for hours lists every alarm since it started: a change
+    writes the new row and the rows still open, and the result is the same as a list
+    built from scratch."""
+    table = AlarmList(alarms)
+    qtbot.addWidget(table)
+    for n in range(50):
+        alarms.set(Condition.BATTERY_LOW, True, f"battery at {n} %")
+        alarms.acknowledge(Condition.BATTERY_LOW, "dr. lee")
+        alarms.set(Condition.BATTERY_LOW, False)
+    alarms.set(Condition.LINK_LOST, True, "cable")  # stays open
+    table.refresh()
+    written: list[tuple[int, int]] = []
+    set_item = table.setItem
+    monkeypatch.setattr(
+        table, "setItem", lambda r, c, i: (written.append((r, c)), set_item(r, c, i))
+    )
+    alarms.set(Condition.BATTERY_LOW, True, "battery at 9 %")
+    table.refresh()
+    assert written == [(0, col) for col in range(table.columnCount())]  # the new row only
+    assert table.rowCount() == 52 and table.item(0, 5).text() == "battery at 9 %"
+    assert table.item(1, 5).text() == "cable" and table.item(1, 4).text() == "active"
+    alarms.acknowledge(Condition.LINK_LOST, "dr. kim")
+    alarms.set(Condition.LINK_LOST, False)
+    table.refresh()
+    assert len(written) == table.columnCount()  # updated in place, no new items
+    assert "by dr. kim" in table.item(1, 3).text() and table.item(1, 4).text() != "active"
+
+    def texts(t: AlarmList) -> list[list[str]]:
+        return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+    fresh = AlarmList(alarms)
+    qtbot.addWidget(fresh)
+    fresh.refresh()
+    assert texts(table) == texts(fresh)
