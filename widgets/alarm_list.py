@@ -11,6 +11,7 @@ written once. A console left running for hours redraws what changed, not the who
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -32,14 +33,14 @@ class AlarmList(QTableWidget):
         self.setHorizontalHeaderLabels(HEADERS)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
-        header = self.horizontalHeader()
-        for col in range(len(HEADERS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(DETAIL_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.setWordWrap(False)
-        # Fit the columns to the rows on screen and the next 100, not to 1,000 rows on
-        # every change (Qt's default): a long run's list costs the same as a short one's.
-        header.setResizeContentsPrecision(100)
+        # Each column is as wide as the widest text it has held, measured as each cell is
+        # written: every row reads in full wherever it is scrolled, widths never shrink
+        # under the reader, and a change costs the same after hours as after minutes
+        # (Qt's ResizeToContents measures up to 1,000 rows on every change).
+        self._widths: list[int] = []
+        self._fit_all()
         self._version = -1  # the model's `changes` last shown (polled: no callback)
         self._shown: list[Alarm] = []  # the history as shown, oldest first (row n-1-i)
         self._open: list[int] = []  # indices in it of alarms still open when last written
@@ -54,12 +55,22 @@ class AlarmList(QTableWidget):
             self.setRowCount(0)
         new = range(shown, len(history))
         if new:
-            self.model().insertRows(0, len(new))
+            self._insert_at_top(len(new))
         self._shown.extend(history[shown:])
         stale = [*self._open, *new]
         for index in stale:
             self._write(len(self._shown) - 1 - index, self._shown[index])
         self._open = [i for i in stale if self._shown[i].active]
+
+    def _insert_at_top(self, count: int) -> None:
+        """New alarms go on top. Someone scrolled down to read older ones keeps the rows
+        they are reading where they are; at the top, the newest come into view."""
+        bar = self.verticalScrollBar()
+        reading = bar.value()
+        self.model().insertRows(0, count)
+        if reading > 0:
+            per_item = self.verticalScrollMode() is QAbstractItemView.ScrollMode.ScrollPerItem
+            bar.setValue(reading + count * (1 if per_item else self.rowHeight(0)))
 
     def _write(self, row: int, a: Alarm) -> None:
         ack = local_clock(a.acknowledged_utc)
@@ -83,3 +94,30 @@ class AlarmList(QTableWidget):
             elif item.text() != value:
                 item.setText(value)
                 item.setToolTip(value)
+            else:
+                continue
+            self._fit(row, col)
+
+    def _fit(self, row: int, col: int) -> None:
+        """Widen the column to the cell's text, if it is the widest yet."""
+        if col == DETAIL_COLUMN:
+            return
+        width = self.sizeHintForIndex(self.model().index(row, col)).width() + self.showGrid()
+        if width > self._widths[col]:
+            self._widths[col] = width
+            self.horizontalHeader().resizeSection(col, width)
+
+    def _fit_all(self) -> None:
+        """Measure the headers and every cell again (a new font or style: rare)."""
+        header = self.horizontalHeader()
+        self._widths = [header.sectionSizeHint(col) for col in range(len(HEADERS))]
+        for col in range(len(HEADERS)):
+            if col != DETAIL_COLUMN:
+                header.resizeSection(col, self._widths[col])
+                for row in range(self.rowCount()):
+                    self._fit(row, col)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_all()

@@ -339,3 +339,37 @@ def test_the_alarm_list_rewrites_only_new_and_open_rows(qtbot, alarms, monkeypat
     qtbot.addWidget(fresh)
     fresh.refresh()
     assert texts(table) == texts(fresh)
+
+
+def test_old_rows_read_in_full_and_the_list_holds_still_while_read(qtbot, alarms) -> None:
+    """Hundreds of alarms in: the oldest rows are not cut off, a change does not move the
+    columns, and new alarms do not push away the row someone scrolled down to."""
+    for n in range(20):
+        alarms.set(Condition.CARTRIDGE_REUSED, True, f"old {n}")
+        alarms.acknowledge(Condition.CARTRIDGE_REUSED, "dr. maria-fernanda oyelaran-smith")
+        alarms.set(Condition.CARTRIDGE_REUSED, False)
+    for n in range(300):
+        alarms.set(Condition.BATTERY_LOW, True, f"battery {n}")
+        alarms.set(Condition.BATTERY_LOW, False)
+    table = AlarmList(alarms)
+    qtbot.addWidget(table)
+    table.resize(1000, 500)
+    table.show()
+    table.refresh()
+    header, metrics = table.horizontalHeader(), table.fontMetrics()
+    oldest = table.rowCount() - 1
+    for col in (2, 3):  # the alarm's title, and who acknowledged it
+        assert header.sectionSize(col) > metrics.horizontalAdvance(table.item(oldest, col).text())
+    widths = [header.sectionSize(col) for col in range(5)]
+    table.scrollToBottom()
+    alarms.set(Condition.BATTERY_LOW, True, "battery new")
+    table.refresh()
+    assert [header.sectionSize(col) for col in range(5)] == widths
+    table.verticalScrollBar().setValue(100)
+    reading = table.item(table.rowAt(0), 5).text()
+    alarms.set(Condition.BATTERY_LOW, False)
+    alarms.set(Condition.LINK_LOST, True, "cable")
+    alarms.set(Condition.PEN_FAULT, True, "motor")
+    table.refresh()
+    assert table.item(table.rowAt(0), 5).text() == reading
+    assert table.item(0, 5).text() == "motor"
