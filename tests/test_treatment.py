@@ -320,3 +320,31 @@ def test_a_ceiling_override_ends_with_its_session_and_the_pen_gets_the_default_b
         treatment.end_session()
     finally:
         treatment.close()
+
+
+def test_an_acknowledgement_names_the_signed_in_user_but_not_over_the_locked_screen(
+    store: Store,
+) -> None:
+    from console.core.alarms import Condition
+
+    admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
+    lee = Accounts(store).add(
+        "dr.lee", Role.PRACTITIONER, "battery staple", access=Access(store, admin)
+    )
+    treatment, demo = Treatment(store, user=lee), Treatment(None)
+    try:
+        treatment.alarms.set(Condition.PEN_FAULT, True, "motor stall")
+        treatment.acknowledge_alarms()
+        assert treatment.alarms.history[-1].acknowledged_by == "dr.lee"
+        treatment.screen_locked = lambda: True  # anyone at the cart may answer it
+        treatment.alarms.set(Condition.BATTERY_LOW, True, "battery at 9 %")
+        treatment.acknowledge_alarms()
+        ack = treatment.alarms.history[-1]
+        assert ack.acknowledged_utc is not None and ack.acknowledged_by is None
+        demo.alarms.set(Condition.BATTERY_LOW, True, "battery at 9 %")
+        demo.acknowledge_alarms()  # nobody signs in on a demo console
+        assert demo.alarms.history[-1].acknowledged_utc is not None
+        assert demo.alarms.history[-1].acknowledged_by is None
+    finally:
+        treatment.close()
+        demo.close()

@@ -140,8 +140,14 @@ class Treatment(PenCommands, RecordSteps):
         )
         self.alarms.on_raised.append(self._record_alarm)
         self.alarms.on_cleared.append(self._record_alarm)
+        self.screen_locked: Callable[[], bool] = lambda: False  # the screen lock sets it
 
     # ------------------------------------------------------------ who acts
+
+    def acknowledge_alarms(self) -> None:
+        """F9 or Acknowledge: every alarm sounding now, in the signed-in user's name. Over
+        the locked screen anyone may acknowledge, and the list names nobody."""
+        self.alarms.acknowledge_all("" if self.screen_locked() else self.user or "")
 
     def sign_in(self, user: User | None) -> None:
         """From now on, actions are checked against and recorded under `user`."""

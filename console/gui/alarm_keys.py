@@ -12,25 +12,27 @@ opens over the locked screen must not hide the way to stop the pen.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from console.core.alarms import AlarmModel
+if TYPE_CHECKING:
+    from console.gui.controller import PenController
 
 
 class AlarmKeys(QObject):
     def __init__(
         self,
         window: QWidget,
-        alarms: AlarmModel,
+        controller: PenController,
         stop_when_locked: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(window)
         self._stop_when_locked = stop_when_locked  # True when it sent a STOP
         self._window = window
-        self._alarms = alarms
+        self._controller = controller
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus)
@@ -44,10 +46,10 @@ class AlarmKeys(QObject):
         if event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             match event.key():
                 case Qt.Key.Key_F9:
-                    self._alarms.acknowledge_all()
+                    self._controller.acknowledge_alarms()
                     return True
                 case Qt.Key.Key_F10:
-                    self._alarms.pause_audio()
+                    self._controller.alarms.pause_audio()
                     return True
                 case Qt.Key.Key_F5 if self._stop_when_locked is not None:
                     return self._stop_when_locked()

@@ -111,6 +111,9 @@ class PenController(QObject):
     def sign_in(self, user: User | None) -> None:
         self.treatment.sign_in(user)
 
+    def acknowledge_alarms(self) -> None:
+        self.treatment.acknowledge_alarms()
+
     # ------------------------------------------------------------ connection
 
     def connect_to(self, url: str) -> None:

@@ -184,14 +184,14 @@ class MainWindow(QMainWindow):
         self.connection.connect_requested.connect(c.connect_to)
         self.connection.disconnect_requested.connect(c.disconnect_pen)
         self.connection.rescan_requested.connect(self.rescan)
-        self.banner.acknowledge_requested.connect(c.alarms.acknowledge_all)
+        self.banner.acknowledge_requested.connect(c.acknowledge_alarms)
         self.session_bar.start_requested.connect(self.start_session)
         self.session_bar.end_requested.connect(self.end_session)
         self.session_bar.target_changed.connect(self._on_target_changed)
         k = WINDOW_KEYS
         self._operating_keys: list[QShortcut] = []
         for key, slot in (
-            (k["acknowledge"], c.alarms.acknowledge_all),
+            (k["acknowledge"], c.acknowledge_alarms),
             (k["pause_audio"], c.alarms.pause_audio),
             (k["pause_view"], self.pause_button.toggle),
             (k["next_zone"], self.zone_panel.next_button.click),
@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self, slot)
             if key not in (k["acknowledge"], k["pause_audio"], k["help"]):
                 self._operating_keys.append(shortcut)  # off while the screen is locked
-        self.alarm_keys = AlarmKeys(self, c.alarms, self.lock_overlay.stop_when_locked)
+        self.alarm_keys = AlarmKeys(self, c, self.lock_overlay.stop_when_locked)
         c.notice.connect(self.notice.setText)
         c.frame.connect(self.on_frame)
         self.lot_prompter = LotPrompter(c, self)  # a cartridge inserted asks for its lot

@@ -162,6 +162,8 @@ class ScreenLock(QObject):
         needles or its buttons are pressed (console/core/pen_activity.py)."""
         self._live = controller.live
         controller.frame.connect(self._on_frame)
+        # An alarm acknowledged over the locked screen names nobody (anyone may answer it).
+        controller.treatment.screen_locked = lambda: self.lock.locked
 
     def _on_frame(self, drained: Drained) -> None:
         if self._live is not None and pen_in_use(drained, self._live.latest):

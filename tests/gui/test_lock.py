@@ -8,6 +8,7 @@ import pytest
 from lock_support import PASSWORD, locked_window
 from PySide6.QtCore import QPoint, Qt
 
+from console.core.accounts import Accounts
 from console.core.alarms import Condition
 
 
@@ -55,3 +56,23 @@ def test_a_locked_screen_offers_the_unlock_every_time(qtbot, window, store) -> N
     lock.dialog.accept()
     assert not lock.lock.locked and not overlay.isVisible() and lock.dialog is None
     assert window.centralWidget().isEnabled()
+
+
+@pytest.mark.qt_log_ignore("does not support raise", "propagateSizeHints")  # offscreen
+def test_f9_names_the_signed_in_user_in_the_alarm_list_and_nobody_when_locked(
+    qtbot, window, store
+) -> None:
+    lock = locked_window(qtbot, window, store)
+    window.controller.sign_in(Accounts(store).find("nurse.kim"))  # as the app does
+    alarms = window.controller.alarms
+    alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    window.refresh_panels()
+    assert window.alarm_list.item(0, 3).text().endswith(" by nurse.kim")
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert lock.lock.locked
+    alarms.set(Condition.BATTERY_LOW, True, "battery at 9 %")
+    qtbot.keyClick(window.lock_overlay, Qt.Key.Key_F9)
+    window.refresh_panels()
+    acknowledged = window.alarm_list.item(0, 3).text()
+    assert acknowledged and " by " not in acknowledged
