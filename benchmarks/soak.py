@@ -47,6 +47,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # What the port can hold unread when the cable is pulled (drivers/virtual/endpoints.py:
 # 64 KiB, plus the pty's own ~20 KiB): about 1.4 s at 2 kHz.
 IN_FLIGHT_S = 1.5
+REVIEW_LIMIT_S = 120.0  # a review process still running after this is hung: killed, failed
 
 
 # ---------------------------------------------------------------- the pen process
@@ -185,7 +186,7 @@ def heap_mb() -> tuple[float, float]:
     return (info.uordblks + info.hblkhd) / 1e6, info.fordblks / 1e6
 
 
-def console(args: argparse.Namespace, tmp: Path) -> int:
+def console(args: argparse.Namespace, tmp: Path, children: list[subprocess.Popen[bytes]]) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -212,6 +213,7 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         ],
         cwd=ROOT,
     )
+    children.append(pen)  # killed by main() if this run ends early
     deadline = time.monotonic() + 10
     while not pty_path.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -285,6 +287,9 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         minutes.append(m)
         print(json.dumps(asdict(m)), flush=True)
         if len(minutes) >= args.minutes:
+            # The pen first: quitting closes the window and the link, and a pen still
+            # running would trip its interlock 1.5 s later, on a live cable.
+            pen.send_signal(signal.SIGTERM)
             app.quit()
 
     running: list[tuple[subprocess.Popen[bytes], float, Path]] = []
@@ -298,14 +303,16 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
             n = len(reviews) + len(running) + len(failed_reviews)
             shot = tmp / f"review-{n}.png"
             command = [sys.executable, "-m", "console", "review", "--db", str(db)]
-            proc = subprocess.Popen(
-                [*command, "--session", session, "--screenshot", str(shot)],
-                cwd=ROOT,
-                env={**os.environ, "XDG_CONFIG_HOME": str(tmp / "review-config")},
-                stdout=subprocess.DEVNULL,
-                stderr=(tmp / f"review-{n}.err").open("wb"),
-            )
+            with shot.with_suffix(".err").open("wb") as err:
+                proc = subprocess.Popen(
+                    [*command, "--session", session, "--screenshot", str(shot)],
+                    cwd=ROOT,
+                    env={**os.environ, "XDG_CONFIG_HOME": str(tmp / "review-config")},
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
             running.append((proc, time.perf_counter(), shot))
+            children.append(proc)
             return
         t0 = time.perf_counter()
         w = ReviewWindow(store)
@@ -318,11 +325,17 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
         print(json.dumps({"review_open_s": round(reviews[-1], 3)}), flush=True)
 
     def reap_reviews(wait_s: float = 0.0) -> None:
+        """Count the review processes that ended; one still running after REVIEW_LIMIT_S
+        (or after `wait_s` more, at the end) is killed and counted as failed."""
+        deadline = time.perf_counter() + wait_s
         for entry in list(running):
             proc, t0, shot = entry
             try:
-                code = proc.wait(wait_s) if wait_s else proc.poll()
+                code = proc.wait(max(0.0, deadline - time.perf_counter())) if wait_s else None
             except subprocess.TimeoutExpired:
+                code = None
+            code = proc.poll() if code is None else code
+            if code is None and (wait_s or time.perf_counter() - t0 > REVIEW_LIMIT_S):
                 proc.kill()
                 code = proc.wait()
             if code is None:
@@ -342,8 +355,9 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     review_timer = QTimer()
     review_timer.timeout.connect(review)
     review_timer.start(int(args.review_every_s * 1000))
-    # One review at 5 s, so the first window's one-time cost (its classes, fonts, plot
-    # items: ~11 MB) falls in the first minute, the baseline of the RSS target.
+    # One review at 5 s. Inside the console (--review-in console), the first window's
+    # one-time cost (its classes, fonts, plot items: ~11 MB) then falls in the first
+    # minute, the baseline of the RSS target.
     QTimer.singleShot(5000, review)
     reap_timer = QTimer()
     reap_timer.timeout.connect(reap_reviews)
@@ -353,8 +367,8 @@ def console(args: argparse.Namespace, tmp: Path) -> int:
     review_timer.stop()
     reap_timer.stop()
     controller.end_session()
-    pen.send_signal(signal.SIGTERM)  # at once: app.quit() closed the window and the link,
-    pen.wait(60)  # and a pen left running would trip its interlock 1.5 s later
+    pen.send_signal(signal.SIGTERM)  # in case the run ended before its last minute
+    pen.wait(60)
     reap_reviews(wait_s=60)
     window.close()
     controller.close()
@@ -517,8 +531,15 @@ def main() -> int:
         pen_process(args.pen_process, args.report, args.reconnect_s)
         return 0
     print(f"machine: {machine()}  commit {git_rev()}  soak {args.minutes} min", flush=True)
+    children: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        return console(args, Path(tmp))
+        try:
+            return console(args, Path(tmp), children)
+        finally:  # a run that ended early leaves no pen and no review running
+            for child in children:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
 
 
 if __name__ == "__main__":

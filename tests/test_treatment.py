@@ -322,29 +322,38 @@ def test_a_ceiling_override_ends_with_its_session_and_the_pen_gets_the_default_b
         treatment.close()
 
 
-def test_an_acknowledgement_names_the_signed_in_user_but_not_over_the_locked_screen(
+def test_an_acknowledgement_names_who_is_at_the_screen_and_nobody_over_the_lock(
     store: Store,
 ) -> None:
     from console.core.alarms import Condition
+    from console.core.idle_lock import IdleLock
 
-    admin = Accounts(store).add("it", Role.ADMIN, "admin pass phrase")
-    lee = Accounts(store).add(
-        "dr.lee", Role.PRACTITIONER, "battery staple", access=Access(store, admin)
-    )
+    accounts = Accounts(store)
+    admin = accounts.add("it", Role.ADMIN, "admin pass phrase")
+    lee = accounts.add("dr.lee", Role.PRACTITIONER, "battery staple", access=Access(store, admin))
+    accounts.add("sup.ray", Role.SUPERVISOR, "supervisor phrase", access=Access(store, admin))
     treatment, demo = Treatment(store, user=lee), Treatment(None)
+
+    def acknowledged_by(t: Treatment, condition: Condition) -> str | None:
+        t.alarms.set(condition, True, "now")
+        t.acknowledge_alarms()
+        alarm = t.alarms.history[-1]
+        assert alarm.acknowledged_utc is not None
+        t.alarms.set(condition, False)
+        return alarm.acknowledged_by
+
     try:
-        treatment.alarms.set(Condition.PEN_FAULT, True, "motor stall")
-        treatment.acknowledge_alarms()
-        assert treatment.alarms.history[-1].acknowledged_by == "dr.lee"
-        treatment.screen_locked = lambda: True  # anyone at the cart may answer it
-        treatment.alarms.set(Condition.BATTERY_LOW, True, "battery at 9 %")
-        treatment.acknowledge_alarms()
-        ack = treatment.alarms.history[-1]
-        assert ack.acknowledged_utc is not None and ack.acknowledged_by is None
-        demo.alarms.set(Condition.BATTERY_LOW, True, "battery at 9 %")
-        demo.acknowledge_alarms()  # nobody signs in on a demo console
-        assert demo.alarms.history[-1].acknowledged_utc is not None
-        assert demo.alarms.history[-1].acknowledged_by is None
+        assert acknowledged_by(treatment, Condition.PEN_FAULT) == "dr.lee"  # no screen lock
+        treatment.idle_lock = lock = IdleLock()
+        lock.sign_in(lee)
+        assert acknowledged_by(treatment, Condition.BATTERY_LOW) == "dr.lee"
+        assert lock.lock_now()  # anyone at the cart may answer it now: no name
+        assert acknowledged_by(treatment, Condition.PEN_FAULT) is None
+        assert lock.unlock(accounts, "sup.ray", "supervisor phrase") is not None
+        assert acknowledged_by(treatment, Condition.BATTERY_LOW) == "sup.ray"  # not dr.lee
+        lock.sign_out()
+        assert acknowledged_by(treatment, Condition.PEN_FAULT) is None
+        assert acknowledged_by(demo, Condition.BATTERY_LOW) is None  # nobody signs in here
     finally:
         treatment.close()
         demo.close()

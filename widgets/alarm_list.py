@@ -69,6 +69,7 @@ class AlarmList(QTableWidget):
         reading = bar.value()
         self.model().insertRows(0, count)
         if reading > 0:
+            self.updateGeometries()  # the bar's range now, not at the next layout
             per_item = self.verticalScrollMode() is QAbstractItemView.ScrollMode.ScrollPerItem
             bar.setValue(reading + count * (1 if per_item else self.rowHeight(0)))
 

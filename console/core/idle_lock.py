@@ -27,17 +27,24 @@ class IdleLock:
         self._clock = clock
         self._last_activity = clock()
         self.user: User | None = None
+        self.at_cart: User | None = None  # who last signed in or unlocked: at the screen now
         self.locked = False
 
     def sign_in(self, user: User) -> None:
-        self.user = user
+        self.user = self.at_cart = user
         self.locked = False
         self._last_activity = self._clock()
 
     def sign_out(self) -> None:
         """Nobody is signed in; locked until someone signs in (`sign_in`)."""
-        self.user = None
+        self.user = self.at_cart = None
         self.locked = True
+
+    def operator(self) -> User | None:
+        """Who answers for what is done at the screen now: nobody while it is locked (anyone
+        may answer an alarm there), else whoever signed in or last unlocked it (a supervisor
+        may unlock a practitioner's screen)."""
+        return None if self.locked else self.at_cart
 
     def activity(self) -> None:
         if not self.locked:
@@ -74,4 +81,5 @@ class IdleLock:
                 return None
         self.locked = False
         self._last_activity = self._clock()
+        self.at_cart = candidate
         return candidate

@@ -29,6 +29,7 @@ from console.core.ceiling_alarms import CeilingAlarmFeed
 from console.core.clinic_ceilings import checked_map
 from console.core.continuity import SessionClock
 from console.core.gui_watchdog import GuiWatchdog
+from console.core.idle_lock import IdleLock
 from console.core.live import Drained, LiveModel
 from console.core.lots import Finding, Product
 from console.core.monitor import LinkMonitor
@@ -140,14 +141,16 @@ class Treatment(PenCommands, RecordSteps):
         )
         self.alarms.on_raised.append(self._record_alarm)
         self.alarms.on_cleared.append(self._record_alarm)
-        self.screen_locked: Callable[[], bool] = lambda: False  # the screen lock sets it
+        self.idle_lock: IdleLock | None = None  # the screen's, when it has one
 
     # ------------------------------------------------------------ who acts
 
     def acknowledge_alarms(self) -> None:
-        """F9 or Acknowledge: every alarm sounding now, in the signed-in user's name. Over
-        the locked screen anyone may acknowledge, and the list names nobody."""
-        self.alarms.acknowledge_all("" if self.screen_locked() else self.user or "")
+        """F9 or Acknowledge: every alarm sounding now, in the name of who is at the screen
+        (`IdleLock.operator`: nobody over the locked screen), else of the signed-in user."""
+        lock = self.idle_lock
+        who = self.user if lock is None else (u.name if (u := lock.operator()) else None)
+        self.alarms.acknowledge_all(who or "")
 
     def sign_in(self, user: User | None) -> None:
         """From now on, actions are checked against and recorded under `user`."""

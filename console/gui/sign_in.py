@@ -154,7 +154,8 @@ class ScreenLock(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _ACTIVITY:
-            self.lock.activity()
+            self.poll()  # a timeout that passed since the last tick locks first: the
+            self.lock.activity()  # touch after it is not the signed-in user's
         return False
 
     def watch_pen(self, controller: PenController) -> None:
@@ -162,8 +163,7 @@ class ScreenLock(QObject):
         needles or its buttons are pressed (console/core/pen_activity.py)."""
         self._live = controller.live
         controller.frame.connect(self._on_frame)
-        # An alarm acknowledged over the locked screen names nobody (anyone may answer it).
-        controller.treatment.screen_locked = lambda: self.lock.locked
+        controller.treatment.idle_lock = self.lock  # who acknowledges an alarm
 
     def _on_frame(self, drained: Drained) -> None:
         if self._live is not None and pen_in_use(drained, self._live.latest):

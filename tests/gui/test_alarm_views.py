@@ -362,9 +362,11 @@ def test_old_rows_read_in_full_and_the_list_holds_still_while_read(qtbot, alarms
         assert header.sectionSize(col) > metrics.horizontalAdvance(table.item(oldest, col).text())
     widths = [header.sectionSize(col) for col in range(5)]
     table.scrollToBottom()
+    reading = table.item(table.rowAt(0), 5).text()
     alarms.set(Condition.BATTERY_LOW, True, "battery new")
     table.refresh()
     assert [header.sectionSize(col) for col in range(5)] == widths
+    assert table.item(table.rowAt(0), 5).text() == reading  # at the bottom too
     table.verticalScrollBar().setValue(100)
     reading = table.item(table.rowAt(0), 5).text()
     alarms.set(Condition.BATTERY_LOW, False)
@@ -373,3 +375,20 @@ def test_old_rows_read_in_full_and_the_list_holds_still_while_read(qtbot, alarms
     table.refresh()
     assert table.item(table.rowAt(0), 5).text() == reading
     assert table.item(0, 5).text() == "motor"
+
+
+def test_a_bigger_font_refits_every_column(qtbot, alarms) -> None:
+    for n in range(30):
+        alarms.set(Condition.CARTRIDGE_REUSED, True, f"old {n}")
+        alarms.acknowledge(Condition.CARTRIDGE_REUSED, "dr. maria-fernanda oyelaran-smith")
+        alarms.set(Condition.CARTRIDGE_REUSED, False)
+    table = AlarmList(alarms)
+    qtbot.addWidget(table)
+    table.refresh()
+    font = table.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    table.setFont(font)  # as a theme or a larger text setting would
+    header, metrics = table.horizontalHeader(), table.fontMetrics()
+    oldest = table.rowCount() - 1
+    for col in (2, 3):
+        assert header.sectionSize(col) > metrics.horizontalAdvance(table.item(oldest, col).text())
