@@ -331,10 +331,10 @@ def console(args: argparse.Namespace, tmp: Path, children: list[subprocess.Popen
         for entry in list(running):
             proc, t0, shot = entry
             try:
-                code = proc.wait(max(0.0, deadline - time.perf_counter())) if wait_s else None
+                left = deadline - time.perf_counter()
+                code = proc.wait(max(0.0, left)) if wait_s else proc.poll()
             except subprocess.TimeoutExpired:
                 code = None
-            code = proc.poll() if code is None else code
             if code is None and (wait_s or time.perf_counter() - t0 > REVIEW_LIMIT_S):
                 proc.kill()
                 code = proc.wait()

@@ -39,7 +39,6 @@ class AlarmList(QTableWidget):
         # written: every row reads in full wherever it is scrolled, widths never shrink
         # under the reader, and a change costs the same after hours as after minutes
         # (Qt's ResizeToContents measures up to 1,000 rows on every change).
-        self._widths: list[int] = []
         self._fit_all()
         self._version = -1  # the model's `changes` last shown (polled: no callback)
         self._shown: list[Alarm] = []  # the history as shown, oldest first (row n-1-i)
@@ -104,17 +103,16 @@ class AlarmList(QTableWidget):
         if col == DETAIL_COLUMN:
             return
         width = self.sizeHintForIndex(self.model().index(row, col)).width() + self.showGrid()
-        if width > self._widths[col]:
-            self._widths[col] = width
-            self.horizontalHeader().resizeSection(col, width)
+        header = self.horizontalHeader()
+        if width > header.sectionSize(col):
+            header.resizeSection(col, width)
 
     def _fit_all(self) -> None:
         """Measure the headers and every cell again (a new font or style: rare)."""
         header = self.horizontalHeader()
-        self._widths = [header.sectionSizeHint(col) for col in range(len(HEADERS))]
         for col in range(len(HEADERS)):
             if col != DETAIL_COLUMN:
-                header.resizeSection(col, self._widths[col])
+                header.resizeSection(col, header.sectionSizeHint(col))
                 for row in range(self.rowCount()):
                     self._fit(row, col)
 

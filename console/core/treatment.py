@@ -148,8 +148,11 @@ class Treatment(PenCommands, RecordSteps):
     def acknowledge_alarms(self) -> None:
         """F9 or Acknowledge: every alarm sounding now, in the name of who is at the screen
         (`IdleLock.operator`: nobody over the locked screen), else of the signed-in user."""
-        lock = self.idle_lock
-        who = self.user if lock is None else (u.name if (u := lock.operator()) else None)
+        if self.idle_lock is None:
+            who = self.user
+        else:
+            operator = self.idle_lock.operator()
+            who = operator.name if operator is not None else None
         self.alarms.acknowledge_all(who or "")
 
     def sign_in(self, user: User | None) -> None:
