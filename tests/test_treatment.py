@@ -344,9 +344,12 @@ def test_an_acknowledgement_names_who_is_at_the_screen_and_nobody_over_the_lock(
 
     try:
         assert acknowledged_by(treatment, Condition.PEN_FAULT) == "dr.lee"  # no screen lock
-        treatment.idle_lock = lock = IdleLock()
+        now = [0.0]
+        treatment.idle_lock = lock = IdleLock(900, clock=lambda: now[0])
         lock.sign_in(lee)
         assert acknowledged_by(treatment, Condition.BATTERY_LOW) == "dr.lee"
+        now[0] += 901  # the idle timeout has passed; the screen's poll has not run yet
+        assert not lock.locked and acknowledged_by(treatment, Condition.PEN_FAULT) is None
         assert lock.lock_now()  # anyone at the cart may answer it now: no name
         assert acknowledged_by(treatment, Condition.PEN_FAULT) is None
         assert lock.unlock(accounts, "sup.ray", "supervisor phrase") is not None

@@ -43,8 +43,9 @@ class IdleLock:
     def operator(self) -> User | None:
         """Who answers for what is done at the screen now: nobody while it is locked (anyone
         may answer an alarm there), else whoever signed in or last unlocked it (a supervisor
-        may unlock a practitioner's screen)."""
-        return None if self.locked else self.at_cart
+        may unlock a practitioner's screen). Once the timeout has passed it is nobody, even
+        before the screen's next poll locks it."""
+        return None if self.locked or self.seconds_left() <= 0 else self.at_cart
 
     def activity(self) -> None:
         if not self.locked:

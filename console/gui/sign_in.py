@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _ACTIVITY = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.KeyPress,
+    QEvent.Type.ShortcutOverride,  # a key the window takes as a shortcut (F1–F10) sends this
     QEvent.Type.TouchBegin,
     QEvent.Type.Wheel,
 }

@@ -76,3 +76,26 @@ def test_f9_names_the_signed_in_user_in_the_alarm_list_and_nobody_when_locked(
     window.refresh_panels()
     acknowledged = window.alarm_list.item(0, 3).text()
     assert acknowledged and " by " not in acknowledged
+
+
+@pytest.mark.qt_log_ignore("does not support raise", "propagateSizeHints")  # offscreen
+def test_a_shortcut_key_after_the_idle_timeout_locks_first_and_names_nobody(
+    qtbot, window, store
+) -> None:
+    lock = locked_window(qtbot, window, store)
+    window.controller.sign_in(Accounts(store).find("nurse.kim"))
+    lock._timer.stop()  # the one-second poll has not run since the timeout passed
+    lock.lock.timeout_s = 0.001
+    zone_before = window.controller.zones.status().active_label
+    window.controller.alarms.set(Condition.PEN_FAULT, True, "motor stall")
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert lock.lock.locked and window.lock_overlay.isVisible()
+    window.refresh_panels()
+    acknowledged = window.alarm_list.item(0, 3).text()
+    assert acknowledged and " by " not in acknowledged
+    qtbot.keyClick(window, Qt.Key.Key_F12)  # an operating key does nothing now
+    assert window.controller.zones.status().active_label == zone_before
+    if lock.dialog is not None:  # the keys asked for the unlock: give it
+        lock.dialog.password.setText(PASSWORD)
+        lock.dialog.accept()
+    assert not lock.lock.locked
